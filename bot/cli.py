@@ -1,0 +1,64 @@
+"""``cmrt-bot`` command line: one sub-command module per area under ``bot/commands``.
+
+Each module in ``bot.commands`` exposes ``register(subparsers, common)``: it adds its sub-command(s) to
+``subparsers`` (passing ``parents=[common]`` so every command accepts ``--config``) and sets
+``func=<callable(args) -> int>`` as the parser default. Modules are discovered, so adding a command never
+edits this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from bot import commands as commands_pkg
+
+log = logging.getLogger("cmbot.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="configuration file (default: $CMRT_CONFIG, else ./cmrt-bot.toml if present, else built-in defaults)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="cmrt-bot",
+        description="Run a conflict-minerals (CMRT) supplier survey over e-mail and Slack.",
+        parents=[common],
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"bot.commands.{info.name}")
+        module.register(subparsers, common)
+    return parser
+
+
+def configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    result = func(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Shared test fixtures: where the shared workbook corpus lives, and whether tests may skip without it."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CORPUS = pathlib.Path(os.environ.get("CMRT_CORPUS", ROOT.parent / "shared" / "cmrt")).resolve()
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def corpus_path(*parts: str) -> pathlib.Path:
+    """A file of the shared corpus; skips (visibly) when it is absent, fails in CI."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"shared corpus file missing in CI: {path}")
+        pytest.skip(f"shared corpus not available at {path} (set CMRT_CORPUS)")
+    return path
+
+
+@pytest.fixture
+def corpus() -> pathlib.Path:
+    if not CORPUS.is_dir():
+        if IN_CI:
+            pytest.fail(f"shared corpus missing in CI: {CORPUS}")
+        pytest.skip(f"shared corpus not available at {CORPUS} (set CMRT_CORPUS)")
+    return CORPUS
