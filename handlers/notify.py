@@ -1,0 +1,78 @@
+"""How the mail loop and the scheduler tell the compliance team what happened: the ``Notifier`` protocol.
+
+Producers (the mail handlers, the workflow ticks) call these methods after the fact has been committed to the
+store; they pass the store id of the supplier request and the few facts the store does not hold. A notifier
+never raises into the caller: a Slack outage must not stop e-mail processing (implementations log and carry on).
+
+``NullNotifier`` does nothing (Slack not configured, CLI runs, tests of other areas). ``handlers.slack.notifier.
+SlackNotifier`` posts one parent message per request to the team's channel and threads every update under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class FindingSummary:
+    """One review finding as the team sees it (supplier-provided text inside is escaped by the renderer)."""
+
+    check: str
+    severity: str  # reject | clarify | high_risk | info
+    message: str
+    location: str | None = None  # "Declaration!D16", "Smelter List row 12"
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    def request_sent(self, request_id: int) -> None:
+        """The initial request e-mail went out."""
+
+    def reminder_sent(self, request_id: int, *, number: int) -> None:
+        """Reminder ``number`` (1-based) went out."""
+
+    def reply_received(self, request_id: int, *, summary: str) -> None:
+        """A reply arrived (``summary``: e.g. "1 workbook: CMRT 6.4", "no workbook, a question")."""
+
+    def review_result(
+        self, request_id: int, *, grade: str, score: int | None, findings: Sequence[FindingSummary]
+    ) -> None:
+        """A returned workbook was reviewed."""
+
+    def clarification_sent(self, request_id: int, *, actor: str | None = None) -> None:
+        """A clarification request went to the supplier (``actor``: Slack user id, or None for the system)."""
+
+    def escalation(self, request_id: int, *, reason: str) -> None:
+        """The request needs a human decision; shown in the channel with the action buttons."""
+
+    def team_alert(self, text: str, *, request_id: int | None = None) -> None:
+        """Anything else the team must see (bounce, unmatched reply, a component that stays down)."""
+
+
+class NullNotifier:
+    """A notifier that tells nobody."""
+
+    def request_sent(self, request_id: int) -> None:
+        return None
+
+    def reminder_sent(self, request_id: int, *, number: int) -> None:
+        return None
+
+    def reply_received(self, request_id: int, *, summary: str) -> None:
+        return None
+
+    def review_result(
+        self, request_id: int, *, grade: str, score: int | None, findings: Sequence[FindingSummary]
+    ) -> None:
+        return None
+
+    def clarification_sent(self, request_id: int, *, actor: str | None = None) -> None:
+        return None
+
+    def escalation(self, request_id: int, *, reason: str) -> None:
+        return None
+
+    def team_alert(self, text: str, *, request_id: int | None = None) -> None:
+        return None
