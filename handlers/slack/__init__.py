@@ -1,0 +1,1 @@
+"""Slack chat-ops: thin Bolt listeners (one module per area, each with ``register``) and the channel notifier."""
