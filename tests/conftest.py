@@ -7,6 +7,8 @@ import pathlib
 
 import pytest
 
+pytest_plugins = ["tests.harness.fixtures"]
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = pathlib.Path(os.environ.get("CMRT_CORPUS", ROOT.parent / "shared" / "cmrt")).resolve()
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
