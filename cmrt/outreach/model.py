@@ -1,0 +1,185 @@
+"""Plain data in and out of the outreach policy.
+
+Everything here is frozen, hashable where it matters, and free of I/O. Datetimes are timezone-aware (the store
+keeps UTC); ``dt.date`` values (the campaign's due date) are read in the configured local time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class RequestState(StrEnum):
+    """The request state machine, as the store names it."""
+
+    NOT_SENT = "not_sent"
+    SENT = "sent"
+    REMINDED = "reminded"
+    RESPONDED = "responded"
+    ACCEPTED = "accepted"
+    CLARIFICATION_REQUESTED = "clarification_requested"
+    ESCALATED = "escalated"
+    EXEMPT = "exempt"
+    CLOSED = "closed"
+
+
+# Sent and not answered: reminders and due-date escalations apply.
+CHASED_STATES = frozenset({RequestState.SENT, RequestState.REMINDED, RequestState.ESCALATED})
+# A response, a decision or an exemption: the bot leaves the supplier alone.
+SETTLED_STATES = frozenset({RequestState.RESPONDED, RequestState.ACCEPTED, RequestState.EXEMPT, RequestState.CLOSED})
+
+
+class ActionKind(StrEnum):
+    INITIAL_REQUEST = "initial_request"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    CLARIFICATION_FOLLOWUP = "clarification_followup"
+    DIGEST = "digest"
+
+    @property
+    def sends_email(self) -> bool:
+        return self in (ActionKind.INITIAL_REQUEST, ActionKind.REMINDER, ActionKind.CLARIFICATION_FOLLOWUP)
+
+
+class EscalationTrigger(StrEnum):
+    AFTER_REMINDERS = "after_reminders"
+    BEFORE_DUE = "before_due"
+    DUE_DATE = "due_date"
+    CLARIFICATION_UNANSWERED = "clarification_unanswered"
+
+
+class DigestFrequency(StrEnum):
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """When the bot may act: a time zone, working days, optional holidays and quiet hours.
+
+    ``quiet_hours`` is ``(start, end)`` local wall-clock times during which nothing is sent; it may span midnight
+    (``18:00``-``08:00``). ``business_days`` holds ISO weekday numbers (Monday = 1 ... Sunday = 7).
+    """
+
+    timezone: str = "UTC"
+    business_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
+    quiet_hours: tuple[dt.time, dt.time] | None = (dt.time(18, 0), dt.time(8, 0))
+    holidays: frozenset[dt.date] = frozenset()
+
+
+@dataclass(frozen=True)
+class OutreachConfig:
+    """The chasing rules. Durations are offsets; ``reminder_cadence`` counts from the initial request."""
+
+    reminder_cadence: tuple[dt.timedelta, ...] = (dt.timedelta(days=14), dt.timedelta(days=28))
+    escalate_after_reminders: int = 2  # 0 turns this trigger off
+    escalate_grace: dt.timedelta = dt.timedelta(days=7)  # wait after the last counted reminder before escalating
+    escalate_days_before_due: int = 7  # 0 turns this trigger off
+    escalate_at_due: bool = True
+    clarification_followup: tuple[dt.timedelta, ...] = (dt.timedelta(days=7), dt.timedelta(days=14))
+    batch_size: int = 50  # e-mails per tick at most
+    max_emails_per_hour: int = 200  # 0 = no hourly limit
+    digest: DigestFrequency = DigestFrequency.DAILY
+    digest_time: dt.time = dt.time(9, 0)
+    digest_weekday: int = 1  # ISO weekday for weekly digests
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    year: int
+    due_date: dt.date | None
+    active: bool = True
+    starts_at: dt.datetime | None = None  # initial requests wait until then; None = as soon as it is active
+    opened_at: dt.datetime | None = None  # when the campaign was created; no digest for a slot before it
+    done_keys: frozenset[str] = frozenset()  # campaign-level action keys already recorded (digests)
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """One supplier request and the part of its history the policy needs."""
+
+    id: int
+    supplier: str  # a label for people reading a plan: supplier id or company name (never a person's data)
+    state: RequestState
+    sent_at: dt.datetime | None = None
+    reminder_count: int = 0
+    last_reminder_at: dt.datetime | None = None
+    escalated_at: dt.datetime | None = None
+    snoozed_until: dt.datetime | None = None
+    clarification_requested_at: dt.datetime | None = None
+    done_keys: frozenset[str] = frozenset()  # action keys already recorded for this request (pending or done)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something due now, with its idempotency key and the reason a person can read."""
+
+    kind: ActionKind
+    key: str
+    campaign_id: int
+    request_id: int | None
+    supplier: str | None
+    due_at: dt.datetime
+    reason: str
+    sequence: int = 0  # reminder / follow-up number
+    trigger: EscalationTrigger | None = None
+    supersedes: tuple[str, ...] = ()  # keys this action makes pointless; record them done with it
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "key": self.key,
+            "campaign_id": self.campaign_id,
+            "request_id": self.request_id,
+            "supplier": self.supplier,
+            "due_at": self.due_at.isoformat(),
+            "reason": self.reason,
+            "sequence": self.sequence,
+            "trigger": self.trigger.value if self.trigger else None,
+            "supersedes": list(self.supersedes),
+        }
+
+
+@dataclass(frozen=True)
+class Held:
+    """Due, but not now: quiet hours, a non-business day, a snooze or the rate limit holds it back."""
+
+    kind: ActionKind
+    key: str
+    request_id: int | None
+    supplier: str | None
+    due_at: dt.datetime
+    not_before: dt.datetime | None  # None when it waits for capacity (rate limit, batch size)
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "key": self.key,
+            "request_id": self.request_id,
+            "supplier": self.supplier,
+            "due_at": self.due_at.isoformat(),
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    now: dt.datetime
+    actions: tuple[Action, ...]
+    held: tuple[Held, ...] = ()
+    next_at: dt.datetime | None = None  # the earliest time something not yet due falls due
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "now": self.now.isoformat(),
+            "actions": [a.to_json() for a in self.actions],
+            "held": [h.to_json() for h in self.held],
+            "next_at": self.next_at.isoformat() if self.next_at else None,
+        }

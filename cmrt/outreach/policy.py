@@ -1,0 +1,385 @@
+"""The outreach policy: given a campaign, its requests, the rules and ``now``, what is due and why.
+
+A pure function. The scheduler tick loads the state, calls :func:`plan`, records each action's key and executes
+it; ``cmrt-bot plan`` prints the same result. Rules, in order of precedence:
+
+* A settled request (responded, accepted, exempt, closed) gets nothing. A response stops the chasing.
+* A snoozed request gets nothing until ``snoozed_until``; what fell due meanwhile is held, then runs once.
+* ``not_sent`` requests of an active campaign get the initial request, in batches (``batch_size`` e-mails per
+  tick) under an hourly cap (``max_emails_per_hour``); follow-ups and reminders go before new requests.
+* Reminder *n* is due ``reminder_cadence[n-1]`` after the request. A late reminder (the bot was down) keeps the
+  cadence's spacing to the next one, so two reminders never go out back to back.
+* Escalations (to the team, never to the supplier), each at most once per request: after
+  ``escalate_after_reminders`` reminders plus ``escalate_grace``; ``escalate_days_before_due`` days before the
+  due date; at the due date. When several fall due together only the most severe is sent and it records the
+  others as done.
+* A clarification request is followed up ``clarification_followup`` after it was sent, then escalated after
+  the last follow-up plus ``escalate_grace``. A corrected workbook (state ``responded``) ends it.
+* The digest goes to the team daily (business days) or weekly at ``digest_time`` local time; a missed one is
+  sent once, late, never several.
+* Nothing is due outside business days or inside quiet hours (in the configured time zone): it is *held*, with
+  the time it will run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from cmrt.outreach.calendar import UTC, WorkingCalendar, require_aware
+from cmrt.outreach.model import (
+    CHASED_STATES,
+    SETTLED_STATES,
+    Action,
+    ActionKind,
+    CampaignView,
+    DigestFrequency,
+    EscalationTrigger,
+    Held,
+    OutreachConfig,
+    Plan,
+    RequestState,
+    RequestView,
+)
+
+# Lower runs first when the e-mail budget is short.
+_EMAIL_PRIORITY = {ActionKind.CLARIFICATION_FOLLOWUP: 0, ActionKind.REMINDER: 1, ActionKind.INITIAL_REQUEST: 2}
+_SEVERITY = {
+    EscalationTrigger.DUE_DATE: 3,
+    EscalationTrigger.BEFORE_DUE: 2,
+    EscalationTrigger.AFTER_REMINDERS: 1,
+    EscalationTrigger.CLARIFICATION_UNANSWERED: 1,
+}
+
+
+def request_key(campaign_id: int, request_id: int) -> str:
+    return f"c{campaign_id}:r{request_id}"
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def _days(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0:
+        n = seconds // 86400
+        return f"{n} day{'s' if n != 1 else ''}"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+class _Ctx:
+    def __init__(self, campaign: CampaignView, config: OutreachConfig, now: dt.datetime) -> None:
+        self.campaign = campaign
+        self.config = config
+        self.now = now
+        self.cal = WorkingCalendar(config.schedule)
+
+    def fmt(self, instant: dt.datetime) -> str:
+        local = self.cal.local(instant)
+        return f"{local:%Y-%m-%d %H:%M} {self.config.schedule.timezone}"
+
+
+def plan(
+    campaign: CampaignView,
+    requests: Iterable[RequestView],
+    config: OutreachConfig,
+    now: dt.datetime,
+    *,
+    recent_emails: int = 0,
+) -> Plan:
+    """Every action due at ``now`` for one campaign, with a reason each; plus what is due but held.
+
+    ``recent_emails`` is the number of e-mails the bot sent in the hour before ``now`` (for the hourly cap).
+    """
+    now = require_aware(now).astimezone(UTC)
+    if not campaign.active:
+        return Plan(now=now, actions=())
+    ctx = _Ctx(campaign, config, now)
+    open_now = ctx.cal.is_open(now)
+    reopen = None if open_now else ctx.cal.next_open(now)
+    closed_reason = "" if open_now else ctx.cal.describe_closed(now)
+
+    due: list[Action] = []
+    held: list[Held] = []
+    future: list[dt.datetime] = []
+
+    def place(action: Action, snoozed_until: dt.datetime | None) -> None:
+        if snoozed_until is not None and snoozed_until > now:
+            if action.due_at <= now:
+                held.append(_held(action, snoozed_until, f"snoozed until {ctx.fmt(snoozed_until)}"))
+            else:
+                future.append(max(action.due_at, snoozed_until))
+            return
+        if action.due_at > now:
+            future.append(action.due_at)
+        elif not open_now:
+            held.append(_held(action, reopen, f"{closed_reason}; runs at {ctx.fmt(reopen)}" if reopen else ""))
+        else:
+            due.append(action)
+
+    for req in requests:
+        for action in _request_actions(ctx, req):
+            place(action, req.snoozed_until)
+    digest = _digest_action(ctx)
+    if digest is not None:
+        place(digest, None)
+
+    actions, over = _apply_email_budget(due, config, recent_emails)
+    held.extend(over)
+    next_at = ctx.cal.next_open(min(future)) if future else None
+    return Plan(now=now, actions=tuple(actions), held=tuple(held), next_at=next_at)
+
+
+def _held(action: Action, not_before: dt.datetime | None, reason: str) -> Held:
+    return Held(
+        kind=action.kind,
+        key=action.key,
+        request_id=action.request_id,
+        supplier=action.supplier,
+        due_at=action.due_at,
+        not_before=not_before,
+        reason=f"{action.reason} (held: {reason})",
+    )
+
+
+def _apply_email_budget(
+    due: list[Action], config: OutreachConfig, recent_emails: int
+) -> tuple[list[Action], list[Held]]:
+    budget = max(config.batch_size, 0)
+    limit_reason = f"batch of {config.batch_size} e-mails per tick is full"
+    if config.max_emails_per_hour > 0:
+        left = max(config.max_emails_per_hour - recent_emails, 0)
+        if left < budget:
+            budget = left
+            limit_reason = f"hourly limit of {config.max_emails_per_hour} e-mails reached"
+    emails = sorted(
+        (a for a in due if a.kind.sends_email),
+        key=lambda a: (_EMAIL_PRIORITY[a.kind], a.due_at, a.request_id or 0),
+    )
+    others = [a for a in due if not a.kind.sends_email]
+    others.sort(key=lambda a: (a.kind != ActionKind.ESCALATION, a.due_at, a.request_id or 0))
+    held = [_held(a, None, f"{limit_reason}; goes in a later tick") for a in emails[budget:]]
+    return others + emails[:budget], held
+
+
+def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
+    if req.state in SETTLED_STATES:
+        return []
+    base = request_key(ctx.campaign.id, req.id)
+    if req.state == RequestState.NOT_SENT:
+        key = f"{base}:request"
+        if key in req.done_keys:
+            return []
+        return [
+            Action(
+                kind=ActionKind.INITIAL_REQUEST,
+                key=key,
+                campaign_id=ctx.campaign.id,
+                request_id=req.id,
+                supplier=req.supplier,
+                due_at=ctx.campaign.starts_at or ctx.now,
+                reason=f"campaign {ctx.campaign.year} is open and the request has not been sent",
+            )
+        ]
+    if req.state == RequestState.CLARIFICATION_REQUESTED:
+        return _clarification_actions(ctx, req, base)
+    if req.state in CHASED_STATES and req.sent_at is not None:
+        actions = []
+        reminder = _reminder_action(ctx, req, base)
+        if reminder is not None:
+            actions.append(reminder)
+        actions.extend(_escalations(ctx, req, base))
+        return actions
+    return []
+
+
+def _reminder_action(ctx: _Ctx, req: RequestView, base: str) -> Action | None:
+    cadence = ctx.config.reminder_cadence
+    n = req.reminder_count + 1
+    if req.sent_at is None or n > len(cadence):
+        return None
+    key = f"{base}:reminder:{n}"
+    if key in req.done_keys:
+        return None
+    due_at = req.sent_at + cadence[n - 1]
+    reason = f"reminder {n} of {len(cadence)}: no response {_days(cadence[n - 1])} after the request"
+    if n >= 2 and req.last_reminder_at is not None:
+        spaced = req.last_reminder_at + (cadence[n - 1] - cadence[n - 2])
+        if spaced > due_at:
+            due_at = spaced
+            reason += f" (spaced {_days(cadence[n - 1] - cadence[n - 2])} after the late reminder {n - 1})"
+    reason += f", sent {ctx.fmt(req.sent_at)}"
+    return Action(
+        kind=ActionKind.REMINDER,
+        key=key,
+        campaign_id=ctx.campaign.id,
+        request_id=req.id,
+        supplier=req.supplier,
+        due_at=due_at,
+        reason=reason,
+        sequence=n,
+    )
+
+
+def _escalations(ctx: _Ctx, req: RequestView, base: str) -> list[Action]:
+    cfg = ctx.config
+    found: list[tuple[EscalationTrigger, dt.datetime, str]] = []
+    if cfg.escalate_after_reminders > 0 and req.reminder_count >= cfg.escalate_after_reminders:
+        last = req.last_reminder_at or req.sent_at
+        assert last is not None
+        found.append(
+            (
+                EscalationTrigger.AFTER_REMINDERS,
+                last + cfg.escalate_grace,
+                f"no response after {req.reminder_count} reminder(s); the last went out {ctx.fmt(last)}",
+            )
+        )
+    due_date = ctx.campaign.due_date
+    if due_date is not None:
+        due_start = ctx.cal.start_of_day(due_date)
+        if cfg.escalate_days_before_due > 0:
+            warn_at = ctx.cal.start_of_day(due_date - dt.timedelta(days=cfg.escalate_days_before_due))
+            if req.sent_at is not None and req.sent_at < warn_at:
+                found.append(
+                    (
+                        EscalationTrigger.BEFORE_DUE,
+                        warn_at,
+                        f"no response and the due date {due_date.isoformat()} is "
+                        f"{cfg.escalate_days_before_due} day(s) away",
+                    )
+                )
+        if cfg.escalate_at_due:
+            found.append(
+                (
+                    EscalationTrigger.DUE_DATE,
+                    due_start,
+                    f"the due date {due_date.isoformat()} has arrived without a response",
+                )
+            )
+    return _merge_escalations(ctx, req, base, found)
+
+
+def _merge_escalations(
+    ctx: _Ctx, req: RequestView, base: str, found: list[tuple[EscalationTrigger, dt.datetime, str]]
+) -> list[Action]:
+    pending = [(t, at, why) for t, at, why in found if f"{base}:escalation:{t.value}" not in req.done_keys]
+    now_due = [item for item in pending if item[1] <= ctx.now]
+    later = [item for item in pending if item[1] > ctx.now]
+    actions: list[Action] = []
+    if now_due:
+        now_due.sort(key=lambda item: (_SEVERITY[item[0]], item[1]), reverse=True)
+        trigger, at, why = now_due[0]
+        actions.append(
+            Action(
+                kind=ActionKind.ESCALATION,
+                key=f"{base}:escalation:{trigger.value}",
+                campaign_id=ctx.campaign.id,
+                request_id=req.id,
+                supplier=req.supplier,
+                due_at=at,
+                reason=f"escalate to the team: {why}",
+                trigger=trigger,
+                supersedes=tuple(f"{base}:escalation:{t.value}" for t, _, _ in now_due[1:]),
+            )
+        )
+    for trigger, at, why in later:
+        actions.append(
+            Action(
+                kind=ActionKind.ESCALATION,
+                key=f"{base}:escalation:{trigger.value}",
+                campaign_id=ctx.campaign.id,
+                request_id=req.id,
+                supplier=req.supplier,
+                due_at=at,
+                reason=f"escalate to the team: {why}",
+                trigger=trigger,
+            )
+        )
+    return actions
+
+
+def _clarification_actions(ctx: _Ctx, req: RequestView, base: str) -> list[Action]:
+    asked = req.clarification_requested_at
+    if asked is None:
+        return []
+    round_key = f"{base}:clarify:{_stamp(asked)}"
+    followups = ctx.config.clarification_followup
+    prefix = f"{round_key}:followup:"
+    done = sum(1 for key in req.done_keys if key.startswith(prefix))
+    n = done + 1
+    if n <= len(followups):
+        return [
+            Action(
+                kind=ActionKind.CLARIFICATION_FOLLOWUP,
+                key=f"{prefix}{n}",
+                campaign_id=ctx.campaign.id,
+                request_id=req.id,
+                supplier=req.supplier,
+                due_at=asked + followups[n - 1],
+                reason=(
+                    f"follow-up {n} of {len(followups)}: no corrected workbook {_days(followups[n - 1])} after "
+                    f"the clarification request of {ctx.fmt(asked)}"
+                ),
+                sequence=n,
+            )
+        ]
+    key = f"{round_key}:escalation"
+    if key in req.done_keys:
+        return []
+    waited = (followups[-1] if followups else dt.timedelta(0)) + ctx.config.escalate_grace
+    return [
+        Action(
+            kind=ActionKind.ESCALATION,
+            key=key,
+            campaign_id=ctx.campaign.id,
+            request_id=req.id,
+            supplier=req.supplier,
+            due_at=asked + waited,
+            reason=(
+                f"escalate to the team: no corrected workbook {_days(waited)} after the clarification request of "
+                f"{ctx.fmt(asked)} and {len(followups)} follow-up(s)"
+            ),
+            trigger=EscalationTrigger.CLARIFICATION_UNANSWERED,
+        )
+    ]
+
+
+def digest_slot(ctx_cal: WorkingCalendar, config: OutreachConfig, now: dt.datetime) -> dt.date | None:
+    """The local date of the latest digest slot at or before ``now`` (None when digests are off)."""
+    if config.digest == DigestFrequency.OFF:
+        return None
+    today = ctx_cal.local(now).date()
+    for back in range(0, 15):
+        day = today - dt.timedelta(days=back)
+        if config.digest == DigestFrequency.DAILY and not ctx_cal.is_working_day(day):
+            continue
+        if config.digest == DigestFrequency.WEEKLY and day.isoweekday() != config.digest_weekday:
+            continue
+        if ctx_cal.at_local(day, config.digest_time) <= now:
+            return day
+    return None
+
+
+def _digest_action(ctx: _Ctx) -> Action | None:
+    day = digest_slot(ctx.cal, ctx.config, ctx.now)
+    if day is None:
+        return None
+    key = f"c{ctx.campaign.id}:digest:{day.isoformat()}"
+    slot = ctx.cal.at_local(day, ctx.config.digest_time).astimezone(UTC)
+    if key in ctx.campaign.done_keys or (ctx.campaign.opened_at is not None and slot < ctx.campaign.opened_at):
+        return None
+    # Only the latest slot counts: a digest missed while the bot was down is sent once, late.
+    return Action(
+        kind=ActionKind.DIGEST,
+        key=key,
+        campaign_id=ctx.campaign.id,
+        request_id=None,
+        supplier=None,
+        due_at=slot,
+        reason=f"{ctx.config.digest.value} digest for {day.isoformat()} (campaign {ctx.campaign.year})",
+    )
