@@ -1,0 +1,138 @@
+"""The hidden ``L`` sheet: every label cell's text in every language, keyed by sheet name + cell address.
+
+Reading labels through ``L`` makes the reader independent of the language the supplier selected: the cached
+label text in ``Declaration!B8`` may be Chinese, but ``L`` maps ``DeclarationB8`` to "Company Name (*):".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cmrt.workbook.grid import Grid
+from cmrt.workbook.values import clean_text, fold
+
+#: Language header text in ``L`` row 1 (and the Declaration!D3 dropdown) → English name.
+LANGUAGE_NAMES = {
+    "english": "English",
+    "中文 chinese": "Chinese",
+    "chinese": "Chinese",
+    "日本語 japanese": "Japanese",
+    "japanese": "Japanese",
+    "한국어 korean": "Korean",
+    "korean": "Korean",
+    "français": "French",
+    "french": "French",
+    "português": "Portuguese",
+    "portuguese": "Portuguese",
+    "deutsch": "German",
+    "german": "German",
+    "español": "Spanish",
+    "spanish": "Spanish",
+    "italiano": "Italian",
+    "italian": "Italian",
+    "türkçe": "Turkish",
+    "turkish": "Turkish",
+}
+
+#: Every mineral the templates know, in English (as printed by the templates, symbols removed).
+MINERALS = (
+    "Tantalum", "Tin", "Gold", "Tungsten", "Cobalt", "Mica", "Copper", "Graphite", "Lithium", "Nickel",
+    "Aluminum", "Chromium", "Silver", "Zinc", "Iridium", "Lime", "Manganese", "Palladium", "Platinum",
+    "Rare Earth Elements", "Rhodium", "Ruthenium", "Soda Ash", "Cadmium", "Lead", "Molybdenum", "Rhenium",
+    "Selenium", "Tellurium",
+)  # fmt: skip
+_MINERAL_BY_FOLD = {m.casefold(): m for m in MINERALS}
+_MINERAL_BY_FOLD.update({"aluminium": "Aluminum", "natural mica": "Mica"})
+_SYMBOL = re.compile(r"\s*\((ta|sn|au|w|co)\)\s*", re.IGNORECASE)
+
+# A few translations so that files without an ``L`` sheet (or with errors in it) still map the 3TG rows.
+_BUILTIN_MINERAL_TEXTS = {
+    "钽": "Tantalum", "锡": "Tin", "金": "Gold", "钨": "Tungsten", "钴": "Cobalt", "云母": "Mica",
+    "タンタル": "Tantalum", "スズ": "Tin", "錫": "Tin", "タングステン": "Tungsten",
+    "탄탈륨": "Tantalum", "주석": "Tin", "금": "Gold", "텅스텐": "Tungsten",
+    "tantale": "Tantalum", "étain": "Tin", "or": "Gold", "tungstène": "Tungsten",
+    "tantal": "Tantalum", "zinn": "Tin", "wolfram": "Tungsten",
+    "estanho": "Tin", "ouro": "Gold", "tântalo": "Tantalum", "tungstênio": "Tungsten",
+    "estaño": "Tin", "oro": "Gold", "tantalio": "Tantalum", "tungsteno": "Tungsten", "stagno": "Tin",
+    "kalay": "Tin", "altın": "Gold",
+}  # fmt: skip
+
+
+def mineral_of(text: str | None) -> str | None:
+    """The English mineral named by a label in English (``"Tantalum (Ta) (*)"``), else None."""
+    if not text:
+        return None
+    key = fold(_SYMBOL.sub(" ", text))
+    return _MINERAL_BY_FOLD.get(key) or _BUILTIN_MINERAL_TEXTS.get(key)
+
+
+@dataclass
+class Labels:
+    """``key → English`` plus a reverse map from any language's text to the English text."""
+
+    english: dict[str, str] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=list)  # English names, in L column order
+    reverse: dict[str, str] = field(default_factory=dict)  # folded text in any language → English text
+
+    @property
+    def present(self) -> bool:
+        return bool(self.english)
+
+    def get(self, sheet: str, addr: str) -> str | None:
+        return self.english.get(sheet + addr)
+
+    def to_english(self, text: str | None) -> str | None:
+        if not text:
+            return None
+        return self.reverse.get(fold(text))
+
+    def mineral(self, text: str | None) -> str | None:
+        """The English mineral for a label cached in any language."""
+        direct = mineral_of(text)
+        if direct or not text:
+            return direct
+        return mineral_of(self.to_english(text))
+
+
+def read_labels(grid: Grid | None) -> Labels:
+    labels = Labels()
+    if grid is None or grid.nrows == 0:
+        return labels
+    header = grid.rows[0]
+    english_col = None
+    lang_cols: list[tuple[int, str]] = []
+    for index, cell in enumerate(header):
+        text = clean_text(cell)
+        if not text:
+            continue
+        name = LANGUAGE_NAMES.get(fold(text))
+        if name:
+            lang_cols.append((index, name))
+            if name == "English" and english_col is None:
+                english_col = index
+    if english_col is None:
+        english_col = 3 if len(header) > 3 else None  # column D, as in every known version
+    if english_col is None:
+        return labels
+    labels.languages = [name for _, name in lang_cols]
+    for row in grid.rows[1:]:
+        if not row or english_col >= len(row):
+            continue
+        key = row[0]
+        english = clean_text(row[english_col])
+        if not isinstance(key, str) or not english:
+            continue
+        labels.english[key.strip()] = english
+        for index, _ in lang_cols:
+            if index < len(row):
+                text = clean_text(row[index])
+                if text:
+                    labels.reverse.setdefault(fold(text), english)
+    return labels
+
+
+def language_name(text: str | None) -> str | None:
+    if not text:
+        return None
+    return LANGUAGE_NAMES.get(fold(text), text)

@@ -1,0 +1,229 @@
+"""``read_workbook``: bytes in, :class:`~cmrt.declaration.Declaration` out, or a typed :class:`WorkbookError`."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import python_calamine
+
+from cmrt.declaration import Declaration, Family, Template, Warning_
+from cmrt.workbook.container import Container, Deadline, open_container
+from cmrt.workbook.declaration_sheet import parse_declaration
+from cmrt.workbook.errors import ReadLimits, WorkbookError
+from cmrt.workbook.grid import Grid
+from cmrt.workbook.labels import Labels, language_name, read_labels
+from cmrt.workbook.lists import LookupTable, read_lookup, read_mines, read_products, read_smelters
+from cmrt.workbook.values import clean_text, is_error
+
+log = logging.getLogger("cmbot.cmrt.workbook")
+
+_VERSION = re.compile(r"(?:Revision|Version|Rev\.?)\s*:?\s*([0-9]+(?:\.[0-9]+)?[a-z]?)", re.IGNORECASE)
+_FAMILY_TITLES: tuple[tuple[re.Pattern[str], Family], ...] = (
+    (re.compile(r"Extended Minerals? Reporting", re.IGNORECASE), Family.EMRT),
+    (re.compile(r"Cobalt Reporting", re.IGNORECASE), Family.CRT),
+    (re.compile(r"(Additional Minerals|Pilot) Reporting", re.IGNORECASE), Family.AMRT),
+    (re.compile(r"Conflict Minerals? Reporting", re.IGNORECASE), Family.CMRT),
+    (re.compile(r"\((EMRT|CRT|AMRT|CMRT|PRT)\)"), Family.CMRT),
+)
+_ABBREVIATIONS = {"EMRT": Family.EMRT, "CRT": Family.CRT, "AMRT": Family.AMRT, "PRT": Family.AMRT, "CMRT": Family.CMRT}
+
+
+class _Book:
+    """The calamine workbook plus the sheets read so far (each sheet is read once)."""
+
+    def __init__(self, container: Container, deadline: Deadline) -> None:
+        self.container = container
+        self.deadline = deadline
+        try:
+            self.book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(container.data))
+            self.names: list[str] = list(self.book.sheet_names)
+        except python_calamine.PasswordError:
+            raise WorkbookError("encrypted_unknown_password") from None
+        except Exception as exc:  # calamine raises CalamineError, ZipError, XmlError, ValueError...
+            log.debug("calamine could not open the workbook: %r", exc)
+            raise WorkbookError("corrupt", "The workbook is damaged or truncated and cannot be read.") from None
+        self._grids: dict[str, Grid | None] = {}
+
+    def sheet(self, name: str) -> Grid | None:
+        if name in self._grids:
+            return self._grids[name]
+        actual = next((n for n in self.names if n.strip().casefold() == name.casefold()), None)
+        grid = None
+        if actual is not None:
+            self.deadline.check()
+            try:
+                rows: list[list[Any]] = self.book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            except Exception as exc:
+                log.debug("sheet %s unreadable: %r", name, exc)
+                raise WorkbookError("corrupt", f"The sheet {actual!r} is damaged and cannot be read.") from None
+            grid = Grid(actual, rows, self.container.hidden_rows.get(actual, frozenset()))
+        self._grids[name] = grid
+        return grid
+
+
+def read_workbook(
+    data: bytes,
+    *,
+    filename: str | None = None,
+    limits: ReadLimits | None = None,
+    passwords: Sequence[str] = (),
+) -> Declaration:
+    """Read a returned CMRT/EMRT/CRT/AMRT workbook (.xlsx, .xlsm, .xls; encrypted with the default or a given password).
+
+    Raises :class:`WorkbookError` (with a stable ``code``) for anything that is not a readable template.
+    ``filename`` is only used in log messages: the container is detected by its magic bytes.
+    """
+    limits = limits or ReadLimits()
+    deadline = Deadline(limits.timeout_seconds)
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError("read_workbook expects the file's bytes")
+    try:
+        container = open_container(bytes(data), limits, passwords, deadline)
+        book = _Book(container, deadline)
+        return _parse(book, limits)
+    except WorkbookError as exc:
+        log.info("workbook %s not read: %s", filename or "(unnamed)", exc.code)
+        raise
+    except RecursionError:
+        raise WorkbookError("corrupt", "The workbook is damaged and cannot be read.") from None
+    except MemoryError:
+        raise WorkbookError("too_large", "The workbook needs more memory than the reader allows.") from None
+
+
+def detect_template(book: _Book, declaration: Grid, labels: Labels) -> Template:
+    title = labels.get("Declaration", "D2") or clean_text(declaration.value(2, 4)) or ""
+    family = None
+    for pattern, fam in _FAMILY_TITLES:
+        match = pattern.search(title)
+        if match:
+            family = _ABBREVIATIONS.get(match.group(1), fam) if match.groups() else fam
+            break
+    names = {n.casefold() for n in book.names}
+    if family is None:
+        if "minerals scope" in names:
+            family = Family.AMRT
+        elif "mine list" in names:
+            family = Family.EMRT
+        elif "smelter list" in names:
+            family = Family.CMRT
+    version = None
+    candidates: list[Any] = [declaration.value(3, 10), declaration.value(3, 9)]
+    smelter_list = book.sheet("Smelter List")
+    if smelter_list is not None:
+        candidates += [smelter_list.value(3, col) for col in (17, 15, 14)]
+    for value in candidates:
+        text = clean_text(value)
+        match = _VERSION.search(text) if text else None
+        if match:
+            version = match.group(1)
+            break
+    if version is None:
+        version = _version_from_revision(book)
+    return Template(family=family, version=version)
+
+
+def _version_from_revision(book: _Book) -> str | None:
+    grid = book.sheet("Revision")
+    if grid is None:
+        return None
+    found = None
+    for _, cells in grid.iter_rows():
+        for value in cells[:3]:
+            text = clean_text(value)
+            if text and re.fullmatch(r"\d+(\.\d+)?[a-z]?", text):
+                found = text
+                break
+    return found
+
+
+def _parse(book: _Book, limits: ReadLimits) -> Declaration:
+    declaration = book.sheet("Declaration")
+    if declaration is None:
+        raise WorkbookError(
+            "not_a_template",
+            "The workbook has no Declaration sheet: it is not a CMRT, EMRT, CRT or AMRT reporting template.",
+        )
+    labels = read_labels(book.sheet("L"))
+    template = detect_template(book, declaration, labels)
+    if template.family is None:
+        raise WorkbookError("not_a_template", "The workbook is not a CMRT, EMRT, CRT or AMRT reporting template.")
+    warnings: list[Warning_] = []
+    if template.version is None:
+        warnings.append(Warning_("version_unknown", "The template version was not found.", "Declaration", "J3"))
+    version = template.version_tuple
+    part = parse_declaration(declaration, labels, template.family, version, book.container.date1904)
+    warnings += part.warnings
+    book.deadline.check()
+
+    lookup_cache: list[LookupTable | None] = []
+
+    def lookup() -> LookupTable | None:
+        if not lookup_cache:
+            grid = book.sheet("Smelter Look-up") or book.sheet("Smelter Reference List")
+            lookup_cache.append(read_lookup(grid) if grid is not None else None)
+        return lookup_cache[0]
+
+    smelters = mines = products = None
+    grid = book.sheet("Smelter List")
+    if grid is not None:
+        smelters = read_smelters(grid, labels, lookup, limits.max_rows, book.deadline.check)
+        warnings += smelters.warnings
+    grid = book.sheet("Mine List")
+    if grid is not None:
+        mines = read_mines(grid, labels, limits.max_rows, book.deadline.check)
+    grid = book.sheet("Product List")
+    if grid is not None:
+        products = read_products(grid, labels, limits.max_rows, book.deadline.check)
+    checker_remaining = _checker_remaining(book)
+    language_raw = declaration.value(3, 4)
+    language = language_name(None if is_error(language_raw) else clean_text(language_raw))
+    if language is None and labels.languages:
+        index = declaration.value(3, 16)
+        if isinstance(index, int | float) and 1 <= index <= len(labels.languages):
+            language = labels.languages[int(index) - 1]
+    if book.container.encrypted:
+        warnings.append(
+            Warning_("encrypted", "The workbook was encrypted (opened with the default or a configured password).")
+        )
+    return Declaration(
+        template=template,
+        language=language,
+        company=part.company,
+        minerals=part.minerals,
+        answers=part.answers,
+        answer_comments=part.answer_comments,
+        question_topics=part.question_topics,
+        company_questions=part.company_questions,
+        company_question_topics=part.company_question_topics,
+        smelters=tuple(smelters.rows) if smelters else (),
+        mines=tuple(mines.rows) if mines else (),
+        products=tuple(products.rows) if products else (),
+        checker_remaining=checker_remaining,
+        warnings=tuple(warnings),
+        cells=part.cells,
+        smelter_columns=smelters.columns if smelters else {},
+        mine_columns=mines.columns if mines else {},
+        product_columns=products.columns if products else {},
+    )
+
+
+def _checker_remaining(book: _Book) -> int | None:
+    grid = book.sheet("Checker")
+    if grid is None:
+        return None
+    value = grid.value(2, 4)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    text = clean_text(value)
+    if text is None:
+        return 0 if value in (0, "0") else None
+    try:
+        return int(float(text))
+    except ValueError:
+        return None
