@@ -1,0 +1,91 @@
+"""Campaigns (one per reporting year) and the creation of their requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from store.models import Campaign, Request, Supplier
+from store.states import CampaignState, RequestState
+
+TOKEN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: survives being read aloud or retyped
+TOKEN_LENGTH = 8
+
+
+class CampaignExists(ValueError):
+    pass
+
+
+def new_token() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def get_by_year(session: Session, year: int) -> Campaign | None:
+    return session.scalars(sa.select(Campaign).where(Campaign.year == year)).one_or_none()
+
+
+def latest(session: Session) -> Campaign | None:
+    """The campaign with the highest reporting year."""
+    return session.scalars(sa.select(Campaign).order_by(Campaign.year.desc()).limit(1)).first()
+
+
+def list_campaigns(session: Session, state: CampaignState | None = None) -> list[Campaign]:
+    stmt = sa.select(Campaign).order_by(Campaign.year)
+    if state is not None:
+        stmt = stmt.where(Campaign.state == state)
+    return list(session.scalars(stmt))
+
+
+def create(
+    session: Session,
+    *,
+    year: int,
+    due_date: dt.date,
+    suppliers: Iterable[Supplier],
+    scope: str = "company",
+    template_family: str = "CMRT",
+    min_template_version: str | None = None,
+    supplier_filter: str = "all",
+    created_by: str = "system",
+) -> Campaign:
+    """A new active campaign with one ``not_sent`` request per supplier. Refuses a second campaign per year."""
+    if get_by_year(session, year) is not None:
+        raise CampaignExists(f"a campaign for reporting year {year} already exists")
+    campaign = Campaign(
+        year=year,
+        due_date=due_date,
+        scope=scope,
+        template_family=template_family,
+        min_template_version=min_template_version,
+        supplier_filter=supplier_filter,
+        created_by=created_by,
+        state=CampaignState.ACTIVE,
+    )
+    session.add(campaign)
+    session.flush()
+    add_requests(session, campaign, suppliers)
+    return campaign
+
+
+def add_requests(session: Session, campaign: Campaign, suppliers: Iterable[Supplier]) -> list[Request]:
+    """Add a ``not_sent`` request for each supplier that has none in this campaign yet."""
+    have = set(session.scalars(sa.select(Request.supplier_id).where(Request.campaign_id == campaign.id)))
+    used = set(session.scalars(sa.select(Request.token)))
+    created: list[Request] = []
+    for supplier in suppliers:
+        if supplier.id in have:
+            continue
+        token = new_token()
+        while token in used:
+            token = new_token()
+        used.add(token)
+        req = Request(campaign_id=campaign.id, supplier_id=supplier.id, token=token, state=RequestState.NOT_SENT)
+        session.add(req)
+        created.append(req)
+        have.add(supplier.id)
+    session.flush()
+    return created

@@ -1,0 +1,159 @@
+"""E-mail messages (raw kept), their attachments (submissions) and the reviews of those."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import Message, Review, Submission
+from store.states import Direction, MessageState
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def synthetic_message_id(raw: bytes) -> str:
+    """The Message-ID recorded for a message that has none: stable for the same bytes."""
+    return f"<{sha256(raw)}@cmrt-bot.invalid>"
+
+
+def get_by_message_id(session: Session, message_id: str) -> Message | None:
+    return session.scalars(sa.select(Message).where(Message.message_id == message_id)).one_or_none()
+
+
+def find_by_message_ids(session: Session, message_ids: Iterable[str]) -> Sequence[Message]:
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return []
+    return session.scalars(sa.select(Message).where(Message.message_id.in_(ids)).order_by(Message.id)).all()
+
+
+def add(
+    session: Session,
+    *,
+    direction: Direction,
+    message_id: str | None,
+    raw: bytes,
+    subject: str | None = None,
+    from_address: str | None = None,
+    to_addresses: Sequence[str] = (),
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    received_at: dt.datetime | None = None,
+    sent_at: dt.datetime | None = None,
+    imap_folder: str | None = None,
+    imap_uid: int | None = None,
+    request_id: int | None = None,
+    state: MessageState | None = None,
+) -> tuple[Message, bool]:
+    """Store a message unless one with the same Message-ID exists; returns (message, created).
+
+    Runs in a savepoint, so a concurrent insert of the same Message-ID is handled as "already there".
+    """
+    mid = message_id or synthetic_message_id(raw)
+    existing = get_by_message_id(session, mid)
+    if existing is not None:
+        return existing, False
+    msg = Message(
+        direction=direction,
+        message_id=mid,
+        raw=raw,
+        raw_sha256=sha256(raw),
+        subject=subject,
+        from_address=from_address.lower() if from_address else None,
+        to_addresses=[a.lower() for a in to_addresses],
+        in_reply_to=in_reply_to,
+        references=references,
+        received_at=received_at,
+        sent_at=sent_at,
+        imap_folder=imap_folder,
+        imap_uid=imap_uid,
+        request_id=request_id,
+        state=state or (MessageState.RECEIVED if direction == Direction.IN else MessageState.SENT),
+    )
+    try:
+        with session.begin_nested():
+            session.add(msg)
+    except IntegrityError:
+        found = get_by_message_id(session, mid)
+        if found is None:
+            raise
+        return found, False
+    return msg, True
+
+
+def add_submission(
+    session: Session,
+    message: Message,
+    *,
+    filename: str,
+    content: bytes,
+    content_type: str | None = None,
+    is_workbook: bool = True,
+    request_id: int | None = None,
+    store_content: bool = True,
+    content_path: str | None = None,
+) -> tuple[Submission, bool]:
+    """Record an attachment of ``message`` once per sha256; returns (submission, created)."""
+    digest = sha256(content)
+    stmt = sa.select(Submission).where(Submission.message_id == message.id, Submission.sha256 == digest)
+    existing = session.scalars(stmt).one_or_none()
+    if existing is not None:
+        return existing, False
+    sub = Submission(
+        message_id=message.id,
+        request_id=request_id if request_id is not None else message.request_id,
+        sha256=digest,
+        filename=filename[:255],
+        content_type=content_type,
+        size=len(content),
+        content=content if store_content else None,
+        content_path=content_path,
+        is_workbook=is_workbook,
+    )
+    session.add(sub)
+    session.flush()
+    return sub, True
+
+
+def submissions_with_sha256(session: Session, digest: str) -> Sequence[Submission]:
+    return session.scalars(sa.select(Submission).where(Submission.sha256 == digest).order_by(Submission.id)).all()
+
+
+def submissions_for_request(session: Session, request_id: int) -> Sequence[Submission]:
+    stmt = sa.select(Submission).where(Submission.request_id == request_id).order_by(Submission.id)
+    return session.scalars(stmt).all()
+
+
+def add_review(
+    session: Session,
+    submission: Submission,
+    *,
+    grade: str,
+    catalogue_version: str,
+    findings: list[dict[str, Any]],
+    score: float | None = None,
+) -> Review:
+    review = Review(
+        submission_id=submission.id,
+        request_id=submission.request_id,
+        grade=grade,
+        score=score,
+        catalogue_version=catalogue_version,
+        findings=findings,
+    )
+    session.add(review)
+    session.flush()
+    return review
+
+
+def latest_review(session: Session, request_id: int) -> Review | None:
+    stmt = sa.select(Review).where(Review.request_id == request_id).order_by(Review.id.desc()).limit(1)
+    return session.scalars(stmt).first()

@@ -1,0 +1,79 @@
+"""Schema migrations: ``upgrade(url)`` (``cmrt-bot db upgrade``) and ``check_schema_current(url)`` (``run``)."""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from store.engine import StoreError, make_engine, redact_url
+
+log = logging.getLogger("cmbot.store")
+
+MIGRATIONS = pathlib.Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaOutdated(StoreError):
+    """The database is older (or newer) than this version of cmrt-bot expects."""
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revisions() -> tuple[str, ...]:
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    with engine.connect() as conn:
+        return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+def upgrade(url: str, revision: str = "head") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Bring the database at ``url`` to ``revision``; returns (revisions before, revisions after)."""
+    engine = make_engine(url)
+    try:
+        before = current_revisions(engine)
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        after = current_revisions(engine)
+    finally:
+        engine.dispose()
+    log.info("database %s upgraded from %s to %s", redact_url(url), before or "empty", after)
+    return before, after
+
+
+def check_schema_current(url: str) -> None:
+    """Raise ``SchemaOutdated`` naming ``cmrt-bot db upgrade`` unless the database is at the code's head."""
+    engine = make_engine(url)
+    try:
+        current = current_revisions(engine)
+    finally:
+        engine.dispose()
+    heads = head_revisions()
+    if set(current) == set(heads):
+        return
+    if not current:
+        raise SchemaOutdated(
+            f"the database {redact_url(url)} has no cmrt-bot schema yet: run `cmrt-bot db upgrade` (or `cmrt-bot init`)"
+        )
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if not set(current) <= known:
+        raise SchemaOutdated(
+            f"the database {redact_url(url)} is at schema {', '.join(current)}, newer than this cmrt-bot "
+            f"(expects {', '.join(heads)}): upgrade cmrt-bot"
+        )
+    raise SchemaOutdated(
+        f"the database {redact_url(url)} is at schema {', '.join(current)} but this cmrt-bot needs "
+        f"{', '.join(heads)}: run `cmrt-bot db upgrade`"
+    )
