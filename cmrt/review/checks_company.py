@@ -1,0 +1,396 @@
+"""Checks on the template itself, the company block and the declaration scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from cmrt.declaration import Declaration, Family, Scope, Template
+from cmrt.review.model import Finding, ReviewContext, Severity
+from cmrt.review.registry import (
+    PRODUCT_LIST,
+    blank,
+    check,
+    effective_date,
+    field_cell,
+    finding,
+    norm,
+    quote,
+)
+
+# ---------------------------------------------------------------- template
+
+
+@check(
+    "template.not_reporting_template",
+    title="Not a reporting template",
+    severity=Severity.REJECT,
+    area="template",
+    rationale="Only an RMI reporting template (CMRT, EMRT, CRT, AMRT) can be reviewed and consolidated.",
+    message="the file is not an RMI reporting template (CMRT/EMRT/CRT/AMRT)",
+    sources="ddm 'Report Rejected'; review notes §3 A1",
+)
+def not_reporting_template(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if d.template.family is None:
+        return [finding("template.not_reporting_template", "the file is not an RMI reporting template", "Declaration")]
+    return []
+
+
+@check(
+    "template.wrong_family",
+    title="Template family differs from the campaign",
+    severity=Severity.REJECT,
+    area="template",
+    rationale="A campaign asks for one template family; an EMRT cannot answer a 3TG (CMRT) request.",
+    message="we asked for the {required} but received the {family}",
+    sources="Assent 'wrong CMRT version' (A4); review notes §3 A2",
+    needs="campaign",
+)
+def wrong_family(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    required = (ctx.required_family or "").upper()
+    if not required or d.template.family is None or d.template.family.value == required:
+        return []
+    return [
+        finding(
+            "template.wrong_family",
+            f"we asked for the {required} but received the {d.template.family.value}; please send the {required}",
+            "Declaration",
+            "D2",
+        )
+    ]
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return Template(family=None, version=text).version_tuple
+
+
+@check(
+    "template.version_too_old",
+    title="Template version older than the campaign requires",
+    severity=Severity.REJECT,
+    area="template",
+    rationale="Old templates ask different questions and carry an outdated smelter list.",
+    message="the template version {version} is older than the required {min_version}",
+    sources="Assent A4; ddm version fingerprints; review notes §3 A2",
+    needs="campaign",
+)
+def version_too_old(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if not ctx.min_version or d.template.family is None:
+        return []
+    wanted = _version_tuple(ctx.min_version)
+    family = ctx.required_family or d.template.family.value
+    if ctx.required_family and d.template.family.value != ctx.required_family.upper():
+        return []  # wrong_family already says it
+    have = d.template.version_tuple
+    if not have:
+        return [
+            finding(
+                "template.version_too_old",
+                f"the template version could not be read; please use {family} {ctx.min_version} or later",
+                "Declaration",
+                "J3",
+            )
+        ]
+    if have < wanted:
+        return [
+            finding(
+                "template.version_too_old",
+                f"the template version {d.template.version} is older than the required {family} "
+                f"{ctx.min_version}; please copy your answers into the current template",
+                "Declaration",
+                "J3",
+            )
+        ]
+    return []
+
+
+@check(
+    "template.not_english",
+    title="Language other than English",
+    severity=Severity.INFO,
+    area="template",
+    rationale="Answers are English constants whatever the language, but free-text comments may need translating.",
+    message="the template language is set to {language}",
+    sources="ddm (rejects); cm-reporting (soft warning); review notes §3 A4",
+)
+def not_english(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if d.language and norm(d.language) not in ("english", "en"):
+        return [finding("template.not_english", f"the template language is set to {quote(d.language)}",
+                        "Declaration", "D3")]
+    return []
+
+
+# ---------------------------------------------------------------- company block (Checker parity)
+
+_REQUIRED = (  # (path, label, value getter) as the template's own Checker (CMRT 3.01+/6.x) requires them
+    ("company.name", "company name"),
+    ("company.scope", "declaration scope"),
+    ("company.contact.name", "contact name"),
+    ("company.contact.email", "contact e-mail"),
+    ("company.contact.phone", "contact phone"),
+    ("company.authorizer.name", "authorizer"),
+    ("company.authorizer.email", "authorizer e-mail"),
+    ("company.effective_date", "effective date"),
+)
+
+
+def _value(d: Declaration, path: str) -> object:
+    c = d.company
+    return {
+        "company.name": c.name,
+        "company.scope": c.scope or c.scope_raw,
+        "company.scope_description": c.scope_description,
+        "company.contact.name": c.contact.name,
+        "company.contact.email": c.contact.email,
+        "company.contact.phone": c.contact.phone,
+        "company.authorizer.name": c.authorizer.name,
+        "company.authorizer.title": c.authorizer.title,
+        "company.authorizer.email": c.authorizer.email,
+        "company.authorizer.phone": c.authorizer.phone,
+        "company.effective_date": c.effective_date or c.effective_date_raw,
+    }[path]
+
+
+def _required_fields(d: Declaration) -> list[tuple[str, str]]:
+    fields = list(_REQUIRED)
+    version = d.template.version_tuple
+    if d.template.family is Family.CMRT and version and version[0] == 3:
+        fields.insert(7, ("company.authorizer.phone", "authorizer phone"))  # mandatory in 3.01 only
+    if d.template.family is Family.CMRT and version and version[0] < 3:
+        fields = [f for f in fields if not f[0].startswith("company.contact.")]  # 2.x: one representative
+    return fields
+
+
+@check(
+    "company.required_missing",
+    title="Required company field missing",
+    severity=Severity.CLARIFY,
+    area="company",
+    rationale="The template's own Checker requires these fields; an e-mail must at least contain '@'.",
+    message="the {field} is missing",
+    sources="template Checker rows 4-12; ddm B2.1",
+    checker=True,
+)
+def required_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for path, name in _required_fields(d):
+        value = _value(d, path)
+        sheet, cell = field_cell(d, path)
+        if blank(value):
+            out.append(finding("company.required_missing", f"the {name} is missing", sheet, cell))
+        elif path.endswith(".email") and "@" not in str(value):
+            out.append(
+                finding("company.required_missing", f"the {name} {quote(value)} is not an e-mail address", sheet, cell)
+            )
+    return out
+
+
+_EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+PLACEHOLDERS = frozenset(
+    {"same", "same as above", "same as contact", "same as authorizer", "see above", "as above", "n/a", "na",
+     "n.a.", "n. a.", "-", "--", "---", ".", "?", "x", "xx", "xxx", "tbd", "tba", "none", "nil", "null",
+     "unknown", "test", "name", "e-mail", "email", "phone", "not applicable", "/", "0"}
+)
+
+
+def is_placeholder(value: object) -> bool:
+    text = norm(value)
+    return text in PLACEHOLDERS or text.startswith("same as")
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not one valid address (None when it is)."""
+    text = value.strip()
+    if _EMAIL.match(text):
+        return None
+    local = text.split("@", 1)[0]
+    if text.count("@") > 1 or ";" in text or " " in text:
+        return "give one address per field"
+    if "," in local or "," in text:
+        return "it contains a comma; did you mean a dot?"
+    if ".." in text:
+        return "it contains two dots in a row"
+    return "please check the spelling"
+
+
+@check(
+    "company.email_invalid",
+    title="E-mail address not valid",
+    severity=Severity.CLARIFY,
+    area="company",
+    rationale="The Checker only tests for '@'. A malformed address (a comma instead of a dot is a real case) "
+    "makes every follow-up bounce.",
+    message="the contact e-mail {value} is not a valid address",
+    sources="real return (Central Glass 6.4); template Checker '@' test",
+)
+def email_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for path, name in (("company.contact.email", "contact e-mail"), ("company.authorizer.email", "authorizer e-mail")):
+        value = _value(d, path)
+        if blank(value) or is_placeholder(value) or "@" not in str(value):
+            continue
+        problem = email_problem(str(value))
+        if problem:
+            sheet, cell = field_cell(d, path)
+            out.append(
+                finding("company.email_invalid", f"the {name} {quote(value)} is not a valid address ({problem})",
+                        sheet, cell)
+            )
+    return out
+
+
+@check(
+    "company.placeholder",
+    title="'same', 'N/A' or a placeholder in a company field",
+    severity=Severity.CLARIFY,
+    area="company",
+    rationale="The instructions forbid 'same' for the authorizer; placeholders leave us without a contact.",
+    message="the {field} says {value}; please give the real value",
+    sources="ddm B2.3 ('Same'); template Instructions; review notes §3 B8",
+)
+def placeholder(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    fields = [*_required_fields(d), ("company.authorizer.title", "authorizer title")]
+    for path, name in fields:
+        if path in ("company.scope", "company.effective_date"):
+            continue
+        value = _value(d, path)
+        if not blank(value) and is_placeholder(value):
+            sheet, cell = field_cell(d, path)
+            out.append(finding("company.placeholder", f"the {name} says {quote(value)}; please give the real "
+                               f"{name}", sheet, cell))
+    return out
+
+
+@check(
+    "company.effective_date_invalid",
+    title="Effective date is not a date",
+    severity=Severity.CLARIFY,
+    area="company",
+    rationale="A declaration without a readable date cannot be placed in a reporting year.",
+    message="the effective date {value} is not a date",
+    sources="real return (Honeywell 6.4 stores text); review notes §3 B7",
+)
+def effective_date_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    raw = d.company.effective_date_raw
+    if d.company.effective_date is None and not blank(raw) and effective_date(d) is None:
+        sheet, cell = field_cell(d, "company.effective_date")
+        return [finding("company.effective_date_invalid", f"the effective date {quote(raw)} is not a date "
+                        "(use DD-MMM-YYYY, e.g. 31-Mar-2025)", sheet, cell)]
+    return []
+
+
+@check(
+    "company.effective_date_future",
+    title="Effective date in the future",
+    severity=Severity.CLARIFY,
+    area="company",
+    rationale="A declaration cannot be effective before it was made; often a day/month swap.",
+    message="the effective date {date} is in the future",
+    sources="ddm B2.5; review notes §3 B7",
+)
+def effective_date_future(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    date = effective_date(d)
+    if date is not None and date > ctx.today:
+        sheet, cell = field_cell(d, "company.effective_date")
+        return [finding("company.effective_date_future", f"the effective date {date:%d-%b-%Y} is in the future",
+                        sheet, cell)]
+    return []
+
+
+EARLIEST = dt.date(2006, 12, 31)
+
+
+@check(
+    "company.effective_date_before_period",
+    title="Effective date before the reporting period",
+    severity=Severity.CLARIFY,
+    area="company",
+    rationale="A declaration dated before the reporting year describes an earlier supply chain; dates before "
+    "31-Dec-2006 are impossible.",
+    message="the effective date {date} is before the reporting year {year}",
+    sources="cirscn (before 31-Dec-2006); Z1 (stale data); review notes §3 B7",
+)
+def effective_date_before_period(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    date = effective_date(d)
+    if date is None:
+        return []
+    sheet, cell = field_cell(d, "company.effective_date")
+    if date < EARLIEST:
+        return [finding("company.effective_date_before_period",
+                        f"the effective date {date:%d-%b-%Y} cannot be right (before 31-Dec-2006)", sheet, cell)]
+    if ctx.reporting_year and date < dt.date(ctx.reporting_year, 1, 1):
+        return [finding("company.effective_date_before_period",
+                        f"the effective date {date:%d-%b-%Y} is before the reporting year {ctx.reporting_year}; "
+                        f"please send a declaration covering {ctx.reporting_year}", sheet, cell)]
+    return []
+
+
+# ---------------------------------------------------------------- scope
+
+
+@check(
+    "scope.description_missing",
+    title="User-defined scope without a description",
+    severity=Severity.CLARIFY,
+    area="scope",
+    rationale="With scope C the declaration means nothing until the supplier says what it covers.",
+    message="the scope is 'User defined' but the description of scope is empty",
+    sources="template Checker row 6; ddm B2.4; cirscn",
+    checker=True,
+)
+def description_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if d.company.scope is Scope.USER_DEFINED and blank(d.company.scope_description):
+        sheet, cell = field_cell(d, "company.scope_description")
+        return [finding("scope.description_missing",
+                        "the scope is 'User defined' but the description of scope is empty", sheet, cell)]
+    return []
+
+
+@check(
+    "scope.product_list_empty",
+    title="Product scope with an empty Product List",
+    severity=Severity.CLARIFY,
+    area="scope",
+    rationale="A product-level declaration covers only the products listed; with none listed it covers nothing.",
+    message="the scope is 'Product (or List of Products)' but the Product List is empty",
+    sources="template Checker row 64; ddm B1.9/B2.18; cirscn; CXL2",
+    checker=True,
+)
+def product_list_empty(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if d.company.scope is Scope.PRODUCT and not any(not blank(p.number) or not blank(p.name) for p in d.products):
+        column = d.product_columns.get("number", "B")
+        return [finding("scope.product_list_empty",
+                        "the scope is 'Product (or List of Products)' but the Product List is empty; please list "
+                        "the products this declaration covers", PRODUCT_LIST, f"{column}6")]
+    return []
+
+
+_SCOPE_NAMES = {Scope.COMPANY: "company", Scope.PRODUCT: "product", Scope.USER_DEFINED: "user-defined"}
+
+
+@check(
+    "scope.differs_from_request",
+    title="Scope differs from the one requested",
+    severity=Severity.CLARIFY,
+    area="scope",
+    rationale="We asked for a product-level (or company-level) declaration; a different scope may not cover "
+    "the parts we buy.",
+    message="we asked for a {requested}-level declaration but this one is {scope}-level",
+    sources="Z1; APA2; Assent A2; review notes §3 C11-C12",
+    needs="campaign",
+)
+def differs_from_request(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    requested = norm(ctx.requested_scope)
+    scope = d.company.scope
+    if not requested or scope is None or _SCOPE_NAMES[scope] == requested:
+        return []
+    sheet, cell = field_cell(d, "company.scope")
+    extra = (" covering the parts you supply to us (Product List tab)" if requested == "product"
+             else " covering your whole company")
+    return [finding("scope.differs_from_request",
+                    f"we asked for a {requested}-level declaration but this one is {_SCOPE_NAMES[scope]}-level; "
+                    f"please send a {requested}-level declaration{extra}, or confirm that this one covers them",
+                    sheet, cell)]

@@ -1,0 +1,345 @@
+"""Per-mineral checks on the declaration questions (looked up by topic, never by printed number)."""
+
+from __future__ import annotations
+
+from cmrt.declaration import Declaration, QuestionTopic
+from cmrt.review.model import Finding, ReviewContext, Severity
+from cmrt.review.registry import (
+    GATE_TOPICS,
+    answer_cell,
+    blank,
+    check,
+    finding,
+    gate_closed,
+    gate_keys,
+    in_scope,
+    is_no,
+    is_yes,
+    label,
+    norm,
+    question_keys,
+    quote,
+    rows_with_data,
+)
+from cmrt.smelters.text import metal_key
+
+# ---------------------------------------------------------------- values
+
+
+def response_full(value: object) -> bool | None:
+    """Supplier response = 100 %? None when unanswered."""
+    text = norm(value)
+    if not text:
+        return None
+    return text in ("100%", "1", "1.0", "yes, 100%", "yes 100%", "yes", "1(=100%)")
+
+
+_LOW = ("50% or less", "none", "less than 25%", "greater than 25%", "< 25%", "> 25%", "did not survey", "no - none")
+
+
+def response_low(value: object) -> bool:
+    text = norm(value)
+    return bool(text) and any(part in text for part in _LOW) and "greater than 50%" not in text
+
+
+_ALLOWED_STARTS = ("yes", "no")
+_ALLOWED_EXTRA = frozenset(
+    {"unknown", "uncertain or unknown", "not declaring", "not applicable for this declaration", "drc only",
+     "india and/or madagascar only", "drc or adjoining countries only"}
+)
+_YES_NO_TOPICS = frozenset(GATE_TOPICS) | {
+    QuestionTopic.COVERED_COUNTRIES,
+    QuestionTopic.CAHRA,
+    QuestionTopic.RECYCLED_SCRAP,
+    QuestionTopic.SMELTERS_IDENTIFIED,
+    QuestionTopic.SMELTER_INFO_REPORTED,
+    QuestionTopic.SMELTERS_VALIDATED,
+}
+
+
+def _required_keys(d: Declaration, mineral: str) -> list[str]:
+    """Checker rule: Q1 always; Q2 unless Q1 = No; the rest unless a gate question = No."""
+    keys = question_keys(d)
+    gates = gate_keys(d)
+    if not gates:
+        return keys
+    required = [gates[0]]
+    first = norm(d.answers.get(gates[0], {}).get(mineral))
+    if first in ("no", "not declaring", "not applicable for this declaration"):
+        return required
+    required += [k for k in gates[1:]]
+    if gate_closed(d, mineral):
+        return required
+    return required + [k for k in keys if k not in gates]
+
+
+@check(
+    "mineral.answer_missing",
+    title="Declaration question unanswered",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="The Checker requires Q1 for every mineral, Q2 unless Q1 = No, and the other questions unless "
+    "Q1 or Q2 = No.",
+    message="{question} is not answered for {mineral}",
+    sources="template Checker rows 13-52; ddm 'Invalid Data'; cirscn",
+    checker=True,
+)
+def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for key in question_keys(d):
+        for mineral in d.minerals:
+            if key in _required_keys(d, mineral) and blank(d.answers.get(key, {}).get(mineral)):
+                sheet, cell = answer_cell(d, key, mineral)
+                out.append(finding("mineral.answer_missing", f"{label(d, key)} is not answered for {mineral}",
+                                   sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.answer_invalid",
+    title="Answer not one of the template's values",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="A typed or pasted value the dropdown does not offer cannot be interpreted reliably.",
+    message="{question} for {mineral} says {value}, which is not one of the template's answers",
+    sources="ddm 'Invalid Data'; review notes §3 D13",
+)
+def answer_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for key in question_keys(d):
+        if d.question_topics.get(key) not in _YES_NO_TOPICS:
+            continue
+        for mineral in d.minerals:
+            value = d.answers.get(key, {}).get(mineral)
+            text = norm(value)
+            if blank(value) or text.startswith(_ALLOWED_STARTS) or text in _ALLOWED_EXTRA:
+                continue
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.answer_invalid", f"{label(d, key)} for {mineral} says {quote(value)}, "
+                               "which is not one of the template's answers", sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.gating_ignored",
+    title="Answers given for a mineral declared not used",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="When Q1 or Q2 is No the remaining questions do not apply; answering them anyway contradicts "
+    "the declaration (older 6.x lists allowed it).",
+    message="{question} is answered for {mineral} although {gate} says No",
+    sources="template gating (6.31+); cirscn; review notes §3 D14",
+)
+def gating_ignored(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    gates = gate_keys(d)
+    for mineral in d.minerals:
+        closing = next((k for k in gates if is_no(d.answers.get(k, {}).get(mineral))), None)
+        if closing is None:
+            continue
+        after = [k for k in question_keys(d) if k not in gates or gates.index(k) > gates.index(closing)]
+        answered = [k for k in after if not blank(d.answers.get(k, {}).get(mineral))]
+        if answered:
+            sheet, cell = answer_cell(d, answered[0], mineral)
+            questions = ", ".join(label(d, k) for k in answered)
+            out.append(finding("mineral.gating_ignored",
+                               f"{questions} answered for {mineral} although {label(d, closing)} says No; "
+                               "please confirm whether "
+                               f"{mineral} is used", sheet, cell, mineral=mineral))
+    return out
+
+
+
+
+def _per_topic(d: Declaration, topic: QuestionTopic) -> list[tuple[str, str, object]]:
+    key = d.question(topic)
+    if key is None:
+        return []
+    return [(key, m, d.answers.get(key, {}).get(m)) for m in d.minerals if in_scope(d, m)]
+
+
+@check(
+    "mineral.covered_countries",
+    title="Sourcing from the covered countries (DRC or adjoining)",
+    severity=Severity.HIGH_RISK,
+    area="mineral",
+    rationale="Yes means smelters in the supply chain source from the DRC or an adjoining country: the OECD "
+    "guidance requires enhanced due diligence.",
+    message="{question}: {mineral} is sourced from the DRC or an adjoining country",
+    sources="ddm 'High Risk'; OECD step 2; review notes §3 D15",
+)
+def covered_countries(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for key, mineral, value in _per_topic(d, QuestionTopic.COVERED_COUNTRIES):
+        if is_yes(value) or norm(value).endswith("only"):
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.covered_countries",
+                               f"{label(d, key)} says {mineral} is sourced from the DRC or an adjoining country; "
+                               "please send the smelters concerned and your due-diligence evidence",
+                               sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.cahra",
+    title="Sourcing from conflict-affected and high-risk areas",
+    severity=Severity.HIGH_RISK,
+    area="mineral",
+    rationale="Yes means sourcing from a CAHRA: escalate to a human reviewer (OECD step 3).",
+    message="{question}: {mineral} is sourced from conflict-affected and high-risk areas",
+    sources="CMRT 6.0 Q4; ddm logic; review notes §3 D15, H39",
+)
+def cahra(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for key, mineral, value in _per_topic(d, QuestionTopic.CAHRA):
+        if is_yes(value) or norm(value).endswith("only"):
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.cahra",
+                               f"{label(d, key)} says {mineral} is sourced from conflict-affected and high-risk "
+                               "areas; please describe the areas and your risk-mitigation measures",
+                               sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.no_origin_unsupported",
+    title="'No covered-country origin' without complete information",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="Claiming no DRC-region origin needs all suppliers' answers and all smelters identified.",
+    message="{question} says No for {mineral}, but not all suppliers answered or not all smelters are identified",
+    sources="ddm B2.13; review notes §3 D16",
+)
+def no_origin_unsupported(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    resp_key = d.question(QuestionTopic.SUPPLIER_RESPONSE)
+    ident_key = d.question(QuestionTopic.SMELTERS_IDENTIFIED)
+    for key, mineral, value in _per_topic(d, QuestionTopic.COVERED_COUNTRIES):
+        if not is_no(value):
+            continue
+        full = response_full(d.answers.get(resp_key, {}).get(mineral)) if resp_key else None
+        ident = d.answers.get(ident_key, {}).get(mineral) if ident_key else None
+        if full is False or (ident_key and is_no(ident)):
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.no_origin_unsupported",
+                               f"{label(d, key)} says No for {mineral}, but not all suppliers responded or not all "
+                               "smelters are identified; please explain how you know", sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.response_low",
+    title="Supplier response rate 50 % or less",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="With half the suppliers silent the smelter list is far from complete.",
+    message="{question}: only {value} of relevant suppliers responded for {mineral}",
+    sources="ddm B1.4/B2.11; IntegrityNext IN1; review notes §3 D17",
+)
+def response_low_check(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for key, mineral, value in _per_topic(d, QuestionTopic.SUPPLIER_RESPONSE):
+        if response_low(value):
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.response_low",
+                               f"{label(d, key)} says {quote(value)} of relevant suppliers responded for {mineral}; "
+                               "please tell us how you follow up the others", sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.identified_without_full_response",
+    title="All smelters identified while supplier response is below 100 %",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="Not every supplier answered, so the smelter list cannot be known to be complete.",
+    message="{question} says all {mineral} smelters are identified, but the response rate is {value}",
+    sources="ddm B1.5/B2.14; review notes §3 D18",
+)
+def identified_without_full_response(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    resp_key = d.question(QuestionTopic.SUPPLIER_RESPONSE)
+    if resp_key is None:
+        return out
+    for key, mineral, value in _per_topic(d, QuestionTopic.SMELTERS_IDENTIFIED):
+        response = d.answers.get(resp_key, {}).get(mineral)
+        if is_yes(value) and response_full(response) is False:
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.identified_without_full_response",
+                               f"{label(d, key)} says all {mineral} smelters are identified, but "
+                               f"{label(d, resp_key)} gives a response rate of {quote(response)}; please correct one "
+                               "of the two", sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.smelter_info_not_reported",
+    title="Not all smelter information reported",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="The supplier holds smelter information it did not put in the Smelter List.",
+    message="{question} says not all {mineral} smelter information is reported",
+    sources="ddm B2.12; review notes §3 D19",
+)
+def smelter_info_not_reported(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for key, mineral, value in _per_topic(d, QuestionTopic.SMELTER_INFO_REPORTED):
+        if is_no(value):
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.smelter_info_not_reported",
+                               f"{label(d, key)} says not all {mineral} smelter information you received is "
+                               "reported; please add the missing smelters to the Smelter List", sheet, cell,
+                               mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.no_smelter_rows",
+    title="Mineral in scope without smelter rows",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="Every mineral declared in scope needs at least one Smelter List row (metal and look-up filled).",
+    message="{mineral} is declared in scope but the Smelter List has no {mineral} row",
+    sources="template Checker rows 65-68; ddm B1.7/B2.17; cirscn",
+    checker=True,
+)
+def no_smelter_rows(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    present = {metal_key(r.metal) for r in rows_with_data(d) if not blank(r.lookup)}
+    out: list[Finding] = []
+    for mineral in d.minerals:
+        if in_scope(d, mineral) and metal_key(mineral) not in present:
+            key = gate_keys(d)[0] if gate_keys(d) else None
+            sheet, cell = answer_cell(d, key, mineral) if key else ("Smelter List", None)
+            out.append(finding("mineral.no_smelter_rows",
+                               f"{mineral} is declared in scope but the Smelter List has no {mineral} smelter; "
+                               "please add them (or 'Smelter not yet identified')", sheet, cell, mineral=mineral))
+    return out
+
+
+@check(
+    "mineral.rows_not_declared",
+    title="Smelter rows for a mineral not declared in scope",
+    severity=Severity.CLARIFY,
+    area="mineral",
+    rationale="Smelters listed for a mineral the declaration says is not used contradict the answers.",
+    message="the Smelter List has {mineral} smelters but {mineral} is not declared in scope",
+    sources="ddm B2.17; cirscn; review notes §3 D20",
+)
+def rows_not_declared(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    by_key = {metal_key(m): m for m in d.minerals}
+    first_rows: dict[str, int] = {}
+    for row in rows_with_data(d):
+        key = metal_key(row.metal)
+        if key and key not in first_rows:
+            first_rows[key] = row.row
+    out: list[Finding] = []
+    for key, row_number in first_rows.items():
+        mineral = by_key.get(key)
+        if mineral is None or not in_scope(d, mineral):
+            name = mineral or key.capitalize()
+            column = d.smelter_columns.get("metal")
+            out.append(finding("mineral.rows_not_declared",
+                               f"the Smelter List has {name} smelters but {name} is not declared in scope on the "
+                               "Declaration tab; please correct the Declaration or remove the rows", "Smelter List",
+                               f"{column}{row_number}" if column else None, row=row_number, mineral=name))
+    return out

@@ -1,0 +1,460 @@
+"""Checks on Smelter List rows, against the smelter reference and (when loaded) RMI's RMAP status lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from cmrt.declaration import Declaration, SmelterRow
+from cmrt.review.model import Finding, ReviewContext, Severity
+from cmrt.review.registry import (
+    blank,
+    check,
+    finding,
+    norm,
+    quote,
+    rows_with_data,
+    smelter_cell,
+)
+from cmrt.smelters.rmap import RmapState
+from cmrt.smelters.text import country_key, is_cid, metal_key, normalise_cid
+
+NOT_LISTED = "smelter not listed"
+NOT_YET = "smelter not yet identified"
+NAME_THRESHOLD = 0.6  # below this similarity a typed name does not fit the id
+MATCH_THRESHOLD = 0.85  # a fuzzy match at or above this is proposed as "probably"
+
+
+def _kind(row: SmelterRow) -> str:
+    lookup = norm(row.lookup)
+    if lookup == NOT_LISTED:
+        return "not_listed"
+    if lookup == NOT_YET:
+        return "not_yet"
+    return "listed"
+
+
+def _id(row: SmelterRow) -> str | None:
+    return normalise_cid(row.smelter_id) if not blank(row.smelter_id) else None
+
+
+
+def _f(check_id: str, d: Declaration, row: SmelterRow, field: str, message: str) -> Finding:
+    sheet, cell = smelter_cell(d, row, field)
+    prefix = "" if cell else f"row {row.row}: "
+    return finding(check_id, prefix + message, sheet, cell, row=row.row, mineral=row.metal)
+
+
+@check(
+    "smelter.metal_missing",
+    title="Smelter row without a metal",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="A row without a metal cannot be matched to the reference list or counted.",
+    message="the smelter row has no metal",
+    sources="cirscn; ddm B2.16",
+)
+def metal_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    return [_f("smelter.metal_missing", d, r, "metal", "the smelter row has no metal; please select one")
+            for r in rows_with_data(d) if blank(r.metal)]
+
+
+@check(
+    "smelter.lookup_missing",
+    title="Smelter row without a Smelter Look-up value",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="The Checker counts a row only when metal and look-up are filled.",
+    message="the {metal} row has no Smelter Look-up value",
+    sources="template Checker rows 65-68; cirscn",
+)
+def lookup_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    return [_f("smelter.lookup_missing", d, r, "lookup", f"the {r.metal} row has no Smelter Look-up value; please "
+               "select the smelter, 'Smelter not listed' or 'Smelter not yet identified'")
+            for r in rows_with_data(d) if not blank(r.metal) and blank(r.lookup)]
+
+
+@check(
+    "smelter.not_yet_identified",
+    title="'Smelter not yet identified'",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="An unidentified smelter leaves a gap in the reasonable country-of-origin inquiry.",
+    message="the {metal} smelter is 'not yet identified'",
+    sources="ddm B2.16; review notes §3 F27",
+)
+def not_yet_identified(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    return [_f("smelter.not_yet_identified", d, r, "lookup", f"the {r.metal} smelter is 'not yet identified'; "
+               "please identify it with your supplier")
+            for r in rows_with_data(d) if _kind(r) == "not_yet"]
+
+
+@check(
+    "smelter.not_listed_incomplete",
+    title="'Smelter not listed' without name or country",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="A smelter outside the reference list needs at least a name and a country to be researched.",
+    message="'Smelter not listed' without the smelter's name or country",
+    sources="template Checker row 69; ddm B1.8/B2.16; cirscn",
+    checker=True,
+)
+def not_listed_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        if _kind(r) != "not_listed":
+            continue
+        missing = [label for label, value in (("name", r.name), ("country", r.country)) if blank(value)]
+        if missing:
+            field = "name" if blank(r.name) else "country"
+            out.append(_f("smelter.not_listed_incomplete", d, r, field,
+                          f"'Smelter not listed' is selected but the smelter {' and '.join(missing)} "
+                          f"{'is' if len(missing) == 1 else 'are'} empty"))
+    return out
+
+
+@check(
+    "smelter.not_listed",
+    title="Smelter not on the reference list (match proposed)",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="A 'not listed' smelter may be a trader, a misspelt listed smelter or a new facility; a fuzzy "
+    "match by metal, country and name proposes the likely CID with a confidence.",
+    message="{name} ({country}) is not on the RMI list; it looks like {candidate} ({cid}, {confidence})",
+    sources="R1; ddm consolidation; review notes §3 F31, F34",
+    needs="reference",
+)
+def not_listed(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.reference is None:
+        return []
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        if _kind(r) != "not_listed" or blank(r.name):
+            continue
+        match = ctx.reference.match(r.metal, r.name, r.country)
+        if match is not None and match.confidence >= MATCH_THRESHOLD:
+            text = (f"{quote(r.name)} is marked 'Smelter not listed' but looks like RMI's "
+                    f"{quote(match.entry.standard_name)} ({match.entry.smelter_id}, match confidence "
+                    f"{match.confidence:.0%}); please confirm and use the listed smelter")
+        else:
+            text = (f"{quote(r.name)} is not on the RMI smelter list; please confirm it is a smelter or refiner "
+                    "(not a trader) and give its address")
+        out.append(_f("smelter.not_listed", d, r, "name", text))
+    return out
+
+
+@check(
+    "smelter.id_missing",
+    title="Smelter identification number missing",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="Without a CID the smelter cannot be checked against RMI's lists.",
+    message="the smelter {name} has no smelter identification number",
+    sources="Green Status Pro (ddm); review notes §3 F29",
+)
+def id_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        if _kind(r) != "listed" or blank(r.lookup) or _id(r):
+            continue
+        hint = ""
+        if ctx.reference is not None:
+            entry = ctx.reference.lookup(r.metal, r.lookup)
+            if entry is not None:
+                hint = f" (the look-up value matches {entry.smelter_id})"
+        out.append(_f("smelter.id_missing", d, r, "smelter_id",
+                      f"{quote(r.lookup)} has no smelter identification number{hint}"))
+    return out
+
+
+@check(
+    "smelter.id_invalid",
+    title="Smelter id not in CID format",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="RMI smelter ids are 'CID' plus six digits; anything else cannot be matched.",
+    message="the smelter id {value} is not a CID (CID plus six digits)",
+    sources="ddm C2; template format",
+)
+def id_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    return [_f("smelter.id_invalid", d, r, "smelter_id",
+               f"the smelter id {quote(r.smelter_id)} is not a CID (CID plus six digits)")
+            for r in rows_with_data(d) if _id(r) and not is_cid(r.smelter_id)]
+
+
+@check(
+    "smelter.id_input_mismatch",
+    title="Typed smelter id differs from the row's id",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="Column A (the id typed) and column F (the id the look-up filled) disagree: a pasted-over formula.",
+    message="the id typed in column A ({typed}) differs from the smelter id {cid}",
+    sources="cirscn; review notes §3 F28",
+)
+def id_input_mismatch(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        typed, cid = normalise_cid(r.id_input), _id(r)
+        if typed and cid and typed != cid:
+            out.append(_f("smelter.id_input_mismatch", d, r, "id_input",
+                          f"the id typed in column A ({typed}) differs from the smelter id {cid} of the row"))
+    return out
+
+
+@check(
+    "smelter.id_not_in_reference",
+    title="Smelter id not in the RMI reference",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="An id RMI does not list may be a trader, a removed or merged facility, or a typo.",
+    message="the smelter id {cid} is not in RMI's smelter reference",
+    sources="R1, R8; review notes §3 F31",
+    needs="reference",
+)
+def id_not_in_reference(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.reference is None:
+        return []
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or not is_cid(cid) or ctx.reference.has_id(cid):
+            continue
+        removed = ctx.rmap.removals.get(cid) if ctx.rmap is not None else None
+        why = ""
+        if removed is not None:
+            why = f" (RMI removed it on {removed.revision_date or 'an unknown date'}: {removed.details or 'no reason'})"
+        out.append(_f("smelter.id_not_in_reference", d, r, "smelter_id",
+                      f"the smelter id {cid} is not in RMI's smelter reference{why}; please check the id"))
+    return out
+
+
+@check(
+    "smelter.lookup_inconsistent",
+    title="Look-up value or metal inconsistent with the id",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="The look-up alias and the metal must belong to the smelter the id names.",
+    message="the look-up value {lookup} does not belong to {cid}",
+    sources="cirscn (metal + look-up combination); ddm C7",
+    needs="reference",
+)
+def lookup_inconsistent(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.reference is None:
+        return []
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        cid = _id(r)
+        entries = ctx.reference.by_id(cid) if cid else ()
+        if not entries or _kind(r) != "listed":
+            continue
+        if r.metal and metal_key(r.metal) not in {metal_key(e.metal) for e in entries}:
+            out.append(_f("smelter.lookup_inconsistent", d, r, "metal",
+                          f"the metal {quote(r.metal)} does not match {cid}, which RMI lists for {entries[0].metal}"))
+            continue
+        if blank(r.lookup):
+            continue
+        aliases = {norm(e.alias) for e in entries} | {norm(e.standard_name) for e in entries}
+        if norm(r.lookup) not in aliases and ctx.reference.name_score(cid, r.lookup) < NAME_THRESHOLD:
+            out.append(_f("smelter.lookup_inconsistent", d, r, "lookup",
+                          f"the look-up value {quote(r.lookup)} does not belong to {cid} "
+                          f"({quote(entries[0].standard_name)})"))
+    return out
+
+
+@check(
+    "smelter.name_inconsistent",
+    title="Smelter name inconsistent with the id",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="A typed name that matches none of the id's names suggests a wrong id or a pasted row.",
+    message="the smelter name {name} does not match {cid} ({standard})",
+    sources="ddm C7; review notes §3 F28",
+    needs="reference",
+)
+def name_inconsistent(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.reference is None:
+        return []
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or blank(r.name) or _kind(r) == "not_yet" or not ctx.reference.has_id(cid):
+            continue
+        score = ctx.reference.name_score(cid, r.name)
+        if score < NAME_THRESHOLD:
+            standard = ctx.reference.by_id(cid)[0].standard_name
+            out.append(_f("smelter.name_inconsistent", d, r, "name",
+                          f"the smelter name {quote(r.name)} does not match {cid} ({quote(standard)}, similarity "
+                          f"{score:.0%}); please check the name or the id"))
+    return out
+
+
+@check(
+    "smelter.country_inconsistent",
+    title="Smelter country inconsistent with the id",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="The country must be the one RMI records for the id; a blank or different country breaks "
+    "country-of-origin reporting.",
+    message="the country {country} does not match {cid} ({expected})",
+    sources="ddm C7; cirscn",
+    needs="reference",
+)
+def country_inconsistent(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.reference is None:
+        return []
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        cid = _id(r)
+        entry = ctx.reference.standard(cid) if cid else None
+        if entry is None or not entry.country or _kind(r) == "not_yet":
+            continue
+        if blank(r.country):
+            out.append(_f("smelter.country_inconsistent", d, r, "country",
+                          f"the smelter country is empty; RMI lists {cid} in {entry.country}"))
+        elif country_key(r.country) != country_key(entry.country):
+            out.append(_f("smelter.country_inconsistent", d, r, "country",
+                          f"the country {quote(r.country)} does not match {cid}, which RMI lists in {entry.country}"))
+    return out
+
+
+@check(
+    "smelter.duplicate",
+    title="Duplicate smelter rows",
+    severity=Severity.INFO,
+    area="smelter",
+    rationale="The same smelter listed twice is merged by CID; it often hides a copy-paste error.",
+    message="{name} ({cid}) is listed more than once (rows {rows})",
+    sources="cirscn (same id once per metal); ddm consolidation; review notes §3 F34",
+)
+def duplicate(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    groups: dict[tuple[str, str], list[SmelterRow]] = defaultdict(list)
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if cid:
+            key = (metal_key(r.metal), cid)
+        elif _kind(r) == "listed" and not blank(r.lookup):
+            key = (metal_key(r.metal), norm(r.lookup))
+        else:
+            continue
+        groups[key].append(r)
+    out: list[Finding] = []
+    for (_, ident), rows in groups.items():
+        if len(rows) < 2:
+            continue
+        first = rows[0]
+        name = first.lookup or first.name or ident
+        numbers = ", ".join(str(r.row) for r in rows)
+        out.append(_f("smelter.duplicate", d, rows[1], "smelter_id" if _id(first) else "lookup",
+                      f"{quote(name)} ({ident.upper() if _id(first) else first.metal}) is listed "
+                      f"{len(rows)} times (rows {numbers})"))
+    return out
+
+
+@check(
+    "smelter.few_key_fields",
+    title="Row with fewer than 3 of 5 key fields",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="Metal, look-up, name, country and id: with fewer than three the row cannot be used and is "
+    "set aside from consolidation.",
+    message="the row has only {count} of the 5 key fields (metal, look-up, name, country, id)",
+    sources="ddm 'Rejected Entries'; review notes §3 F30",
+)
+def few_key_fields(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        fields = (r.metal, r.lookup, r.name, r.country, r.smelter_id)
+        count = sum(1 for v in fields if not blank(v))
+        if count < 3:
+            out.append(_f("smelter.few_key_fields", d, r, "metal",
+                          f"the row has only {count} of the 5 key fields (metal, look-up, name, country, id); "
+                          "please complete or remove it"))
+    return out
+
+
+@check(
+    "smelter.not_conformant",
+    title="Smelter neither RMAP Conformant nor Active",
+    severity=Severity.HIGH_RISK,
+    area="smelter",
+    rationale="A smelter without a recognised audit is a red flag under OECD step 4.",
+    message="{name} ({cid}) is neither RMAP Conformant nor Active on the list of {date}",
+    sources="IN1; GSP1; OECD step 4; review notes §3 F32",
+    needs="rmap",
+)
+def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    date = ctx.rmap.list_date
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or not is_cid(cid) or cid in seen:
+            continue
+        seen.add(cid)
+        status = ctx.rmap.status(cid, ctx.today)
+        if status.state in (RmapState.NOT_LISTED, RmapState.REMOVED):
+            name = r.lookup if not blank(r.lookup) and _kind(r) == "listed" else r.name or cid
+            removed = " and RMI has removed it from the smelter list" if status.state is RmapState.REMOVED else ""
+            out.append(_f("smelter.not_conformant", d, r, "smelter_id",
+                          f"{quote(name)} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of "
+                          f"{date or 'unknown date'}{removed}; please tell us how you manage this smelter's risk"))
+    return out
+
+
+@check(
+    "smelter.active_not_conformant",
+    title="Smelter RMAP Active (audit in progress), not yet Conformant",
+    severity=Severity.INFO,
+    area="smelter",
+    rationale="Active smelters are committed to an audit; track them until they become Conformant.",
+    message="{name} ({cid}) is RMAP Active, not yet Conformant",
+    sources="RMI facilities lists (R2); SEC2",
+    needs="rmap",
+)
+def active_not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        if ctx.rmap.status(cid, ctx.today).state is RmapState.ACTIVE:
+            out.append(_f("smelter.active_not_conformant", d, r, "smelter_id",
+                          f"{cid} is RMAP Active (assessment under way), not yet Conformant"))
+    return out
+
+
+@check(
+    "smelter.conformance_expired",
+    title="RMAP conformance expired",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="Conformance is valid until the last audit date plus the audit cycle; after that the status "
+    "may be stale.",
+    message="{cid}'s conformance expired on {valid_until} (last audit {audit}, cycle {cycle})",
+    sources="Z1; RMI Conformant list columns; review notes §3 F33",
+    needs="rmap",
+)
+def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        status = ctx.rmap.status(cid, ctx.today)
+        if status.state is RmapState.CONFORMANT_EXPIRED and status.entry is not None:
+            entry = status.entry
+            reaudit = "; a re-audit is in progress" if entry.reaudit_in_progress else ""
+            cycle = entry.audit_cycle_raw or "blank, read as 1 year"
+            out.append(_f("smelter.conformance_expired", d, r, "smelter_id",
+                          f"{cid}'s RMAP conformance expired on {status.valid_until:%d-%b-%Y} (last audit "
+                          f"{entry.last_audit_date:%d-%b-%Y}, cycle {cycle}){reaudit}"))
+    return out

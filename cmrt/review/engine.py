@@ -1,0 +1,113 @@
+"""Run the catalogue over a declaration: overrides, grade and the quality score.
+
+Grade: any ``reject`` finding -> rejected; else any ``high_risk`` -> high_risk; else any ``clarify`` ->
+needs_clarification; else accepted (``info`` findings never change the grade).
+
+Quality score (0-100), a measure of completeness and consistency, not of sourcing risk (the grade carries
+risk):
+
+    score = max(0, 100 - sum over checks of WEIGHT[severity] * min(findings of that check, CAP))
+
+with WEIGHT = {reject: 40, clarify: 5, high_risk: 2, info: 1} and CAP = 4, so one repeated problem (the same
+issue on 30 smelter rows) costs at most four times its weight. Severities are taken after the campaign's
+overrides; disabled checks cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
+
+from cmrt.declaration import Declaration
+from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHECKS_BY_ID
+from cmrt.review.model import DISABLED, Finding, Grade, ReviewConfigError, ReviewContext, ReviewResult, Severity
+
+WEIGHT = {Severity.REJECT: 40, Severity.CLARIFY: 5, Severity.HIGH_RISK: 2, Severity.INFO: 1}
+CAP = 4
+
+
+def parse_overrides(overrides: Mapping[str, str]) -> dict[str, Severity | None]:
+    """Validate a campaign's overrides: check id -> severity, or None when disabled."""
+    parsed: dict[str, Severity | None] = {}
+    errors: list[str] = []
+    for check_id, value in overrides.items():
+        if check_id not in CHECKS_BY_ID:
+            errors.append(f"unknown check id {check_id!r}")
+            continue
+        text = str(value).strip().lower()
+        if text in (DISABLED, "off", "false", "none"):
+            parsed[check_id] = None
+        elif text in {s.value for s in Severity}:
+            parsed[check_id] = Severity(text)
+        else:
+            errors.append(f"{check_id}: {value!r} is not one of reject, high_risk, clarify, info, disabled")
+    if errors:
+        raise ReviewConfigError("review overrides: " + "; ".join(errors))
+    return parsed
+
+
+def grade_of(findings: tuple[Finding, ...] | list[Finding]) -> Grade:
+    severities = {f.severity for f in findings}
+    if Severity.REJECT in severities:
+        return Grade.REJECTED
+    if Severity.HIGH_RISK in severities:
+        return Grade.HIGH_RISK
+    if Severity.CLARIFY in severities:
+        return Grade.NEEDS_CLARIFICATION
+    return Grade.ACCEPTED
+
+
+def score_of(findings: tuple[Finding, ...] | list[Finding]) -> int:
+    counts: Counter[tuple[str, Severity]] = Counter((f.check, f.severity) for f in findings)
+    penalty = sum(WEIGHT[severity] * min(n, CAP) for (_, severity), n in counts.items())
+    return max(0, 100 - penalty)
+
+
+def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
+    """Run every enabled check, in catalogue order; deterministic for the same inputs."""
+    overrides = parse_overrides(context.overrides)
+    findings: list[Finding] = []
+    stop = False
+    ran = 0
+    for spec in CATALOGUE:
+        if spec.id in overrides and overrides[spec.id] is None:
+            continue
+        if stop and spec.area != "template":
+            break
+        ran += 1
+        severity = overrides.get(spec.id, spec.severity) or spec.severity
+        for item in spec.func(declaration, context):
+            findings.append(item if item.severity is severity else replace(item, severity=severity))
+        if spec.id == "template.not_reporting_template" and findings:
+            stop = True  # nothing else is meaningful on a file that is not a template
+    frozen = tuple(findings)
+    return ReviewResult(
+        grade=grade_of(frozen),
+        score=score_of(frozen),
+        catalogue_version=CATALOGUE_VERSION,
+        findings=frozen,
+        reference_source=context.reference.source if context.reference is not None else None,
+        reference_date=context.reference.date if context.reference is not None else None,
+        rmap_date=context.rmap.list_date if context.rmap is not None else None,
+        checks_run=ran,
+    )
+
+
+def checker_remaining(result: ReviewResult) -> int:
+    """How many rows of the template's own Checker sheet our findings say are still incomplete.
+
+    Each Checker-parity finding is one Checker row, except 'Smelter not listed' rows, which the Checker
+    counts once for the whole list.
+    """
+    count = 0
+    not_listed = False
+    for f in result.findings:
+        spec = CHECKS_BY_ID.get(f.check)
+        if spec is None or not spec.checker:
+            continue
+        if f.check == "smelter.not_listed_incomplete":
+            not_listed = True
+            continue
+        count += 1
+    return count + (1 if not_listed else 0)

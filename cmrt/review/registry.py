@@ -1,0 +1,211 @@
+"""The check registry and the helpers checks share (answers, gating, cell references).
+
+A check is a pure function ``(declaration, context) -> list[Finding]`` registered with ``@check(...)``;
+``finding(check_id, ...)`` builds a Finding with the check's default severity (overrides are applied by the
+engine afterwards).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+
+from cmrt.declaration import Declaration, Family, QuestionTopic, SmelterRow
+from cmrt.review.model import Check, CheckFunc, Finding, Severity
+
+REGISTRY: dict[str, Check] = {}
+
+DECLARATION = "Declaration"
+SMELTER_LIST = "Smelter List"
+PRODUCT_LIST = "Product List"
+
+
+def check(
+    id: str,
+    *,
+    title: str,
+    severity: Severity,
+    area: str,
+    rationale: str,
+    message: str,
+    sources: str = "",
+    checker: bool = False,
+    needs: str = "",
+) -> Callable[[CheckFunc], CheckFunc]:
+    def register(func: CheckFunc) -> CheckFunc:
+        if id in REGISTRY:
+            raise ValueError(f"duplicate check id {id}")
+        REGISTRY[id] = Check(id, title, severity, area, rationale, message, func, sources, checker, needs)
+        return func
+
+    return register
+
+
+def finding(
+    check_id: str,
+    message: str,
+    sheet: str | None = None,
+    cell: str | None = None,
+    *,
+    row: int | None = None,
+    mineral: str | None = None,
+) -> Finding:
+    spec = REGISTRY[check_id]
+    return Finding(check_id, spec.severity, message, sheet, cell, row, mineral, spec.title)
+
+
+# ---------------------------------------------------------------- values
+
+
+def norm(value: object) -> str:
+    """Answers compared stripped, case-insensitive, with runs of spaces collapsed."""
+    if value is None:
+        return ""
+    return re.sub(r"\s+", " ", str(value)).strip().casefold()
+
+
+def blank(value: object) -> bool:
+    return norm(value) in ("", "0", "#n/a")
+
+
+def is_yes(value: object) -> bool:
+    return norm(value).startswith("yes")
+
+
+def is_no(value: object) -> bool:
+    return norm(value) == "no"
+
+
+def quote(value: object, limit: int = 60) -> str:
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"
+
+
+# ---------------------------------------------------------------- questions and gating
+
+GATE_TOPICS = (
+    QuestionTopic.INTENTIONALLY_ADDED,
+    QuestionTopic.REMAINS_IN_PRODUCT,
+    QuestionTopic.NECESSARY,
+    QuestionTopic.DECLARING,
+)
+CLOSED_VALUES = frozenset({"no", "not declaring", "not applicable for this declaration"})
+
+
+def question_number(key: str) -> int:
+    digits = "".join(ch for ch in key if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def question_keys(d: Declaration) -> list[str]:
+    """Printed question keys in order, from the topics map and the answers."""
+    return sorted(set(d.question_topics) | set(d.answers), key=question_number)
+
+
+def gate_keys(d: Declaration) -> list[str]:
+    return [k for k in question_keys(d) if d.question_topics.get(k) in GATE_TOPICS]
+
+
+def gate_closed(d: Declaration, mineral: str) -> bool:
+    """A gate question (Q1/Q2 in CMRT 6.x) answered No for this mineral: the rest is not asked."""
+    return any(norm(d.answers.get(k, {}).get(mineral)) in CLOSED_VALUES for k in gate_keys(d))
+
+
+def in_scope(d: Declaration, mineral: str) -> bool:
+    """Declared in scope: no gate closed and at least one gate answered Yes."""
+    if gate_closed(d, mineral):
+        return False
+    return any(is_yes(d.answers.get(k, {}).get(mineral)) for k in gate_keys(d))
+
+
+def minerals_in_scope(d: Declaration) -> list[str]:
+    return [m for m in d.minerals if in_scope(d, m)]
+
+
+def answer_cell(d: Declaration, key: str, mineral: str, comment: bool = False) -> tuple[str, str | None]:
+    prefix = "answer_comments" if comment else "answers"
+    sheet, cell = d.cell(f"{prefix}.{key}.{mineral}")
+    return sheet or DECLARATION, cell
+
+
+def label(d: Declaration, key: str) -> str:
+    """How a question is named to the supplier: "question 3" (printed number)."""
+    return f"question {question_number(key)}" if question_number(key) else key
+
+
+# ---------------------------------------------------------------- company block cells
+
+_FALLBACK_CELLS = {  # CMRT 3.x/6.x, EMRT 1.x and CRT company block (Declaration rows 8-22)
+    "company.name": "D8",
+    "company.scope": "D9",
+    "company.scope_description": "D10",
+    "company.contact.name": "D15",
+    "company.contact.email": "D16",
+    "company.contact.phone": "D17",
+    "company.authorizer.name": "D18",
+    "company.authorizer.title": "D19",
+    "company.authorizer.email": "D20",
+    "company.authorizer.phone": "D21",
+    "company.effective_date": "D22",
+}
+
+
+def field_cell(d: Declaration, path: str) -> tuple[str, str | None]:
+    sheet, cell = d.cell(path)
+    if cell:
+        return sheet or DECLARATION, cell
+    version = d.template.version_tuple
+    same_rows = (d.template.family is Family.CMRT and version and version[0] >= 3) or (
+        d.template.family in (Family.CRT,) or (d.template.family is Family.EMRT and version and version[0] == 1)
+    )
+    return DECLARATION, _FALLBACK_CELLS.get(path) if same_rows else None
+
+
+# ---------------------------------------------------------------- smelter rows
+
+
+def smelter_cell(d: Declaration, row: SmelterRow, field: str) -> tuple[str, str | None]:
+    column = d.smelter_columns.get(field)
+    return SMELTER_LIST, f"{column}{row.row}" if column else None
+
+
+def smelter_sheet(d: Declaration) -> str:
+    return SMELTER_LIST
+
+
+def rows_with_data(d: Declaration) -> Iterator[SmelterRow]:
+    for row in d.smelters:
+        if any(
+            not blank(v)
+            for v in (row.metal, row.lookup, row.name, row.country, row.smelter_id, row.id_input)
+        ):
+            yield row
+
+
+def row_label(row: SmelterRow) -> str:
+    name = row.lookup if row.lookup and norm(row.lookup) not in PSEUDO else row.name
+    parts = [p for p in (row.metal, name) if p and not blank(p)]
+    return " ".join(["row", str(row.row), *(f"({', '.join(parts)})" for _ in [0] if parts)])
+
+
+PSEUDO = frozenset({"smelter not listed", "smelter not yet identified"})
+
+
+# ---------------------------------------------------------------- dates
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d-%b-%Y", "%d-%B-%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d",
+                 "%d.%m.%Y", "%b %d, %Y", "%B %d, %Y", "%Y%m%d")
+
+
+def effective_date(d: Declaration) -> dt.date | None:
+    """The reader's date, else the raw text parsed leniently (``02-May-2024``)."""
+    if d.company.effective_date is not None:
+        return d.company.effective_date
+    raw = (d.company.effective_date_raw or "").strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,53 @@
+"""Supplier-facing text: the clarification e-mail body, one line per finding naming its cell."""
+
+from __future__ import annotations
+
+from cmrt.declaration import Declaration
+from cmrt.review.model import Finding, ReviewResult, Severity
+
+_SECTIONS = (
+    (Severity.REJECT, "Please send a new file"),
+    (Severity.CLARIFY, "Please correct or clarify"),
+    (Severity.HIGH_RISK, "Please explain (our compliance team will review these answers)"),
+)
+
+
+def _template_name(declaration: Declaration) -> str:
+    family = declaration.template.family.value if declaration.template.family else "reporting template"
+    version = f" {declaration.template.version}" if declaration.template.version else ""
+    return f"{family}{version}"
+
+
+def render_clarification(result: ReviewResult, declaration: Declaration) -> str:
+    """Plain-text body listing each actionable finding with its sheet and cell (info findings are left out).
+
+    Returns an empty string when there is nothing to ask the supplier.
+    """
+    lines: list[str] = []
+    company = (declaration.company.name or "").strip()
+    number = 0
+    for severity, heading in _SECTIONS:
+        items: list[Finding] = result.by_severity(severity)
+        if not items:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"{heading}:")
+        for item in items:
+            number += 1
+            lines.append(f"{number}. {item.text}")
+    if not lines:
+        return ""
+    subject = f" from {company}" if company else ""
+    intro = [
+        f"We reviewed the {_template_name(declaration)}{subject} and found {number} "
+        f"point{'s' if number != 1 else ''} that need{'s' if number == 1 else ''} your attention.",
+        "Each line names the sheet and cell of the workbook.",
+        "",
+    ]
+    outro = [
+        "",
+        "Please reply to this e-mail with the corrected workbook attached, or answer the points in your reply.",
+        f"(Review catalogue {result.catalogue_version}.)",
+    ]
+    return "\n".join(intro + lines + outro) + "\n"
