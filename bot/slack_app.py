@@ -1,0 +1,227 @@
+"""Build and run the Slack app from the settings: Socket Mode (default) or HTTP with signature verification.
+
+* ``build_client``: a ``WebClient`` on ``api_base_url`` (default Slack's) that retries 429 honouring
+  ``Retry-After`` (``RateLimitErrorRetryHandler``) as well as connection errors.
+* ``build_app``: the Bolt ``App``; request verification is always on (in HTTP mode every request must carry a
+  valid ``X-Slack-Signature`` over a timestamp less than 5 minutes old, else 401).
+* ``SocketModeRunner``: ``slack_bolt.adapter.socket_mode.SocketModeHandler`` (the builtin client), ``connect()``
+  and ``close()``.
+* ``HttpRunner``: the WSGI adapter served by ``wsgiref`` in threads on the configured host and port
+  (``App.start`` would bind 0.0.0.0).
+* ``SlackService``: everything together (client, app, listeners, notifier, runner); ``start()`` / ``stop()``.
+
+Secrets are read from the environment variables the settings name; they never appear in logs or errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any, Protocol
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from handlers.slack import register_all
+from handlers.slack.access import AccessPolicy
+from handlers.slack.deps import ChatOps, Outreach, SessionSource
+from handlers.slack.notifier import SlackNotifier
+
+log = logging.getLogger("cmbot.slack.app")
+
+SLACK_API = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+
+
+class SlackConfigError(ValueError):
+    """The Slack part of the configuration cannot work (names the key or environment variable to fix)."""
+
+
+class SlackSettings(Protocol):
+    """The ``[slack]`` section as ``bot.config`` provides it."""
+
+    mode: str  # "socket" | "http"
+    channel: str | None
+    bot_token_env: str
+    app_token_env: str
+    signing_secret_env: str
+    http_host: str
+    http_port: int
+    api_base_url: str | None
+    allowed_users: Iterable[str]
+
+
+@dataclass(frozen=True)
+class SlackSecrets:
+    bot_token: str
+    app_token: str | None
+    signing_secret: str | None
+
+    def __repr__(self) -> str:  # never print secrets
+        return "SlackSecrets(<hidden>)"
+
+
+def read_secrets(settings: SlackSettings, environ: Mapping[str, str] | None = None) -> SlackSecrets:
+    env = os.environ if environ is None else environ
+
+    def need(key: str, name: str, why: str) -> str:
+        value = env.get(name, "").strip()
+        if not value:
+            raise SlackConfigError(f"[slack] {key}: environment variable {name} is empty or unset ({why})")
+        return value
+
+    bot_token = need("bot_token_env", settings.bot_token_env, "the bot token, xoxb-…")
+    if settings.mode == "socket":
+        app_token = need("app_token_env", settings.app_token_env, "Socket Mode needs an app-level token, xapp-…")
+        return SlackSecrets(bot_token, app_token, env.get(settings.signing_secret_env) or None)
+    if settings.mode == "http":
+        secret = need("signing_secret_env", settings.signing_secret_env, "HTTP mode verifies every request with it")
+        return SlackSecrets(bot_token, env.get(settings.app_token_env) or None, secret)
+    raise SlackConfigError(f"[slack] mode: {settings.mode!r} is not one of socket, http")
+
+
+def build_client(token: str, api_base_url: str | None = None, *, rate_limit_retries: int = 3) -> WebClient:
+    base = (api_base_url or SLACK_API).rstrip("/") + "/"
+    client = WebClient(token=token, base_url=base, timeout=30)
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+    ]
+    return client
+
+
+def build_app(
+    client: WebClient,
+    *,
+    signing_secret: str | None,
+    executor: ThreadPoolExecutor | None = None,
+    verify_token: bool = True,
+) -> App:
+    return App(
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=True,
+        token_verification_enabled=verify_token,
+        listener_executor=executor,
+        name="cmrt-bot",
+        logger=logging.getLogger("cmbot.slack.bolt"),
+    )
+
+
+class SocketModeRunner:
+    def __init__(self, app: App, app_token: str) -> None:
+        self.app = app
+        self.app_token = app_token
+        self.handler: SocketModeHandler | None = None
+
+    def start(self) -> None:
+        self.handler = SocketModeHandler(self.app, app_token=self.app_token)
+        self.handler.connect()
+
+    def stop(self) -> None:
+        if self.handler is None:
+            return
+        client = self.handler.client
+        client.auto_reconnect_enabled = False
+        self.handler.close()
+        self.handler = None
+
+    def connected(self) -> bool:
+        return bool(self.handler is not None and self.handler.client.is_connected())
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: %s", format % args)
+
+
+class HttpRunner:
+    def __init__(self, app: App, host: str, port: int, path: str = EVENTS_PATH) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.path = path
+        self._server: WSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        wsgi = SlackRequestHandler(self.app, path=self.path)
+        self._server = make_server(
+            self.host, self.port, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-http", daemon=True)
+        self._thread.start()
+        log.info("Slack HTTP endpoint listening on %s:%s%s", self.host, self.port, self.path)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}{self.path}"
+
+
+class SlackService:
+    """The whole Slack side, built from the settings; the run command owns its life cycle."""
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        *,
+        db: SessionSource,
+        outreach: Outreach,
+        environ: Mapping[str, str] | None = None,
+        allowed_group: str | None = None,
+        workers: int = 4,
+    ) -> None:
+        self.settings = settings
+        self.secrets = read_secrets(settings, environ)
+        if not settings.channel:
+            raise SlackConfigError("[slack] channel: set the id of the compliance team's channel (C…)")
+        self.client = build_client(self.secrets.bot_token, settings.api_base_url)
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-listener")
+        self.app = build_app(self.client, signing_secret=self.secrets.signing_secret, executor=self.executor)
+        group = allowed_group if allowed_group is not None else getattr(settings, "allowed_group", None)
+        self.notifier = SlackNotifier(self.client, db, settings.channel)
+        self.ops = ChatOps(
+            db=db,
+            outreach=outreach,
+            access=AccessPolicy(channel=settings.channel, allowed_users=settings.allowed_users, allowed_group=group),
+            channel=settings.channel,
+            notifier=self.notifier,
+            executor=self.executor,
+        )
+        self.home_cache = register_all(self.app, self.ops)
+        self.runner: SocketModeRunner | HttpRunner
+        if settings.mode == "http":
+            self.runner = HttpRunner(self.app, settings.http_host, settings.http_port)
+        else:
+            assert self.secrets.app_token is not None
+            self.runner = SocketModeRunner(self.app, self.secrets.app_token)
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def stop(self) -> None:
+        self.runner.stop()
+        self.executor.shutdown(wait=True, cancel_futures=True)

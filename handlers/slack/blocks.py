@@ -1,0 +1,304 @@
+"""Block Kit rendering: supplier cards, status, App Home, digest, modals. Supplier text is always escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from handlers.slack.queries import CampaignStats, RequestView, SupplierMatch
+from handlers.slack.text import (
+    INPUT_VALUE,
+    MESSAGE_BLOCKS,
+    PRIVATE_METADATA,
+    VIEW_BLOCKS,
+    bullet_lines,
+    button,
+    cap_blocks,
+    context,
+    divider,
+    esc,
+    header,
+    plain,
+    plain_text,
+    section,
+    truncate,
+)
+
+Block = dict[str, Any]
+
+A_REMIND = "cmrt_remind"
+A_CLARIFY = "cmrt_clarify"
+A_ACCEPT = "cmrt_accept"
+A_SNOOZE = "cmrt_snooze"
+A_EXEMPT = "cmrt_exempt"
+A_ASSIGN = "cmrt_assign"
+A_PICK = "cmrt_pick_supplier"
+V_CLARIFY = "cmrt_clarify_modal"
+V_ACCEPT = "cmrt_accept_modal"
+ACTION_IDS = (A_REMIND, A_CLARIFY, A_ACCEPT, A_SNOOZE, A_EXEMPT, A_ASSIGN, A_PICK)
+
+GRADE_ICON = {
+    "accepted": ":white_check_mark:",
+    "needs_clarification": ":warning:",
+    "high_risk": ":red_circle:",
+    "rejected": ":x:",
+}
+STATE_ICON = {
+    "not_sent": ":hourglass_flowing_sand:",
+    "sent": ":email:",
+    "reminded": ":bell:",
+    "responded": ":inbox_tray:",
+    "accepted": ":white_check_mark:",
+    "clarification_requested": ":speech_balloon:",
+    "escalated": ":rotating_light:",
+    "exempt": ":no_entry_sign:",
+    "closed": ":lock:",
+}
+
+
+def _date(value: dt.datetime | dt.date | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "—"
+
+
+def _state(view: RequestView) -> str:
+    return f"{STATE_ICON.get(view.state.value, '')} {view.state.value.replace('_', ' ')}".strip()
+
+
+def grade_text(grade: str | None, score: float | None) -> str:
+    if not grade:
+        return "not reviewed"
+    text = f"{GRADE_ICON.get(grade, '')} {grade.replace('_', ' ')}".strip()
+    return f"{text} ({score:.0f}/100)" if score is not None else text
+
+
+def finding_line(finding: dict[str, Any]) -> str:
+    where = "!".join(str(p) for p in (finding.get("sheet"), finding.get("cell")) if p) or finding.get("location")
+    prefix = f"`{esc(where)}` " if where else ""
+    return f"• [{esc(finding.get('severity'))}] {prefix}{esc(finding.get('message'))}"
+
+
+def request_fields(view: RequestView, today: dt.date) -> str:
+    lines = [
+        f"*Status:* {_state(view)}" + ("  :alarm_clock: *overdue*" if view.overdue(today) else ""),
+        f"*Review:* {grade_text(view.grade, view.score)}",
+        f"*Campaign:* {view.campaign_year} (due {_date(view.due_date)})  *Reminders:* {view.reminder_count}",
+        f"*Requested:* {_date(view.sent_at)}  *Answered:* {_date(view.responded_at)}",
+    ]
+    if view.assignee:
+        lines.append(f"*Assigned to:* <@{esc(view.assignee)}>")
+    if view.snoozed_until and view.snoozed_until.date() >= today:
+        lines.append(f"*Snoozed until:* {_date(view.snoozed_until)}")
+    if view.exception_reason:
+        lines.append(f"*Exception:* {esc(view.exception_reason)}")
+    return "\n".join(lines)
+
+
+def action_buttons(view: RequestView, snooze_choices: tuple[int, ...]) -> Block:
+    value = str(view.request_id)
+    elements: list[Block] = [
+        button("Send reminder now", A_REMIND, value, style="primary"),
+        button("Request clarification", A_CLARIFY, value),
+        button("Accept", A_ACCEPT, value),
+        {
+            "type": "static_select",
+            "action_id": A_SNOOZE,
+            "placeholder": plain_text("Snooze…", 75),
+            "options": [{"text": plain_text(f"Snooze {d} days", 75), "value": f"{value}:{d}"} for d in snooze_choices],
+        },
+        button("Mark exempt", A_EXEMPT, value, style="danger"),
+        button("Assign to me", A_ASSIGN, value),
+    ]
+    return {"type": "actions", "block_id": f"cmrt_req_{value}", "elements": elements}
+
+
+def request_card(
+    view: RequestView, today: dt.date, *, snooze_choices: tuple[int, ...] = (3, 7, 14, 30), actions: bool = True
+) -> list[Block]:
+    title = f"{plain(view.supplier_name)} ({plain(view.supplier_external_id)})"
+    blocks: list[Block] = [header(title), section(request_fields(view, today))]
+    top = view.top_findings()
+    if top:
+        more = len(view.findings) - len(top)
+        lines = [finding_line(f) for f in top] + ([f"_… and {more} more findings_"] if more > 0 else [])
+        blocks.append(section("*Top findings*\n" + bullet_lines(lines, 2800)))
+    if actions and view.state.value not in ("closed",):
+        blocks.append(action_buttons(view, snooze_choices))
+    return cap_blocks(blocks, MESSAGE_BLOCKS)
+
+
+def card_text(view: RequestView) -> str:
+    """The notification fallback text (no mrkdwn links; escaped)."""
+    return f"{esc(view.supplier_name)}: {view.state.value.replace('_', ' ')}, {grade_text(view.grade, view.score)}"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{(100 * part / whole):.0f}%" if whole else "—"
+
+
+def stats_lines(stats: CampaignStats) -> str:
+    grades = ", ".join(f"{grade_text(g, None)}: {n}" for g, n in sorted(stats.grades.items())) or "none yet"
+    return "\n".join(
+        [
+            f"*Response rate:* {_pct(stats.answered, stats.sent)} ({stats.answered} of {stats.sent} asked; "
+            f"{stats.total} suppliers in the campaign)",
+            f"*Accepted:* {stats.accepted}  *Exempt:* {stats.exempt}  *Escalated:* {len(stats.escalated)}",
+            f"*Grades:* {grades}",
+            f"*Overdue:* {len(stats.overdue)}  *Open high-risk:* {len(stats.high_risk)}",
+        ]
+    )
+
+
+def _request_list(title: str, views: list[RequestView], limit: int = 15) -> Block:
+    if not views:
+        return section(f"*{title}:* none")
+    lines = [
+        f"• {esc(v.supplier_name)} ({esc(v.supplier_external_id)}): {_state(v)}, {grade_text(v.grade, v.score)}"
+        for v in views[:limit]
+    ]
+    if len(views) > limit:
+        lines.append(f"_… and {len(views) - limit} more_")
+    return section(f"*{title}* ({len(views)})\n" + bullet_lines(lines, 2800))
+
+
+def status_blocks(stats: CampaignStats) -> list[Block]:
+    blocks = [
+        header(f"CMRT campaign {stats.year}: status"),
+        section(stats_lines(stats)),
+        context(
+            f"Due {_date(stats.due_date)} · states: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.states.items()))
+        ),
+        _request_list("Overdue", stats.overdue),
+        _request_list("Open high-risk", stats.high_risk),
+    ]
+    return cap_blocks(blocks)
+
+
+def home_view(stats: CampaignStats | None, assigned: list[RequestView], user_id: str, now: dt.datetime) -> Block:
+    if stats is None:
+        blocks: list[Block] = [
+            header("cmrt-bot"),
+            section("No campaign yet. Create one with `cmrt-bot campaign create`."),
+        ]
+    else:
+        blocks = [
+            header(f"CMRT campaign {stats.year}"),
+            section(stats_lines(stats)),
+            divider(),
+            _request_list("Assigned to you", assigned),
+            _request_list("Overdue suppliers", stats.overdue),
+            _request_list("Open high-risk findings", stats.high_risk),
+            _request_list("Escalated", stats.escalated),
+        ]
+    blocks.append(context(f"Updated {now.strftime('%Y-%m-%d %H:%M UTC')} · `/cmrt help` for commands"))
+    return {"type": "home", "blocks": cap_blocks(blocks, VIEW_BLOCKS)}
+
+
+def digest_blocks(stats: CampaignStats, period: str, new_answers: int) -> list[Block]:
+    return cap_blocks(
+        [
+            header(f"CMRT {period} digest: campaign {stats.year}"),
+            section(
+                stats_lines(stats) + f"\n*New answers this {'week' if period == 'weekly' else 'day'}:* {new_answers}"
+            ),
+            _request_list("Overdue", stats.overdue, 10),
+            _request_list("Open high-risk", stats.high_risk, 10),
+        ]
+    )
+
+
+def supplier_choices(matches: list[SupplierMatch], query: str) -> list[Block]:
+    buttons = [
+        button(f"{plain(m.supplier_name)} ({plain(m.supplier_external_id)})", A_PICK, str(m.request_id))
+        for m in matches[:5]
+    ]
+    return [
+        section(f"Several suppliers match “{esc(query)}”. Which one?"),
+        {"type": "actions", "block_id": "cmrt_pick", "elements": buttons},
+    ]
+
+
+HELP = "\n".join(
+    [
+        "*`/cmrt` commands*",
+        "• `/cmrt status [campaign year]`: response rate, grades, overdue and high-risk suppliers",
+        "• `/cmrt supplier NAME|ID`: a supplier's card with the action buttons",
+        "• `/cmrt remind SUPPLIER`: send a reminder now",
+        "• `/cmrt report`: post the campaign figures and progress chart to the channel",
+        "• `/cmrt help`: this text",
+    ]
+)
+
+
+def clarification_text(view: RequestView) -> str:
+    """Plain e-mail text listing what the supplier must fix (editable in the modal before sending)."""
+    lines = [
+        f"Thank you for your conflict minerals reporting template for campaign {view.campaign_year}.",
+        "Our review found the following points that need your attention:",
+        "",
+    ]
+    for finding in view.top_findings(limit=50):
+        where = "!".join(str(p) for p in (finding.get("sheet"), finding.get("cell")) if p) or finding.get("location")
+        lines.append(f"- {where}: {finding.get('message')}" if where else f"- {finding.get('message')}")
+    if not view.findings:
+        lines.append("- (no findings recorded; describe what needs to be corrected)")
+    lines += ["", "Please send a corrected file in reply to this e-mail."]
+    note = "\n[… list shortened; see the full review]"
+    return truncate("\n".join(plain(line, empty="") for line in lines), INPUT_VALUE, note)
+
+
+def _metadata(data: dict[str, Any]) -> str:
+    text = json.dumps(data, separators=(",", ":"))
+    if len(text) > PRIVATE_METADATA:
+        raise ValueError("private_metadata too long")
+    return text
+
+
+def clarify_modal(view: RequestView) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": V_CLARIFY,
+        "private_metadata": _metadata({"request_id": view.request_id}),
+        "title": plain_text("Clarification", 24),
+        "submit": plain_text("Send e-mail", 24),
+        "close": plain_text("Cancel", 24),
+        "blocks": [
+            section(f"E-mail to *{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}). Edit before sending."),
+            {
+                "type": "input",
+                "block_id": "body",
+                "label": plain_text("E-mail text", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "max_length": INPUT_VALUE,
+                    "initial_value": clarification_text(view),
+                },
+            },
+        ],
+    }
+
+
+def accept_modal(view: RequestView) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": V_ACCEPT,
+        "private_metadata": _metadata({"request_id": view.request_id}),
+        "title": plain_text("Accept declaration", 24),
+        "submit": plain_text("Accept", 24),
+        "close": plain_text("Cancel", 24),
+        "blocks": [
+            section(
+                f"Accept the declaration of *{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}), "
+                f"currently {grade_text(view.grade, view.score)}."
+            ),
+            {
+                "type": "input",
+                "block_id": "reason",
+                "optional": True,
+                "label": plain_text("Exception reason (kept in the audit log)", 2000),
+                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": 2000},
+            },
+        ],
+    }

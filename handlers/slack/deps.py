@@ -1,0 +1,63 @@
+"""What the Slack listeners are given: explicit dependencies, no globals, no settings object.
+
+``bot/slack_app.py`` builds a ``ChatOps`` from the settings and passes it to each area's ``register(app, ops)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from handlers.notify import Notifier, NullNotifier
+from handlers.slack.access import AccessPolicy
+
+log = logging.getLogger("cmbot.slack")
+
+
+class SessionSource(Protocol):
+    """``store.engine.Database`` or anything with the same ``session()`` unit of work."""
+
+    def session(self) -> AbstractContextManager[Session]: ...
+
+
+@dataclass(frozen=True)
+class OutreachResult:
+    """What happened when an e-mail was asked for: ``queued`` False means nothing new was sent (and why)."""
+
+    queued: bool
+    detail: str = ""
+
+
+class Outreach(Protocol):
+    """Sending e-mail on the team's behalf (the mail loop's outbox); idempotent per request and step."""
+
+    def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult: ...
+
+    def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult: ...
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class ChatOps:
+    """Everything the listeners need. ``channel`` is the team's channel id."""
+
+    db: SessionSource
+    outreach: Outreach
+    access: AccessPolicy
+    channel: str | None = None
+    notifier: Notifier = field(default_factory=NullNotifier)
+    clock: Callable[[], dt.datetime] = utc_now
+    executor: Executor | None = None  # background work that must not delay an ack (refusals, cache refresh)
+    snooze_choices: tuple[int, ...] = (3, 7, 14, 30)
+    min_manual_reminder_gap: dt.timedelta = dt.timedelta(hours=1)
+    home_cache_seconds: float = 60.0

@@ -1,0 +1,132 @@
+"""``SlackNotifier``: the channel side of chat-ops (implements ``handlers.notify.Notifier``).
+
+One parent message per supplier request (its card, with the action buttons), created on the first event and
+remembered in ``requests.slack_channel`` / ``slack_ts``; every later event is a threaded reply, after which the
+parent is refreshed with ``chat.update``. Escalations are broadcast to the channel (``reply_broadcast``) with
+the buttons. Failures are logged, never raised: Slack being down must not stop the mail loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from slack_sdk import WebClient
+
+from handlers.notify import FindingSummary
+from handlers.slack import blocks
+from handlers.slack.deps import SessionSource, utc_now
+from handlers.slack.queries import RequestView, request_view
+from handlers.slack.text import MESSAGE_TEXT, bullet_lines, context, esc, section, truncate
+from store.models import Request
+
+log = logging.getLogger("cmbot.slack.notifier")
+
+
+class SlackNotifier:
+    def __init__(
+        self,
+        client: WebClient,
+        db: SessionSource,
+        channel: str,
+        *,
+        clock: Callable[[], Any] = utc_now,
+        snooze_choices: tuple[int, ...] = (3, 7, 14, 30),
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.channel = channel
+        self.clock = clock
+        self.snooze_choices = snooze_choices
+        self._locks: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    # ------------------------------------------------------------------------------------------- Notifier API
+    def request_sent(self, request_id: int) -> None:
+        self._update(request_id, ":email: Request sent.")
+
+    def reminder_sent(self, request_id: int, *, number: int) -> None:
+        self._update(request_id, f":bell: Reminder {number} sent.")
+
+    def reply_received(self, request_id: int, *, summary: str) -> None:
+        self._update(request_id, f":inbox_tray: Reply received: {esc(summary)}")
+
+    def review_result(
+        self, request_id: int, *, grade: str, score: int | None, findings: Sequence[FindingSummary]
+    ) -> None:
+        lines = [
+            blocks.finding_line(
+                {"severity": f.severity, "message": f.message, "location": f.location, "check": f.check}
+            )
+            for f in list(findings)[:5]
+        ]
+        if len(findings) > 5:
+            lines.append(f"_… and {len(findings) - 5} more findings_")
+        head = f":mag: Review: {blocks.grade_text(grade, score)}"
+        self._update(request_id, head + ("\n" + bullet_lines(lines, 2500) if lines else ""))
+
+    def clarification_sent(self, request_id: int, *, actor: str | None = None) -> None:
+        who = f" by <@{esc(actor)}>" if actor else ""
+        self._update(request_id, f":speech_balloon: Clarification request sent{who}.")
+
+    def escalation(self, request_id: int, *, reason: str) -> None:
+        self._update(request_id, f":rotating_light: *Needs a decision:* {esc(reason)}", escalate=True)
+
+    def team_alert(self, text: str, *, request_id: int | None = None) -> None:
+        """``text`` is mrkdwn composed by the caller, who escaped any supplier text in it."""
+        if request_id is not None:
+            self._update(request_id, text)
+            return
+        try:
+            self.client.chat_postMessage(channel=self.channel, text=truncate(text, MESSAGE_TEXT))
+        except Exception:
+            log.warning("could not post a team alert to Slack", exc_info=True)
+
+    # ------------------------------------------------------------------------------------------- internals
+    def _lock(self, request_id: int) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(request_id, threading.Lock())
+
+    def _update(self, request_id: int, text: str, *, escalate: bool = False) -> None:
+        try:
+            with self._lock(request_id):
+                self._post(request_id, text, escalate)
+        except Exception:
+            log.warning("could not post a Slack update for request %s", request_id, exc_info=True)
+
+    def _view(self, request_id: int) -> RequestView | None:
+        with self.db.session() as session:
+            return request_view(session, request_id)
+
+    def _post(self, request_id: int, text: str, escalate: bool) -> None:
+        view = self._view(request_id)
+        if view is None:
+            log.warning("no request %s to post about", request_id)
+            return
+        today = self.clock().date()
+        card = blocks.request_card(view, today, snooze_choices=self.snooze_choices)
+        channel, ts = view.slack_channel, view.slack_ts
+        created = not ts or not channel
+        if created:
+            channel = self.channel
+            parent = self.client.chat_postMessage(channel=channel, text=blocks.card_text(view), blocks=card)
+            ts = str(parent["ts"])
+            channel = str(parent.get("channel") or channel)
+            with self.db.session() as session:
+                request = session.get(Request, request_id)
+                if request is not None:
+                    request.slack_channel, request.slack_ts = channel, ts
+        text = truncate(text, 2900)
+        reply: dict[str, Any] = {"channel": channel, "thread_ts": ts, "text": text}
+        if escalate:
+            reply["reply_broadcast"] = True
+            reply["blocks"] = [
+                section(f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)})\n{text}"),
+                context(blocks.request_fields(view, today).replace("\n", " · ")),
+                blocks.action_buttons(view, self.snooze_choices),
+            ]
+        self.client.chat_postMessage(**reply)
+        if not created and channel and ts:
+            self.client.chat_update(channel=channel, ts=ts, text=blocks.card_text(view), blocks=card)
