@@ -1,0 +1,96 @@
+"""Load what the outreach policy needs from the store, as plain views (shared by the tick and ``cmrt-bot plan``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cmrt.outreach import CampaignView, Plan, RequestState, RequestView, plan
+from cmrt.outreach.model import OutreachConfig
+from store import actions
+from store.models import Campaign, Request, Supplier
+from store.states import CampaignState
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    campaign: CampaignView
+    plan: Plan
+    requests: int
+
+
+def campaigns_to_plan(session: Session, year: int | None = None) -> list[Campaign]:
+    where = Campaign.year == year if year is not None else Campaign.state == CampaignState.ACTIVE
+    return list(session.scalars(sa.select(Campaign).where(where).order_by(Campaign.year)))
+
+
+def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list[RequestView]]:
+    campaign_keys, by_request = actions.keys_for_campaign(session, campaign.id)
+    view = CampaignView(
+        id=campaign.id,
+        year=campaign.year,
+        due_date=campaign.due_date,
+        active=campaign.state == CampaignState.ACTIVE,
+        opened_at=campaign.created_at,
+        done_keys=campaign_keys,
+    )
+    stmt = (
+        sa.select(
+            Request.id,
+            Supplier.external_id,
+            Request.state,
+            Request.sent_at,
+            Request.reminder_count,
+            Request.last_reminder_at,
+            Request.escalated_at,
+            Request.snoozed_until,
+            Request.clarification_requested_at,
+        )
+        .join(Supplier, Request.supplier_id == Supplier.id)
+        .where(Request.campaign_id == campaign.id)
+        .order_by(Request.id)
+    )
+    empty: frozenset[str] = frozenset()
+    views = [
+        RequestView(
+            id=rid,
+            supplier=external_id,
+            state=RequestState(str(state)),
+            sent_at=sent_at,
+            reminder_count=reminder_count or 0,
+            last_reminder_at=last_reminder_at,
+            escalated_at=escalated_at,
+            snoozed_until=snoozed_until,
+            clarification_requested_at=clarified_at,
+            done_keys=frozenset(by_request[rid]) if rid in by_request else empty,
+        )
+        for (
+            rid,
+            external_id,
+            state,
+            sent_at,
+            reminder_count,
+            last_reminder_at,
+            escalated_at,
+            snoozed_until,
+            clarified_at,
+        ) in session.execute(stmt)
+    ]
+    return view, views
+
+
+def plan_campaigns(
+    session: Session, config: OutreachConfig, now: dt.datetime, *, year: int | None = None
+) -> list[CampaignPlan]:
+    """The policy's answer for every active campaign (or the one of ``year``) at ``now``."""
+    recent = actions.email_count_since(session, now - dt.timedelta(hours=1))
+    result = []
+    for campaign in campaigns_to_plan(session, year):
+        view, requests = load_views(session, campaign)
+        planned = plan(view, requests, config, now, recent_emails=recent)
+        recent += sum(1 for a in planned.actions if a.kind.sends_email)
+        result.append(CampaignPlan(campaign=view, plan=planned, requests=len(requests)))
+    return result
