@@ -163,7 +163,9 @@ class HttpRunner:
             self.host, self.port, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="slack-http", daemon=True
+        )
         self._thread.start()
         log.info("Slack HTTP endpoint listening on %s:%s%s", self.host, self.port, self.path)
 

@@ -1,0 +1,341 @@
+"""Fixtures for driving the real Bolt app against the fake Slack Web API (and fake Socket Mode server).
+
+``slack`` gives a ``SlackRig``: a started ``FakeSlackAPI``, a migrated SQLite store seeded with one campaign
+(see ``seed``), the ``ChatOps`` and a real ``slack_bolt.App`` with every listener registered. HTTP and Socket
+Mode tests put a runner (``bot.slack_app.HttpRunner`` / ``SocketModeRunner``) in front of that app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import pathlib
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from slack_bolt import App
+
+from bot.slack_app import build_app, build_client
+from handlers.slack import register_all
+from handlers.slack.access import AccessPolicy
+from handlers.slack.deps import ChatOps, OutreachResult
+from handlers.slack.notifier import SlackNotifier
+from store import Database, upgrade
+from store.models import Campaign, Request, Review, Submission, Supplier
+from store.models import Message as MailMessage
+from store.states import Direction, RequestState
+from tests.fakes.slack_api import FakeSlackAPI
+
+CHANNEL = "CTEAM"
+MEMBER = "UMEMBER"
+OTHER_MEMBER = "UOTHER"
+OUTSIDER = "UOUTSIDER"
+SECRET = "test-signing-secret"
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+INJECTION = "Evil <!channel> <@U999> <https://evil.example|click> & Co"
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """slack_sdk honours proxy variables; the fakes are on loopback."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+class RecordingOutreach:
+    """Stands in for the mail loop's outbox where e-mail is not under test; records what was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, dict[str, Any]]] = []
+        self.event = threading.Event()
+
+    def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult:
+        self.calls.append(("reminder", request_id, {"actor": actor}))
+        self.event.set()
+        return OutreachResult(True)
+
+    def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
+        self.calls.append(("clarification", request_id, {"actor": actor, "body": body}))
+        self.event.set()
+        return OutreachResult(True)
+
+
+@dataclass
+class Seeded:
+    campaign_id: int
+    requests: dict[str, int] = field(default_factory=dict)  # supplier external id -> request id
+
+
+def seed(db: Database) -> Seeded:
+    """Campaign 2025 (due 2026-03-31 is past NOW) with five suppliers in different states."""
+    with db.session() as s:
+        campaign = Campaign(year=2025, due_date=dt.date(2026, 3, 31))
+        s.add(campaign)
+        s.flush()
+        out = Seeded(campaign.id)
+        rows = [
+            ("S-001", "Acme Metals GmbH", RequestState.SENT, None),
+            ("S-002", "Acme Metal Works", RequestState.REMINDED, None),
+            ("S-003", "Borealis Tantalum", RequestState.RESPONDED, "high_risk"),
+            ("S-004", INJECTION, RequestState.RESPONDED, "needs_clarification"),
+            ("S-005", "Zeta Components", RequestState.ACCEPTED, "accepted"),
+        ]
+        for index, (ext, name, state, grade) in enumerate(rows):
+            supplier = Supplier(external_id=ext, name=name)
+            s.add(supplier)
+            s.flush()
+            sent = NOW - dt.timedelta(days=60 - index)
+            request = Request(
+                campaign_id=campaign.id,
+                supplier_id=supplier.id,
+                token=f"TOK{index:05d}",
+                state=state,
+                sent_at=sent,
+                reminder_count=1 if state == RequestState.REMINDED else 0,
+                last_reminder_at=sent + dt.timedelta(days=14) if state == RequestState.REMINDED else None,
+                responded_at=sent + dt.timedelta(days=20 + index) if grade else None,
+                accepted_at=sent + dt.timedelta(days=30) if state == RequestState.ACCEPTED else None,
+            )
+            s.add(request)
+            s.flush()
+            out.requests[ext] = request.id
+            if grade:
+                message = MailMessage(
+                    direction=Direction.IN,
+                    message_id=f"<m{index}@supplier.test>",
+                    raw=b"raw",
+                    raw_sha256=hashlib.sha256(str(index).encode()).hexdigest(),
+                    request_id=request.id,
+                )
+                s.add(message)
+                s.flush()
+                submission = Submission(
+                    message_id=message.id, request_id=request.id, sha256="0" * 64, filename="cmrt.xlsx", size=1
+                )
+                s.add(submission)
+                s.flush()
+                findings = [
+                    {
+                        "check": "company.email",
+                        "severity": "clarify",
+                        "message": f"the contact e-mail 'a,b@x.com' is not valid {INJECTION}",
+                        "sheet": "Declaration",
+                        "cell": "D16",
+                    },
+                    {
+                        "check": "minerals.covered_countries",
+                        "severity": "high_risk",
+                        "message": "Tantalum is sourced from covered countries",
+                        "sheet": "Declaration",
+                        "cell": "D28",
+                    },
+                ]
+                s.add(
+                    Review(
+                        submission_id=submission.id,
+                        request_id=request.id,
+                        grade=grade,
+                        score=55.0,
+                        catalogue_version="test",
+                        findings=findings if grade != "accepted" else [],
+                    )
+                )
+    return out
+
+
+def fresh_db(tmp_path: pathlib.Path) -> Database:
+    url = f"sqlite:///{tmp_path / 'slack.db'}"
+    upgrade(url)
+    return Database(url)
+
+
+@dataclass
+class SlackRig:
+    api: FakeSlackAPI
+    db: Database
+    seeded: Seeded
+    ops: ChatOps
+    app: App
+    outreach: Any
+    executor: ThreadPoolExecutor
+    notifier: SlackNotifier
+
+    def request_state(self, ext: str) -> Request:
+        with self.db.session() as s:
+            request = s.get(Request, self.seeded.requests[ext])
+            assert request is not None
+            s.expunge(request)
+            return request
+
+    def wait_until(self, predicate: Any, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.02)
+        raise AssertionError("condition not met in time")
+
+
+def make_rig(tmp_path: pathlib.Path, outreach: Any | None = None) -> Iterator[SlackRig]:
+    api = FakeSlackAPI().start()
+    api.channel_members[CHANNEL] = [MEMBER, OTHER_MEMBER]
+    db = fresh_db(tmp_path)
+    seeded = seed(db)
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-slack")
+    client = build_client("xoxb-test", api.base_url)
+    notifier = SlackNotifier(client, db, CHANNEL, clock=lambda: NOW)
+    ops = ChatOps(
+        db=db,
+        outreach=outreach or RecordingOutreach(),
+        access=AccessPolicy(channel=CHANNEL),
+        channel=CHANNEL,
+        notifier=notifier,
+        clock=lambda: NOW,
+        executor=executor,
+    )
+    app = build_app(client, signing_secret=SECRET, executor=executor)
+    register_all(app, ops)
+    rig = SlackRig(api, db, seeded, ops, app, ops.outreach, executor, notifier)
+    try:
+        yield rig
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        db.dispose()
+        api.stop()
+
+
+@pytest.fixture
+def slack(tmp_path: pathlib.Path) -> Iterator[SlackRig]:
+    yield from make_rig(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------- payload builders
+def command_payload(text: str, *, user: str = MEMBER, api: FakeSlackAPI, trigger: str = "1.2.3") -> dict[str, str]:
+    return {
+        "token": "x",
+        "team_id": "T1",
+        "team_domain": "fake",
+        "channel_id": CHANNEL,
+        "channel_name": "compliance",
+        "user_id": user,
+        "user_name": "someone",
+        "command": "/cmrt",
+        "text": text,
+        "api_app_id": "A1",
+        "is_enterprise_install": "false",
+        "response_url": api.response_url(f"cmd-{trigger}"),
+        "trigger_id": trigger,
+    }
+
+
+def action_payload(
+    action_id: str,
+    value: str,
+    *,
+    user: str = MEMBER,
+    api: FakeSlackAPI,
+    action_ts: str = "1700000100.000001",
+    selected: bool = False,
+) -> dict[str, Any]:
+    action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "action_ts": action_ts}
+    if selected:
+        action.update(
+            type="static_select", selected_option={"value": value, "text": {"type": "plain_text", "text": "x"}}
+        )
+    else:
+        action.update(type="button", value=value, text={"type": "plain_text", "text": "x"})
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": "someone", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "team": {"id": "T1", "domain": "fake"},
+        "channel": {"id": CHANNEL, "name": "compliance"},
+        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": CHANNEL},
+        "trigger_id": f"trig-{action_ts}",
+        "response_url": api.response_url(f"act-{action_ts}"),
+        "actions": [action],
+    }
+
+
+def view_payload(callback_id: str, request_id: int, block_id: str, text: str, *, user: str = MEMBER) -> dict[str, Any]:
+    return {
+        "type": "view_submission",
+        "team": {"id": "T1", "domain": "fake"},
+        "user": {"id": user, "username": "someone", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": "view-trigger",
+        "view": {
+            "id": f"V-{callback_id}-{request_id}",
+            "hash": "h1",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": json.dumps({"request_id": request_id, "channel": CHANNEL}),
+            "state": {"values": {block_id: {"text": {"type": "plain_text_input", "value": text}}}},
+        },
+    }
+
+
+def event_payload(event: dict[str, Any], *, event_id: str = "Ev1") -> dict[str, Any]:
+    return {
+        "token": "x",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(NOW.timestamp()),
+        "event": event,
+        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+    }
+
+
+# ------------------------------------------------------------------------------------------- HTTP signing
+def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def post_signed(
+    url: str,
+    body: bytes,
+    *,
+    content_type: str = "application/x-www-form-urlencoded",
+    timestamp: int | None = None,
+    secret: str = SECRET,
+    signature: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> tuple[int, bytes, float]:
+    """POST like Slack does; returns (status, body, seconds until the response)."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": signature or sign(body, ts, secret),
+        **(extra_headers or {}),
+    }
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read(), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), time.monotonic() - started
+
+
+def form(data: dict[str, str]) -> bytes:
+    return urllib.parse.urlencode(data).encode()
+
+
+def interaction(payload: dict[str, Any]) -> bytes:
+    return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
