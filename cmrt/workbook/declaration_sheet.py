@@ -81,14 +81,17 @@ class _Rows:
         self.english: dict[int, str] = {}
         self.mineral: dict[int, str] = {}
         self.unreadable = 0
+        self.blank: set[int] = set()  # rows whose label is empty or an error (unreadable)
         for row in range(1, min(grid.nrows, _SCAN_LIMIT) + 1):
             raw = grid.value(row, 2)
             cached = None if is_error(raw) else clean_text(raw)
             if is_error(raw):
                 self.unreadable += 1
+            if cached is None:
+                self.blank.add(row)
             mineral = labels.mineral(cached)
             keyed = labels.get(SHEET, f"B{row}")
-            if mineral is None and is_error(raw) and keyed:
+            if mineral is None and cached is None and keyed:
                 mineral = labels.mineral(keyed)
             if mineral:
                 self.mineral[row] = mineral
@@ -130,15 +133,32 @@ def parse_declaration(
     else:
         part.minerals = selected
     allowed = set(part.minerals) if part.minerals else None
-    found = _read_questions_by_label(grid, rows, part, layout, allowed)
-    if not found:
+    headers = _read_questions_by_label(grid, rows, part, layout, allowed)
+    if headers:
+        _fill_unlabelled_mineral_rows(grid, rows, part, layout, allowed, headers)
+    else:
         _read_questions_fixed(grid, part, layout, allowed)
+    _prefer_layout_topics_when_ambiguous(part, layout)
     if selectable is None and not part.minerals:
         seen: dict[str, None] = {}
         for per_mineral in part.answers.values():
             seen.update(dict.fromkeys(per_mineral))
         part.minerals = tuple(seen)
     return part
+
+
+def _prefer_layout_topics_when_ambiguous(part: DeclarationPart, layout: Layout) -> None:
+    """Label-derived topics win (a later version may reorder), unless two questions got the same topic."""
+    derived = list(part.question_topics.values())
+    if len(set(derived)) < len(derived):
+        for key in part.question_topics:
+            number = int(key[1:])
+            if number in layout.question_topics:
+                part.question_topics[key] = layout.question_topics[number]
+    company = [t for t in part.company_question_topics.values() if t is not CompanyTopic.OTHER]
+    if len(set(company)) < len(company):
+        for letter in part.company_question_topics:
+            part.company_question_topics[letter] = layout.company_topics.get(letter, CompanyTopic.OTHER)
 
 
 def _company_rows_by_label(rows: _Rows, stop: int | None) -> dict[str, int]:
@@ -249,11 +269,13 @@ def _record_company(grid: Grid, part: DeclarationPart, letter: str, row: int) ->
 
 def _read_questions_by_label(
     grid: Grid, rows: _Rows, part: DeclarationPart, layout: Layout, allowed: set[str] | None
-) -> bool:
+) -> dict[str, int]:
+    """Questions and company questions found by label; returns the header row of each question."""
     question: str | None = None
     letter: str | None = None
     anchor = 0
     seen_question = False
+    headers: dict[str, int] = {}
     for row in sorted(rows.english):
         if row in grid.hidden_rows:
             continue
@@ -266,6 +288,7 @@ def _read_questions_by_label(
             if q_match:
                 number = int(q_match.group(1))
                 question, letter, anchor, seen_question = f"Q{number}", None, row, True
+                headers.setdefault(question, row)
                 topic = question_topic_of(text) or layout.question_topics.get(number)
                 if topic is not None:
                     part.question_topics[question] = topic
@@ -288,7 +311,32 @@ def _read_questions_by_label(
             answer = normalise_answer(grid.value(row, _ANSWER_COL))
             part.company_questions[letter].per_mineral[mineral] = answer
             part.cells[f"company_questions.{letter}.{mineral}"] = grid.ref(row, _ANSWER_COL)
-    return seen_question
+    return headers
+
+
+def _fill_unlabelled_mineral_rows(
+    grid: Grid, rows: _Rows, part: DeclarationPart, layout: Layout, allowed: set[str] | None, headers: dict[str, int]
+) -> None:
+    """Mineral rows whose label is unreadable (#N/A, no cached value): the fixed order of the version."""
+    for key, header in headers.items():
+        answers = part.answers.setdefault(key, {})
+        for offset, mineral in zip(layout.mineral_offsets, layout.minerals, strict=False):
+            row = header + offset
+            if mineral in answers or (allowed is not None and mineral not in allowed):
+                continue
+            if row in grid.hidden_rows or row not in rows.blank:
+                continue
+            _record_answer(grid, part, key, mineral, row)
+            if not any(w.code == "labels_unreadable" for w in part.warnings):
+                part.warnings.append(
+                    Warning_(
+                        "labels_unreadable",
+                        "Some mineral labels on the Declaration could not be read; the rows were taken in the"
+                        " template's fixed order (Tantalum, Tin, Gold, Tungsten).",
+                        SHEET,
+                        f"B{row}",
+                    )
+                )
 
 
 def _read_questions_fixed(grid: Grid, part: DeclarationPart, layout: Layout, allowed: set[str] | None) -> None:

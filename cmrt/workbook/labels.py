@@ -73,7 +73,19 @@ class Labels:
 
     english: dict[str, str] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)  # English names, in L column order
-    reverse: dict[str, str] = field(default_factory=dict)  # folded text in any language → English text
+    # (key, texts in every language) of the sheets the reader parses; folded into ``reverse`` on first use
+    translations: list[tuple[str, list[str]]] = field(default_factory=list)
+    _reverse: dict[str, str] | None = None
+
+    @property
+    def reverse(self) -> dict[str, str]:
+        """Folded text in any language → English text (built on first use: most files never need it)."""
+        if self._reverse is None:
+            self._reverse = {}
+            for english, texts in self.translations:
+                for text in texts:
+                    self._reverse.setdefault(fold(text), english)
+        return self._reverse
 
     @property
     def present(self) -> bool:
@@ -93,6 +105,9 @@ class Labels:
         if direct or not text:
             return direct
         return mineral_of(self.to_english(text))
+
+
+_TRANSLATED_SHEETS = ("Declaration", "Smelter List", "Mine List", "Product List")
 
 
 def read_labels(grid: Grid | None) -> Labels:
@@ -123,12 +138,11 @@ def read_labels(grid: Grid | None) -> Labels:
         english = clean_text(row[english_col])
         if not isinstance(key, str) or not english:
             continue
-        labels.english[key.strip()] = english
-        for index, _ in lang_cols:
-            if index < len(row):
-                text = clean_text(row[index])
-                if text:
-                    labels.reverse.setdefault(fold(text), english)
+        key = key.strip()
+        labels.english[key] = english
+        if key.startswith(_TRANSLATED_SHEETS):
+            texts = [row[index] for index, _ in lang_cols if index < len(row)]
+            labels.translations.append((english, [t for t in texts if isinstance(t, str) and t.strip()]))
     return labels
 
 

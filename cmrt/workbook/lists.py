@@ -103,9 +103,12 @@ def _find_header(
                 if name not in mapping and pattern.search(text):
                     mapping[name] = col
                     break
-        if anchors <= mapping.keys() and len(mapping) >= 3:
+        if anchors <= mapping.keys() and len(mapping) >= min(3, len(patterns)):
             return row, mapping
     return None
+
+
+_BLANK = frozenset({"", 0, "0", "#N/A"})  # 0 == 0.0, so floats match too
 
 
 def _is_footer(cells: list[Any]) -> bool:
@@ -123,10 +126,14 @@ def _read_rows(
 ) -> list[Any]:
     out: list[Any] = []
     last = min(grid.nrows, header_row + max_rows)
+    key_cols = [mapping[key] - 1 for key in keys if key in mapping]
     for row in range(header_row + 1, last + 1):
         if (row & 1023) == 0:
             check()
         cells = grid.rows[row - 1]
+        width = len(cells)
+        if all(col >= width or cells[col] in _BLANK for col in key_cols):
+            continue  # fast path: the thousands of untouched template rows
         if _is_footer(cells):
             break
         values = {name: clean_text(cells[col - 1]) if col <= len(cells) else None for name, col in mapping.items()}
@@ -139,16 +146,44 @@ def _read_rows(
 _SMELTER_FIELDS = {f.name for f in fields(SmelterRow)} - {"row"}
 
 
+def fixed_smelter_columns(version: tuple[int, ...]) -> dict[str, int]:
+    """Smelter List columns by position (header row 4), for files whose header labels are unreadable."""
+    if version and version < (2, 2):
+        names = ["metal", "lookup", "name", "country", "street", "city", "state", "contact_name", "contact_email",
+                 "next_steps", "mine_names", "mine_countries", "comments"]  # fmt: skip
+    elif version and version < (3,):
+        names = ["metal", "lookup", "name", "country", "smelter_id", "street", "city", "state", "contact_name",
+                 "contact_email", "next_steps", "mine_names", "mine_countries", "comments"]  # fmt: skip
+    else:
+        names = ["metal", "lookup", "name", "country", "smelter_id", "id_source", "street", "city", "state",
+                 "contact_name", "contact_email", "next_steps", "mine_names", "mine_countries", "recycled",
+                 "comments"]  # fmt: skip
+    mapping = {name: index for index, name in enumerate(names, start=2)}
+    if not version or version >= (4, 1):
+        mapping["id_input"] = 1
+    return mapping
+
+
 def read_smelters(
-    grid: Grid, labels: Labels, lookup: Callable[[], LookupTable | None], max_rows: int, check: Callable[[], None]
+    grid: Grid,
+    labels: Labels,
+    lookup: Callable[[], LookupTable | None],
+    max_rows: int,
+    check: Callable[[], None],
+    version: tuple[int, ...] = (),
 ) -> ListResult:
     result = ListResult()
     found = _find_header(grid, labels, SMELTER_HEADERS, {"metal"})
     if found is None:
         result.warnings.append(
-            Warning_("smelter_header_missing", "The Smelter List header row was not found.", grid.name)
+            Warning_(
+                "smelter_header_unreadable",
+                "The Smelter List header labels could not be read; columns were taken from their fixed positions.",
+                grid.name,
+                "B4",
+            )
         )
-        return result
+        found = (4, fixed_smelter_columns(version))
     header_row, mapping = found
     result.columns = {name: col_letter(col) for name, col in mapping.items() if name in _SMELTER_FIELDS}
 
@@ -206,7 +241,7 @@ def read_products(grid: Grid, labels: Labels, max_rows: int, check: Callable[[],
     result = ListResult()
     found = _find_header(grid, labels, PRODUCT_HEADERS, {"number"})
     if found is None:
-        return result
+        found = (5, {"number": 2, "name": 3, "comment": 4})
     header_row, mapping = found
     result.columns = {name: col_letter(col) for name, col in mapping.items()}
 

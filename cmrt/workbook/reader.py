@@ -170,7 +170,7 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
     smelters = mines = products = None
     grid = book.sheet("Smelter List")
     if grid is not None:
-        smelters = read_smelters(grid, labels, lookup, limits.max_rows, book.deadline.check)
+        smelters = read_smelters(grid, labels, lookup, limits.max_rows, book.deadline.check, version)
         warnings += smelters.warnings
     grid = book.sheet("Mine List")
     if grid is not None:
