@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
-from cmrt.declaration import Declaration, Family, Scope, Template
+from cmrt.declaration import Declaration, Family, Scope
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import (
     PRODUCT_LIST,
@@ -60,8 +61,12 @@ def wrong_family(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     ]
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return Template(family=None, version=text).version_tuple
+def version_key(text: str | None) -> tuple[Decimal, ...]:
+    """Template versions compare as decimals: 6.01 < 6.1 < 6.22 < 6.31 < 6.4 < 6.5 < 6.6.1; "2.03a" ~ 2.03."""
+    numbers = re.findall(r"\d+", (text or "").split(" ")[0])
+    if not numbers:
+        return ()
+    return (Decimal(numbers[0]), *(Decimal("0." + n) for n in numbers[1:]))
 
 
 @check(
@@ -77,11 +82,11 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 def version_too_old(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if not ctx.min_version or d.template.family is None:
         return []
-    wanted = _version_tuple(ctx.min_version)
+    wanted = version_key(ctx.min_version)
     family = ctx.required_family or d.template.family.value
     if ctx.required_family and d.template.family.value != ctx.required_family.upper():
         return []  # wrong_family already says it
-    have = d.template.version_tuple
+    have = version_key(d.template.version)
     if not have:
         return [
             finding(

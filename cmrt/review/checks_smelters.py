@@ -450,11 +450,40 @@ def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             continue
         seen.add(cid)
         status = ctx.rmap.status(cid, ctx.today)
-        if status.state is RmapState.CONFORMANT_EXPIRED and status.entry is not None:
-            entry = status.entry
-            reaudit = "; a re-audit is in progress" if entry.reaudit_in_progress else ""
+        entry = status.entry
+        if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and not entry.reaudit_in_progress:
             cycle = entry.audit_cycle_raw or "blank, read as 1 year"
             out.append(_f("smelter.conformance_expired", d, r, "smelter_id",
                           f"{cid}'s RMAP conformance expired on {status.valid_until:%d-%b-%Y} (last audit "
-                          f"{entry.last_audit_date:%d-%b-%Y}, cycle {cycle}){reaudit}"))
+                          f"{entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) and no re-audit is in progress"))
+    return out
+
+
+@check(
+    "smelter.reaudit_pending",
+    title="Audit cycle elapsed, re-audit in progress",
+    severity=Severity.INFO,
+    area="smelter",
+    rationale="RMI keeps a smelter Conformant while its re-audit is in progress; worth re-checking on the next "
+    "list.",
+    message="{cid}: audit cycle ended on {valid_until}; RMI reports a re-audit in progress",
+    sources="RMI Conformant list 'Reaudit In Progress' column",
+    needs="rmap",
+)
+def reaudit_pending(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        status = ctx.rmap.status(cid, ctx.today)
+        entry = status.entry
+        if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and entry.reaudit_in_progress:
+            out.append(_f("smelter.reaudit_pending", d, r, "smelter_id",
+                          f"{cid}: the audit cycle ended on {status.valid_until:%d-%b-%Y}; RMI reports a re-audit "
+                          "in progress"))
     return out

@@ -1,0 +1,164 @@
+"""The engine: grade, score formula, overrides, determinism, JSON shape, Checker parity, rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from cmrt.review import (
+    CATALOGUE,
+    CATALOGUE_VERSION,
+    Finding,
+    Grade,
+    ReviewConfigError,
+    Severity,
+    checker_remaining,
+    grade_of,
+    render_clarification,
+    review,
+    score_of,
+)
+from cmrt.review.checks_company import version_key
+from cmrt.review.engine import CAP, WEIGHT
+from tests.unit.review.builder import (
+    add_smelters,
+    base,
+    context,
+    full_context,
+    in_scope,
+    smelter,
+    with_answer,
+    with_company,
+    with_company_question,
+    with_contact,
+)
+
+
+def test_clean_declaration_is_accepted_with_full_score() -> None:
+    result = review(base(), full_context(required_family="CMRT", min_version="6.4", reporting_year=2024,
+                                         requested_scope="company"))
+    assert result.findings == ()
+    assert result.grade is Grade.ACCEPTED
+    assert result.score == 100
+    assert result.catalogue_version == CATALOGUE_VERSION
+    assert result.checks_run == len(CATALOGUE)
+
+
+def test_catalogue_ids_are_unique_stable_slugs() -> None:
+    ids = [c.id for c in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    for spec in CATALOGUE:
+        area, _, name = spec.id.partition(".")
+        assert area == spec.area and name and name.replace("_", "").isalnum()
+        assert spec.title and spec.rationale and spec.message
+
+
+def _f(check: str, severity: Severity) -> Finding:
+    return Finding(check, severity, "m")
+
+
+def test_grade_precedence() -> None:
+    assert grade_of([]) is Grade.ACCEPTED
+    assert grade_of([_f("a", Severity.INFO)]) is Grade.ACCEPTED
+    assert grade_of([_f("a", Severity.INFO), _f("b", Severity.CLARIFY)]) is Grade.NEEDS_CLARIFICATION
+    assert grade_of([_f("b", Severity.CLARIFY), _f("c", Severity.HIGH_RISK)]) is Grade.HIGH_RISK
+    assert grade_of([_f("c", Severity.HIGH_RISK), _f("d", Severity.REJECT)]) is Grade.REJECTED
+
+
+def test_score_formula_caps_repeats() -> None:
+    assert score_of([]) == 100
+    assert score_of([_f("a", Severity.CLARIFY)]) == 100 - WEIGHT[Severity.CLARIFY]
+    many = [_f("a", Severity.CLARIFY)] * 30
+    assert score_of(many) == 100 - WEIGHT[Severity.CLARIFY] * CAP
+    assert score_of([_f("a", Severity.REJECT), _f("b", Severity.REJECT), _f("c", Severity.REJECT)]) == 0
+
+
+def test_not_a_template_stops_after_template_checks() -> None:
+    d = dataclasses.replace(with_contact(base(), email=None), template=dataclasses.replace(base().template,
+                                                                                          family=None))
+    result = review(d, context())
+    assert [f.check for f in result.findings] == ["template.not_reporting_template"]
+    assert result.grade is Grade.REJECTED
+
+
+def test_override_changes_severity_and_grade() -> None:
+    d = with_company_question(base(), "A", "No")
+    assert review(d, context()).grade is Grade.NEEDS_CLARIFICATION
+    result = review(d, context(overrides={"company_questions.no_policy": "high_risk"}))
+    assert result.grade is Grade.HIGH_RISK
+    assert result.findings[0].severity is Severity.HIGH_RISK
+
+
+def test_override_disables_a_check() -> None:
+    d = with_answer(base(), "Q3", "Tantalum", "Yes")
+    result = review(d, context(overrides={"mineral.covered_countries": "disabled"}))
+    assert result.findings == ()
+    assert result.grade is Grade.ACCEPTED
+    assert result.checks_run == len(CATALOGUE) - 1
+
+
+def test_unknown_override_is_a_clear_error() -> None:
+    with pytest.raises(ReviewConfigError, match=r"unknown check id 'no\.such'"):
+        review(base(), context(overrides={"no.such": "info"}))
+    with pytest.raises(ReviewConfigError, match="not one of"):
+        review(base(), context(overrides={"smelter.duplicate": "loud"}))
+
+
+def test_review_is_deterministic_and_json_serialisable() -> None:
+    d = add_smelters(with_contact(in_scope(base(), "Gold"), email="a,b@x.com"),
+                     smelter(7, "Tungsten", "A.L.M.T. Corp.", "CID000004", "JAPAN"),
+                     smelter(8, "Tungsten", "Hunan Chenzhou Mining Co., Ltd.", "CID000766", "CHINA"))
+    first = review(d, full_context()).to_json()
+    second = review(d, full_context()).to_json()
+    assert first == second
+    json.dumps(first)
+    assert set(first) >= {"grade", "score", "catalogue_version", "findings"}
+    for item in first["findings"]:
+        assert set(item) >= {"check", "severity", "message", "sheet", "cell"}
+    assert first["rmap_date"] == "2026-08-22"
+
+
+def test_findings_follow_catalogue_order() -> None:
+    d = add_smelters(with_answer(with_contact(base(), phone=None), "Q3", "Tin", "Yes"),
+                     smelter(7, "Tungsten", None, "CID000004", "JAPAN"))
+    order = {c.id: i for i, c in enumerate(CATALOGUE)}
+    positions = [order[f.check] for f in review(d, context()).findings]
+    assert positions == sorted(positions)
+
+
+def test_checker_parity_counts_checker_rows() -> None:
+    d = in_scope(in_scope(with_contact(base(), phone=None), "Tin"), "Gold")
+    d = add_smelters(d, smelter(7, "Tin", "Smelter not listed", None, None, "A"),
+                     smelter(8, "Tin", "Smelter not listed", None, None, "B"))
+    result = review(d, context())
+    # contact phone + gold without smelter rows + 'not listed' rows (counted once by the Checker)
+    assert checker_remaining(result) == 3
+
+
+def test_effective_date_text_is_parsed_leniently() -> None:
+    d = with_company(base(), effective_date=None, effective_date_raw="02-May-2024")
+    assert review(d, context(reporting_year=2024)).findings == ()
+
+
+def test_version_key_orders_like_rmi_releases() -> None:
+    versions = ["2.03a", "3.01", "6.01", "6.1", "6.22", "6.31", "6.4", "6.5", "6.6.1"]
+    assert sorted(versions, key=version_key) == versions
+
+
+def test_clarification_names_each_cell() -> None:
+    d = with_answer(with_contact(base(), email="a,b@x.com"), "Q3", "Tantalum", "Yes")
+    d = with_company_question(d, "F", "Yes")
+    d = add_smelters(d, smelter(7, "Tungsten", "A.L.M.T. Corp.", "CID000004", "JAPAN"))  # duplicate: info only
+    result = review(d, context())
+    body = render_clarification(result, d)
+    assert "Declaration D16: the contact e-mail 'a,b@x.com' is not a valid address" in body
+    assert "Declaration D38: question 3 says Tantalum is sourced from the DRC" in body
+    assert "Please correct or clarify:" in body and "Please explain" in body
+    assert "listed 2 times" not in body  # info findings stay internal
+    assert "Example Metals Co., Ltd." in body and "CMRT 6.4" in body
+
+
+def test_nothing_to_clarify_renders_empty() -> None:
+    assert render_clarification(review(base(), context()), base()) == ""
