@@ -1,0 +1,475 @@
+"""Settings: one TOML file loaded with ``tomllib`` into frozen, validated dataclasses, passed explicitly.
+
+Discovery (``find_config``): ``--config PATH``, else ``$CMRT_CONFIG``, else ``./cmrt-bot.toml`` when present, else
+the built-in defaults (every key has one; the defaults run the local demo). ``config.example.toml`` documents
+every key. Secrets never live in the file: ``*_env`` keys name environment variables (``Settings.secret``).
+
+Errors name the dotted key and the file's line (``cmrt-bot.toml:12: smtp.port: expected an integer``); all
+problems are reported at once. Durations are written ``14d``, ``36h``, ``90m``, ``30s`` (or combined, ``1h30m``)
+and become ``datetime.timedelta``. Relative paths are resolved against the config file's directory.
+``CMRT_STORE_URL`` overrides ``[store] url``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import os
+import pathlib
+import re
+import tomllib
+import types
+import typing
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DEFAULT_CONFIG_NAME = "cmrt-bot.toml"
+DEFAULT_STORE_URL = "sqlite:///cmrt-bot.db"
+MIB = 1024 * 1024
+WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+SEVERITY_OVERRIDES = ("reject", "high_risk", "clarify", "info", "disabled")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; ``problems`` holds one line per problem (key and line named)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+# --------------------------------------------------------------------------------------------------- sections
+# Field metadata: "path" (resolved against the config directory), "bytes" (size, allows "20MiB"),
+# "weekdays" (names -> ISO numbers), "quiet_hours" (["18:00", "08:00"] or []).
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str = DEFAULT_STORE_URL
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None = None  # unset: no e-mail is sent
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password_env: str = "CMRT_SMTP_PASSWORD"
+    timeout: dt.timedelta = dt.timedelta(seconds=30)
+    tls_ca_file: str | None = field(default=None, metadata={"path": True})
+    local_hostname: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str | None = None  # unset: no inbound mail over IMAP
+    port: int = 993
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str | None = None
+    password_env: str = "CMRT_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    processed_folder: str = "CMRT/Processed"
+    quarantine_folder: str = "CMRT/Quarantine"
+    tls_ca_file: str | None = field(default=None, metadata={"path": True})
+    timeout: dt.timedelta = dt.timedelta(seconds=30)
+    idle_timeout: dt.timedelta = dt.timedelta(minutes=25)  # re-issue IDLE before servers drop it (RFC 2177)
+    poll_interval: dt.timedelta = dt.timedelta(seconds=60)  # when the server has no IDLE
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    inbound: Literal["imap", "maildir", "none"] = "imap"
+    maildir_path: str | None = field(default=None, metadata={"path": True})
+    max_message_bytes: int = field(default=50 * MIB, metadata={"bytes": True})
+    max_attachment_bytes: int = field(default=25 * MIB, metadata={"bytes": True})
+    message_id_domain: str | None = None  # default: the domain of outreach.from_address
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    mode: Literal["socket", "http"] = "socket"
+    channel: str | None = None  # unset: Slack is off
+    bot_token_env: str = "CMRT_SLACK_BOT_TOKEN"
+    app_token_env: str = "CMRT_SLACK_APP_TOKEN"
+    signing_secret_env: str = "CMRT_SLACK_SIGNING_SECRET"
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
+    api_base_url: str | None = None
+    allowed_users: tuple[str, ...] = ()
+    allowed_group: str | None = None
+    digest: Literal["off", "daily", "weekly"] = "daily"
+    digest_time: dt.time = dt.time(9, 0)
+    digest_weekday: int = field(default=1, metadata={"weekday": True})
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.channel)
+
+
+@dataclass(frozen=True)
+class OutreachSettings:
+    from_address: str | None = None
+    from_name: str = "Supplier Compliance"
+    reply_to: str | None = None
+    company_name: str = ""  # the requesting company, named in the e-mails
+    template_path: str | None = field(default=None, metadata={"path": True})
+    templates_dir: str | None = field(default=None, metadata={"path": True})
+    reminder_cadence: tuple[dt.timedelta, ...] = (dt.timedelta(days=14), dt.timedelta(days=28))
+    escalate_after_reminders: int = 2
+    escalate_grace: dt.timedelta = dt.timedelta(days=7)
+    escalate_days_before_due: int = 7
+    escalate_at_due: bool = True
+    clarification_followup: tuple[dt.timedelta, ...] = (dt.timedelta(days=7), dt.timedelta(days=14))
+    batch_size: int = 50
+    max_emails_per_hour: int = 200
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    timezone: str = "UTC"
+    business_days: tuple[int, ...] = field(default=(1, 2, 3, 4, 5), metadata={"weekdays": True})
+    quiet_hours: tuple[dt.time, ...] = field(default=(dt.time(18, 0), dt.time(8, 0)), metadata={"quiet_hours": True})
+    holidays: tuple[dt.date, ...] = ()
+    tick: dt.timedelta = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ReaderSettings:
+    max_file_bytes: int = field(default=25 * MIB, metadata={"bytes": True})
+    max_uncompressed_bytes: int = field(default=200 * MIB, metadata={"bytes": True})
+    timeout: dt.timedelta = dt.timedelta(seconds=30)
+    passwords: tuple[str, ...] = ()  # tried after Excel's default "VelvetSweatshop"
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    # check id -> one of reject, high_risk, clarify, info, disabled
+    overrides: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: StoreSettings = field(default_factory=StoreSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    imap: ImapSettings = field(default_factory=ImapSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    outreach: OutreachSettings = field(default_factory=OutreachSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+    source: str = "<built-in defaults>"  # the file read, for messages
+
+    def secret(self, env_name: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+        """The value of the environment variable a ``*_env`` key names (None when unset or empty)."""
+        if not env_name:
+            return None
+        value = (os.environ if environ is None else environ).get(env_name)
+        return value or None
+
+
+SECTIONS: dict[str, type] = {
+    "store": StoreSettings,
+    "smtp": SmtpSettings,
+    "imap": ImapSettings,
+    "mail": MailSettings,
+    "slack": SlackSettings,
+    "outreach": OutreachSettings,
+    "schedule": ScheduleSettings,
+    "reader": ReaderSettings,
+    "review": ReviewSettings,
+    "log": LogSettings,
+}
+
+
+# --------------------------------------------------------------------------------------------------- values
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])", re.IGNORECASE)
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": MIB, "gb": 10**9, "gib": 1024 * MIB}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``14d``, ``36h``, ``90m``, ``30s``, ``1h30m`` -> timedelta. Raises ValueError otherwise."""
+    s = text.strip()
+    if not s or _DURATION.sub("", s).strip():
+        raise ValueError(f"{text!r} is not a duration (write e.g. 14d, 36h, 90m or 30s)")
+    return dt.timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in _DURATION.findall(s)))
+
+
+def format_duration(value: dt.timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in _UNITS.items():
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return "0s"
+
+
+def _time(value: Any) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        hours, minutes = (int(p) for p in value.strip().split(":"))
+        if hours < 24 and minutes < 60:
+            return dt.time(hours, minutes)
+    raise ValueError(f"{value!r} is not a time of day (write e.g. \"09:00\")")
+
+
+def _weekday(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 7:
+        return value
+    if isinstance(value, str) and value.strip()[:3].lower() in WEEKDAYS:
+        return WEEKDAYS[value.strip()[:3].lower()]
+    raise ValueError(f"{value!r} is not a weekday (write mon ... sun)")
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _convert(f: dataclasses.Field[Any], hint: Any, value: Any, base_dir: pathlib.Path | None) -> Any:
+    meta = f.metadata
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    optional = origin in (types.UnionType, typing.Union) and type(None) in args
+    if optional:
+        hint = next(a for a in args if a is not type(None))
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if meta.get("bytes"):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        m = _SIZE.match(value) if isinstance(value, str) else None
+        if not m:
+            raise ValueError(f"expected a size in bytes (e.g. 25MiB), got {value!r}")
+        return int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()])
+    if meta.get("weekday"):
+        return _weekday(value)
+    if meta.get("weekdays"):
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list of weekdays, got {_type_name(value)}")
+        return tuple(sorted({_weekday(v) for v in value}))
+    if meta.get("quiet_hours"):
+        if not isinstance(value, list) or len(value) not in (0, 2):
+            raise ValueError('expected ["18:00", "08:00"] (start, end) or [] for none')
+        return tuple(_time(v) for v in value)
+    if origin is Literal:
+        if value not in args:
+            raise ValueError(f"expected one of {', '.join(map(str, args))}, got {value!r}")
+        return value
+    if hint is dt.timedelta:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return dt.timedelta(seconds=value)
+        if not isinstance(value, str):
+            raise ValueError(f"expected a duration such as \"30s\", got {_type_name(value)}")
+        return parse_duration(value)
+    if hint is dt.time:
+        return _time(value)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list, got {_type_name(value)}")
+        item = args[0]
+        if item is dt.timedelta:
+            return tuple(_convert(f, dt.timedelta, v, base_dir) for v in value)
+        if item is dt.date:
+            if not all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in value):
+                raise ValueError("expected a list of dates (2026-12-24, unquoted)")
+            return tuple(value)
+        if not all(isinstance(v, str) for v in value):
+            raise ValueError("expected a list of strings")
+        return tuple(value)
+    if origin is Mapping:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError("expected a table of check id = severity")
+        bad = [f"{k} = {v!r}" for k, v in value.items() if v not in SEVERITY_OVERRIDES]
+        if bad:
+            raise ValueError(f"{'; '.join(bad)}: each value must be one of {', '.join(SEVERITY_OVERRIDES)}")
+        return types.MappingProxyType(dict(value))
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {_type_name(value)}")
+        return value
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"expected an integer, got {_type_name(value)}")
+        if value < 0:
+            raise ValueError(f"expected a number >= 0, got {value}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {_type_name(value)}")
+        if meta.get("path") and value and base_dir is not None:
+            path = pathlib.Path(value).expanduser()
+            return str(path if path.is_absolute() else (base_dir / path).resolve())
+        return None if (optional and value == "") else value
+    raise TypeError(f"unsupported setting type {hint!r}")  # pragma: no cover - a programming error
+
+
+# --------------------------------------------------------------------------------------------------- loading
+def key_lines(text: str) -> dict[str, int]:
+    """Dotted key -> line number, found by scanning the TOML text (tables, dotted keys, inline tables)."""
+    lines: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\s*([^\[\]]+?)\s*\]", stripped)
+        if header:
+            table = ".".join(p.strip().strip("\"'") for p in header.group(1).split("."))
+            lines.setdefault(table, number)
+            continue
+        key = re.match(r"^([A-Za-z0-9_\-\"'. ]+?)\s*=", stripped)
+        if key:
+            dotted = ".".join(p.strip().strip("\"'") for p in key.group(1).split("."))
+            full = f"{table}.{dotted}" if table else dotted
+            lines.setdefault(full, number)
+            for inner in re.finditer(r"([A-Za-z0-9_\-]+)\s*=", stripped[key.end() :]):
+                lines.setdefault(f"{full}.{inner.group(1)}", number)
+    return lines
+
+
+def find_config(cli_path: str | None, environ: Mapping[str, str] | None = None,
+                cwd: pathlib.Path | None = None) -> pathlib.Path | None:
+    """The config file to read: --config, then $CMRT_CONFIG, then ./cmrt-bot.toml; None for the defaults."""
+    env = os.environ if environ is None else environ
+    if cli_path:
+        return pathlib.Path(cli_path)
+    if env.get("CMRT_CONFIG"):
+        return pathlib.Path(env["CMRT_CONFIG"])
+    candidate = (cwd or pathlib.Path.cwd()) / DEFAULT_CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(cli_path: str | None = None, environ: Mapping[str, str] | None = None,
+                cwd: pathlib.Path | None = None) -> Settings:
+    """Find and load the configuration (see ``find_config``); raises ``ConfigError``."""
+    env = os.environ if environ is None else environ
+    path = find_config(cli_path, env, cwd)
+    if path is None:
+        return apply_environment(Settings(), env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: configuration file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read the configuration file: {exc}"]) from None
+    return apply_environment(parse_config(text, source=str(path), base_dir=path.resolve().parent), env)
+
+
+def apply_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    url = environ.get("CMRT_STORE_URL")
+    if url:
+        settings = dataclasses.replace(settings, store=StoreSettings(url=url))
+    return settings
+
+
+def resolve_sqlite_path(url: str, base_dir: pathlib.Path) -> str:
+    """``sqlite:///relative.db`` in a config file means relative to that file's directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        rest = url[len(prefix) :]
+        if rest and not rest.startswith(":memory:") and not rest.startswith("file:"):
+            return prefix + str((base_dir / rest).resolve())
+    return url
+
+
+def parse_config(text: str, source: str = "<string>", base_dir: pathlib.Path | None = None) -> Settings:
+    """Parse TOML text into ``Settings``; every problem is reported (with its line) in one ``ConfigError``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{source}: not valid TOML: {exc}"]) from None
+    lines = key_lines(text)
+    problems: list[str] = []
+
+    def where(key: str) -> str:
+        for candidate in (key, key.rpartition(".")[0]):
+            if candidate in lines:
+                return f"{source}:{lines[candidate]}"
+        return source
+
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in SECTIONS:
+            hint = difflib.get_close_matches(name, SECTIONS, n=1)
+            suggestion = f" (did you mean [{hint[0]}]?)" if hint else ""
+            problems.append(f"{where(name)}: unknown section [{name}]{suggestion}")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"{where(name)}: {name}: expected a table [{name}], got {_type_name(value)}")
+            continue
+        cls = SECTIONS[name]
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        hints = typing.get_type_hints(cls)
+        kwargs: dict[str, Any] = {}
+        for key, raw in value.items():
+            dotted = f"{name}.{key}"
+            if key not in fields:
+                hint = difflib.get_close_matches(key, fields, n=1)
+                suggestion = f" (did you mean {name}.{hint[0]}?)" if hint else ""
+                problems.append(f"{where(dotted)}: unknown key {dotted}{suggestion}")
+                continue
+            try:
+                kwargs[key] = _convert(fields[key], hints[key], raw, base_dir)
+            except ValueError as exc:
+                problems.append(f"{where(dotted)}: {dotted}: {exc}")
+        sections[name] = cls(**kwargs)
+    if "store" in sections and base_dir is not None:
+        sections["store"] = StoreSettings(url=resolve_sqlite_path(sections["store"].url, base_dir))
+    settings = Settings(**sections, source=source)
+    problems.extend(f"{where(key)}: {key}: {message}" for key, message in cross_check(settings))
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def cross_check(s: Settings) -> list[tuple[str, str]]:
+    """Rules that involve more than one key: (dotted key, message)."""
+    out: list[tuple[str, str]] = []
+    if s.smtp.configured and not s.outreach.from_address:
+        out.append(("outreach.from_address", "required when [smtp] host is set (the sender of every request)"))
+    for section, cfg in (("smtp", s.smtp), ("imap", s.imap)):
+        if cfg.username and not cfg.password_env:
+            out.append((f"{section}.password_env", f"required when {section}.username is set"))
+    if s.imap.configured and not s.imap.username:
+        out.append(("imap.username", "required when [imap] host is set"))
+    if s.mail.inbound == "maildir" and not s.mail.maildir_path:
+        out.append(("mail.maildir_path", 'required when mail.inbound = "maildir"'))
+    for key in ("outreach.from_address", "outreach.reply_to"):
+        value = getattr(s.outreach, key.split(".")[1])
+        if value and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+            out.append((key, f"{value!r} is not an e-mail address"))
+    try:
+        zoneinfo.ZoneInfo(s.schedule.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        out.append(("schedule.timezone", f"unknown time zone {s.schedule.timezone!r} (use e.g. Europe/Berlin)"))
+    if not s.schedule.business_days:
+        out.append(("schedule.business_days", "at least one business day is needed"))
+    if s.schedule.tick <= dt.timedelta(0):
+        out.append(("schedule.tick", "must be longer than 0s"))
+    if list(s.outreach.reminder_cadence) != sorted(s.outreach.reminder_cadence):
+        out.append(("outreach.reminder_cadence", "durations must be in increasing order"))
+    if s.outreach.batch_size < 1:
+        out.append(("outreach.batch_size", "must be at least 1"))
+    if not 1 <= s.smtp.port <= 65535:
+        out.append(("smtp.port", f"{s.smtp.port} is not a TCP port"))
+    if not 1 <= s.imap.port <= 65535:
+        out.append(("imap.port", f"{s.imap.port} is not a TCP port"))
+    if s.slack.mode == "http" and not 1 <= s.slack.http_port <= 65535:
+        out.append(("slack.http_port", f"{s.slack.http_port} is not a TCP port"))
+    return out
