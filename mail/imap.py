@@ -1,0 +1,330 @@
+"""Inbound over IMAP: IDLE with a polling fallback, reconnects with back-off, a checkpoint per folder.
+
+``ImapWatcher(settings, handler, checkpoints)``:
+
+* ``run(stop)`` -- the daemon loop: connect (TLS / STARTTLS / plain), select the folder, ``sync()``, then wait
+  for new mail with IDLE (re-issued every ``idle_renew`` seconds, and a full sync at least that often, so a
+  missed notification costs minutes, not messages) or, without IDLE, poll every ``poll_interval`` seconds. Any
+  connection problem (server restart, network, BYE) closes the connection and reconnects after a capped
+  exponential back-off with jitter; the delay resets after a successful sync.
+* ``sync()`` -- fetch every message above the checkpoint's last UID (all of them if UIDVALIDITY changed), oldest
+  first, hand each one's raw bytes to ``handler`` (which stores it before anything else happens and returns a
+  ``Disposition``), move it to the processed or quarantine folder (created when missing; MOVE, or COPY + UID
+  EXPUNGE of that one UID where MOVE is missing -- nothing is ever deleted), then save the checkpoint. A crash
+  anywhere repeats at most the handling of one message, which the handler makes idempotent (Message-ID).
+* A handler exception is an infrastructure problem (database down): the loop reconnects and tries again. After
+  ``max_handler_failures`` failures on the same UID the message is moved to quarantine unhandled and reported
+  (``on_error``), so one poisonous message cannot stop the inbox.
+
+``run_once()`` connects, syncs and disconnects (the ``mail fetch`` command, the benchmark). ``connect`` can be
+replaced (a seam for tests of the loop itself).
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from mail.smtp import Backoff, Security
+
+log = logging.getLogger("cmbot.mail.imap")
+
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    IMAPClientError,
+    imaplib.IMAP4.error,
+    OSError,
+    socket.timeout,
+    ssl.SSLError,
+    ConnectionError,
+)
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    username: str
+    password: str = field(repr=False)
+    port: int = 993
+    security: Security = Security.TLS
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    ca_file: str | None = None
+    timeout: float = 60.0
+    use_idle: bool = True
+    idle_renew: float = 300.0  # re-issue IDLE and sync at least this often (RFC 2177: under 29 minutes)
+    poll_interval: float = 60.0  # without IDLE
+    batch_size: int = 25
+    backoff: Backoff = field(default_factory=lambda: Backoff(base=1.0, factor=2.0, cap=300.0))
+    max_handler_failures: int = 3
+
+
+class Disposition(StrEnum):
+    PROCESSED = "processed"
+    QUARANTINE = "quarantine"
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    folder: str
+    uidvalidity: int
+    uid: int
+    raw: bytes
+
+
+class Checkpoints(Protocol):
+    def load(self, folder: str) -> tuple[int, int] | None:
+        """(uidvalidity, last_uid) or None."""
+
+    def save(self, folder: str, uidvalidity: int, last_uid: int) -> None: ...
+
+
+class MemoryCheckpoints:
+    def __init__(self) -> None:
+        self.data: dict[str, tuple[int, int]] = {}
+
+    def load(self, folder: str) -> tuple[int, int] | None:
+        return self.data.get(folder)
+
+    def save(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        self.data[folder] = (uidvalidity, last_uid)
+
+
+class ServerGone(ConnectionError):
+    """The server said BYE or the connection dropped during IDLE."""
+
+
+Handler = Callable[[FetchedMessage], Disposition]
+
+
+def connect(settings: ImapSettings, ssl_context: ssl.SSLContext | None = None) -> IMAPClient:
+    ctx = ssl_context or ssl.create_default_context(cafile=settings.ca_file)
+    if settings.security is Security.TLS:
+        client = IMAPClient(settings.host, settings.port, ssl=True, ssl_context=ctx, timeout=settings.timeout)
+    else:
+        client = IMAPClient(settings.host, settings.port, ssl=False, timeout=settings.timeout)
+        if settings.security is Security.STARTTLS:
+            client.starttls(ctx)
+    try:
+        client.login(settings.username, settings.password)
+    except BaseException:
+        _logout(client)
+        raise
+    return client
+
+
+def _logout(client: IMAPClient | None) -> None:
+    if client is None:
+        return
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:
+            log.debug("closing the IMAP connection failed", exc_info=True)
+
+
+class ImapWatcher:
+    def __init__(
+        self,
+        settings: ImapSettings,
+        handler: Handler,
+        checkpoints: Checkpoints,
+        *,
+        connect_fn: Callable[[], IMAPClient] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.handler = handler
+        self.checkpoints = checkpoints
+        self._connect = connect_fn or (lambda: connect(settings))
+        self.on_error = on_error or (lambda _text: None)
+        self.rng = rng or random.Random()
+        self.client: IMAPClient | None = None
+        self.failures: dict[tuple[int, int], int] = {}
+        self.reconnects = 0
+        self.handled = 0
+        self.idle_supported = False
+        self._move_supported = False
+
+    # -- connection -----------------------------------------------------------------------------------------
+    def open(self) -> IMAPClient:
+        client = self._connect()
+        caps = {c.upper() for c in client.capabilities()}
+        self.idle_supported = b"IDLE" in caps
+        self._move_supported = b"MOVE" in caps
+        for folder in (self.settings.processed_folder, self.settings.quarantine_folder):
+            if not client.folder_exists(folder):
+                try:
+                    client.create_folder(folder)
+                except IMAPClientError:
+                    if not client.folder_exists(folder):  # created concurrently is fine
+                        raise
+        client.select_folder(self.settings.folder)
+        self.client = client
+        return client
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        _logout(client)
+
+    # -- one pass -------------------------------------------------------------------------------------------
+    def sync(self) -> int:
+        """Handle every message above the checkpoint; returns how many were handled."""
+        client = self.client or self.open()
+        folder = self.settings.folder
+        status = client.folder_status(folder, ["UIDVALIDITY"])
+        uidvalidity = int(status[b"UIDVALIDITY"])
+        saved = self.checkpoints.load(folder)
+        last_uid = 0
+        if saved is not None:
+            if saved[0] == uidvalidity:
+                last_uid = saved[1]
+            else:
+                log.warning(
+                    "UIDVALIDITY of %s changed (%s -> %s): rescanning the folder", folder, saved[0], uidvalidity
+                )
+        uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        count = 0
+        for start in range(0, len(uids), self.settings.batch_size):
+            batch = uids[start : start + self.settings.batch_size]
+            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            for uid in batch:
+                data = fetched.get(uid)
+                raw = data.get(b"BODY[]") if data else None
+                if raw is None:  # expunged by someone else meanwhile
+                    self.checkpoints.save(folder, uidvalidity, uid)
+                    continue
+                self._handle_one(client, FetchedMessage(folder, uidvalidity, uid, bytes(raw)))
+                count += 1
+        return count
+
+    def _handle_one(self, client: IMAPClient, message: FetchedMessage) -> None:
+        key = (message.uidvalidity, message.uid)
+        try:
+            disposition = self.handler(message)
+        except CONNECTION_ERRORS:
+            raise
+        except Exception as exc:
+            self.failures[key] = self.failures.get(key, 0) + 1
+            if self.failures[key] < self.settings.max_handler_failures:
+                raise
+            log.exception("message UID %s failed %s times: quarantined unhandled", message.uid, self.failures[key])
+            self.on_error(
+                f"An inbound e-mail (IMAP UID {message.uid}) could not be handled {self.failures[key]} times "
+                f"({exc.__class__.__name__}); it was moved to {self.settings.quarantine_folder} for a person to check."
+            )
+            disposition = Disposition.QUARANTINE
+        self.failures.pop(key, None)
+        target = (
+            self.settings.processed_folder if disposition is Disposition.PROCESSED else self.settings.quarantine_folder
+        )
+        self._move(client, message.uid, target)
+        self.checkpoints.save(message.folder, message.uidvalidity, message.uid)
+        self.handled += 1
+
+    def _move(self, client: IMAPClient, uid: int, target: str) -> None:
+        if self._move_supported:
+            client.move([uid], target)
+            return
+        client.copy([uid], target)
+        client.add_flags([uid], [b"\\Deleted"])
+        if b"UIDPLUS" in {c.upper() for c in client.capabilities()}:
+            client.uid_expunge([uid])
+        else:
+            client.expunge()
+
+    def run_once(self) -> int:
+        try:
+            self.open()
+            return self.sync()
+        finally:
+            self.close()
+
+    # -- the daemon loop ------------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        attempt = 0
+        while not stop.is_set():
+            try:
+                self.open()
+                self.sync()
+                attempt = 0
+                while not stop.is_set():
+                    if self.settings.use_idle and self.idle_supported:
+                        self._idle_until_news(stop)
+                    else:
+                        stop.wait(self.settings.poll_interval)
+                        assert self.client is not None
+                        self.client.noop()
+                    if stop.is_set():
+                        break
+                    self.sync()
+            except CONNECTION_ERRORS as exc:
+                delay = self.settings.backoff.delay(attempt, self.rng)
+                attempt += 1
+                self.reconnects += 1
+                log.warning("IMAP connection problem (%s: %s); reconnecting in %.1fs", type(exc).__name__, exc, delay)
+                if attempt == 5:
+                    self.on_error(f"The mailbox {self.settings.host} is unreachable ({type(exc).__name__}); retrying.")
+                self.close()
+                stop.wait(delay)
+            except Exception as exc:
+                delay = self.settings.backoff.delay(attempt, self.rng)
+                attempt += 1
+                log.exception("inbound handling failed; retrying in %.1fs", delay)
+                if attempt == 3:
+                    self.on_error(f"Inbound e-mail handling keeps failing ({type(exc).__name__}); retrying.")
+                self.close()
+                stop.wait(delay)
+        self.close()
+
+    def _idle_until_news(self, stop: threading.Event) -> None:
+        client = self.client
+        assert client is not None
+        client.idle()
+        deadline = time.monotonic() + self.settings.idle_renew
+        news = False
+        try:
+            while not stop.is_set() and time.monotonic() < deadline and not news:
+                responses: list[Any] = client.idle_check(timeout=min(1.0, max(0.05, deadline - time.monotonic())))
+                for item in responses:
+                    if isinstance(item, tuple) and item and item[0] == b"BYE":
+                        raise ServerGone("server said BYE")
+                    if isinstance(item, tuple) and len(item) >= 2 and item[1] in (b"EXISTS", b"RECENT"):
+                        news = True
+        finally:
+            try:
+                client.idle_done()
+            except CONNECTION_ERRORS as exc:
+                raise ServerGone(f"connection lost leaving IDLE: {exc}") from exc
+
+
+def find_message_id(settings: ImapSettings, folder: str, message_id: str) -> bool | None:
+    """Whether a message with this Message-ID is in ``folder`` (None when the server cannot be asked)."""
+    try:
+        client = connect(settings)
+    except CONNECTION_ERRORS:
+        return None
+    try:
+        if not client.folder_exists(folder):
+            return False
+        client.select_folder(folder, readonly=True)
+        return bool(client.search(["HEADER", "Message-ID", message_id]))
+    except CONNECTION_ERRORS:
+        return None
+    finally:
+        _logout(client)

@@ -1,0 +1,241 @@
+"""The outbox: every e-mail is recorded under an idempotency key before it is sent; nothing is sent twice.
+
+Protocol, per e-mail (``OutboxRecord``):
+
+1. ``enqueue`` stores the finished message bytes under the idempotency key (state ``pending``). Enqueueing the
+   same key again returns the existing record: the caller may retry blindly.
+2. ``deliver_due`` picks records that are ``pending`` or ``failed_temporary`` and due. It opens the SMTP
+   transaction (MAIL, RCPT) and, right before DATA, moves the record ``pending -> sending`` with a
+   compare-and-set (``OutboxRepository.transition``), committed. Only the process that wins the CAS sends.
+3. After ``250`` the record becomes ``sent``; a 4xx/lost connection makes it ``failed_temporary`` with a capped,
+   jittered ``next_attempt_at``; a 5xx makes it ``failed_permanent`` and calls ``on_permanent`` (the caller marks
+   the contact as bouncing and tells the team).
+
+Crash analysis: a crash before step 2's CAS leaves ``pending`` -> sent once after restart. A crash after the CAS
+leaves ``sending``: the DATA may or may not have reached the server. ``recover()`` (run at start-up, before
+``deliver_due``) never resends those blindly: it asks ``reconcile(message_id)`` (for example a search of the
+bot's Sent folder) and otherwise marks them ``uncertain`` and reports them, so a person decides. The window is
+the few milliseconds of one DATA command. Duplicates are therefore impossible; a crash inside DATA can at worst
+leave one e-mail waiting for a human decision.
+
+The repository is a small protocol so this module stays free of the database; ``handlers.mail_store`` maps it
+onto the ``outbox`` table. ``step`` hooks exist for crash-injection tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Protocol
+
+from mail.smtp import Backoff, RateLimiter, SendResult, SendStatus, SmtpSender
+
+log = logging.getLogger("cmbot.mail.outbox")
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED_TEMPORARY = "failed_temporary"
+    FAILED_PERMANENT = "failed_permanent"
+    UNCERTAIN = "uncertain"  # crashed during DATA: a person decides (see module docstring)
+
+
+READY = (OutboxState.PENDING, OutboxState.FAILED_TEMPORARY)
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    key: str
+    kind: str
+    to_address: str
+    mail_from: str
+    message_id: str
+    raw: bytes
+    request_id: int | None = None
+    state: OutboxState = OutboxState.PENDING
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = None
+    last_error: str | None = None
+    sent_at: dt.datetime | None = None
+
+
+class OutboxRepository(Protocol):
+    def add(self, record: OutboxRecord) -> tuple[OutboxRecord, bool]:
+        """Insert (committed) unless the key exists; returns (the stored record, whether it was new)."""
+
+    def get(self, key: str) -> OutboxRecord | None: ...
+
+    def due(self, now: dt.datetime, limit: int) -> list[OutboxRecord]:
+        """Records in READY states whose ``next_attempt_at`` is empty or <= now, oldest first."""
+
+    def in_state(self, state: OutboxState) -> list[OutboxRecord]: ...
+
+    def transition(
+        self,
+        key: str,
+        from_states: Sequence[OutboxState],
+        to_state: OutboxState,
+        *,
+        attempts: int | None = None,
+        next_attempt_at: dt.datetime | None = None,
+        last_error: str | None = None,
+        sent_at: dt.datetime | None = None,
+    ) -> bool:
+        """Compare-and-set, committed: True if the record was in one of ``from_states`` and is now ``to_state``."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    record: OutboxRecord
+    result: SendResult
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    max_attempts: int = 8  # transient failures before the e-mail counts as failed permanently
+    quick_retries: int = 2  # immediate retries inside one deliver call (greylisting)
+    quick_backoff: Backoff = field(default_factory=lambda: Backoff(base=0.5, cap=5.0))
+    backoff: Backoff = field(default_factory=lambda: Backoff(base=60.0, factor=2.0, cap=3600.0))
+
+
+class Outbox:
+    def __init__(
+        self,
+        repo: OutboxRepository,
+        sender: SmtpSender,
+        *,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        sleep: Callable[[float], None] | None = None,
+        rate_limiter: RateLimiter | None = None,
+        policy: OutboxPolicy | None = None,
+        on_permanent: Callable[[OutboxRecord, SendResult], None] | None = None,
+        on_sent: Callable[[OutboxRecord], None] | None = None,
+        reconcile: Callable[[str], bool | None] | None = None,
+        step: Callable[[str, OutboxRecord], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        import time
+
+        self.repo = repo
+        self.sender = sender
+        self.clock = clock
+        self.sleep = sleep or time.sleep
+        self.rate_limiter = rate_limiter
+        self.policy = policy or OutboxPolicy()
+        self.on_permanent = on_permanent
+        self.on_sent = on_sent
+        self.reconcile = reconcile
+        self.step = step or (lambda _name, _record: None)
+        self.rng = rng or random.Random()
+
+    def enqueue(self, record: OutboxRecord) -> OutboxRecord:
+        stored, created = self.repo.add(record)
+        if created:
+            self.step("recorded", stored)
+        else:
+            log.debug("outbox key %s already recorded (state %s)", record.key, stored.state)
+        return stored
+
+    def recover(self) -> list[OutboxRecord]:
+        """Settle records left ``sending`` by a crash; returns those marked ``uncertain`` (tell the team)."""
+        uncertain: list[OutboxRecord] = []
+        for record in self.repo.in_state(OutboxState.SENDING):
+            verdict = self.reconcile(record.message_id) if self.reconcile else None
+            if verdict is True:
+                self.repo.transition(record.key, [OutboxState.SENDING], OutboxState.SENT, sent_at=self.clock())
+                log.info("outbox %s: found as sent after a crash", record.key)
+            elif verdict is False:
+                self.repo.transition(record.key, [OutboxState.SENDING], OutboxState.PENDING)
+                log.info("outbox %s: not sent before the crash; will send", record.key)
+            else:
+                self.repo.transition(
+                    record.key,
+                    [OutboxState.SENDING],
+                    OutboxState.UNCERTAIN,
+                    last_error="the bot stopped while this e-mail was being handed to the mail server",
+                )
+                uncertain.append(replace(record, state=OutboxState.UNCERTAIN))
+                log.warning("outbox %s: delivery uncertain after a crash; not resending", record.key)
+        return uncertain
+
+    def deliver_due(self, limit: int = 50) -> list[Delivery]:
+        out: list[Delivery] = []
+        for record in self.repo.due(self.clock(), limit):
+            delivery = self.deliver(record)
+            if delivery is not None:
+                out.append(delivery)
+        return out
+
+    def send_now(self, key: str) -> Delivery | None:
+        record = self.repo.get(key)
+        if record is None or record.state not in READY:
+            return None
+        return self.deliver(record)
+
+    def deliver(self, record: OutboxRecord) -> Delivery | None:
+        """Try one record (with a few quick retries for 4xx); None if another worker had claimed it."""
+        result: SendResult | None = None
+        attempts = record.attempts
+        for quick in range(self.policy.quick_retries + 1):
+            if self.rate_limiter is not None:
+                self.rate_limiter.wait()
+            claimed = False
+
+            def claim(current: OutboxRecord = record, n: int = attempts + 1) -> bool:
+                nonlocal claimed
+                claimed = self.repo.transition(current.key, READY, OutboxState.SENDING, attempts=n)
+                if claimed:
+                    self.step("claimed", current)
+                return claimed
+
+            result = self.sender.send(
+                record.raw, mail_from=record.mail_from, rcpt_to=[record.to_address], before_data=claim
+            )
+            if claimed:
+                self.step("data_sent", record)
+            elif result.status is SendStatus.TRANSIENT and result.detail == "not claimed":
+                return None
+            attempts += 1
+            if result.status is SendStatus.SENT:
+                now = self.clock()
+                self.repo.transition(record.key, [OutboxState.SENDING], OutboxState.SENT, sent_at=now, last_error="")
+                sent = replace(record, state=OutboxState.SENT, attempts=attempts, sent_at=now)
+                self.step("sent", sent)
+                if self.on_sent is not None:
+                    self.on_sent(sent)
+                return Delivery(sent, result)
+            from_states = [OutboxState.SENDING] if claimed else list(READY)
+            if result.status is SendStatus.PERMANENT or attempts >= self.policy.max_attempts:
+                self.repo.transition(
+                    record.key,
+                    from_states,
+                    OutboxState.FAILED_PERMANENT,
+                    attempts=attempts,
+                    last_error=f"{result.code or ''} {result.detail}".strip(),
+                )
+                failed = replace(record, state=OutboxState.FAILED_PERMANENT, attempts=attempts)
+                log.warning("outbox %s failed permanently: %s %s", record.key, result.code, result.detail)
+                if self.on_permanent is not None:
+                    self.on_permanent(failed, result)
+                return Delivery(failed, result)
+            next_at = self.clock() + dt.timedelta(seconds=self.policy.backoff.delay(attempts, self.rng))
+            self.repo.transition(
+                record.key,
+                from_states,
+                OutboxState.FAILED_TEMPORARY,
+                attempts=attempts,
+                next_attempt_at=next_at,
+                last_error=f"{result.code or ''} {result.detail}".strip(),
+            )
+            record = replace(record, state=OutboxState.FAILED_TEMPORARY, attempts=attempts, next_attempt_at=next_at)
+            if quick < self.policy.quick_retries:
+                self.sleep(self.policy.quick_backoff.delay(quick, self.rng))
+        assert result is not None
+        log.info("outbox %s: transient failure, next attempt at %s", record.key, record.next_attempt_at)
+        return Delivery(record, result)
