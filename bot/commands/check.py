@@ -1,0 +1,166 @@
+"""``cmrt-bot check FILE... [--json] [--password P]``: read returned workbooks and show what they declare.
+
+Human output is one summary per file; ``--json`` prints a JSON array with one object per file (schema in the
+README). The exit status is 0 when every file was read, 1 otherwise. :func:`file_result` and :func:`file_json`
+are the building blocks other commands reuse (``demo``; later ``--rmap`` and the ``review`` key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cmrt.declaration import Declaration, QuestionTopic
+from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
+
+#: Top-level keys of each ``--json`` object, in order (the README documents them).
+JSON_KEYS = (
+    "file", "template", "language", "company", "minerals", "answers", "company_questions", "smelters", "mines",
+    "products", "checker_remaining", "warnings", "error",
+)  # fmt: skip
+_COMPANY_KEYS = ("name", "scope", "scope_description", "unique_id", "unique_id_authority", "address", "contact",
+                 "authorizer", "effective_date")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file's outcome: a declaration, or an error (code and message)."""
+
+    file: str
+    declaration: Declaration | None = None
+    error: WorkbookError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.declaration is not None
+
+
+def file_result(
+    path: str | pathlib.Path, *, passwords: Sequence[str] = (), limits: ReadLimits | None = None
+) -> FileResult:
+    path = pathlib.Path(path)
+    limits = limits or ReadLimits()
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise WorkbookError(
+                "too_large",
+                f"The file is {size / 1e6:.1f} MB; the reader accepts at most {limits.max_file_bytes / 1e6:.1f} MB.",
+            )
+        data = path.read_bytes()
+    except WorkbookError as exc:
+        return FileResult(str(path), error=exc)
+    except OSError as exc:
+        return FileResult(
+            str(path), error=WorkbookError("file_unreadable", f"The file cannot be opened: {exc.strerror}.")
+        )
+    try:
+        return FileResult(
+            str(path), declaration=read_workbook(data, filename=path.name, limits=limits, passwords=passwords)
+        )
+    except WorkbookError as exc:
+        return FileResult(str(path), error=exc)
+
+
+def file_json(result: FileResult) -> dict[str, Any]:
+    """The ``--json`` object of one file (exactly ``JSON_KEYS``; reading errors leave the data keys empty)."""
+    out: dict[str, Any] = dict.fromkeys(JSON_KEYS)
+    out["file"] = result.file
+    if result.declaration is None:
+        out.update(template=None, minerals=[], answers={}, company_questions={}, smelters=[], mines=[], products=[],
+                   warnings=[])  # fmt: skip
+    else:
+        data = result.declaration.to_json()
+        data["company"] = {key: data["company"][key] for key in _COMPANY_KEYS}
+        data["company_questions"] = {
+            letter: {"answer": value["answer"], "comment": value["comment"]}
+            | ({"per_mineral": value["per_mineral"]} if value["per_mineral"] else {})
+            for letter, value in data["company_questions"].items()
+        }
+        for key in JSON_KEYS:
+            if key in data:
+                out[key] = data[key]
+    out["error"] = None if result.error is None else {"code": result.error.code, "message": result.error.message}
+    return out
+
+
+def _in_scope(declaration: Declaration) -> list[str]:
+    key = declaration.question(QuestionTopic.INTENTIONALLY_ADDED) or declaration.question(QuestionTopic.NECESSARY)
+    if key is None:
+        return list(declaration.minerals)
+    answers = declaration.answers.get(key, {})
+    return [m for m in declaration.minerals if answers.get(m) == "Yes"]
+
+
+def summary(result: FileResult) -> str:
+    """A few lines a compliance analyst reads at a glance."""
+    name = pathlib.Path(result.file).name
+    if result.declaration is None:
+        assert result.error is not None
+        return f"{name}: NOT READ ({result.error.code}) - {result.error.message}"
+    d = result.declaration
+    c = d.company
+    template = f"{d.template.family.value if d.template.family else '?'} {d.template.version or '?'}"
+    lines = [f"{name}: {template} ({d.language or 'language unknown'}) - {c.name or '(no company name)'}"]
+    scope = c.scope.value if c.scope else "not given"
+    effective = c.effective_date.isoformat() if c.effective_date else (c.effective_date_raw or "not given")
+    lines.append(f"  scope: {scope}" + (f" ({c.scope_description})" if c.scope_description else "") +
+                 f"; effective date: {effective}")  # fmt: skip
+    lines.append(
+        f"  contact: {c.contact.name or '-'} <{c.contact.email or '-'}>; authorizer: {c.authorizer.name or '-'}"
+    )
+    in_scope = _in_scope(d)
+    lines.append(f"  minerals: {', '.join(d.minerals) or '-'}; declared as used: {', '.join(in_scope) or 'none'}")
+    answered = sum(1 for per in d.answers.values() for v in per.values() if v)
+    lines.append(
+        f"  answers: {answered} mineral answers, {sum(1 for a in d.company_questions.values() if a.answer)}"
+        f"/{len(d.company_questions)} company questions; smelters: {len(d.smelters)}"
+        + (f"; mines: {len(d.mines)}" if d.mines else "")
+        + f"; products: {len(d.products)}"
+        + ("" if d.checker_remaining is None else f"; Checker: {d.checker_remaining} required fields remaining")
+    )
+    for warning in d.warnings:
+        where = f" [{warning.sheet}!{warning.cell}]" if warning.sheet and warning.cell else ""
+        lines.append(f"  warning: {warning.message}{where}")
+    return "\n".join(lines)
+
+
+def check_paths(
+    paths: Sequence[str | pathlib.Path], *, as_json: bool, passwords: Sequence[str] = (), out: Any = None
+) -> int:
+    out = out or sys.stdout
+    results = [file_result(p, passwords=passwords) for p in paths]
+    if as_json:
+        json.dump([file_json(r) for r in results], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        for index, result in enumerate(results):
+            if index:
+                out.write("\n")
+            out.write(summary(result) + "\n")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    return check_paths(args.files, as_json=args.json, passwords=args.password or ())
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        parents=[common],
+        help="read returned CMRT/EMRT/CRT/AMRT workbooks and show what they declare",
+        description="Read returned reporting templates (.xlsx, .xlsm, .xls; encrypted with Excel's default password"
+        " too) and print one summary per file, or a JSON array with --json.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="workbook(s) to read")
+    parser.add_argument("--json", action="store_true", help="print a JSON array, one object per file")
+    parser.add_argument(
+        "--password", action="append", metavar="P", help="extra password to try on encrypted files (repeatable)"
+    )
+    parser.set_defaults(func=run)
