@@ -139,6 +139,7 @@ class SmelterRow:
     recycled: str | None = None  # Yes / No / Unknown
     comments: str | None = None
     id_input: str | None = None  # CMRT 6.x column A, the smelter id the user typed
+    standard_name: str | None = None  # CMRT 5+ hidden column R (the look-up's standard name), when present
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,7 @@ def read_smelters(
             row=row,
             metal=mineral_of(metal) or metal,
             lookup=v.get("lookup"),
-            name=v.get("name") or v.get("standard_name"),
+            name=v.get("name"),
             country=v.get("country"),
             smelter_id=v.get("smelter_id"),
             id_source=v.get("id_source"),
@@ -208,6 +208,7 @@ def read_smelters(
             recycled=normalise_answer(v.get("recycled")),
             comments=v.get("comments"),
             id_input=v.get("id_input"),
+            standard_name=v.get("standard_name"),
         )
 
     keys = ("metal", "lookup", "name", "smelter_id", "id_input")
@@ -292,7 +293,7 @@ class LookupTable:
             row,
             metal=row.metal or entry.metal,
             lookup=row.lookup or entry.alias,
-            name=row.name or entry.name,
+            standard_name=row.standard_name or entry.name,
             country=row.country or entry.country,
             smelter_id=row.smelter_id or entry.smelter_id,
             id_source=row.id_source or entry.source,
