@@ -15,11 +15,11 @@ from handlers.slack.text import (
     bullet_lines,
     button,
     cap_blocks,
+    clean,
     context,
     divider,
     esc,
     header,
-    plain,
     plain_text,
     section,
     truncate,
@@ -115,7 +115,7 @@ def action_buttons(view: RequestView, snooze_choices: tuple[int, ...]) -> Block:
 def request_card(
     view: RequestView, today: dt.date, *, snooze_choices: tuple[int, ...] = (3, 7, 14, 30), actions: bool = True
 ) -> list[Block]:
-    title = f"{plain(view.supplier_name)} ({plain(view.supplier_external_id)})"
+    title = f"{clean(view.supplier_name)} ({clean(view.supplier_external_id)})"
     blocks: list[Block] = [header(title), section(request_fields(view, today))]
     top = view.top_findings()
     if top:
@@ -209,7 +209,7 @@ def digest_blocks(stats: CampaignStats, period: str, new_answers: int) -> list[B
 
 def supplier_choices(matches: list[SupplierMatch], query: str) -> list[Block]:
     buttons = [
-        button(f"{plain(m.supplier_name)} ({plain(m.supplier_external_id)})", A_PICK, str(m.request_id))
+        button(f"{clean(m.supplier_name)} ({clean(m.supplier_external_id)})", A_PICK, str(m.request_id))
         for m in matches[:5]
     ]
     return [
@@ -244,7 +244,7 @@ def clarification_text(view: RequestView) -> str:
         lines.append("- (no findings recorded; describe what needs to be corrected)")
     lines += ["", "Please send a corrected file in reply to this e-mail."]
     note = "\n[… list shortened; see the full review]"
-    return truncate("\n".join(plain(line, empty="") for line in lines), INPUT_VALUE, note)
+    return truncate("\n".join(clean(line, empty="") for line in lines), INPUT_VALUE, note)
 
 
 def _metadata(data: dict[str, Any]) -> str:

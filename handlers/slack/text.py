@@ -41,12 +41,17 @@ def esc(value: object, *, empty: str = "—") -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def plain(value: object, *, empty: str = "—") -> str:
-    """Text for ``plain_text`` objects (Slack shows it literally; only control characters are removed)."""
+def clean(value: object, *, empty: str = "—") -> str:
+    """Text with control characters removed and no escaping (input values such as an e-mail body)."""
     if value is None:
         return empty
     text = _CONTROL.sub("", str(value)).strip()
     return text or empty
+
+
+def plain(value: object, *, empty: str = "—") -> str:
+    """Text for ``plain_text`` objects: Slack decodes the same three entities there, so escape them too."""
+    return esc(value, empty=empty)
 
 
 def truncate(text: str, limit: int, note: str = TRUNCATION_NOTE) -> str:

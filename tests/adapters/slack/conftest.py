@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.slack_app import build_app, build_client
 from handlers.slack import register_all
@@ -169,6 +170,9 @@ class SlackRig:
     outreach: Any
     executor: ThreadPoolExecutor
     notifier: SlackNotifier
+
+    def api_client(self) -> WebClient:
+        return self.notifier.client
 
     def request_state(self, ext: str) -> Request:
         with self.db.session() as s:
