@@ -1,0 +1,152 @@
+"""``cmrt-bot smelters import FILE...`` and ``cmrt-bot smelters list``: RMI's smelter lists in the database.
+
+Import RMI's exports exactly as downloaded (Excel 2003 XML or CSV): the RMAP Conformant and Active lists,
+the smelter-list revisions and the smelter reference. The kind is recognised from the header row and the
+list's date from the file or sheet name. A file already imported (same SHA-256) is not stored twice.
+``load_rmi_paths`` is also used by ``cmrt-bot check --rmap``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pathlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from cmrt.smelters import RmiImportError, RmiList, load_rmi_file
+
+
+def load_rmi_paths(paths: Sequence[str | pathlib.Path]) -> list[RmiList]:
+    """Read and parse RMI list files; raises RmiImportError naming the file that is not one."""
+    lists: list[RmiList] = []
+    for path in paths:
+        path = pathlib.Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RmiImportError(f"{path}: cannot be opened ({exc.strerror})") from exc
+        lists.append(load_rmi_file(path.name, data))
+    return lists
+
+
+def _describe(item: RmiList) -> str:
+    date = item.list_date.isoformat() if item.list_date else "undated"
+    return f"{item.kind.value} list of {date}, {len(item)} rows"
+
+
+def import_files(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_config
+    from store import Database, StoreError, check_schema_current
+    from store import smelters as repo
+
+    try:
+        settings = load_config(args.config)
+        check_schema_current(settings.store.url)
+    except (ConfigError, StoreError) as exc:
+        print(f"cmrt-bot smelters import: {exc}", file=sys.stderr)
+        return 2
+    report: list[dict[str, Any]] = []
+    failed = 0
+    try:
+        with Database(settings.store.url) as db:
+            for name in args.files:
+                path = pathlib.Path(name)
+                try:
+                    data = path.read_bytes()
+                    item = load_rmi_file(path.name, data)
+                except OSError as exc:
+                    failed += 1
+                    report.append({"file": name, "error": f"cannot be opened ({exc.strerror})"})
+                    continue
+                except RmiImportError as exc:
+                    failed += 1
+                    report.append({"file": name, "error": str(exc)})
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                with db.session() as session:
+                    existing = repo.find_by_sha256(session, digest)
+                    row = {"file": name, "kind": item.kind.value, "list_date": _iso(item), "rows": len(item)}
+                    if existing is not None:
+                        report.append(row | {"list_id": existing.id, "status": "already imported"})
+                        continue
+                    stored = repo.add_rmi_list(session, item, sha256=digest)
+                    report.append(row | {"list_id": stored.id, "status": "imported"})
+    except StoreError as exc:
+        print(f"cmrt-bot smelters import: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for row in report:
+            if "error" in row:
+                print(f"{row['file']}: NOT IMPORTED - {row['error']}")
+            else:
+                date = row["list_date"] or "undated"
+                print(f"{row['file']}: {row['status']} as list #{row['list_id']} ({row['kind']} list of {date}, "
+                      f"{row['rows']} rows)")
+    return 1 if failed else 0
+
+
+def _iso(item: RmiList) -> str | None:
+    return item.list_date.isoformat() if item.list_date else None
+
+
+def list_lists(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_config
+    from store import Database, StoreError, check_schema_current
+    from store import smelters as repo
+
+    try:
+        settings = load_config(args.config)
+        check_schema_current(settings.store.url)
+        with Database(settings.store.url) as db, db.session() as session:
+            rows = [{"list_id": sl.id, "kind": sl.kind.value, "list_date": sl.list_date.isoformat() if sl.list_date
+                     else None, "rows": sl.row_count, "file": sl.source_file,
+                     "imported_at": sl.imported_at.isoformat()} for sl in repo.lists(session)]
+    except (ConfigError, StoreError) as exc:
+        print(f"cmrt-bot smelters list: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif not rows:
+        print("No smelter lists imported yet: run `cmrt-bot smelters import FILE...`.")
+    else:
+        for row in rows:
+            print(f"#{row['list_id']} {row['kind']:<10} {row['list_date'] or 'undated':<10} {row['rows']:>6} rows  "
+                  f"{row['file']}")
+    return 0
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "smelters",
+        parents=[common],
+        help="import RMI's smelter lists (RMAP Conformant/Active, revisions, reference) into the database",
+        description="Manage RMI's smelter lists in the database.",
+    )
+    sub = parser.add_subparsers(dest="smelters_command", metavar="ACTION")
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import RMI export files (Excel 2003 XML or CSV) exactly as downloaded",
+        description="Import RMI's RMAP Conformant and Active lists, the smelter-list revisions and the smelter "
+        "reference, as downloaded from RMI (Excel 2003 XML 'SpreadsheetML' or CSV). The kind of list is "
+        "recognised from its header row; the list's date from the file or sheet name.",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--json", action="store_true", help="print a JSON array, one object per file")
+    imp.set_defaults(func=import_files)
+    lst = sub.add_parser("list", parents=[common], help="show the imported lists")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=list_lists)
+
+    def _help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=_help)
