@@ -21,18 +21,15 @@ log = logging.getLogger("cmbot.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    config_help = "configuration file (default: $CMRT_CONFIG, else ./cmrt-bot.toml if present, else built-in defaults)"
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="PATH",
-        default=None,
-        help="configuration file (default: $CMRT_CONFIG, else ./cmrt-bot.toml if present, else built-in defaults)",
-    )
+    # SUPPRESS: a sub-command's parser must not reset a --config given before the sub-command
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=config_help)
     parser = argparse.ArgumentParser(
         prog="cmrt-bot",
         description="Run a conflict-minerals (CMRT) supplier survey over e-mail and Slack.",
-        parents=[common],
     )
+    parser.add_argument("--config", metavar="PATH", default=None, help=config_help)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
