@@ -8,6 +8,7 @@ are the building blocks other commands reuse (``demo``; later ``--rmap`` and the
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import pathlib
 import sys
@@ -21,7 +22,7 @@ from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
 #: Top-level keys of each ``--json`` object, in order (the README documents them).
 JSON_KEYS = (
     "file", "template", "language", "company", "minerals", "answers", "company_questions", "smelters", "mines",
-    "products", "checker_remaining", "warnings", "error",
+    "products", "checker_remaining", "warnings", "review", "error",
 )  # fmt: skip
 _COMPANY_KEYS = ("name", "scope", "scope_description", "unique_id", "unique_id_authority", "address", "contact",
                  "authorizer", "effective_date")  # fmt: skip
@@ -131,23 +132,51 @@ def summary(result: FileResult) -> str:
 
 
 def check_paths(
-    paths: Sequence[str | pathlib.Path], *, as_json: bool, passwords: Sequence[str] = (), out: Any = None
+    paths: Sequence[str | pathlib.Path],
+    *,
+    as_json: bool,
+    passwords: Sequence[str] = (),
+    out: Any = None,
+    rmap: Sequence[Any] = (),
+    today: dt.date | None = None,
 ) -> int:
+    """``rmap``: imported RMI lists (``cmrt.smelters.RmiList``) for the ``review`` of each file."""
+    from bot.commands.smelters import review_for_file
+
     out = out or sys.stdout
+    today = today or dt.date.today()
     results = [file_result(p, passwords=passwords) for p in paths]
+    reviews = {r.file: review_for_file(r.file, r.declaration, rmap, today) for r in results if r.declaration}
     if as_json:
-        json.dump([file_json(r) for r in results], out, ensure_ascii=False, indent=2)
+        objects = [file_json(r) for r in results]
+        for obj in objects:
+            reviewed = reviews.get(obj["file"])
+            obj["review"] = reviewed.to_json() if reviewed is not None else None
+        json.dump(objects, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
+        from bot.commands.smelters import review_summary
+
         for index, result in enumerate(results):
             if index:
                 out.write("\n")
             out.write(summary(result) + "\n")
+            reviewed = reviews.get(result.file)
+            if reviewed is not None:
+                out.write(review_summary(reviewed) + "\n")
     return 0 if all(r.ok for r in results) else 1
 
 
 def run(args: argparse.Namespace) -> int:
-    return check_paths(args.files, as_json=args.json, passwords=args.password or ())
+    from bot.commands.smelters import load_rmi_paths
+    from cmrt.smelters import RmiImportError
+
+    try:
+        rmap = load_rmi_paths(args.rmap or ())
+    except RmiImportError as exc:
+        print(f"cmrt-bot check: --rmap {exc}", file=sys.stderr)
+        return 2
+    return check_paths(args.files, as_json=args.json, passwords=args.password or (), rmap=rmap)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -162,5 +191,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array, one object per file")
     parser.add_argument(
         "--password", action="append", metavar="P", help="extra password to try on encrypted files (repeatable)"
+    )
+    parser.add_argument(
+        "--rmap",
+        action="append",
+        metavar="FILE",
+        help="RMI list to review smelters against (RMAP Conformant/"
+        "Active, revisions or reference export, Excel 2003 XML or CSV; repeatable)",
     )
     parser.set_defaults(func=run)

@@ -9,6 +9,7 @@ list's date from the file or sheet name. A file already imported (same SHA-256) 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import pathlib
@@ -16,7 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from cmrt.smelters import RmiImportError, RmiList, load_rmi_file
+from cmrt.review import ReviewResult, Severity
+from cmrt.smelters import ListKind, RmiImportError, RmiList, load_rmi_file
 
 
 def load_rmi_paths(paths: Sequence[str | pathlib.Path]) -> list[RmiList]:
@@ -86,8 +88,10 @@ def import_files(args: argparse.Namespace) -> int:
                 print(f"{row['file']}: NOT IMPORTED - {row['error']}")
             else:
                 date = row["list_date"] or "undated"
-                print(f"{row['file']}: {row['status']} as list #{row['list_id']} ({row['kind']} list of {date}, "
-                      f"{row['rows']} rows)")
+                print(
+                    f"{row['file']}: {row['status']} as list #{row['list_id']} ({row['kind']} list of {date}, "
+                    f"{row['rows']} rows)"
+                )
     return 1 if failed else 0
 
 
@@ -104,9 +108,17 @@ def list_lists(args: argparse.Namespace) -> int:
         settings = load_config(args.config)
         check_schema_current(settings.store.url)
         with Database(settings.store.url) as db, db.session() as session:
-            rows = [{"list_id": sl.id, "kind": sl.kind.value, "list_date": sl.list_date.isoformat() if sl.list_date
-                     else None, "rows": sl.row_count, "file": sl.source_file,
-                     "imported_at": sl.imported_at.isoformat()} for sl in repo.lists(session)]
+            rows = [
+                {
+                    "list_id": sl.id,
+                    "kind": sl.kind.value,
+                    "list_date": sl.list_date.isoformat() if sl.list_date else None,
+                    "rows": sl.row_count,
+                    "file": sl.source_file,
+                    "imported_at": sl.imported_at.isoformat(),
+                }
+                for sl in repo.lists(session)
+            ]
     except (ConfigError, StoreError) as exc:
         print(f"cmrt-bot smelters list: {exc}", file=sys.stderr)
         return 2
@@ -117,8 +129,10 @@ def list_lists(args: argparse.Namespace) -> int:
         print("No smelter lists imported yet: run `cmrt-bot smelters import FILE...`.")
     else:
         for row in rows:
-            print(f"#{row['list_id']} {row['kind']:<10} {row['list_date'] or 'undated':<10} {row['rows']:>6} rows  "
-                  f"{row['file']}")
+            print(
+                f"#{row['list_id']} {row['kind']:<10} {row['list_date'] or 'undated':<10} {row['rows']:>6} rows  "
+                f"{row['file']}"
+            )
     return 0
 
 
@@ -150,3 +164,38 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         return 2
 
     parser.set_defaults(func=_help)
+
+
+# ---------------------------------------------------------------- used by `cmrt-bot check`
+
+
+def review_for_file(path: str, declaration: Any, lists: Sequence[RmiList], today: dt.date) -> ReviewResult | None:
+    """Review one read declaration against ``lists`` (reference: RMI's export if given, else the workbook's
+    own Smelter Look-up sheet, read again from ``path``)."""
+    from cmrt.review.adhoc import review_with_lists
+
+    if declaration is None:
+        return None
+    workbook: bytes | None = None
+    if not any(item.kind is ListKind.REFERENCE for item in lists):
+        try:
+            workbook = pathlib.Path(path).read_bytes()
+        except OSError:
+            workbook = None
+    return review_with_lists(declaration, today=today, lists=lists, workbook=workbook)
+
+
+def review_summary(result: ReviewResult, limit: int = 12) -> str:
+    """A few lines for the human output of ``cmrt-bot check``."""
+    counts = ", ".join(
+        f"{sum(1 for f in result.findings if f.severity is s)} {s.value}"
+        for s in Severity
+        if any(f.severity is s for f in result.findings)
+    )
+    lists = f"; RMAP lists of {result.rmap_date}" if result.rmap_date else "; no RMAP list loaded (--rmap)"
+    lines = [f"  review: {result.grade.value}, score {result.score}/100 ({counts or 'no findings'}){lists}"]
+    for item in result.findings[:limit]:
+        lines.append(f"    [{item.severity.value}] {item.text}")
+    if len(result.findings) > limit:
+        lines.append(f"    ... {len(result.findings) - limit} more (use --json)")
+    return "\n".join(lines)
