@@ -36,7 +36,12 @@ class OutreachResult:
 
 
 class Outreach(Protocol):
-    """Sending e-mail on the team's behalf (the mail loop's outbox); idempotent per request and step."""
+    """Sending e-mail on the team's behalf through the mail loop's outbox; idempotent per request and step.
+
+    Implementations only record and send the e-mail (``handlers.slack.outreach.OutboxOutreach`` is one); the
+    request's state change (reminded / clarification requested) and the channel update are done by
+    ``handlers.slack.operations`` once ``queued`` is True.
+    """
 
     def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult: ...
 
