@@ -1,0 +1,174 @@
+"""The Slack paths that send e-mail, end to end: Bolt app -> operations -> outbox -> aiosmtpd -> Dovecot.
+
+Slash command ``/cmrt remind`` (HTTP mode, signed) and the *Request clarification* button + modal (Socket Mode)
+each put exactly one e-mail into the supplier's mailbox, even when Slack delivers the interaction again.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import pathlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.slack_app import HttpRunner, SocketModeRunner
+from handlers.mail_store import StoreOutboxRepository
+from handlers.slack import blocks
+from handlers.slack.outreach import OutboxOutreach
+from mail.compose import MailTemplates
+from mail.outbox import Outbox
+from mail.smtp import Security, SmtpSender, SmtpSettings
+from store import audit
+from store.models import Contact, Request
+from tests.adapters.slack.conftest import (
+    MEMBER,
+    SlackRig,
+    action_payload,
+    command_payload,
+    form,
+    make_rig,
+    post_signed,
+    view_payload,
+)
+from tests.fakes.socket_mode import FakeSocketModeServer
+
+pytestmark = pytest.mark.mailserver
+
+BOT = "bot@example.test"
+
+
+@pytest.fixture
+def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRig, Any, str, str]]:
+    supplier_address, password = mail_harness.new_user("supplier")
+
+    def build(rig_db: Any) -> OutboxOutreach:
+        sender = SmtpSender(
+            SmtpSettings(
+                host="127.0.0.1",
+                port=mail_harness.smtp_port,
+                security=Security.STARTTLS,
+                username=BOT,
+                password=mail_harness.users[BOT],
+                timeout=10,
+                ca_file=str(mail_harness.ca_path),
+            )
+        )
+        outbox = Outbox(StoreOutboxRepository(rig_db, mail_from=BOT), sender, sleep=lambda _s: None)
+        return OutboxOutreach(rig_db, outbox, MailTemplates(), from_address=BOT, from_name="Compliance Team")
+
+    holder: dict[str, Any] = {}
+
+    class LateOutreach:
+        """Built once the rig's database exists."""
+
+        def send_reminder(self, request_id: int, *, actor: str) -> Any:
+            return holder["o"].send_reminder(request_id, actor=actor)
+
+        def send_clarification(self, request_id: int, *, body: str, actor: str) -> Any:
+            return holder["o"].send_clarification(request_id, body=body, actor=actor)
+
+    rig_iter = make_rig(tmp_path, LateOutreach())
+    rig = next(rig_iter)
+    holder["o"] = build(rig.db)
+    with rig.db.session() as s:
+        for ext in ("S-002", "S-004"):
+            request = s.get(Request, rig.seeded.requests[ext])
+            assert request is not None
+            s.add(Contact(supplier_id=request.supplier_id, email=supplier_address, name="Pat Supplier"))
+    try:
+        yield rig, mail_harness, supplier_address, password
+    finally:
+        for _ in rig_iter:
+            pass
+
+
+def _messages(harness: Any, address: str, token: str, expect: int, timeout: float = 5.0) -> list[Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        uids = harness.wait_for(address, ["SUBJECT", token], timeout=0.5)
+        if len(uids) >= expect or time.monotonic() > deadline:
+            break
+    client = harness.imap(address)
+    try:
+        client.select_folder("INBOX", readonly=True)
+        fetched = client.fetch(uids, ["RFC822"]) if uids else {}
+        return [email.message_from_bytes(v[b"RFC822"], policy=email.policy.default) for v in fetched.values()]
+    finally:
+        client.logout()
+
+
+def test_slash_command_remind_sends_one_email_into_the_smtp_server(mailrig: tuple[SlackRig, Any, str, str]) -> None:
+    rig, harness, address, _ = mailrig
+    runner = HttpRunner(rig.app, "127.0.0.1", 0)
+    runner.start()
+    try:
+        body = form(command_payload("remind S-002", api=rig.api, trigger="remind-1"))
+        assert post_signed(runner.url, body)[0] == 200
+        reply = rig.api.wait_for("response_url", timeout=10)[0]
+        assert "on its way" in reply.args["text"]
+        token = rig.request_state("S-002").token
+        messages = _messages(harness, address, token, 1)
+        assert len(messages) == 1
+        message = messages[0]
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert "Acme Metal Works" in message.get_body(preferencelist=("plain",)).get_content()
+        # Slack retries the same command: no second e-mail
+        assert post_signed(runner.url, body, extra_headers={"X-Slack-Retry-Num": "1"})[0] == 200
+        time.sleep(0.5)
+        assert len(_messages(harness, address, token, 2, timeout=1.0)) == 1
+    finally:
+        runner.stop()
+    request = rig.request_state("S-002")
+    assert request.state.value == "reminded" and request.reminder_count == 2
+    with rig.db.session() as s:
+        reminded = audit.events(s, action="request.reminded")
+        assert [e.actor for e in reminded] == [MEMBER]
+    thread = [c for c in rig.api.calls_to("chat.postMessage") if "thread_ts" in c.args]
+    assert any("Reminder 2" in c.args["text"] for c in thread)
+
+
+def test_clarification_button_and_modal_send_the_edited_text(mailrig: tuple[SlackRig, Any, str, str]) -> None:
+    rig, harness, address, _ = mailrig
+    server = FakeSocketModeServer().start()
+    rig.api.socket_mode_url = server.url
+    runner = SocketModeRunner(rig.app, "xapp-test")
+    request_id = rig.seeded.requests["S-004"]
+    try:
+        runner.start()
+        server.wait_connection()
+        click = server.send_envelope(
+            "interactive", action_payload(blocks.A_CLARIFY, str(request_id), api=rig.api, action_ts="9.1")
+        )
+        server.wait_ack(click)
+        modal = rig.api.wait_for("views.open")[0].json_arg("view")
+        prefilled = modal["blocks"][1]["element"]["initial_value"]
+        edited = prefilled.replace("Please send", "Kindly send") + "\nMarker-7f3a: please check cell D28."
+        submit = server.send_envelope("interactive", view_payload(blocks.V_CLARIFY, request_id, "body", edited))
+        assert server.wait_ack(submit) == {"envelope_id": submit}
+        token = rig.request_state("S-004").token
+        messages = _messages(harness, address, token, 1, timeout=10)
+        assert len(messages) == 1
+        text = messages[0].get_body(preferencelist=("plain",)).get_content()
+        assert "Marker-7f3a: please check cell D28." in text and "Kindly send" in text
+        assert "Declaration!D16" in text
+        # the same submission delivered again acts once
+        again = server.send_envelope(
+            "interactive", view_payload(blocks.V_CLARIFY, request_id, "body", edited), retry_attempt=1
+        )
+        server.wait_ack(again)
+        time.sleep(0.5)
+        assert len(_messages(harness, address, token, 2, timeout=1.0)) == 1
+    finally:
+        if runner.handler is not None:
+            runner.handler.client.auto_reconnect_enabled = False
+        for conn in list(server.connections):
+            conn.close()
+        runner.stop()
+        server.stop()
+    assert rig.request_state("S-004").state.value == "clarification_requested"
+    rig.wait_until(lambda: bool(rig.api.calls_to("chat.postEphemeral")))
+    assert "on its way" in rig.api.calls_to("chat.postEphemeral")[0].args["text"]
