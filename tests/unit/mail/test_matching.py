@@ -32,7 +32,7 @@ class Directory:
 
 
 def _match(**kw: object):  # type: ignore[no-untyped-def]
-    return match_reply(parse_inbound(inbound(**kw)), Directory())  # type: ignore[arg-type]
+    return match_reply(parse_inbound(inbound(**kw)), Directory())
 
 
 def test_order_of_matching() -> None:
@@ -50,8 +50,8 @@ def test_order_of_matching() -> None:
 
 def test_company_name_fuzzy() -> None:
     directory = Directory()
-    assert match_company("ACME METALS CO LTD", directory).request_id == 6  # type: ignore[arg-type]
-    assert match_company("Tungsten Works", directory).request_id == 7  # type: ignore[arg-type]
-    assert not match_company("Completely Different Inc", directory).matched  # type: ignore[arg-type]
+    assert match_company("ACME METALS CO LTD", directory).request_id == 6
+    assert match_company("Tungsten Works", directory).request_id == 7
+    assert not match_company("Completely Different Inc", directory).matched
     message = parse_inbound(inbound(sender="x@unknown.test"))
-    assert match_reply(message, directory, ["Acme Metals"]).method is Method.COMPANY  # type: ignore[arg-type]
+    assert match_reply(message, directory, ["Acme Metals"]).method is Method.COMPANY

@@ -1,0 +1,404 @@
+"""The reaction to one inbound e-mail: store raw -> classify -> extract -> match -> read -> review -> record ->
+acknowledge -> notify. ``InboundProcessor`` is the handler the IMAP watcher and the Maildir source call.
+
+1. The raw bytes are stored first (``messages``, unique Message-ID), committed: nothing is ever lost. A message
+   already PROCESSED or QUARANTINED returns that disposition at once (idempotent re-delivery).
+2. One unit of work records the outcome: classification, the matched request, every attachment as a
+   ``submission`` (once per sha256), each workbook read (``cmrt.workbook.read_workbook``) and reviewed
+   (``cmrt.review.review``), the request moved (responded, then accepted / clarification_requested / escalated;
+   a corrected workbook after acceptance restarts the review), bounces mark the contact bouncing.
+3. The acknowledgment goes back in the same thread (grade and the findings to fix) through the outbox under the
+   key ``ack:<Message-ID>`` -- a replay after a crash never sends it twice.
+4. The team is told through the ``Notifier``; then the message is marked PROCESSED.
+
+Anything that goes wrong after step 1 quarantines the message (state QUARANTINED with the error, the team told),
+and the watcher moves it to the quarantine folder. A replay of a message whose step 2 had committed (crash before
+PROCESSED) skips the recording and finishes steps 3-4.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cmrt.review import Grade, ReviewContext, Severity, review
+from cmrt.workbook import WorkbookError, read_workbook
+from cmrt.workbook.errors import ReadLimits
+from handlers.mail_store import SessionSource, StoreDirectory
+from handlers.notify import FindingSummary, Notifier, NullNotifier
+from handlers.outreach_mail import MailOutreach
+from mail.attachments import AttachmentLimits, Extracted, extract_attachments
+from mail.classify import Classification, InboundMessage, Kind, classify, parse_inbound
+from mail.imap import Disposition, FetchedMessage
+from mail.matching import Match, match_company, match_headers
+from store import audit
+from store import messages as message_repo
+from store import requests as request_repo
+from store import suppliers as supplier_repo
+from store.models import Message, Request, Submission
+from store.states import Direction, InvalidTransition, MessageState, RequestState
+
+log = logging.getLogger("cmbot.mail.inbound")
+
+RS = RequestState
+GRADE_ORDER = [Grade.ACCEPTED, Grade.NEEDS_CLARIFICATION, Grade.HIGH_RISK, Grade.REJECTED]
+ContextFactory = Callable[[Session, Request | None, dt.date], ReviewContext]
+
+
+@dataclass(frozen=True)
+class InboundSettings:
+    own_addresses: tuple[str, ...] = ()  # the bot's own addresses: mail from them is never answered
+    attachment_limits: AttachmentLimits = field(default_factory=AttachmentLimits)
+    read_limits: ReadLimits | None = None
+    passwords: tuple[str, ...] = ()  # extra workbook passwords to try (VelvetSweatshop is always tried)
+    acknowledge: bool = True
+
+
+@dataclass
+class Outcome:
+    message_id: str
+    disposition: Disposition
+    kind: str | None = None
+    request_id: int | None = None
+    match_method: str | None = None
+    grades: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    replayed: bool = False
+
+
+def default_context(session: Session, request: Request | None, today: dt.date) -> ReviewContext:
+    if request is None:
+        return ReviewContext(today=today)
+    c = request.campaign
+    return ReviewContext(
+        today=today,
+        required_family=c.template_family,
+        min_version=c.min_template_version,
+        requested_scope=c.scope,
+        reporting_year=c.year,
+    )
+
+
+class InboundProcessor:
+    def __init__(
+        self,
+        db: SessionSource,
+        *,
+        outreach: MailOutreach | None = None,
+        notifier: Notifier | None = None,
+        settings: InboundSettings | None = None,
+        review_context: ContextFactory = default_context,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.db = db
+        self.outreach = outreach
+        self.notifier = notifier or NullNotifier()
+        self.settings = settings or InboundSettings()
+        self.review_context = review_context
+        self.clock = clock
+        self.own = {a.lower() for a in self.settings.own_addresses}
+
+    def __call__(self, fetched: FetchedMessage) -> Disposition:
+        return self.process(fetched.raw, folder=fetched.folder, uid=fetched.uid).disposition
+
+    def process(self, raw: bytes, *, folder: str | None = None, uid: int | None = None) -> Outcome:
+        message = parse_inbound(raw)
+        with self.db.session() as s:  # 1. nothing is lost
+            stored, _created = message_repo.add(
+                s,
+                direction=Direction.IN,
+                message_id=message.message_id,
+                raw=raw,
+                subject=message.subject[:998],
+                from_address=message.from_address,
+                to_addresses=message.to_addresses,
+                in_reply_to=" ".join(message.in_reply_to) or None,
+                references=" ".join(message.references) or None,
+                received_at=self.clock(),
+                imap_folder=folder,
+                imap_uid=uid,
+            )
+            mid, state, done = stored.message_id, MessageState(stored.state), stored.classification is not None
+        if state == MessageState.PROCESSED:
+            return Outcome(mid, Disposition.PROCESSED, replayed=True)
+        if state == MessageState.QUARANTINED:
+            return Outcome(mid, Disposition.QUARANTINE, replayed=True)
+        try:
+            return self._handle(mid, message, replay=done)
+        except Exception as exc:
+            log.exception("inbound message could not be handled; quarantined")
+            with self.db.session() as s:
+                row = message_repo.get_by_message_id(s, mid)
+                if row is not None:
+                    row.state = MessageState.QUARANTINED
+                    row.error = f"{type(exc).__name__}: {exc}"[:2000]
+            self.notifier.team_alert(
+                f"An inbound e-mail could not be handled ({type(exc).__name__}); it is in quarantine for a person "
+                "to check."
+            )
+            return Outcome(mid, Disposition.QUARANTINE, problems=[str(exc)])
+
+    # -- steps 2-4 ------------------------------------------------------------------------------------------
+    def _handle(self, mid: str, message: InboundMessage, *, replay: bool) -> Outcome:
+        extracted = extract_attachments(message.msg, self.settings.attachment_limits)
+        result = classify(message, has_workbook=extracted.has_workbook)
+        own = message.from_address in self.own if message.from_address else False
+        outcome = Outcome(mid, Disposition.PROCESSED, kind=result.kind.value, problems=list(extracted.problems))
+        notes: list[Callable[[], None]] = []
+        with self.db.session() as s:
+            row = message_repo.get_by_message_id(s, mid)
+            assert row is not None
+            if not replay:
+                self._record(s, row, message, result, extracted, outcome, notes)
+            else:
+                outcome.request_id = row.request_id
+                outcome.kind = row.classification
+            ack = None if own or result.machine else self._ack_plan(s, row, outcome)
+        if ack is not None and self.outreach is not None and self.settings.acknowledge:
+            sent = self.outreach.send_acknowledgment(**ack)
+            if not sent.accepted:
+                outcome.problems.append(f"acknowledgment not sent: {sent.detail}")
+        for note in notes:
+            note()
+        with self.db.session() as s:
+            row = message_repo.get_by_message_id(s, mid)
+            if row is not None:
+                row.state = MessageState.PROCESSED
+        return outcome
+
+    def _record(
+        self,
+        s: Session,
+        row: Message,
+        message: InboundMessage,
+        result: Classification,
+        extracted: Extracted,
+        outcome: Outcome,
+        notes: list[Callable[[], None]],
+    ) -> None:
+        directory = StoreDirectory(s)
+        match = match_headers(message, directory)
+        row.classification = result.kind.value
+        if result.kind is Kind.BOUNCE:
+            self._bounce(s, row, result, match, outcome, notes)
+            return
+        declarations: list[tuple[Submission, Any]] = []
+        for wb in extracted.workbooks:
+            sub, _ = message_repo.add_submission(
+                s, row, filename=wb.filename, content=wb.content, content_type=wb.content_type, is_workbook=True
+            )
+            declarations.append((sub, self._read(sub, wb.content, outcome)))
+        for other in extracted.others:
+            message_repo.add_submission(
+                s,
+                row,
+                filename=other.filename,
+                content=other.content,
+                content_type=other.content_type,
+                is_workbook=False,
+            )
+        if not match.matched:
+            for _sub, decl in declarations:
+                if decl is not None:
+                    match = match_company(decl.company.name, directory)
+                    if match.matched:
+                        break
+        request = request_repo.get(s, match.request_id) if match.request_id is not None else None
+        outcome.request_id, outcome.match_method = match.request_id, match.method.value
+        row.request_id = match.request_id
+        for sub, _decl in declarations:
+            sub.request_id = match.request_id
+        for sub in row.submissions:
+            sub.request_id = match.request_id
+        audit.record(
+            s,
+            audit.SYSTEM,
+            "mail.received",
+            "message",
+            row.id,
+            {"kind": result.kind.value, "match": match.method.value, "request_id": match.request_id,
+             "workbooks": len(extracted.workbooks), "others": len(extracted.others)},
+        )  # fmt: skip
+        if request is None:
+            subject = message.subject[:120]
+            notes.append(lambda: self.notifier.team_alert(
+                f"A {result.kind.value.replace('_', ' ')} e-mail could not be matched to a supplier request "
+                f"(subject: {subject!r}); please assign it."
+            ))  # fmt: skip
+            return
+        rid = request.id
+        if result.kind is Kind.AUTO_REPLY:
+            return
+        if result.kind in (Kind.QUESTION, Kind.REPLY_WITH_LINK):
+            summary = "no workbook, a question" if result.kind is Kind.QUESTION else "a link to a published CMRT"
+            links = ", ".join(result.links[:3])
+            text = f"The supplier replied with {summary}{': ' + links if links else ''}; please answer."
+            notes.append(lambda: self.notifier.reply_received(rid, summary=summary))
+            notes.append(lambda: self.notifier.team_alert(text, request_id=rid))
+            return
+        self._review_all(s, request, declarations, extracted, outcome, notes)
+
+    def _read(self, sub: Submission, content: bytes, outcome: Outcome) -> Any:
+        if sub.declaration is not None or sub.parse_error_code is not None:
+            return None  # seen before (same file in this message)
+        try:
+            decl = read_workbook(
+                content, filename=sub.filename, limits=self.settings.read_limits, passwords=self.settings.passwords
+            )
+        except WorkbookError as exc:
+            sub.parse_error_code, sub.parse_error = exc.code, exc.message
+            outcome.problems.append(f"{sub.filename}: {exc.message}")
+            return None
+        sub.declaration = decl.to_json()
+        sub.detected_family = decl.template.family.value if decl.template.family else None
+        sub.detected_version = decl.template.version
+        return decl
+
+    def _review_all(
+        self,
+        s: Session,
+        request: Request,
+        declarations: Sequence[tuple[Submission, Any]],
+        extracted: Extracted,
+        outcome: Outcome,
+        notes: list[Callable[[], None]],
+    ) -> None:
+        rid = request.id
+        now = self.clock()
+        context = self.review_context(s, request, now.date())
+        worst: Grade | None = None
+        summaries: list[FindingSummary] = []
+        score: int | None = None
+        for sub, decl in declarations:
+            if decl is None:
+                continue
+            earlier = [x for x in message_repo.submissions_with_sha256(s, sub.sha256) if x.id != sub.id and x.reviews]
+            if earlier:  # the same file again: reuse its review
+                prior = earlier[-1].reviews[-1]
+                grade = Grade(prior.grade)
+                message_repo.add_review(
+                    s, sub, grade=prior.grade, catalogue_version=prior.catalogue_version, findings=prior.findings,
+                    score=prior.score,
+                )  # fmt: skip
+            else:
+                res = review(decl, context)
+                grade = res.grade
+                message_repo.add_review(
+                    s, sub, grade=res.grade.value, catalogue_version=res.catalogue_version,
+                    findings=[f.to_json() for f in res.findings], score=res.score,
+                )  # fmt: skip
+                summaries += [
+                    FindingSummary(f.check, f.severity.value, f.message, f.location or None)
+                    for f in res.findings
+                    if f.severity is not Severity.INFO
+                ]
+                score = res.score if score is None else min(score, res.score)
+            outcome.grades.append(grade.value)
+            worst = grade if worst is None or GRADE_ORDER.index(grade) > GRADE_ORDER.index(worst) else worst
+        names = ", ".join(w.filename for w in extracted.workbooks)
+        summary = f"{len(extracted.workbooks)} workbook(s): {names}"
+        notes.append(lambda: self.notifier.reply_received(rid, summary=summary))
+        if request.state != RS.RESPONDED:
+            _move(s, request, RS.RESPONDED, now, "a workbook arrived")
+        if worst is None:  # nothing readable: ask for a readable file
+            _move(s, request, RS.CLARIFICATION_REQUESTED, now, "workbook unreadable")
+            return
+        target = {
+            Grade.ACCEPTED: RS.ACCEPTED,
+            Grade.NEEDS_CLARIFICATION: RS.CLARIFICATION_REQUESTED,
+            Grade.REJECTED: RS.CLARIFICATION_REQUESTED,
+            Grade.HIGH_RISK: RS.ESCALATED,
+        }[worst]
+        _move(s, request, target, now, f"review grade {worst.value}")
+        request.next_due_at = None if target in (RS.ACCEPTED, RS.ESCALATED) else request.next_due_at
+        grade_value, final_score = worst.value, score
+        notes.append(lambda: self.notifier.review_result(rid, grade=grade_value, score=final_score, findings=summaries))
+        if worst is Grade.HIGH_RISK:
+            notes.append(lambda: self.notifier.escalation(rid, reason="the review found high-risk points"))
+
+    def _bounce(
+        self,
+        s: Session,
+        row: Message,
+        result: Classification,
+        match: Match,
+        outcome: Outcome,
+        notes: list[Callable[[], None]],
+    ) -> None:
+        request_ids: set[int] = {match.request_id} if match.request_id is not None else set()
+        marked = 0
+        for address in result.failed_addresses:
+            for contact in supplier_repo.contacts_by_email(s, address):
+                if not result.temporary:
+                    supplier_repo.mark_contact_bouncing(contact, "; ".join(result.reasons), self.clock())
+                    marked += 1
+                request_ids.update(StoreDirectory(s)._open_for_suppliers([contact.supplier_id])[:1])
+        row.request_id = match.request_id if match.request_id is not None else next(iter(request_ids), None)
+        outcome.request_id = row.request_id
+        audit.record(
+            s, audit.SYSTEM, "mail.bounce", "message", row.id,
+            {"temporary": result.temporary, "contacts_marked": marked, "addresses": len(result.failed_addresses)},
+        )  # fmt: skip
+        what = "was delayed" if result.temporary else "bounced; the contact is marked as failing"
+        text = f"An e-mail to a supplier contact {what}. Please check the address."
+        targets: list[int | None] = list(sorted(request_ids)) or [None]
+        for rid in targets:
+            notes.append(partial(self.notifier.team_alert, text, request_id=rid))
+
+    def _ack_plan(self, s: Session, row: Message, outcome: Outcome) -> dict[str, Any] | None:
+        if row.request_id is None or row.classification != Kind.REPLY_WITH_WORKBOOK.value:
+            return None
+        msg = parse_inbound(row.raw)
+        reply_to = msg.msg.get("Reply-To")
+        to_address = None
+        if reply_to is not None and getattr(reply_to, "addresses", None):
+            to_address = reply_to.addresses[0].addr_spec.lower()
+        to_address = to_address or row.from_address
+        if not to_address:
+            return None
+        subs = [x for x in row.submissions if x.is_workbook]
+        findings: list[dict[str, Any]] = []
+        grades: list[Grade] = []
+        problems = [f"{x.filename}: {x.parse_error}" for x in subs if x.parse_error]
+        scores: list[float] = []
+        for sub in subs:
+            if not sub.reviews:
+                continue
+            rv = sub.reviews[-1]
+            grades.append(Grade(rv.grade))
+            if rv.score is not None:
+                scores.append(rv.score)
+            for f in rv.findings or []:
+                if f.get("severity") != Severity.INFO.value:
+                    where = " ".join(
+                        str(x) for x in (f.get("sheet"), f.get("cell") or (f.get("row") and f"row {f['row']}")) if x
+                    )
+                    findings.append({"message": f.get("message", ""), "location": where or None, "file": sub.filename})
+        worst = max(grades, key=GRADE_ORDER.index) if grades else None
+        return {
+            "request_id": row.request_id,
+            "key": f"ack:{row.message_id}",
+            "reply_to_message_id": row.message_id,
+            "reply_references": (row.references or "").split(),
+            "to_address": to_address,
+            "filenames": [x.filename for x in subs],
+            "grade": worst.value if worst else None,
+            "score": int(min(scores)) if scores else None,
+            "findings": findings,
+            "accepted": worst is Grade.ACCEPTED,
+            "problems": problems + [p for p in outcome.problems if p not in problems],
+        }
+
+
+def _move(s: Session, request: Request, target: RequestState, now: dt.datetime, reason: str) -> None:
+    """Transition when the state machine allows it (a closed request keeps its state; the reply is recorded)."""
+    try:
+        request_repo.transition(s, request, target, now=now, reason=reason)
+    except InvalidTransition:
+        log.info("request %s stays %s (a reply cannot move it to %s)", request.id, request.state, target)

@@ -1,0 +1,206 @@
+"""The store behind the mail adapters: outbox repository, IMAP checkpoints and the request directory for matching.
+
+``mail/`` defines small protocols (``OutboxRepository``, ``Checkpoints``, ``RequestDirectory``) so it stays free of
+the database; these classes implement them over ``store``. Each outbox/checkpoint call is its own committed unit of
+work -- the outbox protocol depends on "recorded" and "sending" being durable before the next step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mail.matching import Candidate
+from mail.outbox import READY, OutboxRecord, OutboxState
+from store import messages as message_repo
+from store import outbox as outbox_repo
+from store import requests as request_repo
+from store import runtime
+from store import suppliers as supplier_repo
+from store.models import Campaign, Contact, OutboxItem, Request, Supplier
+from store.states import OutboxKind, RequestState
+from store.states import OutboxState as StoreOutboxState
+
+CLOSED_STATES = (RequestState.CLOSED, RequestState.EXEMPT)
+
+
+class SessionSource(Protocol):
+    def session(self) -> AbstractContextManager[Session]: ...
+
+
+def _kind(kind: str) -> OutboxKind:
+    try:
+        return OutboxKind(kind)
+    except ValueError:
+        return OutboxKind.OTHER
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+class StoreOutboxRepository:
+    def __init__(self, db: SessionSource, *, mail_from: str) -> None:
+        self.db = db
+        self.mail_from = mail_from
+
+    def _record(self, item: OutboxItem) -> OutboxRecord:
+        return OutboxRecord(
+            key=item.idempotency_key,
+            kind=str(item.kind),
+            to_address=item.to_address,
+            mail_from=self.mail_from,
+            message_id=item.message_id,
+            raw=item.message_bytes,
+            request_id=item.request_id,
+            state=OutboxState(str(item.state)),
+            attempts=item.attempts,
+            next_attempt_at=_aware(item.next_attempt_at),
+            last_error=item.last_error,
+            sent_at=_aware(item.sent_at),
+        )
+
+    def add(self, record: OutboxRecord) -> tuple[OutboxRecord, bool]:
+        with self.db.session() as s:
+            item, created = outbox_repo.enqueue(
+                s,
+                key=record.key,
+                kind=_kind(record.kind),
+                to_address=record.to_address,
+                message_id=record.message_id,
+                message_bytes=record.raw,
+                request_id=record.request_id,
+            )
+            s.flush()
+            return self._record(item), created
+
+    def get(self, key: str) -> OutboxRecord | None:
+        with self.db.session() as s:
+            item = outbox_repo.get_by_key(s, key)
+            return self._record(item) if item is not None else None
+
+    def due(self, now: dt.datetime, limit: int) -> list[OutboxRecord]:
+        stmt = (
+            sa.select(OutboxItem)
+            .where(OutboxItem.state.in_([StoreOutboxState(s.value) for s in READY]))
+            .where(sa.or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now))
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+        with self.db.session() as s:
+            return [self._record(i) for i in s.scalars(stmt)]
+
+    def in_state(self, state: OutboxState) -> list[OutboxRecord]:
+        stmt = sa.select(OutboxItem).where(OutboxItem.state == StoreOutboxState(state.value)).order_by(OutboxItem.id)
+        with self.db.session() as s:
+            return [self._record(i) for i in s.scalars(stmt)]
+
+    def transition(
+        self,
+        key: str,
+        from_states: Sequence[OutboxState],
+        to_state: OutboxState,
+        *,
+        attempts: int | None = None,
+        next_attempt_at: dt.datetime | None = None,
+        last_error: str | None = None,
+        sent_at: dt.datetime | None = None,
+    ) -> bool:
+        values: dict[str, object] = {"state": StoreOutboxState(to_state.value)}
+        if attempts is not None:
+            values["attempts"] = attempts
+        if to_state in (OutboxState.FAILED_TEMPORARY, OutboxState.PENDING):
+            values["next_attempt_at"] = next_attempt_at
+        elif to_state is not OutboxState.SENDING:
+            values["next_attempt_at"] = None
+        if last_error is not None:
+            values["last_error"] = last_error or None
+        if sent_at is not None:
+            values["sent_at"] = sent_at
+        stmt = (
+            sa.update(OutboxItem)
+            .where(OutboxItem.idempotency_key == key)
+            .where(OutboxItem.state.in_([StoreOutboxState(s.value) for s in from_states]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        with self.db.session() as s:
+            result = s.execute(stmt)
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+
+class StoreCheckpoints:
+    def __init__(self, db: SessionSource, *, prefix: str = "") -> None:
+        self.db = db
+        self.prefix = prefix  # e.g. the account, when one store serves several mailboxes
+
+    def load(self, folder: str) -> tuple[int, int] | None:
+        with self.db.session() as s:
+            cp = runtime.get_checkpoint(s, self.prefix + folder)
+            return (int(cp.uidvalidity), int(cp.last_uid)) if cp is not None else None
+
+    def save(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        with self.db.session() as s:
+            runtime.set_checkpoint(s, self.prefix + folder, uidvalidity, last_uid)
+
+
+class StoreDirectory:
+    """``mail.matching.RequestDirectory`` over one session (open requests, newest campaign first)."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def _open_for_suppliers(self, supplier_ids: Sequence[int]) -> list[int]:
+        if not supplier_ids:
+            return []
+        stmt = (
+            sa.select(Request.id)
+            .join(Campaign, Request.campaign_id == Campaign.id)
+            .where(Request.supplier_id.in_(list(supplier_ids)))
+            .where(Request.state.not_in(list(CLOSED_STATES)))
+            .order_by(Campaign.year.desc(), Request.id.desc())
+        )
+        return list(self.s.scalars(stmt))
+
+    def by_token(self, token: str) -> int | None:
+        req = request_repo.get_by_token(self.s, token)
+        return req.id if req is not None else None
+
+    def by_thread(self, message_ids: Sequence[str]) -> int | None:
+        req = request_repo.by_thread_message_id(self.s, message_ids)
+        if req is not None:
+            return req.id
+        for msg in reversed(message_repo.find_by_message_ids(self.s, message_ids)):
+            if msg.request_id is not None:
+                return msg.request_id
+        stmt = sa.select(OutboxItem.request_id).where(OutboxItem.message_id.in_(list(message_ids)))
+        found = [r for r in self.s.scalars(stmt) if r is not None]
+        return found[0] if found else None
+
+    def by_address(self, address: str) -> list[int]:
+        contacts: Sequence[Contact] = supplier_repo.contacts_by_email(self.s, address)
+        return self._open_for_suppliers(sorted({c.supplier_id for c in contacts}))
+
+    def by_domain(self, domain: str) -> list[int]:
+        suppliers = supplier_repo.suppliers_by_domain(self.s, domain)
+        if not suppliers:  # fall back to contacts' domains
+            stmt = sa.select(Contact.supplier_id).where(Contact.email.like(f"%@{domain.lower()}"))
+            return self._open_for_suppliers(sorted(set(self.s.scalars(stmt))))
+        return self._open_for_suppliers([s.id for s in suppliers])
+
+    def company_candidates(self) -> list[Candidate]:
+        stmt = (
+            sa.select(Request.id, Supplier.name)
+            .join(Supplier, Request.supplier_id == Supplier.id)
+            .join(Campaign, Request.campaign_id == Campaign.id)
+            .where(Request.state.not_in(list(CLOSED_STATES)))
+            .order_by(Campaign.year.desc(), Request.id.desc())
+        )
+        return [Candidate(rid, name) for rid, name in self.s.execute(stmt)]

@@ -1,0 +1,372 @@
+"""Sending supplier e-mails through the outbox: the typed API the scheduler, Slack and the inbound handler use.
+
+Scheduler (implements ``handlers.ticks.OutboundMail``; the ticker moves the request's state itself)::
+
+    mail = MailOutreach(db, outbox, templates=MailTemplates(cfg_dir), settings=OutreachSettings(...), notifier=n)
+    mail.send_request(request_id, key="campaign-2025:req-17:request")        -> MailResult
+    mail.send_reminder(request_id, key="...:reminder-2", number=2)          -> MailResult
+    mail.send_clarification_followup(request_id, key="...", number=1)       -> MailResult
+
+Slack (``SlackOutreach(mail)`` implements ``handlers.slack.deps.Outreach``; it also moves the request's state)::
+
+    SlackOutreach(mail).send_reminder(request_id, actor="U123")             -> OutreachResult
+    SlackOutreach(mail).send_clarification(request_id, body=text, actor="U123")
+
+Inbound handler: ``mail.send_acknowledgment(request_id, key=..., reply_to_message_id=..., ...)``.
+
+Every call renders the e-mail (templates, token in the subject, stable Message-ID from ``key``, threaded under the
+request's first e-mail), records it in the outbox under ``key`` (a repeat with the same key is a no-op) and then
+tries to send it at once. ``MailResult.accepted`` is True once the e-mail is recorded (a 4xx is retried later by
+``run_outbox``); a 5xx gives ``accepted=False, permanent=True`` after the contact was marked as bouncing and the team
+told. Start-up must call ``outbox.recover()`` once before sending (``run_outbox`` does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import pathlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.mail_store import SessionSource
+from handlers.notify import Notifier, NullNotifier
+from handlers.slack.deps import OutreachResult
+from handlers.ticks import MailResult
+from mail.compose import Attachment, MailTemplates, OutgoingEmail, build_message, to_bytes
+from mail.headers import HeaderInjectionError, domain_of, references_for_reply, stable_message_id
+from mail.outbox import Outbox, OutboxRecord, OutboxState
+from mail.smtp import SendResult, SendStatus
+from store import audit
+from store import messages as message_repo
+from store import requests as request_repo
+from store import suppliers as supplier_repo
+from store.states import AWAITING_SUPPLIER, ContactState, Direction, RequestState
+
+log = logging.getLogger("cmbot.mail.outreach")
+
+
+@dataclass(frozen=True)
+class OutreachSettings:
+    from_address: str
+    sender_company: str
+    sender_name: str = ""
+    from_name: str | None = None
+    reply_to: str | None = None
+    message_id_domain: str | None = None  # default: the domain of from_address
+    blank_template: pathlib.Path | None = None  # attached to requests
+    send_immediately: bool = True
+
+
+@dataclass(frozen=True)
+class _Built:
+    record: OutboxRecord
+    thread_root: str | None
+
+
+class MailOutreach:
+    def __init__(
+        self,
+        db: SessionSource,
+        outbox: Outbox,
+        *,
+        templates: MailTemplates,
+        settings: OutreachSettings,
+        notifier: Notifier | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.templates = templates
+        self.settings = settings
+        self.notifier = notifier or NullNotifier()
+        self.clock = clock
+        self.domain = settings.message_id_domain or domain_of(settings.from_address) or "localhost"
+        self._blank: Attachment | None = None
+        if settings.blank_template is not None:
+            path = pathlib.Path(settings.blank_template)
+            self._blank = Attachment(path.name, path.read_bytes())
+
+    # -- the scheduler's API (handlers.ticks.OutboundMail) ---------------------------------------------------
+    def send_request(self, request_id: int, *, key: str) -> MailResult:
+        return self._send("request", request_id, key, {}, attach_blank=True)
+
+    def send_reminder(self, request_id: int, *, key: str, number: int) -> MailResult:
+        return self._send("reminder", request_id, key, {"reminder_number": number})
+
+    def send_clarification_followup(self, request_id: int, *, key: str, number: int) -> MailResult:
+        """A reminder that a corrected workbook is still missing (the last review's findings are listed again)."""
+        text = self._last_findings_text(request_id)
+        return self._send("clarification", request_id, key, {"clarification_text": text, "reminder_number": number})
+
+    # -- for Slack and the inbound handler -------------------------------------------------------------------
+    def send_clarification(self, request_id: int, *, key: str, text: str) -> MailResult:
+        return self._send("clarification", request_id, key, {"clarification_text": text})
+
+    def send_acknowledgment(
+        self,
+        request_id: int,
+        *,
+        key: str,
+        reply_to_message_id: str | None,
+        reply_references: Sequence[str] = (),
+        to_address: str | None = None,
+        filenames: Sequence[str] = (),
+        grade: str | None = None,
+        score: int | float | None = None,
+        findings: Sequence[Mapping[str, Any]] = (),
+        accepted: bool = False,
+        problems: Sequence[str] = (),
+    ) -> MailResult:
+        context = {
+            "filenames": list(filenames),
+            "grade": grade.replace("_", " ") if grade else None,
+            "score": score,
+            "findings": list(findings),
+            "accepted": accepted,
+            "problems": list(problems),
+        }
+        return self._send(
+            "acknowledgment",
+            request_id,
+            key,
+            context,
+            parent=reply_to_message_id,
+            parent_refs=list(reply_references),
+            to_address=to_address,
+        )
+
+    # -- internals ------------------------------------------------------------------------------------------
+    def _last_findings_text(self, request_id: int) -> str:
+        with self.db.session() as s:
+            review = message_repo.latest_review(s, request_id)
+            if review is None:
+                return ""
+            lines = []
+            for n, f in enumerate(review.findings or [], start=1):
+                if f.get("severity") == "info":
+                    continue
+                where = " ".join(str(x) for x in (f.get("sheet"), f.get("cell")) if x)
+                lines.append(f"{n}. {where + ': ' if where else ''}{f.get('message', '')}")
+            return "\n".join(lines)
+
+    def _send(
+        self,
+        kind: str,
+        request_id: int,
+        key: str,
+        extra: Mapping[str, Any],
+        *,
+        attach_blank: bool = False,
+        parent: str | None = None,
+        parent_refs: Sequence[str] = (),
+        to_address: str | None = None,
+    ) -> MailResult:
+        existing = self.outbox.repo.get(key)
+        if existing is None:
+            try:
+                built = self._build(kind, request_id, key, extra, attach_blank, parent, parent_refs, to_address)
+            except _Refused as exc:
+                return MailResult(False, str(exc), permanent=True)
+            except HeaderInjectionError as exc:
+                return MailResult(False, f"the e-mail could not be built safely: {exc}", permanent=True)
+            existing = self.outbox.enqueue(built.record)
+            if kind == "request" and built.thread_root is None:
+                with self.db.session() as s:
+                    req = request_repo.get(s, request_id)
+                    if req is not None and req.thread_message_id is None:
+                        req.thread_message_id = built.record.message_id
+        if existing.state is OutboxState.SENT:
+            return MailResult(True, "already sent")
+        if existing.state is OutboxState.FAILED_PERMANENT:
+            return MailResult(False, existing.last_error or "refused by the mail server", permanent=True)
+        if existing.state is OutboxState.UNCERTAIN:
+            return MailResult(True, "delivery uncertain after a restart; the team decides")
+        if not self.settings.send_immediately:
+            return MailResult(True, "queued")
+        delivery = self.outbox.send_now(key)
+        if delivery is None:
+            return MailResult(True, "being sent")
+        if delivery.result.status is SendStatus.PERMANENT:
+            return MailResult(False, f"{delivery.result.code} {delivery.result.detail}".strip(), permanent=True)
+        if delivery.result.status is SendStatus.TRANSIENT:
+            return MailResult(True, f"queued; the mail server said {delivery.result.code} {delivery.result.detail}")
+        return MailResult(True, "sent")
+
+    def _build(
+        self,
+        kind: str,
+        request_id: int,
+        key: str,
+        extra: Mapping[str, Any],
+        attach_blank: bool,
+        parent: str | None,
+        parent_refs: Sequence[str],
+        to_address: str | None,
+    ) -> _Built:
+        with self.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is None:
+                raise _Refused(f"request {request_id} does not exist")
+            supplier = req.supplier
+            contact = supplier_repo.primary_contact(supplier)
+            if to_address is None:
+                if contact is None:
+                    raise _Refused(f"{supplier.name} has no contact address")
+                if contact.state != ContactState.ACTIVE:
+                    raise _Refused(f"the contact of {supplier.name} is {contact.state} (fix the address first)")
+                to_address = contact.email
+            campaign = req.campaign
+            context: dict[str, Any] = {
+                "supplier_name": supplier.name,
+                "contact_name": contact.name if contact is not None and contact.email == to_address else None,
+                "campaign_year": campaign.year,
+                "due_date": campaign.due_date.isoformat() if campaign.due_date else None,
+                "token": req.token,
+                "sender_name": self.settings.sender_name,
+                "sender_company": self.settings.sender_company,
+                "min_version": campaign.min_template_version,
+                "attachment_name": self._blank.filename if attach_blank and self._blank else None,
+                **extra,
+            }
+            root = req.thread_message_id
+            in_reply_to = parent or root
+            refs = references_for_reply(
+                in_reply_to, ([root] if root and root != in_reply_to else []) + list(parent_refs)
+            )
+            if root and refs and refs[0] != root:
+                refs = [root, *[r for r in refs if r != root]]
+        rendered = self.templates.render(kind, context)
+        message_id = stable_message_id(key, self.domain, req.token)
+        mail = OutgoingEmail(
+            to_address=to_address,
+            to_name=context["contact_name"],
+            from_address=self.settings.from_address,
+            from_name=self.settings.from_name,
+            reply_to=self.settings.reply_to,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=message_id,
+            token=req.token,
+            in_reply_to=in_reply_to if (kind != "request" or parent) else None,
+            references=refs if (kind != "request" or parent) else (),
+            attachments=[self._blank] if attach_blank and self._blank else [],
+        )
+        raw = to_bytes(build_message(mail, date=self.clock()))
+        record = OutboxRecord(
+            key=key,
+            kind=kind,
+            to_address=to_address,
+            mail_from=self.settings.from_address,
+            message_id=message_id,
+            raw=raw,
+            request_id=request_id,
+        )
+        return _Built(record, root)
+
+
+class _Refused(Exception):
+    pass
+
+
+class SlackOutreach:
+    """``handlers.slack.deps.Outreach`` over ``MailOutreach``: keys per request and step, state changes, notes."""
+
+    def __init__(self, mail: MailOutreach) -> None:
+        self.mail = mail
+
+    def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult:
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is None:
+                return OutreachResult(False, "that request no longer exists")
+            number = req.reminder_count + 1
+        key = f"request-{request_id}:reminder-{number}"
+        result = self.mail.send_reminder(request_id, key=key, number=number)
+        if not result.accepted:
+            return OutreachResult(False, result.detail)
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is not None and req.state in AWAITING_SUPPLIER and req.reminder_count < number:
+                request_repo.transition(s, req, RequestState.REMINDED, actor=actor, now=self.mail.clock())
+        self.mail.notifier.reminder_sent(request_id, number=number)
+        return OutreachResult(True, result.detail)
+
+    def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
+        digest = hashlib.sha256(body.strip().encode("utf-8")).hexdigest()[:16]
+        result = self.mail.send_clarification(request_id, key=f"request-{request_id}:clarification-{digest}", text=body)
+        if not result.accepted:
+            return OutreachResult(False, result.detail)
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is not None and req.state != RequestState.CLARIFICATION_REQUESTED:
+                try:
+                    request_repo.transition(
+                        s, req, RequestState.CLARIFICATION_REQUESTED, actor=actor, now=self.mail.clock()
+                    )
+                except ValueError:
+                    log.info("request %s: clarification sent from state %s", request_id, req.state)
+        self.mail.notifier.clarification_sent(request_id, actor=actor)
+        return OutreachResult(True, result.detail)
+
+
+# -- outbox wiring -------------------------------------------------------------------------------------------------
+def record_sent(db: SessionSource) -> Callable[[OutboxRecord], None]:
+    """Outbox ``on_sent`` hook: keep the sent e-mail in ``messages`` (thread lookups, the audit trail)."""
+
+    def hook(record: OutboxRecord) -> None:
+        with db.session() as s:
+            message_repo.add(
+                s,
+                direction=Direction.OUT,
+                message_id=record.message_id,
+                raw=record.raw,
+                to_addresses=[record.to_address],
+                from_address=record.mail_from,
+                request_id=record.request_id,
+                sent_at=record.sent_at,
+            )
+
+    return hook
+
+
+def handle_permanent(db: SessionSource, notifier: Notifier) -> Callable[[OutboxRecord, SendResult], None]:
+    """Outbox ``on_permanent`` hook: a refused recipient marks the contact bouncing; the team is told either way."""
+
+    def hook(record: OutboxRecord, result: SendResult) -> None:
+        detail = f"{result.code or ''} {result.detail}".strip()
+        with db.session() as s:
+            if result.recipient_fault:
+                for contact in supplier_repo.contacts_by_email(s, record.to_address):
+                    supplier_repo.mark_contact_bouncing(contact, detail)
+            audit.record(s, audit.SYSTEM, "mail.send_failed", "request", record.request_id, {"detail": detail})
+        what = "The address was refused" if result.recipient_fault else "The mail server refused the e-mail"
+        notifier.team_alert(f"{what} ({detail}); the {record.kind} was not delivered.", request_id=record.request_id)
+
+    return hook
+
+
+def run_outbox(
+    outbox: Outbox,
+    stop: threading.Event,
+    *,
+    interval: float = 30.0,
+    notifier: Notifier | None = None,
+) -> None:
+    """The outbox daemon: settle what a crash left ``sending``, then send what is due every ``interval`` s."""
+    for record in outbox.recover():
+        (notifier or NullNotifier()).team_alert(
+            f"The bot stopped while handing an e-mail ({record.kind}) to the mail server; it was not resent "
+            "automatically. Check whether the supplier got it and resend if not.",
+            request_id=record.request_id,
+        )
+    while not stop.is_set():
+        try:
+            outbox.deliver_due()
+        except Exception:
+            log.exception("outbox pass failed; retrying")
+        stop.wait(interval)
