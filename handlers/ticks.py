@@ -86,7 +86,7 @@ class Ticker:
         notifier: Notifier | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
         stop: threading.Event | None = None,
-        digest: Callable[[int], str] | None = None,
+        digest: Callable[[int], None] | None = None,
     ) -> None:
         self.db = db
         self.mail = mail
@@ -199,8 +199,10 @@ class Ticker:
         elif job.kind == ActionKind.ESCALATION and job.request_id is not None:
             self.notifier.escalation(job.request_id, reason=job.reason.removeprefix("escalate to the team: "))
         elif job.kind == ActionKind.DIGEST:
-            text = self.digest(job.campaign_id) if self.digest else job.reason
-            self.notifier.team_alert(text)
+            if self.digest is not None:
+                self.digest(job.campaign_id)  # posts the figures and the chart
+            else:
+                self.notifier.team_alert(f"Campaign digest: {job.reason}")
 
     def _failed(self, job: _Job, error: str, report: TickReport) -> None:
         report.failed += 1

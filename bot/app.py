@@ -1,0 +1,249 @@
+"""The composition root of ``cmrt-bot run``: build the adapters from the settings, wire the handlers, run.
+
+One process runs three components under a ``Supervisor``: the inbox watcher (IMAP IDLE, plus the outbox
+delivery loop), the Slack app, and an APScheduler ``BackgroundScheduler`` that only fires the outreach tick.
+Before any of them starts the process takes the run lock (``LeaderLock``): a second ``run`` against the same
+database stands by and takes over when the first dies. SIGTERM / SIGINT set one stop event: the tick finishes
+the action in hand, the components are stopped in reverse order and every connection is closed within
+``SHUTDOWN_SECONDS``; past that the process exits hard rather than hang a service manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.leader import LeaderLock
+from bot.scheduling import build_scheduler, outreach_config, tick_interval
+from bot.supervisor import Backoff, Component, Supervisor
+from handlers.notify import Notifier, NullNotifier
+from handlers.ticks import OutboundMail, Ticker
+from store import Database, check_schema_current, runtime
+
+log = logging.getLogger("cmbot.app")
+
+SHUTDOWN_SECONDS = 10.0
+STANDBY_POLL_SECONDS = 1.0
+
+
+class SchedulerComponent:
+    """The APScheduler that fires the outreach tick; unhealthy when ticks keep failing."""
+
+    name = "scheduler"
+
+    def __init__(self, ticker: Ticker, every: dt.timedelta, db: Database, max_failures: int = 3) -> None:
+        self.ticker = ticker
+        self.every = every
+        self.db = db
+        self.max_failures = max_failures
+        self.failures = 0
+        self.error: str | None = None
+        self.last_tick: dt.datetime | None = None
+        self.scheduler: BackgroundScheduler | None = None
+
+    def tick(self) -> None:
+        try:
+            report = self.ticker.tick()
+        except Exception as exc:
+            self.failures += 1
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.exception("outreach tick failed (%d in a row)", self.failures)
+            return
+        self.failures, self.error = 0, None
+        self.last_tick = self.ticker.clock()
+        if report.done or report.failed or report.resumed:
+            log.info(
+                "tick: %d done, %d resumed, %d failed, %d already recorded, %d held",
+                report.done,
+                report.resumed,
+                report.failed,
+                report.skipped,
+                report.held,
+            )
+
+    def start(self) -> None:
+        self.failures, self.error = 0, None
+        self.ticker.stop.clear()
+        self.scheduler = build_scheduler(self.tick, self.every)
+        self.scheduler.start()
+
+    def healthy(self) -> bool:
+        return bool(self.scheduler is not None and self.scheduler.running and self.failures < self.max_failures)
+
+    def stop(self, timeout: float) -> None:
+        self.ticker.stop.set()  # the tick stops after the action in hand
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is None or not scheduler.running:
+            return
+        done = threading.Event()
+
+        def _shutdown() -> None:
+            scheduler.shutdown(wait=True)
+            done.set()
+
+        threading.Thread(target=_shutdown, name="scheduler-shutdown", daemon=True).start()
+        if not done.wait(timeout):
+            log.warning("the scheduler did not finish its tick within %.1f s", timeout)
+
+
+@dataclass
+class Parts:
+    """What the composition builds; tests may assemble one by hand."""
+
+    db: Database
+    components: list[Component]
+    notifier: Notifier = field(default_factory=NullNotifier)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+class App:
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        build: Callable[[Any, Database, threading.Event], Parts] | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.environ = dict(os.environ if environ is None else environ)
+        self.build = build or build_parts
+        self.stop = threading.Event()
+        self.supervisor: Supervisor | None = None
+
+    # -- signals ----------------------------------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        def _handle(signum: int, _frame: FrameType | None) -> None:
+            log.warning("received %s: finishing the item in hand and stopping", signal.Signals(signum).name)
+            if self.stop.is_set():  # a second signal: do not wait any longer
+                os._exit(1)
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, _handle)
+        signal.signal(signal.SIGINT, _handle)
+
+    # -- the whole run ----------------------------------------------------------------------------------------
+    def run(self) -> int:
+        url = self.settings.store.url
+        check_schema_current(url)  # SchemaOutdated names `cmrt-bot db upgrade`
+        db = Database(url)
+        lock = LeaderLock(db.engine, db.url)
+        try:
+            if not self._wait_for_lock(db, lock):
+                return 0
+            parts = self.build(self.settings, db, self.stop)
+            env_float = self.environ.get("CMRT_HEARTBEAT_SECONDS")
+            self.supervisor = Supervisor(
+                parts.components,
+                db,
+                notifier=parts.notifier,
+                backoff=Backoff(cap=float(self.environ.get("CMRT_RESTART_CAP_SECONDS", "300"))),
+                heartbeat_every=float(env_float) if env_float else 5.0,
+                alert_after=float(self.environ.get("CMRT_DOWN_ALERT_SECONDS", "60")),
+            )
+            log.info("cmrt-bot running (pid %d): %s", os.getpid(), ", ".join(c.name for c in parts.components))
+            self.supervisor.start_all()
+            while not self.stop.wait(self.supervisor.check_every):
+                self.supervisor.check()
+                if not lock.still_held():
+                    log.error("lost the run lock; stopping so that a standby can take over")
+                    self.stop.set()
+                    self._shutdown(parts, lock)
+                    return 3
+            self._shutdown(parts, lock)
+            return 0
+        finally:
+            lock.release()
+            db.dispose()
+
+    def _wait_for_lock(self, db: Database, lock: LeaderLock) -> bool:
+        announced = False
+        while not self.stop.is_set():
+            try:
+                if lock.try_acquire():
+                    if announced:
+                        log.warning("the active instance is gone: taking over")
+                    return True
+            except Exception as exc:
+                log.warning("cannot reach the database to take the run lock: %s", exc)
+            if not announced:
+                log.warning("another cmrt-bot run holds the run lock on this database: standing by")
+                announced = True
+            try:
+                with db.session() as session:
+                    runtime.beat(session, f"standby:{os.getpid()}", state="standby", detail="waiting for the run lock")
+            except Exception:
+                log.debug("standby heartbeat failed", exc_info=True)
+            self.stop.wait(STANDBY_POLL_SECONDS)
+        return False
+
+    def _shutdown(self, parts: Parts, lock: LeaderLock) -> None:
+        started = time.monotonic()
+        watchdog = threading.Timer(SHUTDOWN_SECONDS, _hard_exit)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            if self.supervisor is not None:
+                self.supervisor.stop_all(SHUTDOWN_SECONDS - 1.5)
+            for close in parts.closers:
+                try:
+                    close()
+                except Exception:
+                    log.warning("error while closing", exc_info=True)
+            lock.release()
+        finally:
+            watchdog.cancel()
+        log.info("stopped cleanly in %.1f s", time.monotonic() - started)
+
+
+def _hard_exit() -> None:
+    log.error("shutdown took longer than %.0f s: exiting now", SHUTDOWN_SECONDS)
+    logging.shutdown()
+    os._exit(1)
+
+
+# ------------------------------------------------------------------------------------------------ composition
+def build_parts(settings: Any, db: Database, stop: threading.Event) -> Parts:
+    """Build every adapter from the settings and register the handlers (the production wiring)."""
+    import bot.wiring as wiring
+
+    notifier: Notifier = NullNotifier()
+    components: list[Component] = []
+    closers: list[Callable[[], None]] = []
+
+    mail = wiring.build_mail(settings, db)
+    slack = wiring.build_slack(settings, db, mail.outreach)
+    if slack is not None:
+        notifier = slack.notifier
+        components.append(slack.component)
+    mail.set_notifier(notifier)
+    components.extend(mail.components)
+    closers.extend(mail.closers)
+
+    ticker = Ticker(
+        db,
+        mail.outbound,
+        outreach_config(settings),
+        notifier=notifier,
+        stop=threading.Event(),
+        digest=slack.digest if slack is not None else None,
+    )
+    components.append(SchedulerComponent(ticker, tick_interval(settings), db))
+    return Parts(db=db, components=components, notifier=notifier, closers=closers)
+
+
+def check_ready(settings: Any) -> None:
+    """Fail fast (before taking the lock) on an outdated schema."""
+    check_schema_current(settings.store.url)
+
+
+__all__ = ["App", "OutboundMail", "Parts", "SchedulerComponent", "build_parts", "check_ready"]

@@ -1,0 +1,225 @@
+"""Keep the bot's components running: heartbeats, restarts with capped back-off and jitter, alerts.
+
+A ``Component`` is anything with ``start()`` (connect and begin; raise when it cannot), ``healthy()`` and
+``stop(timeout)``. The ``Supervisor`` starts them all, checks them every ``check_every`` seconds, writes one
+heartbeat row per component, and restarts a failed one after ``Backoff`` (1 s doubling to 5 min, plus up to
+30 % jitter; reset after a success) while the others keep running. When one has been down longer than
+``alert_after`` the team is told once in Slack, and again when it recovers. ``ThreadComponent`` turns a blocking
+loop ``target(stop_event)`` into a component.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from handlers.notify import Notifier, NullNotifier
+from store import runtime
+
+log = logging.getLogger("cmbot.supervisor")
+
+
+class Component(Protocol):
+    name: str
+
+    def start(self) -> None: ...
+
+    def healthy(self) -> bool: ...
+
+    def stop(self, timeout: float) -> None: ...
+
+
+class SessionSource(Protocol):
+    def session(self) -> AbstractContextManager[Session]: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    base: float = 1.0
+    factor: float = 2.0
+    cap: float = 300.0
+    jitter: float = 0.3
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        raw = min(self.cap, self.base * self.factor ** max(failures - 1, 0))
+        return raw * (1.0 + rng.random() * self.jitter)
+
+
+class ThreadComponent:
+    """A blocking loop ``target(stop)`` in a thread; it is healthy while the thread runs."""
+
+    def __init__(self, name: str, target: Callable[[threading.Event], None], on_stop: Callable[[], None] | None = None):
+        self.name = name
+        self.target = target
+        self.on_stop = on_stop
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop = threading.Event()
+        self.error = None
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.target(self._stop)
+        except BaseException as exc:
+            self.error = exc
+            log.exception("component %s failed: %s", self.name, exc)
+
+    def healthy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float) -> None:
+        self._stop.set()
+        if self.on_stop is not None:
+            try:
+                self.on_stop()
+            except Exception:
+                log.warning("component %s: error while asking it to stop", self.name, exc_info=True)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("component %s did not stop within %.1f s", self.name, timeout)
+
+
+@dataclass
+class _Slot:
+    component: Component
+    state: str = "starting"
+    failures: int = 0
+    down_since: float | None = None
+    retry_at: float = 0.0
+    alerted: bool = False
+    detail: str | None = None
+    started_at: dt.datetime | None = None
+    started_mono: float = 0.0
+
+
+@dataclass
+class Supervisor:
+    components: list[Component]
+    db: SessionSource
+    notifier: Notifier = field(default_factory=NullNotifier)
+    backoff: Backoff = field(default_factory=Backoff)
+    check_every: float = 1.0
+    heartbeat_every: float = 5.0
+    alert_after: float = 60.0
+    stable_after: float = 30.0
+    rng: random.Random = field(default_factory=random.Random)
+    monotonic: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        self.slots = [_Slot(c) for c in self.components]
+        self._last_beat = 0.0
+
+    # -- life cycle -------------------------------------------------------------------------------------------
+    def start_all(self) -> None:
+        for slot in self.slots:
+            self._start(slot)
+        self.beat(force=True)
+
+    def run(self, stop: threading.Event) -> None:
+        self.start_all()
+        while not stop.wait(self.check_every):
+            self.check()
+
+    def check(self) -> None:
+        now = self.monotonic()
+        for slot in self.slots:
+            if slot.state == "running" and slot.component.healthy():
+                self._settle(slot)
+            elif slot.state == "running":
+                error = getattr(slot.component, "error", None)
+                self._down(slot, f"stopped unexpectedly{f': {error}' if error else ''}")
+                try:
+                    slot.component.stop(2.0)
+                except Exception:
+                    log.warning("component %s: error while stopping it", slot.component.name, exc_info=True)
+            if slot.state == "restarting" and now >= slot.retry_at:
+                self._start(slot)
+            down_for = now - slot.down_since if slot.down_since is not None else 0.0
+            if slot.state == "restarting" and not slot.alerted and down_for >= self.alert_after:
+                slot.alerted = True
+                self.notifier.team_alert(
+                    f":warning: cmrt-bot: the {slot.component.name} component has been down for {int(down_for)} s "
+                    f"and keeps failing ({slot.detail}). The rest of the bot is running; it keeps retrying."
+                )
+        self.beat()
+
+    def stop_all(self, deadline: float) -> None:
+        """Stop every component (in reverse order) within ``deadline`` seconds in total."""
+        end = self.monotonic() + deadline
+        for slot in reversed(self.slots):
+            left = max(end - self.monotonic(), 0.1)
+            try:
+                slot.component.stop(left)
+            except Exception:
+                log.warning("component %s: error while stopping", slot.component.name, exc_info=True)
+            slot.state = "stopped"
+        self.beat(force=True)
+
+    # -- internals --------------------------------------------------------------------------------------------
+    def _start(self, slot: _Slot) -> None:
+        name = slot.component.name
+        try:
+            slot.component.start()
+        except Exception as exc:
+            log.warning("component %s could not start: %s", name, exc)
+            self._down(slot, f"{type(exc).__name__}: {exc}")
+            return
+        if slot.failures:
+            log.info("component %s started again after %d failure(s)", name, slot.failures)
+        slot.state = "running"
+        slot.started_mono = self.monotonic()
+        slot.started_at = dt.datetime.now(dt.UTC)
+
+    def _settle(self, slot: _Slot) -> None:
+        """A restarted component that stayed up for ``stable_after`` seconds counts as recovered."""
+        if slot.failures and self.monotonic() - slot.started_mono >= self.stable_after:
+            if slot.alerted:
+                self.notifier.team_alert(
+                    f":white_check_mark: cmrt-bot: the {slot.component.name} component is running again."
+                )
+            slot.failures, slot.down_since, slot.alerted, slot.detail = 0, None, False, None
+
+    def _down(self, slot: _Slot, detail: str) -> None:
+        now = self.monotonic()
+        slot.failures += 1
+        slot.detail = detail[:500]
+        slot.down_since = slot.down_since if slot.down_since is not None else now
+        delay = self.backoff.delay(slot.failures, self.rng)
+        slot.retry_at = now + delay
+        slot.state = "restarting"
+        log.warning(
+            "component %s is down (%s); restart %d in %.1f s", slot.component.name, detail, slot.failures, delay
+        )
+
+    def beat(self, force: bool = False) -> None:
+        now = self.monotonic()
+        if not force and now - self._last_beat < self.heartbeat_every:
+            return
+        self._last_beat = now
+        try:
+            with self.db.session() as session:
+                for slot in self.slots:
+                    detail = slot.detail
+                    if slot.state == "restarting":
+                        detail = f"{slot.failures} failure(s); {slot.detail}"
+                    runtime.beat(session, slot.component.name, state=slot.state, detail=detail)
+        except Exception as exc:
+            log.warning("could not write heartbeats: %s", exc)
+
+    def states(self) -> dict[str, str]:
+        return {slot.component.name: slot.state for slot in self.slots}

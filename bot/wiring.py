@@ -1,0 +1,138 @@
+"""Concrete adapters for ``cmrt-bot run``: the Slack service and the mail loop, each as supervised components."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.supervisor import Component
+from handlers.notify import Notifier, NullNotifier
+from handlers.ticks import OutboundMail
+from store import Database
+
+log = logging.getLogger("cmbot.app")
+
+
+# ------------------------------------------------------------------------------------------------------ Slack
+class SlackComponent:
+    """The Bolt app's transport (Socket Mode connection or HTTP listener); restartable."""
+
+    name = "slack"
+
+    def __init__(self, service: Any) -> None:
+        self.service = service
+        self.error: str | None = None
+
+    def start(self) -> None:
+        self.service.runner.start()
+
+    def healthy(self) -> bool:
+        runner = self.service.runner
+        connected = getattr(runner, "connected", None)
+        if callable(connected):
+            return bool(connected())
+        thread = getattr(runner, "_thread", None)
+        return thread is None or thread.is_alive()
+
+    def stop(self, timeout: float) -> None:
+        self.service.runner.stop()
+
+
+@dataclass
+class SlackParts:
+    notifier: Notifier
+    component: Component
+    digest: Callable[[int], None]
+    close: Callable[[], None]
+
+
+def build_slack(settings: Any, db: Database, outreach: Any) -> SlackParts | None:
+    """The Slack side, or None when ``[slack] channel`` is unset (the bot then runs without Slack)."""
+    if not getattr(settings.slack, "configured", False):
+        log.warning("[slack] channel is not set: running without Slack (no team notifications)")
+        return None
+    from bot.slack_app import SlackService
+    from handlers.slack.digest import post_report
+
+    service = SlackService(settings.slack, db=db, outreach=outreach)
+    period = str(getattr(settings.slack, "digest", "daily"))
+
+    def digest(_campaign_id: int) -> None:
+        try:
+            post_report(
+                service.client,
+                service.ops,
+                channel=service.ops.channel or "",
+                now=dt.datetime.now(dt.UTC),
+                period=period,
+            )
+        except Exception:
+            log.exception("could not post the digest")
+
+    def close() -> None:
+        service.executor.shutdown(wait=False, cancel_futures=True)
+
+    return SlackParts(notifier=service.notifier, component=SlackComponent(service), digest=digest, close=close)
+
+
+# ------------------------------------------------------------------------------------------------------- mail
+@dataclass
+class MailParts:
+    outbound: OutboundMail
+    outreach: Any  # handlers.slack.deps.Outreach: e-mails the team asks for from Slack
+    components: list[Component] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    notifier_box: list[Notifier] = field(default_factory=lambda: [NullNotifier()])
+
+    def set_notifier(self, notifier: Notifier) -> None:
+        self.notifier_box[0] = notifier
+
+
+class LoopComponent:
+    """A periodic callable (``fn()`` every ``every`` seconds) in a thread; used for the outbox delivery."""
+
+    def __init__(self, name: str, fn: Callable[[], object], every: float) -> None:
+        self.name = name
+        self.fn = fn
+        self.every = every
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self.fn()
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                self.error = f"{type(exc).__name__}: {exc}"
+                log.warning("%s failed (%d in a row): %s", self.name, failures, exc)
+                if failures >= 5:
+                    raise
+            self._stop.wait(self.every)
+
+    def healthy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def build_mail(settings: Any, db: Database) -> MailParts:
+    """The mail loop: outbound API over the outbox, outbox delivery, inbox watcher."""
+    import bot.mail_wiring as mail_wiring
+
+    return mail_wiring.build(settings, db)

@@ -1,0 +1,100 @@
+"""The supervisor on a fake clock: restarts with back-off, others keep running, the team is told, heartbeats."""
+
+from __future__ import annotations
+
+import random
+
+from bot.supervisor import Backoff, Supervisor
+from store import Database, runtime
+
+
+class Flaky:
+    def __init__(self, name: str, fail_starts: int = 0) -> None:
+        self.name = name
+        self.fail_starts = fail_starts
+        self.starts = 0
+        self.stops = 0
+        self.alive = False
+
+    def start(self) -> None:
+        self.starts += 1
+        if self.fail_starts:
+            self.fail_starts -= 1
+            raise ConnectionError("IMAP server unreachable")
+        self.alive = True
+
+    def healthy(self) -> bool:
+        return self.alive
+
+    def stop(self, timeout: float) -> None:
+        self.stops += 1
+        self.alive = False
+
+
+class Alerts:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def team_alert(self, text: str, *, request_id: int | None = None) -> None:
+        self.texts.append(text)
+
+    def __getattr__(self, name: str) -> object:
+        return lambda *a, **k: None
+
+
+def test_restart_with_backoff_alert_and_recovery(store_db: Database) -> None:
+    now = [0.0]
+    inbox, slack = Flaky("inbox", fail_starts=6), Flaky("slack")
+    alerts = Alerts()
+    sup = Supervisor(
+        [inbox, slack],
+        store_db,
+        notifier=alerts,  # type: ignore[arg-type]
+        backoff=Backoff(base=1.0, factor=2.0, cap=8.0, jitter=0.0),
+        alert_after=20.0,
+        stable_after=5.0,
+        heartbeat_every=0.0,
+        rng=random.Random(1),
+        monotonic=lambda: now[0],
+    )
+    sup.start_all()
+    assert sup.states() == {"inbox": "restarting", "slack": "running"}
+    starts_at: list[float] = []
+    while now[0] < 60:
+        now[0] += 0.5
+        before = inbox.starts
+        sup.check()
+        if inbox.starts != before:
+            starts_at.append(now[0])
+    # delays 1, 2, 4, 8, 8, 8 (capped) after each failure, then it stays up
+    gaps = [round(b - a, 1) for a, b in zip([0.0, *starts_at], starts_at, strict=False)]
+    assert gaps[:6] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert inbox.starts == 7 and sup.states()["inbox"] == "running"
+    assert slack.starts == 1 and slack.stops == 0  # the other component kept running
+    assert len([t for t in alerts.texts if "inbox component has been down" in t]) == 1
+    assert any("inbox component is running again" in t for t in alerts.texts)
+    with store_db.session() as s:
+        beats = {hb.component: hb.state for hb in runtime.heartbeats(s)}
+    assert beats == {"inbox": "running", "slack": "running"}
+
+
+def test_a_component_that_dies_is_restarted(store_db: Database) -> None:
+    now = [0.0]
+    comp = Flaky("scheduler")
+    sup = Supervisor(
+        [comp], store_db, backoff=Backoff(base=1.0, jitter=0.0), heartbeat_every=0.0, monotonic=lambda: now[0]
+    )
+    sup.start_all()
+    comp.alive = False  # it crashed
+    now[0] = 1.0
+    sup.check()
+    assert sup.states() == {"scheduler": "restarting"}
+    with store_db.session() as s:
+        (hb,) = runtime.heartbeats(s)
+        assert hb.state == "restarting" and "1 failure" in (hb.detail or "")
+    now[0] = 2.5
+    sup.check()
+    assert sup.states() == {"scheduler": "running"} and comp.starts == 2
+    sup.stop_all(1.0)
+    with store_db.session() as s:
+        assert runtime.heartbeats(s)[0].state == "stopped"
