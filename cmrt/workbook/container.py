@@ -83,7 +83,13 @@ def open_container(
     if not data:
         raise WorkbookError("not_a_workbook", "The file is empty.")
     if data.startswith(ZIP_MAGICS):
-        return _open_zip(data, limits, deadline)
+        try:
+            return _open_zip(data, limits, deadline)
+        except WorkbookError:
+            raise
+        except Exception as exc:  # zlib.error, struct.error and friends from a damaged archive
+            log.debug("zip container damaged: %r", exc)
+            raise WorkbookError("corrupt", "The workbook is damaged or truncated and cannot be read.") from None
     if data.startswith(OLE_MAGIC):
         if _depth:
             raise WorkbookError("corrupt", "The decrypted workbook is damaged.")
@@ -101,7 +107,7 @@ def _open_ole(data: bytes, limits: ReadLimits, passwords: Sequence[str], deadlin
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         encrypted = bool(office.is_encrypted())
-    except (FileFormatError, OSError, ValueError, KeyError, IndexError, AssertionError, TypeError) as exc:
+    except FileFormatError as exc:
         log.debug("OLE file not recognised: %s", exc)
         raise WorkbookError("not_a_workbook", "The file is an Office container but not an Excel workbook.") from None
     except Exception as exc:  # msoffcrypto and olefile raise many kinds on damaged input
@@ -132,7 +138,13 @@ def _open_ole(data: bytes, limits: ReadLimits, passwords: Sequence[str], deadlin
             "workbook decrypted (%s)", "default password" if password == DEFAULT_PASSWORD else "configured password"
         )
         if plain.startswith(ZIP_MAGICS):
-            container = _open_zip(plain, limits, deadline)
+            try:
+                container = _open_zip(plain, limits, deadline)
+            except WorkbookError:
+                raise
+            except Exception as exc:
+                log.debug("decrypted zip damaged: %r", exc)
+                raise WorkbookError("corrupt", "The workbook was decrypted but its content is damaged.") from None
         elif plain.startswith(OLE_MAGIC):
             container = Container(data=plain, kind="xls", date1904=_xls_date1904(plain))
         else:

@@ -32,6 +32,13 @@ _FAMILY_TITLES: tuple[tuple[re.Pattern[str], Family], ...] = (
 _ABBREVIATIONS = {"EMRT": Family.EMRT, "CRT": Family.CRT, "AMRT": Family.AMRT, "PRT": Family.AMRT, "CMRT": Family.CMRT}
 
 
+def _reraise_fatal(exc: BaseException) -> None:
+    """Let interpreter-level exceptions through; everything else from calamine (including a Rust panic,
+    which pyo3 raises as a BaseException) means the file is damaged."""
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError):
+        raise exc
+
+
 class _Book:
     """The calamine workbook plus the sheets read so far (each sheet is read once)."""
 
@@ -43,7 +50,8 @@ class _Book:
             self.names: list[str] = list(self.book.sheet_names)
         except python_calamine.PasswordError:
             raise WorkbookError("encrypted_unknown_password") from None
-        except Exception as exc:  # calamine raises CalamineError, ZipError, XmlError, ValueError...
+        except BaseException as exc:  # CalamineError, ZipError, XmlError, ValueError, a Rust panic...
+            _reraise_fatal(exc)
             log.debug("calamine could not open the workbook: %r", exc)
             raise WorkbookError("corrupt", "The workbook is damaged or truncated and cannot be read.") from None
         self._grids: dict[str, Grid | None] = {}
@@ -57,7 +65,8 @@ class _Book:
             self.deadline.check()
             try:
                 rows: list[list[Any]] = self.book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
-            except Exception as exc:
+            except BaseException as exc:  # as above: calamine's errors and panics
+                _reraise_fatal(exc)
                 log.debug("sheet %s unreadable: %r", name, exc)
                 raise WorkbookError("corrupt", f"The sheet {actual!r} is damaged and cannot be read.") from None
             grid = Grid(actual, rows, self.container.hidden_rows.get(actual, frozenset()))
