@@ -33,6 +33,7 @@ SCRIPT = HERE / "harness.sh"
 ROOT = HERE.parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DEFAULT_DIR = os.environ.get("HARNESS_DIR", "/tmp/cmbot-harness")
+DYNAMIC_PASSWORD = "harness-dynamic"  # users added at runtime log in with it (see harness.sh)
 
 
 @dataclass
@@ -66,11 +67,10 @@ class MailHarness:
         _run([str(SCRIPT), "adduser", address, password], self.env)
 
     def new_user(self, prefix: str = "u", domain: str = "example.test") -> tuple[str, str]:
-        """A fresh mailbox nobody else uses: (address, password)."""
+        """A fresh mailbox nobody else uses: (address, password); usable at once (the shared dynamic password)."""
         address = f"{prefix}-{uuid.uuid4().hex[:10]}@{domain}"
-        password = uuid.uuid4().hex
-        self.add_user(address, password)
-        return address, password
+        self.add_user(address, DYNAMIC_PASSWORD)
+        return address, DYNAMIC_PASSWORD
 
     # -- clients --------------------------------------------------------------------------------------------
     def ssl_context(self) -> ssl.SSLContext:

@@ -6,7 +6,7 @@
 #   bash tests/harness/harness.sh start     # idempotent; writes $HARNESS_DIR/harness.env
 #   bash tests/harness/harness.sh status    # exit 0 only if Dovecot and the relay both run
 #   bash tests/harness/harness.sh wipe      # expunge every mailbox, delete all folders but INBOX
-#   bash tests/harness/harness.sh adduser a@example.test password
+#   bash tests/harness/harness.sh adduser a@example.test   # password: harness-dynamic
 #   bash tests/harness/harness.sh stop      # SIGTERM by pidfile (SIGKILL after 10 s)
 #   bash tests/harness/harness.sh clean     # stop + rm -rf $HARNESS_DIR
 #
@@ -26,6 +26,7 @@ SMTP_PORT="${HARNESS_SMTP_PORT:-10025}"
 SMTPS_PORT="${HARNESS_SMTPS_PORT:-10465}"
 DEFAULT_USERS="bot@example.test:botpass supplier1@example.test:supplier1pass supplier2@example.test:supplier2pass"
 HARNESS_USERS="${HARNESS_USERS:-$DEFAULT_USERS}"
+DYNAMIC_PASSWORD="harness-dynamic"  # the password of users added with 'adduser' (see the passdb comment)
 
 CONF="$HARNESS_DIR/dovecot.conf"
 RUN="$HARNESS_DIR/run"
@@ -136,14 +137,19 @@ ssl_dh = <$SSL/dh.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+# passwd-file is re-read at most once a second, so users added at runtime (tests) log in through the static
+# passdb with the shared dynamic password, and the static userdb knows every user (the relay checks recipients).
 passdb {
   driver = passwd-file
   args = $USERS
 }
+passdb {
+  driver = static
+  args = password=$DYNAMIC_PASSWORD
+}
 userdb {
-  driver = passwd-file
-  args = $USERS
-  default_fields = uid=vmail gid=vmail home=$MAIL/%d/%n
+  driver = static
+  args = uid=vmail gid=vmail home=$MAIL/%d/%n allow_all_users=yes
 }
 mail_location = maildir:~/Maildir
 namespace inbox {
@@ -192,6 +198,7 @@ HARNESS_CA=$SSL/cert.pem
 HARNESS_USERS_FILE=$USERS
 HARNESS_JOURNAL=$LOG/smtp-journal.jsonl
 HARNESS_DOVECOT_CONF=$CONF
+HARNESS_DYNAMIC_PASSWORD=$DYNAMIC_PASSWORD
 EOF
 }
 
@@ -305,8 +312,8 @@ cmd_wipe() {
     done <"$USERS"
 }
 
-cmd_adduser() {  # address password
-    local addr="$1" pw="$2"
+cmd_adduser() {  # address [password]; Dovecot accepts the dynamic password at once, its own after ~1 s
+    local addr="$1" pw="${2:-$DYNAMIC_PASSWORD}"
     mkdir -p "$HARNESS_DIR"
     exec 8>"$HARNESS_DIR/.users.lock"
     flock 8
@@ -330,5 +337,5 @@ case "${1:-}" in
     adduser) shift; cmd_adduser "$@" ;;
     clean) cmd_clean ;;
     restart-dovecot) need_root; stop_pid "$DOVECOT_PID" dovecot; start_dovecot ;;
-    *) echo "usage: $0 install|start|stop|status|wipe|adduser ADDR PW|restart-dovecot|clean" >&2; exit 2 ;;
+    *) echo "usage: $0 install|start|stop|status|wipe|adduser ADDR [PW]|restart-dovecot|clean" >&2; exit 2 ;;
 esac
