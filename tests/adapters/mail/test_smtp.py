@@ -37,7 +37,7 @@ def test_send_delivers(mail_harness: MailHarness, mail_user: tuple[str, str], se
     result = _sender(mail_harness, security).send(_raw(to, subject), mail_from="bot@example.test", rcpt_to=[to])
     assert result.status is SendStatus.SENT
     assert mail_harness.wait_for(to, ["SUBJECT", subject])
-    entry = [e for e in mail_harness.journal_entries() if e["subject"] == subject][0]
+    entry = next(e for e in mail_harness.journal_entries() if e["subject"] == subject)
     assert entry["tls"] is True and entry["auth"] == "bot@example.test"
 
 
