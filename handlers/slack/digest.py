@@ -32,7 +32,7 @@ STATE_KEY = "slack_digest"
 class DigestSchedule:
     frequency: str = "weekly"  # daily | weekly | off
     at: dt.time = dt.time(9, 0)
-    weekday: int = 0  # Monday; used when weekly
+    weekday: int = 1  # ISO: 1 = Monday ... 7 = Sunday (as [slack] digest_weekday); used when weekly
     timezone: str = "UTC"
 
     def last_slot(self, now: dt.datetime) -> dt.datetime | None:
@@ -45,7 +45,7 @@ class DigestSchedule:
         if slot > local:
             slot -= dt.timedelta(days=1)
         if self.frequency == "weekly":
-            slot -= dt.timedelta(days=(slot.weekday() - self.weekday) % 7)
+            slot -= dt.timedelta(days=(slot.isoweekday() - self.weekday) % 7)
         return slot.astimezone(dt.UTC)
 
 

@@ -98,6 +98,9 @@ class OutboxOutreach:
             in_reply_to=thread,
             references=(thread,) if thread else (),
         )
+        existing = self.outbox.repo.get(key)
+        if existing is not None and existing.state not in (OutboxState.PENDING, OutboxState.FAILED_TEMPORARY):
+            return OutreachResult(False, f"this e-mail was already recorded ({existing.state.value})")
         raw = to_bytes(build_message(mail, date=self.clock()))
         record = self.outbox.enqueue(
             OutboxRecord(

@@ -223,6 +223,19 @@ def slack(tmp_path: pathlib.Path) -> Iterator[SlackRig]:
     yield from make_rig(tmp_path)
 
 
+@pytest.fixture
+def http(slack: SlackRig) -> Iterator[tuple[SlackRig, str]]:
+    """The rig's app served in HTTP mode on 127.0.0.1 (an ephemeral port); yields (rig, events URL)."""
+    from bot.slack_app import HttpRunner
+
+    runner = HttpRunner(slack.app, "127.0.0.1", 0)
+    runner.start()
+    try:
+        yield slack, runner.url
+    finally:
+        runner.stop()
+
+
 # ------------------------------------------------------------------------------------------- payload builders
 def command_payload(text: str, *, user: str = MEMBER, api: FakeSlackAPI, trigger: str = "1.2.3") -> dict[str, str]:
     return {

@@ -129,7 +129,7 @@ def test_report_without_campaign_says_so(slack: SlackRig, tmp_path: object) -> N
 
 
 def test_weekly_slot_is_the_last_configured_weekday() -> None:
-    schedule = DigestSchedule(frequency="weekly", at=dt.time(9, 0), weekday=0, timezone="Europe/Berlin")
+    schedule = DigestSchedule(frequency="weekly", at=dt.time(9, 0), weekday=1, timezone="Europe/Berlin")
     slot = schedule.last_slot(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))  # a Wednesday
     assert slot == dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # Monday 09:00 in Berlin (UTC+1)
     assert DigestSchedule(frequency="off").last_slot(NOW) is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -25,16 +24,6 @@ from tests.adapters.slack.conftest import (
     post_signed,
     view_payload,
 )
-
-
-@pytest.fixture
-def http(slack: SlackRig) -> Iterator[tuple[SlackRig, str]]:
-    runner = HttpRunner(slack.app, "127.0.0.1", 0)
-    runner.start()
-    try:
-        yield slack, runner.url
-    finally:
-        runner.stop()
 
 
 def test_runner_binds_the_configured_host_only(slack: SlackRig) -> None:

@@ -1,0 +1,128 @@
+"""``/cmrt`` sub-commands over signed HTTP requests, and the 3-second ack with slow work behind it."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.slack_app import HttpRunner
+from handlers.slack.deps import OutreachResult
+from tests.adapters.slack.conftest import (
+    CHANNEL,
+    OUTSIDER,
+    SlackRig,
+    command_payload,
+    event_payload,
+    form,
+    make_rig,
+    post_signed,
+)
+
+
+def _run(rig: SlackRig, url: str, text: str, trigger: str) -> dict[str, Any]:
+    assert post_signed(url, form(command_payload(text, api=rig.api, trigger=trigger)))[0] == 200
+    calls = [c for c in rig.api.wait_for("response_url") if c.args["_name"] == f"cmd-{trigger}"]
+    if not calls:
+        rig.wait_until(lambda: any(c.args["_name"] == f"cmd-{trigger}" for c in rig.api.calls_to("response_url")))
+        calls = [c for c in rig.api.calls_to("response_url") if c.args["_name"] == f"cmd-{trigger}"]
+    return calls[0].args
+
+
+def test_help_and_unknown_subcommand(http: tuple[SlackRig, str]) -> None:
+    rig, url = http
+    assert "/cmrt status" in _run(rig, url, "help", "h1")["text"]
+    reply = _run(rig, url, "frobnicate <!channel>", "h2")
+    assert "Unknown command" in reply["text"] and "<!channel>" not in reply["text"]
+
+
+def test_status_for_a_year_and_bad_year(http: tuple[SlackRig, str]) -> None:
+    rig, url = http
+    reply = _run(rig, url, "status 2025", "s1")
+    text = json.dumps(reply["blocks"])
+    assert "campaign 2025" in text
+    assert "Response rate:* 60%" in text  # 3 of 5 answered
+    assert "Overdue" in text and "Acme Metals GmbH" in text  # due date passed, still awaiting
+    assert "no campaign for 1990" in _run(rig, url, "status 1990", "s2")["text"]
+    assert "not a campaign year" in _run(rig, url, "status soon", "s3")["text"]
+
+
+def test_supplier_card_escapes_supplier_text(http: tuple[SlackRig, str]) -> None:
+    rig, url = http
+    reply = _run(rig, url, "supplier S-004", "c1")
+    raw = json.dumps(reply)
+    for dangerous in ("<!channel>", "<@U999>", "<https://evil.example|click>"):
+        assert dangerous not in raw
+    assert "&lt;!channel&gt;" in raw
+    assert "no supplier" in _run(rig, url, "supplier qqqqqqqq", "c2")["text"].lower()
+
+
+def test_report_posts_figures_and_chart_to_the_channel(http: tuple[SlackRig, str]) -> None:
+    rig, url = http
+    reply = _run(rig, url, "report", "r1")
+    assert f"<#{CHANNEL}>" in reply["text"]
+    assert rig.api.calls_to("chat.postMessage")[0].args["channel"] == CHANNEL
+    rig.api.wait_for("files.completeUploadExternal")
+
+
+def test_remind_guard_against_a_second_manual_reminder(http: tuple[SlackRig, str]) -> None:
+    rig, url = http
+    assert "on its way" in _run(rig, url, "remind S-001", "m1")["text"]
+    assert "already reminded" in _run(rig, url, "remind S-001", "m2")["text"]
+    assert "nothing to remind" in _run(rig, url, "remind Zeta Components", "m3")["text"]
+    assert [c[0] for c in rig.outreach.calls] == ["reminder"]
+
+
+def test_outsider_sees_a_refusal_on_the_app_home(http: tuple[SlackRig, str]) -> None:
+    rig, url = http
+    event = {"type": "app_home_opened", "user": OUTSIDER, "channel": "D2", "tab": "home"}
+    body = json.dumps(event_payload(event, event_id="EvO")).encode()
+    assert post_signed(url, body, content_type="application/json")[0] == 200
+    view = rig.api.wait_for("views.publish")[0].json_arg("view")
+    assert "not allowed" in json.dumps(view) and "Acme" not in json.dumps(view)
+
+
+class SlowOutreach:
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.done = threading.Event()
+
+    def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult:
+        self.release.wait(10)
+        self.done.set()
+        return OutreachResult(True)
+
+    def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
+        return OutreachResult(True)
+
+
+@pytest.fixture
+def slow(tmp_path: Any) -> Iterator[tuple[SlackRig, str, SlowOutreach]]:
+    outreach = SlowOutreach()
+    rig_iter = make_rig(tmp_path, outreach)
+    rig = next(rig_iter)
+    runner = HttpRunner(rig.app, "127.0.0.1", 0)
+    runner.start()
+    try:
+        yield rig, runner.url, outreach
+    finally:
+        outreach.release.set()
+        runner.stop()
+        for _ in rig_iter:
+            pass
+
+
+def test_ack_comes_back_at_once_while_slow_work_continues(slow: tuple[SlackRig, str, SlowOutreach]) -> None:
+    rig, url, outreach = slow
+    started = time.monotonic()
+    status, _, seconds = post_signed(url, form(command_payload("remind S-001", api=rig.api, trigger="slow1")))
+    assert status == 200 and seconds < 1.0
+    assert not outreach.done.is_set()  # the e-mail work is still running after the ack
+    outreach.release.set()
+    reply = rig.api.wait_for("response_url")[0]
+    assert "on its way" in reply.args["text"]
+    assert time.monotonic() - started < 5
