@@ -86,9 +86,10 @@ def _required_keys(d: Declaration, mineral: str) -> list[str]:
 )
 def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
+    required = {mineral: set(_required_keys(d, mineral)) for mineral in d.minerals}
     for key in question_keys(d):
         for mineral in d.minerals:
-            if key in _required_keys(d, mineral) and blank(d.answers.get(key, {}).get(mineral)):
+            if key in required[mineral] and blank(d.answers.get(key, {}).get(mineral)):
                 sheet, cell = answer_cell(d, key, mineral)
                 out.append(finding("mineral.answer_missing", f"{label(d, key)} is not answered for {mineral}",
                                    sheet, cell, mineral=mineral))

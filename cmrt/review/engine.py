@@ -22,6 +22,7 @@ from dataclasses import replace
 from cmrt.declaration import Declaration
 from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHECKS_BY_ID
 from cmrt.review.model import DISABLED, Finding, Grade, ReviewConfigError, ReviewContext, ReviewResult, Severity
+from cmrt.review.registry import reset_facts
 
 WEIGHT = {Severity.REJECT: 40, Severity.CLARIFY: 5, Severity.HIGH_RISK: 2, Severity.INFO: 1}
 CAP = 4
@@ -67,6 +68,7 @@ def score_of(findings: tuple[Finding, ...] | list[Finding]) -> int:
 def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
     """Run every enabled check, in catalogue order; deterministic for the same inputs."""
     overrides = parse_overrides(context.overrides)
+    reset_facts()
     findings: list[Finding] = []
     stop = False
     ran = 0

@@ -8,8 +8,10 @@ engine afterwards).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from cmrt.declaration import Declaration, Family, QuestionTopic, SmelterRow
 from cmrt.review.model import Check, CheckFunc, Finding, Severity
@@ -58,11 +60,19 @@ def finding(
 # ---------------------------------------------------------------- values
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _norm_text(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
 def norm(value: object) -> str:
     """Answers compared stripped, case-insensitive, with runs of spaces collapsed."""
     if value is None:
         return ""
-    return re.sub(r"\s+", " ", str(value)).strip().casefold()
+    return _norm_text(value if isinstance(value, str) else str(value))
 
 
 def blank(value: object) -> bool:
@@ -98,29 +108,69 @@ def question_number(key: str) -> int:
     return int(digits) if digits else 0
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What many checks ask about one declaration, computed once per review."""
+
+    keys: tuple[str, ...]
+    gates: tuple[str, ...]
+    closed: frozenset[str]  # minerals whose gate question says No
+    scope: tuple[str, ...]  # minerals declared in scope, in declaration order
+    rows: tuple[SmelterRow, ...]  # smelter rows with any data
+
+
+_FACTS: dict[int, tuple[Declaration, Facts]] = {}
+
+
+def reset_facts() -> None:
+    """Forget cached facts (the engine calls this at the start of every review)."""
+    _FACTS.clear()
+
+
+def facts(d: Declaration) -> Facts:
+    hit = _FACTS.get(id(d))
+    if hit is not None and hit[0] is d:
+        return hit[1]
+    keys = tuple(sorted(set(d.question_topics) | set(d.answers), key=question_number))
+    gates = tuple(k for k in keys if d.question_topics.get(k) in GATE_TOPICS)
+    closed = frozenset(
+        m for m in d.minerals if any(norm(d.answers.get(k, {}).get(m)) in CLOSED_VALUES for k in gates)
+    )
+    scope = tuple(
+        m for m in d.minerals if m not in closed and any(is_yes(d.answers.get(k, {}).get(m)) for k in gates)
+    )
+    rows = tuple(
+        row for row in d.smelters
+        if any(not blank(v) for v in (row.metal, row.lookup, row.name, row.country, row.smelter_id, row.id_input))
+    )
+    result = Facts(keys, gates, closed, scope, rows)
+    if len(_FACTS) >= 16:
+        _FACTS.clear()
+    _FACTS[id(d)] = (d, result)
+    return result
+
+
 def question_keys(d: Declaration) -> list[str]:
     """Printed question keys in order, from the topics map and the answers."""
-    return sorted(set(d.question_topics) | set(d.answers), key=question_number)
+    return list(facts(d).keys)
 
 
 def gate_keys(d: Declaration) -> list[str]:
-    return [k for k in question_keys(d) if d.question_topics.get(k) in GATE_TOPICS]
+    return list(facts(d).gates)
 
 
 def gate_closed(d: Declaration, mineral: str) -> bool:
     """A gate question (Q1/Q2 in CMRT 6.x) answered No for this mineral: the rest is not asked."""
-    return any(norm(d.answers.get(k, {}).get(mineral)) in CLOSED_VALUES for k in gate_keys(d))
+    return mineral in facts(d).closed
 
 
 def in_scope(d: Declaration, mineral: str) -> bool:
     """Declared in scope: no gate closed and at least one gate answered Yes."""
-    if gate_closed(d, mineral):
-        return False
-    return any(is_yes(d.answers.get(k, {}).get(mineral)) for k in gate_keys(d))
+    return mineral in facts(d).scope
 
 
 def minerals_in_scope(d: Declaration) -> list[str]:
-    return [m for m in d.minerals if in_scope(d, m)]
+    return list(facts(d).scope)
 
 
 def answer_cell(d: Declaration, key: str, mineral: str, comment: bool = False) -> tuple[str, str | None]:
@@ -174,13 +224,8 @@ def smelter_sheet(d: Declaration) -> str:
     return SMELTER_LIST
 
 
-def rows_with_data(d: Declaration) -> Iterator[SmelterRow]:
-    for row in d.smelters:
-        if any(
-            not blank(v)
-            for v in (row.metal, row.lookup, row.name, row.country, row.smelter_id, row.id_input)
-        ):
-            yield row
+def rows_with_data(d: Declaration) -> tuple[SmelterRow, ...]:
+    return facts(d).rows
 
 
 def row_label(row: SmelterRow) -> str:

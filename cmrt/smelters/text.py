@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -21,6 +22,7 @@ def clean(value: object) -> str | None:
     return text
 
 
+@functools.lru_cache(maxsize=16384)
 def fold(value: object) -> str:
     """Case- and space-insensitive key: ``"Smelter Not Listed "`` -> ``"smelter not listed"``."""
     text = clean(value)
@@ -29,6 +31,7 @@ def fold(value: object) -> str:
     return _SPACE.sub(" ", text).casefold()
 
 
+@functools.lru_cache(maxsize=16384)
 def name_key(value: object) -> str:
     """Key for fuzzy name comparison: accents, punctuation and legal-form noise removed."""
     text = unicodedata.normalize("NFKD", fold(value))
@@ -37,6 +40,7 @@ def name_key(value: object) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=16384)
 def country_key(value: object) -> str:
     """Countries compared case- and punctuation-insensitively ("China" == "CHINA")."""
     key = name_key(value)
@@ -72,6 +76,7 @@ def normalise_cid(value: object) -> str | None:
     return text.replace(" ", "").upper()
 
 
+@functools.lru_cache(maxsize=16384)
 def metal_key(value: object) -> str:
     """``"Gold (Au)"`` -> ``"gold"``; only the first word counts, as in every template."""
     text = fold(value)
