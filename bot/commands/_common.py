@@ -1,0 +1,102 @@
+"""Helpers shared by the foundation commands: settings, the database, the acting OS user, progress output."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from bot.config import ConfigError, Settings, load_config
+from store import Database, StoreError, check_schema_current
+
+
+class CommandError(Exception):
+    """Printed as ``cmrt-bot <command>: <message>``; the command exits with ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    try:
+        return load_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+@contextmanager
+def open_database(settings: Settings, *, check_schema: bool = True) -> Iterator[Database]:
+    """The configured database, refused (naming ``cmrt-bot db upgrade``) when its schema is not current."""
+    try:
+        if check_schema:
+            check_schema_current(settings.store.url)
+        db = Database(settings.store.url)
+    except StoreError as exc:
+        raise CommandError(str(exc), 2) from None
+    except Exception as exc:  # driver errors: unreachable server, bad credentials, unreadable file
+        raise CommandError(f"cannot open the database: {_first_line(exc)}", 2) from None
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def os_actor() -> str:
+    """The audit actor for a CLI action: ``os:<user>@<host>``."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "unknown"
+    return f"os:{user}@{socket.gethostname()}"
+
+
+def run_command(name: str, args: argparse.Namespace, body: object) -> int:
+    """Run ``body(args)`` and turn ``CommandError`` into a message on stderr and an exit status."""
+    assert callable(body)
+    try:
+        return int(body(args) or 0)
+    except CommandError as exc:
+        print(f"cmrt-bot {name}: {exc}", file=sys.stderr)
+        return exc.code
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal and the work is large."""
+
+    def __init__(self, total: int, label: str, stream: TextIO | None = None, threshold: int = 200) -> None:
+        self.stream = stream or sys.stderr
+        self.total = total
+        self.label = label
+        self.enabled = total >= threshold and self.stream.isatty()
+        self._last = -1
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        percent = done * 100 // max(self.total, 1)
+        if percent == self._last:
+            return
+        self._last = percent
+        filled = percent * 30 // 100
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()

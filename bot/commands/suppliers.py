@@ -1,0 +1,146 @@
+"""``cmrt-bot suppliers import FILE`` (CSV or XLSX, idempotent) and ``cmrt-bot suppliers list``.
+
+Import: columns ``supplier_id``, ``name``, ``contact_email`` required, ``contact_name``, ``tier``, ``tags``
+optional (see ``cmrt.roster``). A known supplier id is updated, a new one added, never duplicated; suppliers
+missing from the file are left alone. Every rejected row is printed with its reason. One audit event records
+who (the OS user) imported which file, when, and what changed. Exit status 0 when the file was read (even with
+rejected rows), 1 when it could not be used, 2 for configuration or database problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pathlib
+from typing import Any
+
+from bot.commands._common import CommandError, Progress, open_database, os_actor, run_command, settings_from
+from cmrt.roster import RosterError, parse_roster
+from store import audit, suppliers
+from store.states import Tier
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser("suppliers", parents=[common], help="supplier list: import, list")
+    sub = parser.add_subparsers(dest="suppliers_command", metavar="ACTION", required=True)
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import suppliers from a CSV or XLSX file (re-importing updates, never duplicates)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imp.add_argument("file", metavar="FILE", help="CSV or XLSX file")
+    imp.set_defaults(func=lambda a: run_command("suppliers import", a, do_import))
+    lst = sub.add_parser("list", parents=[common], help="list suppliers and their contacts")
+    lst.add_argument("--tag", help="only suppliers with this tag")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.set_defaults(func=lambda a: run_command("suppliers list", a, do_list))
+
+
+def do_import(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    path = pathlib.Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        roster = parse_roster(data)
+    except RosterError as exc:
+        raise CommandError(f"{path.name}: {exc}") from None
+
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged = 0
+    with open_database(settings) as db, db.session() as session:
+        known = suppliers.all_by_external_id(session)
+        progress = Progress(len(roster.entries), f"importing {path.name}")
+        for done, entry in enumerate(roster.entries, start=1):
+            record = suppliers.SupplierData(
+                external_id=entry.supplier_id,
+                name=entry.name,
+                contact_email=entry.contact_email,
+                contact_name=entry.contact_name,
+                tier=Tier(entry.tier),
+                tags=entry.tags,
+            )
+            supplier, outcome = suppliers.upsert(session, record, known.get(entry.supplier_id), lookup=False)
+            known[entry.supplier_id] = supplier
+            if outcome == "added":
+                added.append(entry.supplier_id)
+            elif outcome == "updated":
+                updated.append(entry.supplier_id)
+            else:
+                unchanged += 1
+            progress.update(done)
+        progress.close()
+        audit.record(
+            session,
+            os_actor(),
+            "suppliers.import",
+            "supplier_file",
+            path.name,
+            {
+                "file": str(path.resolve()),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "rows": len(roster.entries) + len(roster.rejected),
+                "added": added,
+                "updated": updated,
+                "unchanged": unchanged,
+                "rejected": [{"row": r.row, "reason": r.reason.value, "supplier_id": r.supplier_id}
+                             for r in roster.rejected],
+            },
+        )
+
+    rows = len(roster.entries) + len(roster.rejected)
+    print(
+        f"{path.name}: {rows} rows read; {len(added)} added, {len(updated)} updated, {unchanged} unchanged, "
+        f"{len(roster.rejected)} rejected"
+    )
+    if roster.ignored_columns:
+        print(f"ignored columns: {', '.join(roster.ignored_columns)}")
+    if roster.rejected:
+        print("rejected rows:")
+        for r in roster.rejected:
+            ident = f" ({r.supplier_id})" if r.supplier_id else ""
+            print(f"  row {r.row}{ident}: {r.message}")
+    return 0
+
+
+def do_list(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    with open_database(settings) as db, db.session() as session:
+        rows: list[dict[str, Any]] = []
+        for s in suppliers.list_suppliers(session, tag=args.tag):
+            contact = suppliers.primary_contact(s)
+            rows.append(
+                {
+                    "supplier_id": s.external_id,
+                    "name": s.name,
+                    "tier": s.tier.value,
+                    "tags": list(s.tags),
+                    "contact_email": contact.email if contact else None,
+                    "contact_name": contact.name if contact else None,
+                    "contact_state": contact.state.value if contact else None,
+                }
+            )
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("no suppliers" + (f" tagged {args.tag!r}" if args.tag else "") + ": import some with "
+              "`cmrt-bot suppliers import FILE`")
+        return 0
+    headers = ("SUPPLIER ID", "NAME", "TIER", "CONTACT", "STATE", "TAGS")
+    table = [
+        (r["supplier_id"], r["name"], r["tier"], r["contact_email"] or "-", r["contact_state"] or "-",
+         ",".join(r["tags"]))
+        for r in rows
+    ]
+    widths = [min(max(len(str(x)) for x in col), 40) for col in zip(headers, *table, strict=False)]
+    for line in (headers, *table):
+        print("  ".join(str(v)[:40].ljust(w) for v, w in zip(line, widths, strict=False)).rstrip())
+    print(f"{len(rows)} supplier(s)")
+    return 0
