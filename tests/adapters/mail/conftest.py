@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,11 +16,19 @@ from store import suppliers as supplier_repo
 from store.suppliers import SupplierData
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("maildb") / "template.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def mail_db(tmp_path: pathlib.Path) -> Iterator[Database]:
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    upgrade(url)
-    db = Database(url)
+def mail_db(tmp_path: pathlib.Path, _migrated_sqlite: pathlib.Path) -> Iterator[Database]:
+    """A fresh, migrated SQLite store (a copy of one migrated per session)."""
+    target = tmp_path / "store.sqlite"
+    shutil.copyfile(_migrated_sqlite, target)
+    db = Database(f"sqlite:///{target}")
     try:
         yield db
     finally:
