@@ -83,7 +83,7 @@ def test_persistent_451_is_rescheduled(mail_harness: MailHarness, mail_db: Datab
     outbox = _outbox(mail_harness, mail_db)
     key = f"k-{uuid.uuid4().hex[:8]}"
     outbox.enqueue(_record("smtp-tempfail@example.test", key))
-    (delivery,) = outbox.deliver_due()
+    (_delivery,) = outbox.deliver_due()
     record = outbox.repo.get(key)
     assert record is not None and record.state is OutboxState.FAILED_TEMPORARY
     assert record.attempts == 3 and record.next_attempt_at is not None
