@@ -72,8 +72,18 @@ def grade_text(grade: str | None, score: float | None) -> str:
     return f"{text} ({score:.0f}/100)" if score is not None else text
 
 
+def finding_location(finding: dict[str, Any]) -> str:
+    """``Declaration D16``, ``Smelter List row 10`` (as the review's own ``Finding.location``), else ``location``."""
+    sheet, cell, row = finding.get("sheet"), finding.get("cell"), finding.get("row")
+    if sheet and cell:
+        return f"{sheet} {cell}"
+    if sheet and row:
+        return f"{sheet} row {row}"
+    return str(sheet or finding.get("location") or "")
+
+
 def finding_line(finding: dict[str, Any]) -> str:
-    where = "!".join(str(p) for p in (finding.get("sheet"), finding.get("cell")) if p) or finding.get("location")
+    where = finding_location(finding)
     prefix = f"`{esc(where)}` " if where else ""
     return f"• [{esc(finding.get('severity'))}] {prefix}{esc(finding.get('message'))}"
 
@@ -230,21 +240,46 @@ HELP = "\n".join(
 )
 
 
+CLARIFY_SECTIONS = (
+    ("reject", "Please send a new file"),
+    ("clarify", "Please correct or clarify"),
+    ("high_risk", "Please explain (our compliance team will review these answers)"),
+)
+
+
 def clarification_text(view: RequestView) -> str:
-    """Plain e-mail text listing what the supplier must fix (editable in the modal before sending)."""
-    lines = [
-        f"Thank you for your conflict minerals reporting template for campaign {view.campaign_year}.",
-        "Our review found the following points that need your attention:",
+    """Plain e-mail text listing what the supplier must fix, one numbered line per finding naming its cell.
+
+    Same shape as the review's own clarification e-mail (``cmrt.review.render``); editable in the modal.
+    """
+    lines: list[str] = []
+    number = 0
+    for severity, heading in CLARIFY_SECTIONS:
+        items = [f for f in view.findings if f.get("severity") == severity]
+        if not items:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"{heading}:")
+        for finding in items:
+            number += 1
+            where = finding_location(finding)
+            message = str(finding.get("message") or "")
+            lines.append(f"{number}. {where}: {message}" if where else f"{number}. {message}")
+    if not lines:
+        lines = ["(The review recorded no findings: describe what needs to be corrected.)"]
+    intro = [
+        f"We reviewed your conflict minerals reporting template for {view.campaign_year} and found {number} "
+        f"point{'s' if number != 1 else ''} that need{'s' if number == 1 else ''} your attention.",
+        "Each line names the sheet and cell of the workbook.",
         "",
     ]
-    for finding in view.top_findings(limit=50):
-        where = "!".join(str(p) for p in (finding.get("sheet"), finding.get("cell")) if p) or finding.get("location")
-        lines.append(f"- {where}: {finding.get('message')}" if where else f"- {finding.get('message')}")
-    if not view.findings:
-        lines.append("- (no findings recorded; describe what needs to be corrected)")
-    lines += ["", "Please send a corrected file in reply to this e-mail."]
-    note = "\n[… list shortened; see the full review]"
-    return truncate("\n".join(clean(line, empty="") for line in lines), INPUT_VALUE, note)
+    outro = [
+        "",
+        "Please reply to this e-mail with the corrected workbook attached, or answer the points in your reply.",
+    ]
+    text = "\n".join(clean(line, empty="") for line in intro + lines + outro)
+    return truncate(text, INPUT_VALUE, "\n[… list shortened; the full review has every point]")
 
 
 def _metadata(data: dict[str, Any]) -> str:

@@ -146,15 +146,15 @@ def test_clarification_button_and_modal_send_the_edited_text(mailrig: tuple[Slac
         server.wait_ack(click)
         modal = rig.api.wait_for("views.open")[0].json_arg("view")
         prefilled = modal["blocks"][1]["element"]["initial_value"]
-        edited = prefilled.replace("Please send", "Kindly send") + "\nMarker-7f3a: please check cell D28."
+        edited = prefilled.replace("Please reply", "Kindly reply") + "\nMarker-7f3a: please check cell D28."
         submit = server.send_envelope("interactive", view_payload(blocks.V_CLARIFY, request_id, "body", edited))
         assert server.wait_ack(submit) == {"envelope_id": submit}
         token = rig.request_state("S-004").token
         messages = _messages(harness, address, token, 1, timeout=10)
         assert len(messages) == 1
         text = messages[0].get_body(preferencelist=("plain",)).get_content()
-        assert "Marker-7f3a: please check cell D28." in text and "Kindly send" in text
-        assert "Declaration!D16" in text
+        assert "Marker-7f3a: please check cell D28." in text and "Kindly reply" in text
+        assert "Declaration D16" in text
         # the same submission delivered again acts once
         again = server.send_envelope(
             "interactive", view_payload(blocks.V_CLARIFY, request_id, "body", edited), retry_attempt=1

@@ -132,7 +132,7 @@ def test_clarification_modal_prefilled_then_edited_text_is_sent(
     server.wait_ack(envelope)
     modal = rig.api.wait_for("views.open")[0].json_arg("view")
     prefilled = modal["blocks"][1]["element"]["initial_value"]
-    assert "Declaration!D16" in prefilled and "Declaration!D28" in prefilled
+    assert "Declaration D16" in prefilled and "Declaration D28" in prefilled
     edited = prefilled + "\nPlease also confirm the smelter list."
     submit = server.send_envelope("interactive", view_payload(blocks.V_CLARIFY, request_id, "body", edited))
     assert server.wait_ack(submit) == {"envelope_id": submit}
