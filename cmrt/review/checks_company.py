@@ -9,6 +9,7 @@ from decimal import Decimal
 from cmrt.declaration import Declaration, Family, Scope
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import (
+    DECLARATION,
     PRODUCT_LIST,
     blank,
     check,
@@ -178,6 +179,13 @@ def _required_fields(d: Declaration) -> list[tuple[str, str]]:
 )
 def required_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
+    version = d.template.version_tuple
+    selects_minerals = d.template.family is Family.AMRT or (
+        d.template.family is Family.EMRT and bool(version) and version[0] >= 2
+    )
+    if selects_minerals and not d.minerals:
+        out.append(finding("company.required_missing", "no minerals or metals are selected in scope",
+                           DECLARATION, "D12"))
     for path, name in _required_fields(d):
         value = _value(d, path)
         sheet, cell = field_cell(d, path)

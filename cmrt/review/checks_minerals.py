@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cmrt.declaration import Declaration, QuestionTopic
+from cmrt.declaration import Declaration, Family, QuestionTopic
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import (
     GATE_TOPICS,
@@ -16,6 +16,7 @@ from cmrt.review.registry import (
     is_no,
     is_yes,
     label,
+    minerals_open,
     norm,
     question_keys,
     quote,
@@ -299,7 +300,8 @@ def smelter_info_not_reported(d: Declaration, ctx: ReviewContext) -> list[Findin
     title="Mineral in scope without smelter rows",
     severity=Severity.CLARIFY,
     area="mineral",
-    rationale="Every mineral declared in scope needs at least one Smelter List row (metal and look-up filled).",
+    rationale="Every mineral not declared unused (Q1/Q2 = No) needs at least one Smelter List row with metal and "
+    "look-up filled, as the Checker requires.",
     message="{mineral} is declared in scope but the Smelter List has no {mineral} row",
     sources="template Checker rows 65-68; ddm B1.7/B2.17; cirscn",
     checker=True,
@@ -307,13 +309,19 @@ def smelter_info_not_reported(d: Declaration, ctx: ReviewContext) -> list[Findin
 def no_smelter_rows(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     present = {metal_key(r.metal) for r in rows_with_data(d) if not blank(r.lookup)}
     out: list[Finding] = []
-    for mineral in d.minerals:
-        if in_scope(d, mineral) and metal_key(mineral) not in present:
-            key = gate_keys(d)[0] if gate_keys(d) else None
-            sheet, cell = answer_cell(d, key, mineral) if key else ("Smelter List", None)
-            out.append(finding("mineral.no_smelter_rows",
-                               f"{mineral} is declared in scope but the Smelter List has no {mineral} smelter; "
-                               "please add them (or 'Smelter not yet identified')", sheet, cell, mineral=mineral))
+    gates = gate_keys(d)
+    undecided_counts = d.template.family in (Family.CMRT, Family.EMRT)  # their Checker lists every open metal
+    for mineral in minerals_open(d):
+        if metal_key(mineral) in present or not (in_scope(d, mineral) or undecided_counts):
+            continue
+        sheet, cell = answer_cell(d, gates[0], mineral) if gates else ("Smelter List", None)
+        if in_scope(d, mineral):
+            text = (f"{mineral} is declared in scope but the Smelter List has no {mineral} smelter; please add them "
+                    "(or 'Smelter not yet identified')")
+        else:  # undecided: the Checker still asks for smelters until Q1/Q2 say No
+            text = (f"{label(d, gates[0]) if gates else 'the declaration'} does not say whether {mineral} is used, "
+                    f"and the Smelter List has no {mineral} smelter")
+        out.append(finding("mineral.no_smelter_rows", text, sheet, cell, mineral=mineral))
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cmrt.declaration import CompanyTopic, Declaration
+from cmrt.declaration import CompanyTopic, Declaration, Family
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import (
     DECLARATION,
@@ -14,6 +14,7 @@ from cmrt.review.registry import (
     is_no,
     is_yes,
     minerals_in_scope,
+    minerals_open,
     norm,
     quote,
 )
@@ -38,17 +39,29 @@ def _answer(d: Declaration, topic: CompanyTopic) -> tuple[str | None, str | None
     title="Company-level question unanswered",
     severity=Severity.CLARIFY,
     area="company_questions",
-    rationale="The Checker requires every company question as soon as one mineral is in scope.",
+    rationale="The Checker requires every company question unless every mineral is declared not used "
+    "(Q1 or Q2 = No).",
     message="company question {letter} is not answered",
     sources="template Checker rows 54-63; ddm B2.15",
     checker=True,
 )
 def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    if not minerals_in_scope(d):
+    if not minerals_open(d):
         return []
     out: list[Finding] = []
+    version = d.template.version_tuple
+    per_mineral_rows = d.template.family is Family.EMRT and bool(version) and version[0] >= 2
     for letter in sorted(set(d.company_question_topics) | set(d.company_questions)):
         item = d.company_questions.get(letter)
+        if item is not None and item.per_mineral and per_mineral_rows:
+            # EMRT 2.x: the Checker asks for each mineral's sub-answer of this question separately
+            for mineral, value in item.per_mineral.items():
+                if blank(value):
+                    sheet, cell = d.cell(f"company_questions.{letter}.{mineral}")
+                    out.append(finding("company_questions.answer_missing",
+                                       f"company question {letter} is not answered for {mineral}",
+                                       sheet or DECLARATION, cell, mineral=mineral))
+            continue
         if item is None or blank(item.answer):
             if item is not None and item.per_mineral and all(not blank(v) for v in item.per_mineral.values()):
                 continue

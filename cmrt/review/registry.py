@@ -173,6 +173,12 @@ def minerals_in_scope(d: Declaration) -> list[str]:
     return list(facts(d).scope)
 
 
+def minerals_open(d: Declaration) -> list[str]:
+    """Minerals the template's Checker still treats as in scope: no gate question answered No (blank counts)."""
+    closed = facts(d).closed
+    return [m for m in d.minerals if m not in closed]
+
+
 def answer_cell(d: Declaration, key: str, mineral: str, comment: bool = False) -> tuple[str, str | None]:
     prefix = "answer_comments" if comment else "answers"
     sheet, cell = d.cell(f"{prefix}.{key}.{mineral}")

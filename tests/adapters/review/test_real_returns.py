@@ -125,3 +125,18 @@ def test_campaign_requirements(name: str) -> None:
     assert "company.effective_date_before_period" in checks  # all three are dated 2024
     assert "template.version_too_old" in checks and result.grade is Grade.REJECTED
     assert ("scope.differs_from_request" in checks) is (name != "CMRT_6.4_JX.xlsx")  # JX is product-level
+
+
+BLANK_TEMPLATES = ("RMI_CMRT_6.01_zh.xlsx", "RMI_CMRT_6.1_zh.xlsx", "RMI_CMRT_6.22_zh.xlsx", "RMI_CMRT_6.4.xlsx",
+                   "RMI_CMRT_6.5_zh.xlsx", "RMI_EMRT_1.3_zh.xlsx", "RMI_EMRT_2.1_zh.xlsx", "RMI_CRT_2.2_zh.xlsx",
+                   "RMI_AMRT_1.3_zh.xlsx")
+
+
+@pytest.mark.parametrize("name", BLANK_TEMPLATES)
+def test_checker_parity_on_blank_templates(name: str) -> None:
+    """A blank template: every required field the template's own Checker counts (Checker!D2) is a finding."""
+    declaration = read_workbook(corpus_path("templates", name).read_bytes(), filename=name)
+    result = review(declaration, context_for(today=TODAY))
+    assert declaration.checker_remaining
+    assert checker_remaining(result) == declaration.checker_remaining
+    assert result.grade is Grade.NEEDS_CLARIFICATION
