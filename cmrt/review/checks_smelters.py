@@ -362,7 +362,7 @@ def duplicate(d: Declaration, ctx: ReviewContext) -> list[Finding]:
 def few_key_fields(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
     for r in rows_with_data(d):
-        fields = (r.metal, r.lookup, r.name, r.country, r.smelter_id)
+        fields = (r.metal, r.lookup, r.name or r.standard_name, r.country, r.smelter_id)
         count = sum(1 for v in fields if not blank(v))
         if count < 3:
             out.append(_f("smelter.few_key_fields", d, r, "metal",

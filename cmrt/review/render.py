@@ -5,6 +5,8 @@ from __future__ import annotations
 from cmrt.declaration import Declaration
 from cmrt.review.model import Finding, ReviewResult, Severity
 
+PER_CHECK = 5  # findings listed one by one per check; the rest are summarised in one line
+
 _SECTIONS = (
     (Severity.REJECT, "Please send a new file"),
     (Severity.CLARIFY, "Please correct or clarify"),
@@ -33,9 +35,21 @@ def render_clarification(result: ReviewResult, declaration: Declaration) -> str:
         if lines:
             lines.append("")
         lines.append(f"{heading}:")
+        shown: dict[str, int] = {}
+        rest: dict[str, list[Finding]] = {}
         for item in items:
+            if shown.get(item.check, 0) >= PER_CHECK:
+                rest.setdefault(item.check, []).append(item)
+                continue
+            shown[item.check] = shown.get(item.check, 0) + 1
             number += 1
             lines.append(f"{number}. {item.text}")
+        for more in rest.values():
+            number += 1
+            places = ", ".join(f.cell or (f"row {f.row}" if f.row else f.location) for f in more[:10])
+            etc = ", ..." if len(more) > 10 else ""
+            lines.append(f"{number}. The same problem ({more[0].title.lower()}) in {len(more)} more place"
+                         f"{'s' if len(more) != 1 else ''} of the {more[0].sheet or 'workbook'}: {places}{etc}")
     if not lines:
         return ""
     subject = f" from {company}" if company else ""

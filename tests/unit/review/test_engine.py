@@ -162,3 +162,12 @@ def test_clarification_names_each_cell() -> None:
 
 def test_nothing_to_clarify_renders_empty() -> None:
     assert render_clarification(review(base(), context()), base()) == ""
+
+
+def test_many_similar_findings_are_summarised_in_the_email() -> None:
+    rows = [smelter(10 + i, "Tungsten", None, f"CID0020{i:02d}", "CHINA") for i in range(12)]
+    d = add_smelters(base(), *rows)
+    body = render_clarification(review(d, context()), d)
+    assert body.count("has no Smelter Look-up value") == 5
+    assert ("The same problem (smelter row without a smelter look-up value) in 7 more places of the Smelter List: "
+            "C15, C16, C17, C18, C19, C20, C21") in body
