@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import pathlib
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -117,33 +115,39 @@ def build(settings: Any, db: Database) -> MailParts:
 
 def _inbox_component(settings: Any, db: Database, mail: Any, notifier: Notifier) -> Component | None:
     """The IMAP watcher (or the Maildir source) feeding the inbound handler; None when inbound is off."""
+    from handlers.inbound import InboundProcessor, InboundSettings
+    from handlers.mail_store import StoreCheckpoints
+    from mail.imap import ImapSettings, ImapWatcher
+    from mail.maildir import MaildirSource
+    from mail.smtp import Security
+
     inbound = getattr(settings.mail, "inbound", "imap")
-    if inbound == "none" or (inbound == "imap" and not settings.imap.configured):
+    own = tuple(a for a in (settings.outreach.from_address, settings.outreach.reply_to) if a)
+    handler = InboundProcessor(db, outreach=mail, notifier=notifier, settings=InboundSettings(own_addresses=own))
+    if inbound == "maildir" and settings.mail.maildir_path:
+        source = MaildirSource(settings.mail.maildir_path, handler)
+        every = settings.imap.poll_interval.total_seconds()
+        return ThreadComponent("inbox", lambda stop: source.poll(stop, every))
+    if inbound != "imap" or not settings.imap.configured:
         log.warning("no inbound mail source is configured: replies will not be read")
         return None
-    try:
-        module = importlib.import_module("handlers.inbound")
-    except ImportError:
-        log.warning("the inbound mail handler is not available: replies will not be read")
-        return None
-    builder = getattr(module, "build_inbox", None)
-    if builder is None:
-        log.warning("handlers.inbound has no build_inbox(): replies will not be read")
-        return None
-    stop_hook: list[Any] = []
-
-    def loop(stop: threading.Event) -> None:
-        watcher = builder(settings, db, mail=mail, notifier=notifier)
-        stop_hook[:] = [watcher]
-        watcher.run(stop)
-
-    def on_stop() -> None:
-        for watcher in stop_hook:
-            close = getattr(watcher, "close", None)
-            if callable(close):
-                try:
-                    close()
-                except Exception:
-                    log.debug("closing the inbox connection failed", exc_info=True)
-
-    return ThreadComponent("inbox", loop, on_stop=on_stop)
+    i = settings.imap
+    password = settings.secret(i.password_env)
+    if not password:
+        raise ValueError(f"[imap] password_env: environment variable {i.password_env} is empty or unset")
+    imap_settings = ImapSettings(
+        host=i.host,
+        username=i.username or "",
+        password=password,
+        port=i.port,
+        security=Security(i.security),
+        folder=i.folder,
+        processed_folder=i.processed_folder,
+        quarantine_folder=i.quarantine_folder,
+        ca_file=i.tls_ca_file,
+        timeout=i.timeout.total_seconds(),
+        idle_renew=min(i.idle_timeout.total_seconds(), 1500.0),
+        poll_interval=i.poll_interval.total_seconds(),
+    )
+    watcher = ImapWatcher(imap_settings, handler, StoreCheckpoints(db), on_error=lambda text: notifier.team_alert(text))
+    return ThreadComponent("inbox", watcher.run, on_stop=watcher.close)

@@ -94,7 +94,7 @@ def business_days(value: Any) -> frozenset[int]:
 
 
 def quiet_hours(value: Any) -> tuple[dt.time, dt.time] | None:
-    if value in (None, "", [], "off", "none"):
+    if value in (None, "", [], (), "off", "none"):
         return None
     if isinstance(value, str):
         parts = [p for p in re.split(r"\s*[-–]\s*", value.strip()) if p]

@@ -211,8 +211,9 @@ def _reminder_action(ctx: _Ctx, req: RequestView, base: str) -> Action | None:
     if n >= 2 and req.last_reminder_at is not None:
         spaced = req.last_reminder_at + (cadence[n - 1] - cadence[n - 2])
         if spaced > due_at:
+            if spaced - due_at > dt.timedelta(minutes=1):  # not just the tick's granularity
+                reason += f" (spaced {_days(cadence[n - 1] - cadence[n - 2])} after the late reminder {n - 1})"
             due_at = spaced
-            reason += f" (spaced {_days(cadence[n - 1] - cadence[n - 2])} after the late reminder {n - 1})"
     reason += f", sent {ctx.fmt(req.sent_at)}"
     return Action(
         kind=ActionKind.REMINDER,
