@@ -38,9 +38,9 @@ class OutreachResult:
 class Outreach(Protocol):
     """Sending e-mail on the team's behalf through the mail loop's outbox; idempotent per request and step.
 
-    Implementations only record and send the e-mail (``handlers.slack.outreach.OutboxOutreach`` is one); the
-    request's state change (reminded / clarification requested) and the channel update are done by
-    ``handlers.slack.operations`` once ``queued`` is True.
+    Once the e-mail is recorded the implementation also moves the request (reminded / clarification requested,
+    audited with ``actor``) and tells the notifier; ``queued`` False means nothing was sent and nothing changed.
+    ``handlers.outreach_mail.SlackOutreach`` is the implementation over the mail loop's ``MailOutreach``.
     """
 
     def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult: ...

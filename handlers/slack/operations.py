@@ -2,7 +2,8 @@
 
 Every function returns an ``Outcome`` whose ``text`` is safe mrkdwn for the acting user. State changes follow
 ``store.states.ALLOWED_TRANSITIONS``; a refused move is explained, never raised. E-mail goes through the
-``Outreach`` (the mail loop's outbox), which is idempotent per request and step.
+``Outreach`` (the mail loop's outbox), which is idempotent per request and step and, once the e-mail is recorded,
+moves the request to reminded / clarification requested and posts the thread update itself.
 """
 
 from __future__ import annotations
@@ -64,8 +65,6 @@ def remind(ops: ChatOps, request_id: int, actor: str) -> Outcome:
     result = ops.outreach.send_reminder(request_id, actor=actor)
     if not result.queued:
         return Outcome(False, f"No reminder sent to {name}: {esc(result.detail)}", request_id)
-    number = _advance(ops, request_id, actor, RequestState.REMINDED)
-    ops.notifier.reminder_sent(request_id, number=number)
     return Outcome(True, f"Reminder to {name} is on its way.", request_id)
 
 
@@ -92,22 +91,7 @@ def clarify(ops: ChatOps, request_id: int, body: str, actor: str) -> Outcome:
     result = ops.outreach.send_clarification(request_id, body=body, actor=actor)
     if not result.queued:
         return Outcome(False, f"No clarification sent to {name}: {esc(result.detail)}", request_id)
-    _advance(ops, request_id, actor, RequestState.CLARIFICATION_REQUESTED)
-    ops.notifier.clarification_sent(request_id, actor=actor)
     return Outcome(True, f"Clarification request to {name} is on its way.", request_id)
-
-
-def _advance(ops: ChatOps, request_id: int, actor: str, target: RequestState) -> int:
-    """After the e-mail was recorded: move the request on (audited by the store); returns its reminder count."""
-    with ops.db.session() as session:
-        request = session.get(Request, request_id)
-        if request is None:
-            return 0
-        try:
-            requests.transition(session, request, target, actor=actor, now=ops.clock(), details={"via": "slack"})
-        except InvalidTransition:
-            log.info("request %s stays %s after a Slack %s", request_id, request.state, target.value)
-        return request.reminder_count
 
 
 def _transition(ops: ChatOps, request_id: int, actor: str, target: RequestState, reason: str | None) -> Outcome:

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import pathlib
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -31,7 +30,7 @@ from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, OutreachResult
 from handlers.slack.notifier import SlackNotifier
-from store import Database, upgrade
+from store import Database, requests, upgrade
 from store.models import Campaign, Request, Review, Submission, Supplier
 from store.models import Message as MailMessage
 from store.states import Direction, RequestState
@@ -54,20 +53,29 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class RecordingOutreach:
-    """Stands in for the mail loop's outbox where e-mail is not under test; records what was asked."""
+    """Stands in for the mail loop's outreach where e-mail is not under test: records what was asked and, like
+    the real ``SlackOutreach``, moves the request on (``db`` is set by ``make_rig``)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, int, dict[str, Any]]] = []
-        self.event = threading.Event()
+        self.db: Database | None = None
+
+    def _advance(self, request_id: int, target: RequestState, actor: str) -> None:
+        if self.db is None:
+            return
+        with self.db.session() as s:
+            request = s.get(Request, request_id)
+            if request is not None:
+                requests.transition(s, request, target, actor=actor, now=NOW)
 
     def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult:
         self.calls.append(("reminder", request_id, {"actor": actor}))
-        self.event.set()
+        self._advance(request_id, RequestState.REMINDED, actor)
         return OutreachResult(True)
 
     def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
         self.calls.append(("clarification", request_id, {"actor": actor, "body": body}))
-        self.event.set()
+        self._advance(request_id, RequestState.CLARIFICATION_REQUESTED, actor)
         return OutreachResult(True)
 
 
@@ -207,6 +215,8 @@ def make_rig(tmp_path: pathlib.Path, outreach: Any | None = None) -> Iterator[Sl
         clock=lambda: NOW,
         executor=executor,
     )
+    if isinstance(ops.outreach, RecordingOutreach):
+        ops.outreach.db = db
     app = build_app(client, signing_secret=SECRET, executor=executor)
     register_all(app, ops)
     rig = SlackRig(api, db, seeded, ops, app, ops.outreach, executor, notifier)

@@ -17,8 +17,8 @@ import pytest
 
 from bot.slack_app import HttpRunner, SocketModeRunner
 from handlers.mail_store import StoreOutboxRepository
+from handlers.outreach_mail import MailOutreach, OutreachSettings, SlackOutreach
 from handlers.slack import blocks
-from handlers.slack.outreach import OutboxOutreach
 from mail.compose import MailTemplates
 from mail.outbox import Outbox
 from mail.smtp import Security, SmtpSender, SmtpSettings
@@ -26,6 +26,7 @@ from store import audit
 from store.models import Contact, Request
 from tests.adapters.slack.conftest import (
     MEMBER,
+    NOW,
     SlackRig,
     action_payload,
     command_payload,
@@ -43,27 +44,12 @@ BOT = "bot@example.test"
 
 @pytest.fixture
 def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRig, Any, str, str]]:
+    """The rig with the mail loop's real outreach (MailOutreach over the outbox) sending to the harness SMTP."""
     supplier_address, password = mail_harness.new_user("supplier")
-
-    def build(rig_db: Any) -> OutboxOutreach:
-        sender = SmtpSender(
-            SmtpSettings(
-                host="127.0.0.1",
-                port=mail_harness.smtp_port,
-                security=Security.STARTTLS,
-                username=BOT,
-                password=mail_harness.users[BOT],
-                timeout=10,
-                ca_file=str(mail_harness.ca_path),
-            )
-        )
-        outbox = Outbox(StoreOutboxRepository(rig_db, mail_from=BOT), sender, sleep=lambda _s: None)
-        return OutboxOutreach(rig_db, outbox, MailTemplates(), from_address=BOT, from_name="Compliance Team")
-
     holder: dict[str, Any] = {}
 
     class LateOutreach:
-        """Built once the rig's database exists."""
+        """``SlackOutreach`` once the rig's database and notifier exist."""
 
         def send_reminder(self, request_id: int, *, actor: str) -> Any:
             return holder["o"].send_reminder(request_id, actor=actor)
@@ -73,7 +59,27 @@ def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRi
 
     rig_iter = make_rig(tmp_path, LateOutreach())
     rig = next(rig_iter)
-    holder["o"] = build(rig.db)
+    sender = SmtpSender(
+        SmtpSettings(
+            host="127.0.0.1",
+            port=mail_harness.smtp_port,
+            security=Security.STARTTLS,
+            username=BOT,
+            password=mail_harness.users[BOT],
+            timeout=10,
+            ca_file=str(mail_harness.ca_path),
+        )
+    )
+    outbox = Outbox(StoreOutboxRepository(rig.db, mail_from=BOT), sender, sleep=lambda _s: None)
+    mail = MailOutreach(
+        rig.db,
+        outbox,
+        templates=MailTemplates(),
+        settings=OutreachSettings(from_address=BOT, sender_company="Example Corp", from_name="Compliance Team"),
+        notifier=rig.notifier,
+        clock=lambda: NOW,
+    )
+    holder["o"] = SlackOutreach(mail)
     with rig.db.session() as s:
         for ext in ("S-002", "S-004"):
             request = s.get(Request, rig.seeded.requests[ext])
