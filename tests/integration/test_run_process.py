@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import email
 import email.policy
+import email.utils
 import os
 import pathlib
 import signal
@@ -122,7 +123,7 @@ class Mailboxes:
                 uids = client.search(["ALL"])
                 for _uid, data in client.fetch(uids, ["BODY.PEEK[HEADER]"]).items():
                     parsed = email.message_from_bytes(data[b"BODY[HEADER]"], policy=email.policy.default)
-                    found.append(parsed)  # type: ignore[arg-type]
+                    found.append(parsed)
             return found
         finally:
             client.logout()
