@@ -5,12 +5,15 @@ re-importing changes nothing; the audit log records who imported what and when."
 from __future__ import annotations
 
 import contextlib
+import http.server
 import io
 import json
 import os
 import pathlib
 import subprocess
 import sys
+import threading
+from typing import Any, ClassVar
 
 import pytest
 
@@ -220,3 +223,110 @@ def test_clear_errors(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -
     assert rc == 1 and "no suppliers at all" in err
     rc, out, _ = run_inprocess("--config", str(good), "status")
     assert rc == 0 and out.startswith("no campaign yet")
+
+
+class _FakeSlack(http.server.BaseHTTPRequestHandler):
+    calls: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _FakeSlack.calls.append(self.path)
+        ok = self.headers.get("Authorization") == "Bearer xoxb-good"
+        body = {"ok": True, "team": "Acme", "user": "cmrt-bot"} if ok else {"ok": False, "error": "invalid_auth"}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.mailserver
+def test_config_check_tries_every_connection(
+    tmp_path: pathlib.Path, mail_harness: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address, password = next(iter(mail_harness.users.items()))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeSlack)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.delenv("CMRT_STORE_URL", raising=False)
+    config = tmp_path / "cmrt-bot.toml"
+    config.write_text(
+        f"""
+[store]
+url = "sqlite:///bot.db"
+[smtp]
+host = "127.0.0.1"
+port = {mail_harness.smtp_port}
+security = "starttls"
+username = "{address}"
+password_env = "T_SMTP_PW"
+tls_ca_file = "{mail_harness.ca_path}"
+timeout = "10s"
+[imap]
+host = "127.0.0.1"
+port = {mail_harness.imaps_port}
+security = "tls"
+username = "{address}"
+password_env = "T_IMAP_PW"
+tls_ca_file = "{mail_harness.ca_path}"
+timeout = "10s"
+[outreach]
+from_address = "{address}"
+[slack]
+channel = "C0123"
+api_base_url = "http://127.0.0.1:{server.server_address[1]}/api/"
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("T_SMTP_PW", password)
+    monkeypatch.setenv("T_IMAP_PW", password)
+    monkeypatch.setenv("CMRT_SLACK_BOT_TOKEN", "xoxb-good")
+    monkeypatch.setenv("CMRT_SLACK_APP_TOKEN", "xapp-x")
+    try:
+        assert run_inprocess("--config", str(config), "db", "upgrade")[0] == 0
+        rc, out, _ = run_inprocess("--config", str(config), "config", "check")
+        lines = out.splitlines()
+        assert rc == 0, out
+        assert lines[1].startswith("database: OK")
+        assert lines[2] == f"smtp: OK (127.0.0.1:{mail_harness.smtp_port} starttls as {address})"
+        assert lines[3].startswith(f"imap: OK (127.0.0.1:{mail_harness.imaps_port} tls as {address}, INBOX has")
+        assert lines[5] == "slack: OK (auth.test: team Acme, bot user cmrt-bot, socket mode)"
+        assert password not in out
+        assert _FakeSlack.calls == ["/api/auth.test"]
+
+        monkeypatch.setenv("T_IMAP_PW", "wrong")
+        monkeypatch.delenv("T_SMTP_PW")
+        monkeypatch.setenv("CMRT_SLACK_BOT_TOKEN", "xoxb-bad")
+        rc, out, _ = run_inprocess("--config", str(config), "config", "check")
+        lines = out.splitlines()
+        assert rc == 1
+        assert lines[2] == "smtp: FAILED: environment variable T_SMTP_PW (smtp.password_env) is not set"
+        assert lines[3].startswith("imap: FAILED: ")
+        assert lines[5].startswith("slack: FAILED: ") and "invalid_auth" in lines[5]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    from bot.commands._common import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    bar = Progress(1000, "importing", stream=tty)
+    for done in range(1, 1001):
+        bar.update(done)
+    bar.close()
+    assert tty.getvalue().count("\r") == 101 and tty.getvalue().endswith("1000/1000\n")
+    plain = io.StringIO()
+    quiet = Progress(1000, "importing", stream=plain)
+    quiet.update(500)
+    quiet.close()
+    assert plain.getvalue() == ""
