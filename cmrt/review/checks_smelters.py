@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from cmrt.declaration import Declaration, SmelterRow
 from cmrt.review.model import Finding, ReviewContext, Severity
@@ -38,10 +39,11 @@ def _id(row: SmelterRow) -> str | None:
 
 
 
-def _f(check_id: str, d: Declaration, row: SmelterRow, field: str, message: str) -> Finding:
+def _f(check_id: str, d: Declaration, row: SmelterRow, field: str, message: str,
+       detail: dict[str, Any] | None = None) -> Finding:
     sheet, cell = smelter_cell(d, row, field)
     prefix = "" if cell else f"row {row.row}: "
-    return finding(check_id, prefix + message, sheet, cell, row=row.row, mineral=row.metal)
+    return finding(check_id, prefix + message, sheet, cell, row=row.row, mineral=row.metal, detail=detail)
 
 
 @check(
@@ -131,6 +133,11 @@ def not_listed(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if _kind(r) != "not_listed" or blank(r.name):
             continue
         match = ctx.reference.match(r.metal, r.name, r.country)
+        detail = None
+        if match is not None:
+            detail = {"candidate_id": match.entry.smelter_id, "candidate_name": match.entry.standard_name,
+                      "candidate_country": match.entry.country, "confidence": match.confidence,
+                      "method": match.method}
         if match is not None and match.confidence >= MATCH_THRESHOLD:
             text = (f"{quote(r.name)} is marked 'Smelter not listed' but looks like RMI's "
                     f"{quote(match.entry.standard_name)} ({match.entry.smelter_id}, match confidence "
@@ -138,7 +145,7 @@ def not_listed(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         else:
             text = (f"{quote(r.name)} is not on the RMI smelter list; please confirm it is a smelter or refiner "
                     "(not a trader) and give its address")
-        out.append(_f("smelter.not_listed", d, r, "name", text))
+        out.append(_f("smelter.not_listed", d, r, "name", text, detail))
     return out
 
 
@@ -156,13 +163,11 @@ def id_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     for r in rows_with_data(d):
         if _kind(r) != "listed" or blank(r.lookup) or _id(r):
             continue
-        hint = ""
-        if ctx.reference is not None:
-            entry = ctx.reference.lookup(r.metal, r.lookup)
-            if entry is not None:
-                hint = f" (the look-up value matches {entry.smelter_id})"
+        entry = ctx.reference.lookup(r.metal, r.lookup) if ctx.reference is not None else None
+        hint = f" (the look-up value matches {entry.smelter_id})" if entry is not None else ""
+        detail = {"candidate_id": entry.smelter_id, "confidence": 1.0, "method": "lookup"} if entry else None
         out.append(_f("smelter.id_missing", d, r, "smelter_id",
-                      f"{quote(r.lookup)} has no smelter identification number{hint}"))
+                      f"{quote(r.lookup)} has no smelter identification number{hint}", detail))
     return out
 
 
@@ -398,7 +403,9 @@ def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             removed = " and RMI has removed it from the smelter list" if status.state is RmapState.REMOVED else ""
             out.append(_f("smelter.not_conformant", d, r, "smelter_id",
                           f"{quote(name)} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of "
-                          f"{date or 'unknown date'}{removed}; please tell us how you manage this smelter's risk"))
+                          f"{date or 'unknown date'}{removed}; please tell us how you manage this smelter's risk",
+                          {"smelter_id": cid, "status": status.state.value,
+                           "list_date": date.isoformat() if date else None}))
     return out
 
 
@@ -455,7 +462,9 @@ def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             cycle = entry.audit_cycle_raw or "blank, read as 1 year"
             out.append(_f("smelter.conformance_expired", d, r, "smelter_id",
                           f"{cid}'s RMAP conformance expired on {status.valid_until:%d-%b-%Y} (last audit "
-                          f"{entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) and no re-audit is in progress"))
+                          f"{entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) and no re-audit is in progress",
+                          {"smelter_id": cid, "valid_until": status.valid_until.isoformat()
+                           if status.valid_until else None}))
     return out
 
 

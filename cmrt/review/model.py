@@ -58,6 +58,8 @@ class Finding:
     row: int | None = None
     mineral: str | None = None
     title: str = ""
+    # machine-readable facts behind the message, e.g. {"candidate_id": "CID002082", "confidence": 0.92}
+    detail: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
     def location(self) -> str:
@@ -83,7 +85,7 @@ class Finding:
             "cell": self.cell,
             "row": self.row,
             "mineral": self.mineral,
-        }
+        } | ({"detail": dict(self.detail)} if self.detail else {})
 
 
 CheckFunc = Callable[[Declaration, ReviewContext], list[Finding]]

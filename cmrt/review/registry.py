@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cmrt.declaration import Declaration, Family, QuestionTopic, SmelterRow
 from cmrt.review.model import Check, CheckFunc, Finding, Severity
@@ -52,9 +53,10 @@ def finding(
     *,
     row: int | None = None,
     mineral: str | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Finding:
     spec = REGISTRY[check_id]
-    return Finding(check_id, spec.severity, message, sheet, cell, row, mineral, spec.title)
+    return Finding(check_id, spec.severity, message, sheet, cell, row, mineral, spec.title, detail)
 
 
 # ---------------------------------------------------------------- values

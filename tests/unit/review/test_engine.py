@@ -171,3 +171,11 @@ def test_many_similar_findings_are_summarised_in_the_email() -> None:
     assert body.count("has no Smelter Look-up value") == 5
     assert ("The same problem (smelter row without a smelter look-up value) in 7 more places of the Smelter List: "
             "C15, C16, C17, C18, C19, C20, C21") in body
+
+
+def test_fuzzy_match_confidence_is_reported_in_json() -> None:
+    d = add_smelters(base(), smelter(7, "Tungsten", "Smelter not listed", None, "CHINA", "Xiamen Tungsten Co"))
+    (item,) = [f for f in review(d, full_context()).to_json()["findings"] if f["check"] == "smelter.not_listed"]
+    assert item["detail"]["candidate_id"] == "CID002082" and item["detail"]["method"] == "fuzzy"
+    assert 0.85 <= item["detail"]["confidence"] <= 1.0
+    assert "match confidence" in item["message"]
