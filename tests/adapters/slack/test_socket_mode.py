@@ -154,3 +154,15 @@ def test_app_home_is_published_and_cached(socket: tuple[SlackRig, FakeSocketMode
     server.wait_ack(server.send_envelope("events_api", event_payload(event, event_id="EvB")))
     time.sleep(0.3)
     assert len(rig.api.calls_to("views.publish")) == 1  # identical view within the cache window
+
+
+def test_reconnects_after_a_disconnect_and_keeps_acking(
+    socket: tuple[SlackRig, FakeSocketModeServer, SocketModeRunner],
+) -> None:
+    rig, server, runner = socket
+    server.send_disconnect()
+    server.wait_connection(timeout=10)  # the client asks apps.connections.open again and opens a new socket
+    assert len(rig.api.calls_to("apps.connections.open")) == 2
+    envelope = server.send_envelope("slash_commands", command_payload("help", api=rig.api, trigger="after"))
+    assert server.wait_ack(envelope, timeout=5) == {"envelope_id": envelope}
+    assert runner.connected()
