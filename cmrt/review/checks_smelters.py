@@ -496,3 +496,39 @@ def reaudit_pending(d: Declaration, ctx: ReviewContext) -> list[Finding]:
                           f"{cid}: the audit cycle ended on {status.valid_until:%d-%b-%Y}; RMI reports a re-audit "
                           "in progress"))
     return out
+
+
+WHOLE_LIST_SHARE = 0.5  # listing half of RMI's smelters for a metal ...
+WHOLE_LIST_MIN = 25  # ... and at least this many
+
+
+@check(
+    "smelter.whole_list",
+    title="Whole reference list pasted for a metal",
+    severity=Severity.INFO,
+    area="smelter",
+    rationale="A supplier that lists most of RMI's smelters for a metal has probably pasted the reference list "
+    "instead of its own supply chain.",
+    message="{count} of RMI's {total} {metal} smelters are listed",
+    sources="review notes §3 F35 (our inference)",
+    needs="reference",
+)
+def whole_list(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.reference is None:
+        return []
+    by_metal: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, SmelterRow] = {}
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if cid and r.metal:
+            by_metal[metal_key(r.metal)].add(cid)
+            first.setdefault(metal_key(r.metal), r)
+    out: list[Finding] = []
+    for metal, ids in by_metal.items():
+        total = len(ctx.reference.ids_for_metal(metal))
+        if total and len(ids) >= WHOLE_LIST_MIN and len(ids) >= WHOLE_LIST_SHARE * total:
+            row = first[metal]
+            out.append(_f("smelter.whole_list", d, row, "metal",
+                          f"{len(ids)} of RMI's {total} {row.metal} smelters are listed; please confirm they are all "
+                          "in your supply chain for the declared scope", {"listed": len(ids), "reference": total}))
+    return out

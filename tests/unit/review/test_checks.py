@@ -10,6 +10,7 @@ import pytest
 
 from cmrt.declaration import Declaration, Family, Scope, SmelterRow, Template
 from cmrt.review import CATALOGUE, CHECKS_BY_ID, ReviewContext
+from cmrt.smelters import ReferenceEntry, SmelterReference
 from tests.unit.review.builder import (
     add_smelters,
     base,
@@ -156,7 +157,18 @@ CASES: dict[str, tuple[Build, Build, Callable[[], ReviewContext]]] = {
     "smelter.reaudit_pending": (
         lambda: add_smelters(b(), smelter(7, "Tantalum", "Ulba Metallurgical Plant JSC", "CID001969",
                                           "KAZAKHSTAN")), b, full_context),
+    "smelter.whole_list": (
+        lambda: add_smelters(b(), *(smelter(10 + i, "Gold", f"Refinery {i}", f"CID1{i:05d}", "JAPAN")
+                                    for i in range(30))),
+        lambda: add_smelters(b(), *(smelter(10 + i, "Gold", f"Refinery {i}", f"CID1{i:05d}", "JAPAN")
+                                    for i in range(20))),
+        lambda: full_context(reference=_gold_reference(50))),
 }
+
+
+def _gold_reference(count: int) -> SmelterReference:
+    return SmelterReference(ReferenceEntry("Gold", f"Refinery {i}", f"Refinery {i}", "JAPAN", f"CID1{i:05d}")
+                            for i in range(count))
 
 
 def test_every_catalogue_check_has_a_case() -> None:
