@@ -19,7 +19,9 @@ from sqlalchemy.engine import Engine, make_url
 
 log = logging.getLogger("cmbot.leader")
 
-ADVISORY_LOCK_KEY = 0x434D_5254_0001  # "CMRT" + 1: the run lock
+ADVISORY_LOCK_CLASS = 0x434D5254  # "CMRT"; the second key is a hash of database and schema, so bots that share
+# a server but not a schema do not block each other
+_KEYS = f"{ADVISORY_LOCK_CLASS}, hashtext(current_database() || '.' || current_schema())"
 
 
 class LeaderLock:
@@ -43,7 +45,7 @@ class LeaderLock:
             self._conn.detach()  # never back into the pool: closing it must end the session and free the lock
         try:
             cur = self._conn.cursor()
-            cur.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+            cur.execute(f"SELECT pg_try_advisory_lock({_KEYS})")
             got = bool(cur.fetchone()[0])
             cur.close()
             self._conn.commit()
@@ -96,7 +98,7 @@ class LeaderLock:
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 cur = self._conn.cursor()
-                cur.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+                cur.execute(f"SELECT pg_advisory_unlock({_KEYS})")
                 cur.close()
                 self._conn.commit()
             with contextlib.suppress(Exception):
