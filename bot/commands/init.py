@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
+import os
 import pathlib
 from typing import Any
 
@@ -17,7 +18,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "init",
         parents=[common],
         help="write a configuration file (from config.example.toml) and create the database",
-        description="Writes the configuration file named by --config (default ./cmrt-bot.toml) from the documented "
+        description="Writes the configuration file named by --config (else $CMRT_CONFIG, else ./cmrt-bot.toml) from "
+        "the documented "
         "example, unless it exists, then creates or upgrades the database it names ([store] url or "
         "$CMRT_STORE_URL).",
     )
@@ -31,7 +33,7 @@ def example_text() -> str:
 
 
 def do_init(args: argparse.Namespace) -> int:
-    path = pathlib.Path(getattr(args, "config", None) or DEFAULT_CONFIG_NAME)
+    path = pathlib.Path(getattr(args, "config", None) or os.environ.get("CMRT_CONFIG") or DEFAULT_CONFIG_NAME)
     if path.exists() and not args.force:
         print(f"configuration {path}: exists, kept (use --force to overwrite)")
     else:
