@@ -48,7 +48,10 @@ class Notifier(Protocol):
         """The request needs a human decision; shown in the channel with the action buttons."""
 
     def team_alert(self, text: str, *, request_id: int | None = None) -> None:
-        """Anything else the team must see (bounce, unmatched reply, a component that stays down)."""
+        """Anything else the team must see (bounce, unmatched reply, a component that stays down).
+
+        ``text`` is plain text and may contain supplier-provided strings: the notifier escapes it.
+        """
 
 
 class NullNotifier:

@@ -75,14 +75,19 @@ class SlackNotifier:
         self._update(request_id, f":rotating_light: *Needs a decision:* {esc(reason)}", escalate=True)
 
     def team_alert(self, text: str, *, request_id: int | None = None) -> None:
-        """``text`` is mrkdwn composed by the caller, who escaped any supplier text in it."""
+        """Plain text (escaped here: it may quote supplier-provided strings such as an e-mail subject)."""
+        safe = esc(text)
         if request_id is not None:
-            self._update(request_id, text)
+            self._update(request_id, safe)
             return
         try:
-            self.client.chat_postMessage(channel=self.channel, text=truncate(text, MESSAGE_TEXT))
+            self.client.chat_postMessage(channel=self.channel, text=truncate(safe, MESSAGE_TEXT))
         except Exception:
             log.warning("could not post a team alert to Slack", exc_info=True)
+
+    def note(self, request_id: int, mrkdwn: str) -> None:
+        """A threaded update in mrkdwn composed by the caller, who escaped every supplier-provided part."""
+        self._update(request_id, mrkdwn)
 
     # ------------------------------------------------------------------------------------------- internals
     def _lock(self, request_id: int) -> threading.Lock:

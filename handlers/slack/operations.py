@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import audit
+from handlers.slack.notifier import SlackNotifier
 from handlers.slack.text import esc
 from store import requests
 from store.models import Request
@@ -31,6 +32,14 @@ class Outcome:
     ok: bool
     text: str
     request_id: int | None = None
+
+
+def _announce(ops: ChatOps, request_id: int, mrkdwn: str, plain: str) -> None:
+    """A threaded update for the team: mrkdwn (with the actor's mention) when the notifier is Slack's."""
+    if isinstance(ops.notifier, SlackNotifier):
+        ops.notifier.note(request_id, mrkdwn)
+    else:
+        ops.notifier.team_alert(plain, request_id=request_id)
 
 
 def _name(request: Request) -> str:
@@ -100,7 +109,7 @@ def _transition(ops: ChatOps, request_id: int, actor: str, target: RequestState,
         request = session.get(Request, request_id)
         if request is None:
             return Outcome(False, "That supplier request no longer exists.")
-        name, state = _name(request), RequestState(request.state)
+        name, state, supplier = _name(request), RequestState(request.state), request.supplier.name
         if state == target:
             return Outcome(True, f"{name} is already {_state_text(target)}.", request_id)
         try:
@@ -111,7 +120,12 @@ def _transition(ops: ChatOps, request_id: int, actor: str, target: RequestState,
         request.next_due_at = None
     note = f" Exception: {esc(reason)}" if reason else ""
     who = f"<@{actor}>"
-    ops.notifier.team_alert(f"{name} marked *{_state_text(target)}* by {who}.{note}", request_id=request_id)
+    _announce(
+        ops,
+        request_id,
+        f"{name} marked *{_state_text(target)}* by {who}.{note}",
+        f"{supplier} marked {_state_text(target)} by {actor}." + (f" Exception: {reason}" if reason else ""),
+    )
     return Outcome(True, f"{name} is now {_state_text(target)}.{note}", request_id)
 
 
@@ -132,13 +146,15 @@ def snooze(ops: ChatOps, request_id: int, actor: str, days: int) -> Outcome:
         request = session.get(Request, request_id)
         if request is None:
             return Outcome(False, "That supplier request no longer exists.")
-        name = _name(request)
+        name, supplier = _name(request), request.supplier.name
         if RequestState(request.state) in FINAL:
             return Outcome(False, f"{name} is closed; there is nothing to snooze.", request_id)
         request.snoozed_until = until
         audit(session, actor=actor, action="slack_snoozed", request_id=request_id, details={"days": days}, at=now)
     day = until.strftime("%Y-%m-%d")
-    ops.notifier.team_alert(f"{name} snoozed until {day} by <@{actor}>.", request_id=request_id)
+    _announce(
+        ops, request_id, f"{name} snoozed until {day} by <@{actor}>.", f"{supplier} snoozed until {day} by {actor}."
+    )
     return Outcome(True, f"{name} is snoozed until {day}: no reminders or escalations before then.", request_id)
 
 
@@ -148,7 +164,7 @@ def assign(ops: ChatOps, request_id: int, actor: str) -> Outcome:
         request = session.get(Request, request_id)
         if request is None:
             return Outcome(False, "That supplier request no longer exists.")
-        name, previous = _name(request), request.assignee
+        name, previous, supplier = _name(request), request.assignee, request.supplier.name
         if previous == actor:
             return Outcome(True, f"{name} is already assigned to you.", request_id)
         request.assignee = actor
@@ -160,5 +176,5 @@ def assign(ops: ChatOps, request_id: int, actor: str) -> Outcome:
             details={"assignee": actor, "previous": previous},
             at=now,
         )
-    ops.notifier.team_alert(f"{name} assigned to <@{actor}>.", request_id=request_id)
+    _announce(ops, request_id, f"{name} assigned to <@{actor}>.", f"{supplier} assigned to {actor}.")
     return Outcome(True, f"{name} is now assigned to you.", request_id)

@@ -133,3 +133,13 @@ def test_weekly_slot_is_the_last_configured_weekday() -> None:
     slot = schedule.last_slot(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))  # a Wednesday
     assert slot == dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # Monday 09:00 in Berlin (UTC+1)
     assert DigestSchedule(frequency="off").last_slot(NOW) is None
+
+
+def test_team_alerts_quoting_supplier_text_are_escaped(slack: SlackRig) -> None:
+    slack.notifier.team_alert(f"An e-mail could not be matched (subject: {INJECTION!r}); please assign it.")
+    slack.notifier.team_alert(
+        f"The supplier replied with a link: {INJECTION}", request_id=slack.seeded.requests["S-001"]
+    )
+    sent = _texts(slack)
+    assert "<!channel>" not in sent and "<@U999>" not in sent and "<https://evil.example|click>" not in sent
+    assert sent.count("&lt;!channel&gt;") >= 2
