@@ -133,7 +133,10 @@ def _table(name: str, data: bytes) -> tuple[list[tuple[str, Sequence[Sequence[ob
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [("", list(csv.reader(io.StringIO(text), dialect)))], False
+    try:
+        return [("", list(csv.reader(io.StringIO(text, newline=""), dialect)))], False
+    except csv.Error as exc:
+        raise RmiImportError(f"{name}: not a readable CSV file ({exc})") from exc
 
 
 def load_rmi_file(name: str, data: bytes) -> RmiList:
