@@ -76,6 +76,19 @@ class Labels:
     # (key, texts in every language) of the sheets the reader parses; folded into ``reverse`` on first use
     translations: list[tuple[str, list[str]]] = field(default_factory=list)
     _reverse: dict[str, str] | None = None
+    _minerals: dict[str, str] | None = None
+
+    @property
+    def mineral_texts(self) -> dict[str, str]:
+        """Folded mineral name in any language → English mineral (a small subset of ``reverse``)."""
+        if self._minerals is None:
+            self._minerals = {}
+            for english, texts in self.translations:
+                mineral = mineral_of(english)
+                if mineral:
+                    for text in texts:
+                        self._minerals.setdefault(fold(_SYMBOL.sub(" ", text)), mineral)
+        return self._minerals
 
     @property
     def reverse(self) -> dict[str, str]:
@@ -95,7 +108,8 @@ class Labels:
         return self.english.get(sheet + addr)
 
     def to_english(self, text: str | None) -> str | None:
-        if not text:
+        """The English text of a label cached in another language (None for ASCII text: already English)."""
+        if not text or text.isascii():
             return None
         return self.reverse.get(fold(text))
 
@@ -104,7 +118,7 @@ class Labels:
         direct = mineral_of(text)
         if direct or not text:
             return direct
-        return mineral_of(self.to_english(text))
+        return self.mineral_texts.get(fold(_SYMBOL.sub(" ", text)))
 
 
 _TRANSLATED_SHEETS = ("Declaration", "Smelter List", "Mine List", "Product List")

@@ -156,7 +156,7 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
             "not_a_template",
             "The workbook has no Declaration sheet: it is not a CMRT, EMRT, CRT or AMRT reporting template.",
         )
-    labels = read_labels(book.sheet("L"))
+    labels = Labels() if _english_labels_cached(declaration) else read_labels(book.sheet("L"))
     template = detect_template(book, declaration, labels)
     if template.family is None:
         raise WorkbookError("not_a_template", "The workbook is not a CMRT, EMRT, CRT or AMRT reporting template.")
@@ -217,6 +217,18 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
         smelter_columns=smelters.columns if smelters else {},
         mine_columns=mines.columns if mines else {},
         product_columns=products.columns if products else {},
+    )
+
+
+def _english_labels_cached(declaration: Grid) -> bool:
+    """English selected and labels cached: the cached texts are the English labels, ``L`` is not needed."""
+    language, label = declaration.value(3, 4), declaration.value(8, 2)
+    return (
+        isinstance(language, str)
+        and language.strip().casefold() == "english"
+        and isinstance(label, str)
+        and bool(label.strip())
+        and not is_error(label)
     )
 
 
