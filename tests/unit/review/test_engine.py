@@ -179,3 +179,10 @@ def test_fuzzy_match_confidence_is_reported_in_json() -> None:
     assert item["detail"]["candidate_id"] == "CID002082" and item["detail"]["method"] == "fuzzy"
     assert 0.85 <= item["detail"]["confidence"] <= 1.0
     assert "match confidence" in item["message"]
+
+
+def test_removed_smelter_says_when_and_why() -> None:
+    d = add_smelters(base(), smelter(7, "Tin", "Gold Bell Group", "CID000572", "CHINA"))
+    found = {f.check: f.message for f in review(in_scope(d, "Tin"), full_context()).findings}
+    assert "RMI removed it on 2014-04-09: No longer an operating smelter / refiner" in found["smelter.id_not_in_reference"]
+    assert "RMI has removed it from the smelter list" in found["smelter.not_conformant"]
