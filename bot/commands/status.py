@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands._common import CommandError, open_database, run_command, settings_from
 from bot.config import Settings
-from store import campaigns, requests, runtime, utcnow
+from store import campaigns, requests, utcnow
 from store.models import Campaign
 from store.states import AWAITING_SUPPLIER, RequestState
 
@@ -115,22 +115,11 @@ def build_report(session: Session, campaign: Campaign | None, settings: Settings
 
 
 def components(session: Session, settings: Settings, now: dt.datetime) -> list[dict[str, Any]]:
+    """Liveness from the heartbeat rows (``bot.liveness``): a restarting, stopped or stale component is not alive."""
+    from bot.liveness import liveness
+
     limit = max(settings.schedule.tick * 3, dt.timedelta(minutes=2))
-    out = []
-    for hb in runtime.heartbeats(session):
-        age = now - hb.beat_at
-        out.append(
-            {
-                "component": hb.component,
-                "state": hb.state,
-                "host": hb.host,
-                "pid": hb.pid,
-                "beat_at": hb.beat_at.isoformat(),
-                "age_seconds": int(age.total_seconds()),
-                "alive": age <= limit and hb.state not in ("stopped", "failed"),
-            }
-        )
-    return out
+    return [{**row.to_json(), "age_seconds": int(row.age_seconds)} for row in liveness(session, now, limit)]
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -155,4 +144,6 @@ def print_report(report: dict[str, Any]) -> None:
         print("components: none has reported (is `cmrt-bot run` running?)")
     for c in comps:
         alive = "alive" if c["alive"] else "NOT RESPONDING"
-        print(f"component {c['component']}: {alive} ({c['state']}, last beat {c['age_seconds']}s ago on {c['host']})")
+        detail = f" - {c['detail']}" if c.get("detail") else ""
+        where = f"last beat {c['age_seconds']}s ago on {c['host']}"
+        print(f"component {c['component']}: {alive} ({c['state']}, {where}){detail}")

@@ -98,3 +98,24 @@ def test_a_component_that_dies_is_restarted(store_db: Database) -> None:
     sup.stop_all(1.0)
     with store_db.session() as s:
         assert runtime.heartbeats(s)[0].state == "stopped"
+
+
+def test_liveness_for_status(store_db: Database) -> None:
+    import datetime as dt
+
+    from bot.liveness import liveness, liveness_lines
+
+    now = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
+    with store_db.session() as s:
+        runtime.beat(s, "scheduler", now=now - dt.timedelta(seconds=5))
+        runtime.beat(s, "inbox", state="restarting", detail="2 failure(s); ConnectionError", now=now)
+        runtime.beat(s, "slack", now=now - dt.timedelta(minutes=10))
+        runtime.beat(s, "standby:42", state="standby", now=now - dt.timedelta(minutes=10))
+    with store_db.session() as s:
+        rows = {row.component: row for row in liveness(s, now)}
+    assert set(rows) == {"scheduler", "inbox", "slack"}  # a standby that went away is not shown
+    assert rows["scheduler"].alive and rows["scheduler"].state == "running"
+    assert not rows["inbox"].alive and rows["inbox"].state == "restarting"
+    assert not rows["slack"].alive and rows["slack"].state == "stale"
+    text = "\n".join(liveness_lines(list(rows.values())))
+    assert "ConnectionError" in text and "stale" in text
