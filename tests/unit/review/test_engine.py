@@ -184,5 +184,6 @@ def test_fuzzy_match_confidence_is_reported_in_json() -> None:
 def test_removed_smelter_says_when_and_why() -> None:
     d = add_smelters(base(), smelter(7, "Tin", "Gold Bell Group", "CID000572", "CHINA"))
     found = {f.check: f.message for f in review(in_scope(d, "Tin"), full_context()).findings}
-    assert "RMI removed it on 2014-04-09: No longer an operating smelter / refiner" in found["smelter.id_not_in_reference"]
+    removed = "RMI removed it on 2014-04-09: No longer an operating smelter / refiner"
+    assert removed in found["smelter.id_not_in_reference"]
     assert "RMI has removed it from the smelter list" in found["smelter.not_conformant"]
