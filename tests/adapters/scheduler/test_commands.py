@@ -1,0 +1,114 @@
+"""``cmrt-bot plan`` and ``cmrt-bot run`` start-up checks, in-process against SQLite."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+
+import pytest
+
+from bot.cli import main
+from bot.scheduling import (
+    ScheduleSettingsError,
+    business_days,
+    duration,
+    durations,
+    outreach_config,
+    quiet_hours,
+)
+from store import Database, campaigns, suppliers, upgrade
+
+
+def _config(tmp_path: pathlib.Path, url: str, extra: str = "") -> pathlib.Path:
+    path = tmp_path / "cmrt-bot.toml"
+    path.write_text(
+        f'[store]\nurl = "{url}"\n\n[schedule]\ntimezone = "Europe/Berlin"\ntick = "1s"\n{extra}', encoding="utf-8"
+    )
+    return path
+
+
+def _seed(url: str, n: int = 3) -> None:
+    upgrade(url)
+    with Database(url) as db, db.session() as s:
+        made = []
+        for i in range(n):
+            sup, _ = suppliers.upsert(s, suppliers.SupplierData(f"S{i}", f"Supplier {i}", f"c{i}@x.test"))
+            made.append(sup)
+        s.flush()
+        c = campaigns.create(s, year=2025, due_date=dt.date(2026, 3, 31), suppliers=made)
+        c.created_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CMRT_STORE_URL", raising=False)
+    monkeypatch.delenv("CMRT_CONFIG", raising=False)
+
+
+def test_plan_text_and_json(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    _seed(url)
+    cfg = _config(tmp_path, url)
+    assert main(["--config", str(cfg), "plan", "--now", "2026-01-05T10:00"]) == 0  # Monday, Berlin time
+    out = capsys.readouterr().out
+    assert "Plan at 2026-01-05 10:00 Europe/Berlin" in out
+    assert out.count("initial_request") == 3
+    assert "the request has not been sent" in out
+    assert main(["--config", str(cfg), "plan", "--now", "2026-01-04T10:00", "--json", "--campaign", "2025"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (campaign,) = data["campaigns"]
+    assert campaign["actions"] == []
+    assert sorted(h["kind"] for h in campaign["held"]) == ["digest", *["initial_request"] * 3]
+    assert "Sunday is not a business day" in campaign["held"][0]["reason"]
+    assert campaign["held"][0]["not_before"] == "2026-01-05T07:00:00+00:00"  # 08:00 in Berlin
+
+
+def test_plan_errors(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    cfg = _config(tmp_path, url)
+    assert main(["--config", str(cfg), "plan"]) == 2
+    assert "cmrt-bot db upgrade" in capsys.readouterr().err
+    _seed(url)
+    assert main(["--config", str(cfg), "plan", "--now", "next tuesday"]) == 2
+    assert "ISO 8601" in capsys.readouterr().err
+    assert main(["--config", str(cfg), "plan", "--campaign", "1999"]) == 1
+    assert "no campaign for reporting year 1999" in capsys.readouterr().err
+
+
+def test_run_refuses_an_outdated_schema(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    cfg = _config(tmp_path, url)
+    assert main(["--config", str(cfg), "run"]) == 2
+    err = capsys.readouterr().err
+    assert "cmrt-bot db upgrade" in err
+
+
+def test_run_refuses_bad_scheduling_keys(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(f'[store]\nurl = "{url}"\n[outreach]\nreminder_cadence = ["28d", "14d"]\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "run"]) == 2
+    assert "reminder_cadence" in capsys.readouterr().err
+
+
+def test_scheduling_values() -> None:
+    assert duration("30s", "k") == dt.timedelta(seconds=30)
+    assert duration("14d", "k") == dt.timedelta(days=14)
+    assert durations(["14d", "28d"], "k") == (dt.timedelta(days=14), dt.timedelta(days=28))
+    with pytest.raises(ScheduleSettingsError, match="k: 'soon'"):
+        duration("soon", "k")
+    assert business_days("mon-fri") == frozenset(range(1, 6))
+    assert business_days(["sat", "sun"]) == frozenset({6, 7})
+    assert business_days((1, 2)) == frozenset({1, 2})
+    assert quiet_hours("18:00-08:00") == (dt.time(18), dt.time(8))
+    assert quiet_hours([]) is None and quiet_hours(()) is None
+
+
+def test_outreach_config_from_the_settings_defaults() -> None:
+    from bot.config import Settings
+
+    cfg = outreach_config(Settings())
+    assert cfg.reminder_cadence == (dt.timedelta(days=14), dt.timedelta(days=28))
+    assert cfg.schedule.business_days == frozenset(range(1, 6))
+    assert cfg.schedule.quiet_hours == (dt.time(18), dt.time(8))
