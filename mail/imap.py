@@ -300,7 +300,12 @@ class ImapWatcher:
         news = False
         try:
             while not stop.is_set() and time.monotonic() < deadline and not news:
-                responses: list[Any] = client.idle_check(timeout=min(1.0, max(0.05, deadline - time.monotonic())))
+                timeout = min(1.0, max(0.05, deadline - time.monotonic()))
+                began = time.monotonic()
+                responses: list[Any] = client.idle_check(timeout=timeout)
+                if not responses and time.monotonic() - began < timeout * 0.5:
+                    # imapclient swallows EOF and returns nothing early: the server went away
+                    raise ServerGone("connection closed during IDLE")
                 for item in responses:
                     if isinstance(item, tuple) and item and item[0] == b"BYE":
                         raise ServerGone("server said BYE")

@@ -283,7 +283,12 @@ stop_pid() {  # pidfile, expected command substring
         return 0
     fi
     pid="$(tr -d ' \n' <"$f")"
+    # Dovecot's master can exit before its children (an IMAP session in IDLE survives it), so remember them
+    local children
+    children="$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -s ' \n' ' ' || true)"
     kill -TERM "$pid" 2>/dev/null || true
+    stop_children "$children" &  # in parallel with the master's own shutdown
+    local reaper=$!
     for i in $(seq 1 200); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
@@ -292,7 +297,25 @@ stop_pid() {  # pidfile, expected command substring
         log "$want ($pid) ignored SIGTERM: SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
     fi
+    wait "$reaper" 2>/dev/null || true
     rm -f "$f"
+}
+
+stop_children() {  # "pid pid ...": the former children of a stopped master, checked to be dovecot processes
+    local child alive=""
+    for child in $1; do
+        if tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null | grep -q '^dovecot/'; then
+            kill -TERM "$child" 2>/dev/null && alive="$alive $child"
+        fi
+    done
+    [ -n "$alive" ] || return 0
+    for i in $(seq 1 40); do
+        local left=""
+        for child in $alive; do kill -0 "$child" 2>/dev/null && left="$left $child"; done
+        [ -n "$left" ] || return 0
+        sleep 0.05
+    done
+    for child in $alive; do kill -KILL "$child" 2>/dev/null || true; done
 }
 
 cmd_stop() {

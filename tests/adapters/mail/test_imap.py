@@ -1,0 +1,162 @@
+"""ImapWatcher against the harness's Dovecot: fetch, move, checkpoint, IDLE wake-up, reconnect after a restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from mail.imap import Disposition, FetchedMessage, ImapSettings, ImapWatcher, MemoryCheckpoints
+from mail.smtp import Backoff, Security
+from tests.harness.fixtures import MailHarness, private_mail_harness
+from tests.unit.mail.helpers import inbound
+
+pytestmark = pytest.mark.mailserver
+
+
+class Recorder:
+    def __init__(self, decide: Callable[[FetchedMessage], Disposition] | None = None) -> None:
+        self.seen: list[FetchedMessage] = []
+        self.decide = decide or (lambda _m: Disposition.PROCESSED)
+        self.event = threading.Event()
+
+    def __call__(self, message: FetchedMessage) -> Disposition:
+        self.seen.append(message)
+        self.event.set()
+        return self.decide(message)
+
+    def subjects(self) -> list[str]:
+        return [m.raw.split(b"Subject: ", 1)[1].split(b"\n", 1)[0].strip().decode() for m in self.seen]
+
+
+def _settings(h: MailHarness, user: str, password: str, **kw: object) -> ImapSettings:
+    return ImapSettings(
+        host=h.host, port=h.imaps_port, security=Security.TLS, ca_file=str(h.ca_path), username=user,
+        password=password, timeout=10, idle_renew=30, backoff=Backoff(base=0.2, factor=2, cap=1.0), **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_sync_moves_and_checkpoints(mail_harness: MailHarness, mail_user: tuple[str, str]) -> None:
+    user, password = mail_user
+    for n in range(3):
+        mail_harness.append(user, inbound(subject=f"m{n}", to=user))
+    recorder = Recorder(lambda m: Disposition.QUARANTINE if b"Subject: m1" in m.raw else Disposition.PROCESSED)
+    checkpoints = MemoryCheckpoints()
+    watcher = ImapWatcher(_settings(mail_harness, user, password), recorder, checkpoints)
+    assert watcher.run_once() == 3
+    assert recorder.subjects() == ["m0", "m1", "m2"]
+    assert mail_harness.folder_uids(user, "INBOX") == []
+    assert len(mail_harness.folder_uids(user, "Processed")) == 2
+    assert len(mail_harness.folder_uids(user, "Quarantine")) == 1
+    uidvalidity, last_uid = checkpoints.data["INBOX"]
+    assert last_uid == recorder.seen[-1].uid and uidvalidity == recorder.seen[-1].uidvalidity
+    assert watcher.run_once() == 0
+
+
+def test_checkpoint_skips_seen_uids_and_uidvalidity_change_rescans(
+    mail_harness: MailHarness, mail_user: tuple[str, str]
+) -> None:
+    user, password = mail_user
+    uid = mail_harness.append(user, inbound(subject="kept", to=user))
+    checkpoints = MemoryCheckpoints()
+    client = mail_harness.imap(user)
+    uidvalidity = int(client.folder_status("INBOX", ["UIDVALIDITY"])[b"UIDVALIDITY"])
+    client.logout()
+    checkpoints.save("INBOX", uidvalidity, uid)  # already handled: left alone
+    recorder = Recorder()
+    assert ImapWatcher(_settings(mail_harness, user, password), recorder, checkpoints).run_once() == 0
+    checkpoints.save("INBOX", uidvalidity + 1000, uid + 1000)  # the folder was recreated: rescan everything
+    assert ImapWatcher(_settings(mail_harness, user, password), recorder, checkpoints).run_once() == 1
+
+
+def test_idle_wakes_up_on_new_mail(mail_harness: MailHarness, mail_user: tuple[str, str]) -> None:
+    user, password = mail_user
+    recorder = Recorder()
+    watcher = ImapWatcher(_settings(mail_harness, user, password), recorder, MemoryCheckpoints())
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert _wait(lambda: watcher.client is not None and watcher.idle_supported, 5)
+        time.sleep(0.3)  # let it enter IDLE
+        started = time.monotonic()
+        mail_harness.append(user, inbound(subject="wake up", to=user))
+        assert recorder.event.wait(5), "IDLE did not wake up"
+        assert time.monotonic() - started < 3.0
+        assert recorder.subjects() == ["wake up"]
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_failing_handler_is_retried_then_quarantined(mail_harness: MailHarness, mail_user: tuple[str, str]) -> None:
+    user, password = mail_user
+    mail_harness.append(user, inbound(subject="poison", to=user))
+    mail_harness.append(user, inbound(subject="fine", to=user))
+    calls: list[str] = []
+    errors: list[str] = []
+
+    def handler(message: FetchedMessage) -> Disposition:
+        calls.append("poison" if b"poison" in message.raw else "fine")
+        if b"poison" in message.raw:
+            raise ValueError("cannot handle this one")
+        return Disposition.PROCESSED
+
+    settings = _settings(mail_harness, user, password, max_handler_failures=3)
+    watcher = ImapWatcher(settings, handler, MemoryCheckpoints(), on_error=errors.append)
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert _wait(lambda: "fine" in calls, 10)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert calls == ["poison", "poison", "poison", "fine"]
+    assert len(mail_harness.folder_uids(user, "Quarantine")) == 1
+    assert errors and "Quarantine" in errors[-1]
+
+
+def test_dovecot_restart_during_idle_loses_nothing() -> None:
+    with private_mail_harness() as h:
+        user, password = h.new_user()
+        recorder = Recorder()
+        watcher = ImapWatcher(_settings(h, user, password), recorder, MemoryCheckpoints())
+        stop = threading.Event()
+        thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+        thread.start()
+        try:
+            assert _wait(lambda: watcher.client is not None, 5)
+            h.append(user, inbound(subject="before", to=user))
+            assert _wait(lambda: "before" in recorder.subjects(), 5)
+            h.append(user, inbound(subject="just before the restart", to=user))
+            h.restart_dovecot()
+            h.append(user, inbound(subject="after the restart", to=user))
+            tag = uuid.uuid4().hex[:6]
+            import smtplib
+
+            with smtplib.SMTP(h.host, h.smtp_port, timeout=10) as smtp:
+                smtp.sendmail("bot@example.test", [user], inbound(subject=f"via smtp {tag}", to=user))
+            assert _wait(lambda: len(recorder.seen) >= 4, 15), recorder.subjects()
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            thread.join(10)
+        assert sorted(recorder.subjects()) == sorted(
+            ["before", "just before the restart", "after the restart", f"via smtp {tag}"]
+        )
+        assert watcher.reconnects >= 1
+        assert h.folder_uids(user, "INBOX") == []
