@@ -48,6 +48,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             Request.escalated_at,
             Request.snoozed_until,
             Request.clarification_requested_at,
+            Request.responded_at,
         )
         .join(Supplier, Request.supplier_id == Supplier.id)
         .where(Request.campaign_id == campaign.id)
@@ -65,6 +66,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             escalated_at=escalated_at,
             snoozed_until=snoozed_until,
             clarification_requested_at=clarified_at,
+            responded_at=responded_at,
             done_keys=frozenset(by_request[rid]) if rid in by_request else empty,
         )
         for (
@@ -77,6 +79,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             escalated_at,
             snoozed_until,
             clarified_at,
+            responded_at,
         ) in session.execute(stmt)
     ]
     return view, views

@@ -112,6 +112,7 @@ class RequestView:
     escalated_at: dt.datetime | None = None
     snoozed_until: dt.datetime | None = None
     clarification_requested_at: dt.datetime | None = None
+    responded_at: dt.datetime | None = None  # a workbook arrived (the state may since be ``escalated``: high risk)
     done_keys: frozenset[str] = frozenset()  # action keys already recorded for this request (pending or done)
 
 

@@ -3,7 +3,8 @@
 A pure function. The scheduler tick loads the state, calls :func:`plan`, records each action's key and executes
 it; ``cmrt-bot plan`` prints the same result. Rules, in order of precedence:
 
-* A settled request (responded, accepted, exempt, closed) gets nothing. A response stops the chasing.
+* A settled request (responded, accepted, exempt, closed) gets nothing. A response stops the chasing, also when
+  the request was escalated afterwards (a high-risk review): the team decides then, not the cadence.
 * A snoozed request gets nothing until ``snoozed_until``; what fell due meanwhile is held, then runs once.
 * ``not_sent`` requests of an active campaign get the initial request, in batches (``batch_size`` e-mails per
   tick) under an hourly cap (``max_emails_per_hour``); follow-ups and reminders go before new requests.
@@ -189,6 +190,8 @@ def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
     if req.state == RequestState.CLARIFICATION_REQUESTED:
         return _clarification_actions(ctx, req, base)
     if req.state in CHASED_STATES and req.sent_at is not None:
+        if req.responded_at is not None and req.responded_at >= req.sent_at:
+            return []  # answered (escalated after a high-risk review, say): the team decides, the bot does not chase
         actions = []
         reminder = _reminder_action(ctx, req, base)
         if reminder is not None:

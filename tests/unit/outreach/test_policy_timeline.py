@@ -303,3 +303,14 @@ def test_utc_schedule_without_quiet_hours_runs_around_the_clock() -> None:
         dt.timedelta(seconds=60),
         dt.timedelta(seconds=90),
     ]
+
+
+def test_an_answered_request_escalated_for_high_risk_is_not_chased() -> None:
+    cfg = config(escalate_at_due=True, escalate_days_before_due=7)
+    world = World.build(cfg, due=dt.date(2025, 3, 31))
+    start = berlin(2025, 1, 6, 10, 0)
+    world.tick(start)
+    # a workbook arrived on day 3 and its review was high risk: the request is escalated, but answered
+    world.set(1, state=RequestState.ESCALATED, responded_at=start + 3 * DAY, escalated_at=start + 3 * DAY)
+    world.run(start + 3 * DAY, start + 120 * DAY, step=dt.timedelta(hours=1))
+    assert [e.action.kind for e in world.log] == [ActionKind.INITIAL_REQUEST]
