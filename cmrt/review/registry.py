@@ -228,21 +228,9 @@ def smelter_cell(d: Declaration, row: SmelterRow, field: str) -> tuple[str, str 
     return SMELTER_LIST, f"{column}{row.row}" if column else None
 
 
-def smelter_sheet(d: Declaration) -> str:
-    return SMELTER_LIST
-
-
 def rows_with_data(d: Declaration) -> tuple[SmelterRow, ...]:
+    """Smelter rows with anything in metal, look-up, name, country or id (empty template rows skipped)."""
     return facts(d).rows
-
-
-def row_label(row: SmelterRow) -> str:
-    name = row.lookup if row.lookup and norm(row.lookup) not in PSEUDO else row.name
-    parts = [p for p in (row.metal, name) if p and not blank(p)]
-    return " ".join(["row", str(row.row), *(f"({', '.join(parts)})" for _ in [0] if parts)])
-
-
-PSEUDO = frozenset({"smelter not listed", "smelter not yet identified"})
 
 
 # ---------------------------------------------------------------- dates
