@@ -20,7 +20,7 @@ from cmrt.review import (
     review,
     score_of,
 )
-from cmrt.review.checks_company import version_key
+from cmrt.review.checks_template import version_key
 from cmrt.review.engine import CAP, WEIGHT
 from tests.unit.review.builder import (
     add_smelters,

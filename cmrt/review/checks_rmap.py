@@ -1,0 +1,170 @@
+"""Checks of Smelter List rows against RMI's RMAP status lists and the reference's size per metal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from cmrt.declaration import Declaration, SmelterRow
+from cmrt.review.checks_smelters import _f, _id, _kind
+from cmrt.review.model import Finding, ReviewContext, Severity
+from cmrt.review.registry import blank, check, quote, rows_with_data
+from cmrt.smelters.rmap import RmapState
+from cmrt.smelters.text import is_cid, metal_key
+
+
+@check(
+    "smelter.not_conformant",
+    title="Smelter neither RMAP Conformant nor Active",
+    severity=Severity.HIGH_RISK,
+    area="smelter",
+    rationale="A smelter without a recognised audit is a red flag under OECD step 4.",
+    message="{name} ({cid}) is neither RMAP Conformant nor Active on the list of {date}",
+    sources="IN1; GSP1; OECD step 4; review notes §3 F32",
+    needs="rmap",
+)
+def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    date = ctx.rmap.list_date
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or not is_cid(cid) or cid in seen:
+            continue
+        seen.add(cid)
+        status = ctx.rmap.status(cid, ctx.today)
+        if status.state in (RmapState.NOT_LISTED, RmapState.REMOVED):
+            name = r.lookup if not blank(r.lookup) and _kind(r) == "listed" else r.name or cid
+            removed = " and RMI has removed it from the smelter list" if status.state is RmapState.REMOVED else ""
+            out.append(_f("smelter.not_conformant", d, r, "smelter_id",
+                          f"{quote(name)} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of "
+                          f"{date or 'unknown date'}{removed}; please tell us how you manage this smelter's risk",
+                          {"smelter_id": cid, "status": status.state.value,
+                           "list_date": date.isoformat() if date else None}))
+    return out
+
+
+@check(
+    "smelter.active_not_conformant",
+    title="Smelter RMAP Active (audit in progress), not yet Conformant",
+    severity=Severity.INFO,
+    area="smelter",
+    rationale="Active smelters are committed to an audit; track them until they become Conformant.",
+    message="{name} ({cid}) is RMAP Active, not yet Conformant",
+    sources="RMI facilities lists (R2); SEC2",
+    needs="rmap",
+)
+def active_not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        if ctx.rmap.status(cid, ctx.today).state is RmapState.ACTIVE:
+            out.append(_f("smelter.active_not_conformant", d, r, "smelter_id",
+                          f"{cid} is RMAP Active (assessment under way), not yet Conformant"))
+    return out
+
+
+@check(
+    "smelter.conformance_expired",
+    title="RMAP conformance expired",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="Conformance is valid until the last audit date plus the audit cycle; after that the status "
+    "may be stale.",
+    message="{cid}'s conformance expired on {valid_until} (last audit {audit}, cycle {cycle})",
+    sources="Z1; RMI Conformant list columns; review notes §3 F33",
+    needs="rmap",
+)
+def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        status = ctx.rmap.status(cid, ctx.today)
+        entry = status.entry
+        if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and not entry.reaudit_in_progress:
+            cycle = entry.audit_cycle_raw or "blank, read as 1 year"
+            out.append(_f("smelter.conformance_expired", d, r, "smelter_id",
+                          f"{cid}'s RMAP conformance expired on {status.valid_until:%d-%b-%Y} (last audit "
+                          f"{entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) and no re-audit is in progress",
+                          {"smelter_id": cid, "valid_until": status.valid_until.isoformat()
+                           if status.valid_until else None}))
+    return out
+
+
+@check(
+    "smelter.reaudit_pending",
+    title="Audit cycle elapsed, re-audit in progress",
+    severity=Severity.INFO,
+    area="smelter",
+    rationale="RMI keeps a smelter Conformant while its re-audit is in progress; worth re-checking on the next "
+    "list.",
+    message="{cid}: audit cycle ended on {valid_until}; RMI reports a re-audit in progress",
+    sources="RMI Conformant list 'Reaudit In Progress' column",
+    needs="rmap",
+)
+def reaudit_pending(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        status = ctx.rmap.status(cid, ctx.today)
+        entry = status.entry
+        if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and entry.reaudit_in_progress:
+            out.append(_f("smelter.reaudit_pending", d, r, "smelter_id",
+                          f"{cid}: the audit cycle ended on {status.valid_until:%d-%b-%Y}; RMI reports a re-audit "
+                          "in progress"))
+    return out
+
+
+WHOLE_LIST_SHARE = 0.5  # listing half of RMI's smelters for a metal ...
+WHOLE_LIST_MIN = 25  # ... and at least this many
+
+
+@check(
+    "smelter.whole_list",
+    title="Whole reference list pasted for a metal",
+    severity=Severity.INFO,
+    area="smelter",
+    rationale="A supplier that lists most of RMI's smelters for a metal has probably pasted the reference list "
+    "instead of its own supply chain.",
+    message="{count} of RMI's {total} {metal} smelters are listed",
+    sources="review notes §3 F35 (our inference)",
+    needs="reference",
+)
+def whole_list(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if ctx.reference is None:
+        return []
+    by_metal: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, SmelterRow] = {}
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if cid and r.metal:
+            by_metal[metal_key(r.metal)].add(cid)
+            first.setdefault(metal_key(r.metal), r)
+    out: list[Finding] = []
+    for metal, ids in by_metal.items():
+        total = len(ctx.reference.ids_for_metal(metal))
+        if total and len(ids) >= WHOLE_LIST_MIN and len(ids) >= WHOLE_LIST_SHARE * total:
+            row = first[metal]
+            out.append(_f("smelter.whole_list", d, row, "metal",
+                          f"{len(ids)} of RMI's {total} {row.metal} smelters are listed; please confirm they are all "
+                          "in your supply chain for the declared scope", {"listed": len(ids), "reference": total}))
+    return out

@@ -1,0 +1,115 @@
+"""Checks on the template itself: family, version, language."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from cmrt.declaration import Declaration
+from cmrt.review.model import Finding, ReviewContext, Severity
+from cmrt.review.registry import check, finding, norm, quote
+
+# ---------------------------------------------------------------- template
+
+
+@check(
+    "template.not_reporting_template",
+    title="Not a reporting template",
+    severity=Severity.REJECT,
+    area="template",
+    rationale="Only an RMI reporting template (CMRT, EMRT, CRT, AMRT) can be reviewed and consolidated.",
+    message="the file is not an RMI reporting template (CMRT/EMRT/CRT/AMRT)",
+    sources="ddm 'Report Rejected'; review notes §3 A1",
+)
+def not_reporting_template(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if d.template.family is None:
+        return [finding("template.not_reporting_template", "the file is not an RMI reporting template", "Declaration")]
+    return []
+
+
+@check(
+    "template.wrong_family",
+    title="Template family differs from the campaign",
+    severity=Severity.REJECT,
+    area="template",
+    rationale="A campaign asks for one template family; an EMRT cannot answer a 3TG (CMRT) request.",
+    message="we asked for the {required} but received the {family}",
+    sources="Assent 'wrong CMRT version' (A4); review notes §3 A2",
+    needs="campaign",
+)
+def wrong_family(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    required = (ctx.required_family or "").upper()
+    if not required or d.template.family is None or d.template.family.value == required:
+        return []
+    return [
+        finding(
+            "template.wrong_family",
+            f"we asked for the {required} but received the {d.template.family.value}; please send the {required}",
+            "Declaration",
+            "D2",
+        )
+    ]
+
+
+def version_key(text: str | None) -> tuple[Decimal, ...]:
+    """Template versions compare as decimals: 6.01 < 6.1 < 6.22 < 6.31 < 6.4 < 6.5 < 6.6.1; "2.03a" ~ 2.03."""
+    numbers = re.findall(r"\d+", (text or "").split(" ")[0])
+    if not numbers:
+        return ()
+    return (Decimal(numbers[0]), *(Decimal("0." + n) for n in numbers[1:]))
+
+
+@check(
+    "template.version_too_old",
+    title="Template version older than the campaign requires",
+    severity=Severity.REJECT,
+    area="template",
+    rationale="Old templates ask different questions and carry an outdated smelter list.",
+    message="the template version {version} is older than the required {min_version}",
+    sources="Assent A4; ddm version fingerprints; review notes §3 A2",
+    needs="campaign",
+)
+def version_too_old(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if not ctx.min_version or d.template.family is None:
+        return []
+    wanted = version_key(ctx.min_version)
+    family = ctx.required_family or d.template.family.value
+    if ctx.required_family and d.template.family.value != ctx.required_family.upper():
+        return []  # wrong_family already says it
+    have = version_key(d.template.version)
+    if not have:
+        return [
+            finding(
+                "template.version_too_old",
+                f"the template version could not be read; please use {family} {ctx.min_version} or later",
+                "Declaration",
+                "J3",
+            )
+        ]
+    if have < wanted:
+        return [
+            finding(
+                "template.version_too_old",
+                f"the template version {d.template.version} is older than the required {family} "
+                f"{ctx.min_version}; please copy your answers into the current template",
+                "Declaration",
+                "J3",
+            )
+        ]
+    return []
+
+
+@check(
+    "template.not_english",
+    title="Language other than English",
+    severity=Severity.INFO,
+    area="template",
+    rationale="Answers are English constants whatever the language, but free-text comments may need translating.",
+    message="the template language is set to {language}",
+    sources="ddm (rejects); cm-reporting (soft warning); review notes §3 A4",
+)
+def not_english(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    if d.language and norm(d.language) not in ("english", "en"):
+        return [finding("template.not_english", f"the template language is set to {quote(d.language)}",
+                        "Declaration", "D3")]
+    return []
