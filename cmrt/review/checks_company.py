@@ -1,4 +1,4 @@
-"""Checks on the template itself, the company block and the declaration scope."""
+"""Checks on the company block (Checker parity and beyond) and the declaration scope."""
 
 from __future__ import annotations
 
