@@ -19,7 +19,7 @@ from mail.smtp import Backoff, Security, SendStatus, SmtpSender, SmtpSettings
 from store import Database
 from store import suppliers as supplier_repo
 from store.states import ContactState
-from tests.adapters.mail.conftest import seed_request
+from tests.adapters.mail.support import seed_request
 from tests.harness.fixtures import MailHarness
 
 pytestmark = pytest.mark.mailserver
