@@ -210,7 +210,8 @@ def test_request_reply_review_and_acknowledgment_in_one_thread(loop: Loop) -> No
     assert find_token(str(request["Subject"])) == seeded.token
     assert request["Auto-Submitted"] == "auto-generated"
     assert [p.get_filename() for p in request.iter_attachments()] == ["RMI_CMRT_6.5.xlsx"]
-    assert loop.outreach.send_request(seeded.request_id, key=f"req-{seeded.request_id}:request").detail == "already sent"
+    again = loop.outreach.send_request(seeded.request_id, key=f"req-{seeded.request_id}:request")
+    assert again.detail == "already sent"
 
     stop = threading.Event()
     thread = threading.Thread(target=loop.watcher.run, args=(stop,), daemon=True)

@@ -54,7 +54,7 @@ def _count(h: MailHarness, user: str, key: str) -> int:
 
 def test_enqueue_is_idempotent_and_sends_once(
     mail_harness: MailHarness, mail_db: Database, mail_user: tuple[str, str]
-) -> None:  # noqa: E501
+) -> None:
     user, _ = mail_user
     outbox = _outbox(mail_harness, mail_db)
     key = f"k-{uuid.uuid4().hex[:8]}"
@@ -110,7 +110,7 @@ def test_550_recorded_contact_bouncing_and_raised(mail_harness: MailHarness, mai
 
 def _worker(
     h: MailHarness, db_url: str, to: str, key: str, crash_at: str, reconcile: str
-) -> subprocess.CompletedProcess[str]:  # noqa: E501
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tests.adapters.mail.outbox_worker", db_url, h.host, str(h.smtp_port), to, key,
          crash_at, reconcile],
