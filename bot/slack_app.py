@@ -124,6 +124,7 @@ class SocketModeRunner:
         self.handler: SocketModeHandler | None = None
 
     def start(self) -> None:
+        self.app.client.auth_test()  # a revoked or wrong bot token fails here, with Slack's error
         self.handler = SocketModeHandler(self.app, app_token=self.app_token)
         self.handler.connect()
 
@@ -158,6 +159,7 @@ class HttpRunner:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        self.app.client.auth_test()  # a revoked or wrong bot token fails here, with Slack's error
         wsgi = SlackRequestHandler(self.app, path=self.path)
         self._server = make_server(
             self.host, self.port, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
@@ -202,7 +204,11 @@ class SlackService:
             raise SlackConfigError("[slack] channel: set the id of the compliance team's channel (C…)")
         self.client = build_client(self.secrets.bot_token, settings.api_base_url)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-listener")
-        self.app = build_app(self.client, signing_secret=self.secrets.signing_secret, executor=self.executor)
+        # no auth.test here: Slack being unreachable at start-up must not stop the bot; the runner checks the
+        # token when it starts (and the supervisor retries with back-off)
+        self.app = build_app(
+            self.client, signing_secret=self.secrets.signing_secret, executor=self.executor, verify_token=False
+        )
         group = allowed_group if allowed_group is not None else getattr(settings, "allowed_group", None)
         self.notifier = SlackNotifier(self.client, db, settings.channel)
         self.ops = ChatOps(

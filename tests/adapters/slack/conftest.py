@@ -7,11 +7,15 @@ Mode tests put a runner (``bot.slack_app.HttpRunner`` / ``SocketModeRunner``) in
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import hmac
 import json
 import pathlib
+import shutil
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -162,10 +166,22 @@ def seed(db: Database) -> Seeded:
     return out
 
 
+_TEMPLATE: dict[str, pathlib.Path] = {}
+_TEMPLATE_LOCK = threading.Lock()
+
+
 def fresh_db(tmp_path: pathlib.Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'slack.db'}"
-    upgrade(url)
-    return Database(url)
+    """A migrated SQLite store: the migrations run once per test session, each test gets a copy of the file."""
+    with _TEMPLATE_LOCK:
+        if "path" not in _TEMPLATE:
+            folder = tempfile.mkdtemp(prefix="cmbot-slack-")
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            template = pathlib.Path(folder) / "template.db"
+            upgrade(f"sqlite:///{template}")
+            _TEMPLATE["path"] = template
+    target = tmp_path / "slack.db"
+    shutil.copyfile(_TEMPLATE["path"], target)
+    return Database(f"sqlite:///{target}")
 
 
 @dataclass
