@@ -222,6 +222,8 @@ def id_not_in_reference(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         cid = _id(r)
         if not cid or not is_cid(cid) or ctx.reference.has_id(cid):
             continue
+        if ctx.rmap is not None and (cid in ctx.rmap.conformant or cid in ctx.rmap.active):
+            continue  # RMI's status lists know it, even if this reference does not (they do not line up)
         removed = ctx.rmap.removals.get(cid) if ctx.rmap is not None else None
         why = ""
         if removed is not None:

@@ -22,12 +22,14 @@ from cmrt.review import (
 )
 from cmrt.review.checks_template import version_key
 from cmrt.review.engine import CAP, WEIGHT
+from cmrt.smelters import SmelterReference
 from tests.unit.review.builder import (
     add_smelters,
     base,
     context,
     full_context,
     in_scope,
+    reference,
     smelter,
     with_answer,
     with_company,
@@ -187,3 +189,12 @@ def test_removed_smelter_says_when_and_why() -> None:
     removed = "RMI removed it on 2014-04-09: No longer an operating smelter / refiner"
     assert removed in found["smelter.id_not_in_reference"]
     assert "RMI has removed it from the smelter list" in found["smelter.not_conformant"]
+
+
+def test_id_on_a_status_list_is_not_reported_missing_from_the_reference() -> None:
+    d = add_smelters(base(), smelter(7, "Tungsten", "Ganzhou Jiangwu", "CID002315", "CHINA"))
+    ref = SmelterReference([e for e in reference().entries if e.smelter_id != "CID002315"])
+    checks = {f.check for f in review(d, full_context(reference=ref)).findings}
+    assert "smelter.id_not_in_reference" not in checks
+    checks = {f.check for f in review(d, full_context(reference=ref, rmap=None)).findings}
+    assert "smelter.id_not_in_reference" in checks
