@@ -49,6 +49,7 @@ class SchedulerComponent:
         self.failures = 0
         self.error: str | None = None
         self.last_tick: dt.datetime | None = None
+        self.last_summary = ""
         self.scheduler: BackgroundScheduler | None = None
 
     def tick(self) -> None:
@@ -61,6 +62,7 @@ class SchedulerComponent:
             return
         self.failures, self.error = 0, None
         self.last_tick = self.ticker.clock()
+        self.last_summary = f"{report.done} done, {report.held} held, {report.failed} failed"
         if report.done or report.failed or report.resumed:
             log.info(
                 "tick: %d done, %d resumed, %d failed, %d already recorded, %d held",
@@ -70,6 +72,12 @@ class SchedulerComponent:
                 report.skipped,
                 report.held,
             )
+
+    def describe(self) -> str | None:
+        """For the heartbeat: when the last tick ran and what it did."""
+        if self.last_tick is None:
+            return "waiting for the first tick"
+        return f"last tick {self.last_tick:%Y-%m-%d %H:%M:%S} UTC: {self.last_summary}"
 
     def start(self) -> None:
         self.failures, self.error = 0, None

@@ -217,6 +217,8 @@ class Supervisor:
                     detail = slot.detail
                     if slot.state == "restarting":
                         detail = f"{slot.failures} failure(s); {slot.detail}"
+                    elif slot.state == "running" and callable(getattr(slot.component, "describe", None)):
+                        detail = slot.component.describe()  # type: ignore[attr-defined]
                     runtime.beat(session, slot.component.name, state=slot.state, detail=detail)
         except Exception as exc:
             log.warning("could not write heartbeats: %s", exc)
