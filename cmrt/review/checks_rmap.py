@@ -78,7 +78,7 @@ def active_not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     area="smelter",
     rationale="Conformance is valid until the last audit date plus the audit cycle; after that the status "
     "may be stale.",
-    message="{cid}'s conformance expired on {valid_until} (last audit {audit}, cycle {cycle})",
+    message="the RMAP conformance of {name} ({cid}) expired on {valid_until} (last audit {audit}, cycle {cycle})",
     sources="Z1; RMI Conformant list columns; review notes §3 F33",
     needs="rmap",
 )
@@ -96,9 +96,11 @@ def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         entry = status.entry
         if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and not entry.reaudit_in_progress:
             cycle = entry.audit_cycle_raw or "blank, read as 1 year"
+            name = r.lookup if not blank(r.lookup) and _kind(r) == "listed" else entry.name or cid
             out.append(_f("smelter.conformance_expired", d, r, "smelter_id",
-                          f"{cid}'s RMAP conformance expired on {status.valid_until:%d-%b-%Y} (last audit "
-                          f"{entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) and no re-audit is in progress",
+                          f"the RMAP conformance of {quote(name)} ({cid}) expired on {status.valid_until:%d-%b-%Y} "
+                          f"(last audit {entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) and no re-audit is in "
+                          "progress; please confirm you still source from it and how you follow it up",
                           {"smelter_id": cid, "valid_until": status.valid_until.isoformat()
                            if status.valid_until else None}))
     return out
