@@ -150,4 +150,9 @@ def _inbox_component(settings: Any, db: Database, mail: Any, notifier: Notifier)
         poll_interval=i.poll_interval.total_seconds(),
     )
     watcher = ImapWatcher(imap_settings, handler, StoreCheckpoints(db), on_error=lambda text: notifier.team_alert(text))
-    return ThreadComponent("inbox", watcher.run, on_stop=watcher.close)
+
+    def describe() -> str:
+        state = "connected" if watcher.client is not None else "not connected (reconnecting with back-off)"
+        return f"{state}; {watcher.handled} message(s) handled, {watcher.reconnects} reconnect(s)"
+
+    return ThreadComponent("inbox", watcher.run, on_stop=watcher.close, describe=describe)

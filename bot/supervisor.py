@@ -57,10 +57,17 @@ class Backoff:
 class ThreadComponent:
     """A blocking loop ``target(stop)`` in a thread; it is healthy while the thread runs."""
 
-    def __init__(self, name: str, target: Callable[[threading.Event], None], on_stop: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        name: str,
+        target: Callable[[threading.Event], None],
+        on_stop: Callable[[], None] | None = None,
+        describe: Callable[[], str | None] | None = None,
+    ):
         self.name = name
         self.target = target
         self.on_stop = on_stop
+        self._describe = describe
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,6 +87,9 @@ class ThreadComponent:
 
     def healthy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def describe(self) -> str | None:
+        return self._describe() if self._describe is not None else None
 
     def stop(self, timeout: float) -> None:
         self._stop.set()
@@ -218,7 +228,10 @@ class Supervisor:
                     if slot.state == "restarting":
                         detail = f"{slot.failures} failure(s); {slot.detail}"
                     elif slot.state == "running" and callable(getattr(slot.component, "describe", None)):
-                        detail = slot.component.describe()  # type: ignore[attr-defined]
+                        try:
+                            detail = slot.component.describe()  # type: ignore[attr-defined]
+                        except Exception:
+                            detail = None
                     runtime.beat(session, slot.component.name, state=slot.state, detail=detail)
         except Exception as exc:
             log.warning("could not write heartbeats: %s", exc)
