@@ -69,9 +69,22 @@ def metal_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     sources="template Checker rows 65-68; cirscn",
 )
 def lookup_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    return [_f("smelter.lookup_missing", d, r, "lookup", f"the {r.metal} row has no Smelter Look-up value; please "
-               "select the smelter, 'Smelter not listed' or 'Smelter not yet identified'")
-            for r in rows_with_data(d) if not blank(r.metal) and blank(r.lookup)]
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        if blank(r.metal) or not blank(r.lookup):
+            continue
+        hint, detail = "", None
+        if ctx.reference is not None and not _id(r) and not blank(r.name):
+            match = ctx.reference.match(r.metal, r.name, r.country)
+            if match is not None and match.confidence >= MATCH_THRESHOLD:
+                hint = (f" ({quote(r.name)} looks like RMI's {quote(match.entry.alias)}, {match.entry.smelter_id}, "
+                        f"match confidence {match.confidence:.0%})")
+                detail = {"candidate_id": match.entry.smelter_id, "candidate_name": match.entry.standard_name,
+                          "confidence": match.confidence, "method": match.method}
+        out.append(_f("smelter.lookup_missing", d, r, "lookup",
+                      f"the {r.metal} row has no Smelter Look-up value{hint}; please select the smelter, "
+                      "'Smelter not listed' or 'Smelter not yet identified'", detail))
+    return out
 
 
 @check(

@@ -198,3 +198,10 @@ def test_id_on_a_status_list_is_not_reported_missing_from_the_reference() -> Non
     assert "smelter.id_not_in_reference" not in checks
     checks = {f.check for f in review(d, full_context(reference=ref, rmap=None)).findings}
     assert "smelter.id_not_in_reference" in checks
+
+
+def test_row_without_lookup_or_id_gets_a_fuzzy_suggestion() -> None:
+    d = add_smelters(base(), smelter(7, "Tin", None, None, "Thailand", "Thaisarco Ltd"))
+    (item,) = [f for f in review(d, full_context()).findings if f.check == "smelter.lookup_missing"]
+    assert "looks like RMI's 'Thaisarco', CID001898" in item.message
+    assert item.detail is not None and item.detail["candidate_id"] == "CID001898"
