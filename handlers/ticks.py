@@ -152,13 +152,33 @@ class Ticker:
 
     def _resume_pending(self, report: TickReport) -> None:
         with self.db.session() as session:
-            jobs = [_Job.from_row(row) for row in actions.pending(session)]
+            jobs = []
+            for row in actions.pending(session):
+                job = _Job.from_row(row)
+                if self._no_longer_wanted(session, job):
+                    log.info("action %s left pending is no longer wanted (the supplier answered): cancelled", job.key)
+                    actions.finish(row, now=self.clock(), state=actions.CANCELLED, error="the supplier answered")
+                else:
+                    jobs.append(job)
         for job in jobs:
             if self.stop.is_set():
                 return
             log.info("resuming action %s left pending", job.key)
             report.resumed += 1
             self._execute(job, report)
+
+    @staticmethod
+    def _no_longer_wanted(session: Session, job: _Job) -> bool:
+        """A chasing action left pending by a crash, for a supplier who has answered since."""
+        if job.kind not in (ActionKind.REMINDER, ActionKind.ESCALATION, ActionKind.CLARIFICATION_FOLLOWUP):
+            return False
+        request = request_repo.get(session, job.request_id) if job.request_id is not None else None
+        if request is None:
+            return True
+        state = RequestState(request.state)
+        if state in (RequestState.RESPONDED, RequestState.ACCEPTED, RequestState.EXEMPT, RequestState.CLOSED):
+            return True
+        return job.kind == ActionKind.REMINDER and request.responded_at is not None
 
     def _execute(self, job: _Job, report: TickReport) -> None:
         try:

@@ -22,6 +22,7 @@ PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
 SUPERSEDED = "superseded"
+CANCELLED = "cancelled"  # left pending by a crash and no longer wanted when the bot came back
 
 EMAIL_KINDS = ("initial_request", "reminder", "clarification_followup")
 

@@ -182,3 +182,49 @@ def test_refused_email(store_db: Database, permanent: bool) -> None:
         assert row.state == ("failed" if permanent else "pending")
         assert requests.get(s, 1).state == RequestState.NOT_SENT  # type: ignore[union-attr]
     assert [e[0] for e in notifier.events] == (["team_alert"] if permanent else [])
+
+
+def test_a_crash_after_the_send_completes_the_action_without_a_second_email(
+    store_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(store_db, n=1)
+    mail = RecordingMail()
+    ticker = Ticker(store_db, mail, CONFIG, clock=Clock(START))
+    original = Ticker._finish
+
+    def crash(self: Ticker, job: Any, *, state: str, error: str | None) -> None:
+        raise KeyboardInterrupt  # the process dies between the send and the bookkeeping
+
+    monkeypatch.setattr(Ticker, "_finish", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ticker.tick()
+    monkeypatch.setattr(Ticker, "_finish", original)
+    restarted = Ticker(store_db, mail, CONFIG, clock=Clock(START + dt.timedelta(minutes=5)))
+    report = restarted.tick()
+    assert report.resumed == 1
+    assert [k for _, _, k in mail.sent] == ["c1:r1:request"]  # the outbox key made the repeat a no-op
+    with store_db.session() as s:
+        assert requests.get(s, 1).state == RequestState.SENT  # type: ignore[union-attr]
+        assert action_repo.pending(s) == []
+
+
+def test_a_pending_reminder_for_a_supplier_who_answered_meanwhile_is_cancelled(store_db: Database) -> None:
+    seed(store_db, n=1)
+    mail = RecordingMail()
+    clock = Clock(START)
+    ticker = Ticker(store_db, mail, CONFIG, clock=clock)
+    ticker.tick()
+    clock.now = START + dt.timedelta(days=14)
+    mail.fail_next = 1  # the reminder's key is recorded, then the process dies before sending
+    ticker.tick()
+    with store_db.session() as s:
+        req = requests.get(s, 1)
+        assert req is not None
+        requests.transition(s, req, RequestState.RESPONDED, now=clock.now)
+    clock.now += dt.timedelta(hours=1)
+    report = ticker.tick()
+    assert report.resumed == 0
+    assert [k for _, _, k in mail.sent] == ["c1:r1:request"]
+    with store_db.session() as s:
+        row = action_repo.get(s, "c1:r1:reminder:1")
+        assert row is not None and row.state == "cancelled"
