@@ -196,7 +196,7 @@ class Review(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id", ondelete="SET NULL"), index=True)
-    grade: Mapped[str] = mapped_column(sa.String(16))
+    grade: Mapped[str] = mapped_column(sa.String(32))  # accepted | needs_clarification | high_risk | rejected
     score: Mapped[float | None] = mapped_column(sa.Float)
     catalogue_version: Mapped[str] = mapped_column(sa.String(32))
     findings: Mapped[JSONList] = mapped_column(default=list)

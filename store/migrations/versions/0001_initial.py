@@ -279,7 +279,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=True),
-    sa.Column('grade', sa.String(length=16), nullable=False),
+    sa.Column('grade', sa.String(length=32), nullable=False),
     sa.Column('score', sa.Float(), nullable=True),
     sa.Column('catalogue_version', sa.String(length=32), nullable=False),
     sa.Column('findings', sa.JSON(), nullable=False),
