@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from cmrt.smelters.text import clean, country_key, fold, metal_key, name_key, normalise_cid
+from cmrt.smelters.text import clean, country_key, fold, match_key, metal_key, normalise_cid
 
 NOT_LISTED = "smelter not listed"
 NOT_YET_IDENTIFIED = "smelter not yet identified"
@@ -58,7 +58,7 @@ class SmelterReference:
             metal = metal_key(entry.metal)
             self._by_lookup.setdefault((metal, fold(entry.alias)), entry)
             bucket = self._names.setdefault(metal, [])
-            for name in {name_key(entry.alias), name_key(entry.standard_name)}:
+            for name in {match_key(entry.alias), match_key(entry.standard_name)}:
                 if name:
                     bucket.append((name, entry))
         self._choices = {metal: [name for name, _ in items] for metal, items in self._names.items()}
@@ -90,13 +90,13 @@ class SmelterReference:
 
     def name_score(self, smelter_id: str | None, name: str | None) -> float:
         """How well ``name`` fits any alias or the standard name of ``smelter_id`` (0..1)."""
-        key = name_key(name)
+        key = match_key(name)
         if not key:
             return 1.0
         best = 0.0
         for entry in self.by_id(smelter_id):
             for candidate in (entry.alias, entry.standard_name):
-                best = max(best, fuzz.token_set_ratio(key, name_key(candidate)) / 100.0)
+                best = max(best, fuzz.token_set_ratio(key, match_key(candidate)) / 100.0)
         return best
 
     def match(self, metal: str | None, name: str | None, country: str | None = None) -> SmelterMatch | None:
@@ -108,7 +108,7 @@ class SmelterReference:
         if exact is not None:
             agree = not country or country_key(country) == country_key(exact.country)
             return SmelterMatch(exact, 1.0 if agree else 0.67, "lookup")
-        key = name_key(name)
+        key = match_key(name)
         metal_k = metal_key(metal)
         choices = self._choices.get(metal_k)
         if not key or not choices:

@@ -40,6 +40,19 @@ def name_key(value: object) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_LEGAL_FORMS = frozenset(
+    {"co", "ltd", "inc", "corp", "corporation", "company", "limited", "llc", "gmbh", "ag", "sa", "spa", "jsc",
+     "pjsc", "ojsc", "pt", "plc", "bv", "nv", "kg", "kk", "pvt", "private", "sdn", "bhd", "oy", "ab", "srl", "sarl"}
+)
+
+
+@functools.lru_cache(maxsize=16384)
+def match_key(value: object) -> str:
+    """``name_key`` without legal-form words ("Ltd.", "Co.", "GmbH" ...): what fuzzy matching compares."""
+    words = [w for w in name_key(value).split(" ") if w not in _LEGAL_FORMS]
+    return " ".join(words) or name_key(value)
+
+
 @functools.lru_cache(maxsize=16384)
 def country_key(value: object) -> str:
     """Countries compared case- and punctuation-insensitively ("China" == "CHINA")."""
