@@ -159,7 +159,7 @@ class InboundProcessor:
             else:
                 outcome.request_id = row.request_id
                 outcome.kind = row.classification
-            ack = None if own or result.machine else self._ack_plan(s, row, outcome)
+            ack = None if own or result.machine else self._ack_plan(s, row, outcome, message)
         if ack is not None and self.outreach is not None and self.settings.acknowledge:
             sent = self.outreach.send_acknowledgment(**ack)
             if not sent.accepted:
@@ -351,11 +351,12 @@ class InboundProcessor:
         for rid in targets:
             notes.append(partial(self.notifier.team_alert, text, request_id=rid))
 
-    def _ack_plan(self, s: Session, row: Message, outcome: Outcome) -> dict[str, Any] | None:
+    def _ack_plan(
+        self, s: Session, row: Message, outcome: Outcome, message: InboundMessage
+    ) -> dict[str, Any] | None:
         if row.request_id is None or row.classification != Kind.REPLY_WITH_WORKBOOK.value:
             return None
-        msg = parse_inbound(row.raw)
-        reply_to = msg.msg.get("Reply-To")
+        reply_to = message.msg.get("Reply-To")
         to_address = None
         if reply_to is not None and getattr(reply_to, "addresses", None):
             to_address = reply_to.addresses[0].addr_spec.lower()

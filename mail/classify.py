@@ -185,7 +185,7 @@ def bounce_info(msg: EmailMessage) -> tuple[list[str], list[str], list[str]]:
                     permanent.add(addr)
                 elif action == "delayed":
                     temporary.add(addr)
-    if all_failures is not None:
+    if all_failures is not None and (reasons or _looks_like_bounce(msg)):
         try:
             temp, perm = all_failures(msg)
         except Exception:
@@ -199,6 +199,25 @@ def bounce_info(msg: EmailMessage) -> tuple[list[str], list[str], list[str]]:
     if not reasons and sender in ("mailer-daemon", "postmaster") and return_path in ("<>", ""):
         reasons.append("from MAILER-DAEMON with an empty Return-Path")
     return reasons, sorted(a for a in permanent if a), sorted(a for a in temporary - permanent if a)
+
+
+_BOUNCE_SUBJECT = re.compile(
+    r"(undeliver|undelivered|delivery (status|failure|has failed|notification)|failure notice|returned mail|"
+    r"mail delivery (failed|subsystem)|non[- ]?remis|unzustellbar|nicht zustellbar|could not be delivered|"
+    r"delivery failure|rejected|warning: could not send)",
+    re.IGNORECASE,
+)
+_BOUNCE_SENDERS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "bounce", "bounces")
+
+
+def _looks_like_bounce(msg: EmailMessage) -> bool:
+    """Cheap pre-check before flufl.bounce, which scans every body line (seconds on a message with a workbook)."""
+    sender = (address_only(_header(msg, "From")) or "").split("@", 1)[0]
+    if sender in _BOUNCE_SENDERS or _header(msg, "Return-Path").strip() == "<>":
+        return True
+    if msg.get_content_type() == "multipart/report":
+        return True
+    return bool(_BOUNCE_SUBJECT.search(_header(msg, "Subject")))
 
 
 def _addr(value: object) -> str:
