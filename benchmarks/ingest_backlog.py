@@ -20,6 +20,7 @@ import os
 import pathlib
 import resource
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,8 @@ from email.message import EmailMessage
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from imapclient import IMAPClient  # noqa: E402
 
 from cmrt.workbook.factory import build_cmrt  # noqa: E402
 from handlers.inbound import InboundProcessor, InboundSettings  # noqa: E402
@@ -104,9 +107,6 @@ def main() -> int:
 
         files = workbooks()
         print(f"appending {args.count} messages ({', '.join(name for name, _ in files)}) ...", flush=True)
-        from imapclient import IMAPClient
-        import ssl
-
         ctx = ssl.create_default_context(cafile=e["HARNESS_CA"])
         t0 = time.perf_counter()
         client = IMAPClient(host, imaps, ssl=True, ssl_context=ctx, timeout=60)
