@@ -233,6 +233,7 @@ def build_parts(settings: Any, db: Database, stop: threading.Event) -> Parts:
     if slack is not None:
         notifier = slack.notifier
         components.append(slack.component)
+        closers.append(slack.close)
     mail.set_notifier(notifier)
     components.extend(mail.components)
     closers.extend(mail.closers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,27 +20,50 @@ log = logging.getLogger("cmbot.app")
 
 # ------------------------------------------------------------------------------------------------------ Slack
 class SlackComponent:
-    """The Bolt app's transport (Socket Mode connection or HTTP listener); restartable."""
+    """The Bolt app and its transport (Socket Mode connection or HTTP listener); restartable.
+
+    The app is built in ``start()`` (Bolt calls ``auth.test`` when it is built), so Slack being unreachable when
+    the bot starts is a failing component that the supervisor retries, not a bot that cannot start.
+    """
 
     name = "slack"
+    DISCONNECTED_GRACE = 30.0  # Socket Mode reconnects by itself; only a longer gap counts as down
 
-    def __init__(self, service: Any) -> None:
-        self.service = service
+    def __init__(self, factory: Callable[[], Any], monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.factory = factory
+        self.monotonic = monotonic
+        self.service: Any = None
         self.error: str | None = None
+        self._last_ok = 0.0
 
     def start(self) -> None:
+        if self.service is None:
+            self.service = self.factory()
         self.service.runner.start()
+        self._last_ok = self.monotonic()
 
     def healthy(self) -> bool:
+        if self.service is None:
+            return False
         runner = self.service.runner
         connected = getattr(runner, "connected", None)
         if callable(connected):
-            return bool(connected())
-        thread = getattr(runner, "_thread", None)
-        return thread is None or thread.is_alive()
+            ok = bool(connected())
+        else:
+            thread = getattr(runner, "_thread", None)
+            ok = thread is None or thread.is_alive()
+        now = self.monotonic()
+        if ok:
+            self._last_ok = now
+        return ok or now - self._last_ok < self.DISCONNECTED_GRACE
 
     def stop(self, timeout: float) -> None:
-        self.service.runner.stop()
+        if self.service is not None:
+            self.service.runner.stop()
+
+    def close(self) -> None:
+        if self.service is not None:
+            self.service.executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
@@ -51,32 +75,41 @@ class SlackParts:
 
 
 def build_slack(settings: Any, db: Database, outreach: Any) -> SlackParts | None:
-    """The Slack side, or None when ``[slack] channel`` is unset (the bot then runs without Slack)."""
+    """The Slack side, or None when ``[slack] channel`` is unset (the bot then runs without Slack).
+
+    A missing token is a configuration error (raised now); an unreachable Slack is not (the component retries).
+    The notifier the mail loop and the scheduler use needs no connection to be built.
+    """
     if not getattr(settings.slack, "configured", False):
         log.warning("[slack] channel is not set: running without Slack (no team notifications)")
         return None
-    from bot.slack_app import SlackService
+    from bot.slack_app import SlackService, build_client, read_secrets
+    from handlers.slack.access import AccessPolicy
+    from handlers.slack.deps import ChatOps
     from handlers.slack.digest import post_report
+    from handlers.slack.notifier import SlackNotifier
 
-    service = SlackService(settings.slack, db=db, outreach=outreach)
+    secrets = read_secrets(settings.slack)  # SlackConfigError names the variable to set
+    channel = str(settings.slack.channel)
+    client = build_client(secrets.bot_token, settings.slack.api_base_url)
+    notifier = SlackNotifier(client, db, channel)
+    ops = ChatOps(
+        db=db,
+        outreach=outreach,
+        access=AccessPolicy(channel=channel, allowed_users=settings.slack.allowed_users),
+        channel=channel,
+        notifier=notifier,
+    )
     period = str(getattr(settings.slack, "digest", "daily"))
 
     def digest(_campaign_id: int) -> None:
         try:
-            post_report(
-                service.client,
-                service.ops,
-                channel=service.ops.channel or "",
-                now=dt.datetime.now(dt.UTC),
-                period=period,
-            )
+            post_report(client, ops, channel=channel, now=dt.datetime.now(dt.UTC), period=period)
         except Exception:
             log.exception("could not post the digest")
 
-    def close() -> None:
-        service.executor.shutdown(wait=False, cancel_futures=True)
-
-    return SlackParts(notifier=service.notifier, component=SlackComponent(service), digest=digest, close=close)
+    component = SlackComponent(lambda: SlackService(settings.slack, db=db, outreach=outreach))
+    return SlackParts(notifier=notifier, component=component, digest=digest, close=component.close)
 
 
 # ------------------------------------------------------------------------------------------------------- mail

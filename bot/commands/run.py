@@ -45,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
     app.install_signal_handlers()
     try:
         return app.run()
-    except StoreError as exc:  # SchemaOutdated names `cmrt-bot db upgrade`
+    except (StoreError, ValueError) as exc:  # SchemaOutdated names `cmrt-bot db upgrade`; settings that cannot work
         print(f"cmrt-bot run: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
