@@ -15,6 +15,7 @@ overrides; disabled checks cost nothing.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
@@ -23,6 +24,8 @@ from cmrt.declaration import Declaration
 from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHECKS_BY_ID
 from cmrt.review.model import DISABLED, Finding, Grade, ReviewConfigError, ReviewContext, ReviewResult, Severity
 from cmrt.review.registry import reset_facts
+
+log = logging.getLogger("cmbot.review")
 
 WEIGHT = {Severity.REJECT: 40, Severity.CLARIFY: 5, Severity.HIGH_RISK: 2, Severity.INFO: 1}
 CAP = 4
@@ -70,6 +73,7 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
     overrides = parse_overrides(context.overrides)
     reset_facts()
     findings: list[Finding] = []
+    failed: list[str] = []
     stop = False
     ran = 0
     for spec in CATALOGUE:
@@ -79,7 +83,13 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
             break
         ran += 1
         severity = overrides.get(spec.id, spec.severity) or spec.severity
-        for item in spec.func(declaration, context):
+        try:
+            produced = spec.func(declaration, context)
+        except Exception:  # a bug in one check must not lose the whole review: set it aside, carry on
+            log.exception("review check %s failed; skipped (catalogue %s)", spec.id, CATALOGUE_VERSION)
+            failed.append(spec.id)
+            continue
+        for item in produced:
             findings.append(item if item.severity is severity else replace(item, severity=severity))
         if spec.id == "template.not_reporting_template" and findings:
             stop = True  # nothing else is meaningful on a file that is not a template
@@ -93,6 +103,7 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
         reference_date=context.reference.date if context.reference is not None else None,
         rmap_date=context.rmap.list_date if context.rmap is not None else None,
         checks_run=ran,
+        failed_checks=tuple(failed),
     )
 
 

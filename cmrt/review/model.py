@@ -117,6 +117,7 @@ class ReviewResult:
     reference_date: dt.date | None = None
     rmap_date: dt.date | None = None
     checks_run: int = 0
+    failed_checks: tuple[str, ...] = ()  # checks that raised (a bug): skipped, logged, listed here
 
     def by_severity(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity is severity]
@@ -130,4 +131,4 @@ class ReviewResult:
             "reference_date": self.reference_date.isoformat() if self.reference_date else None,
             "rmap_date": self.rmap_date.isoformat() if self.rmap_date else None,
             "findings": [f.to_json() for f in self.findings],
-        }
+        } | ({"failed_checks": list(self.failed_checks)} if self.failed_checks else {})

@@ -205,3 +205,20 @@ def test_row_without_lookup_or_id_gets_a_fuzzy_suggestion() -> None:
     (item,) = [f for f in review(d, full_context()).findings if f.check == "smelter.lookup_missing"]
     assert "looks like RMI's 'Thaisarco', CID001898" in item.message
     assert item.detail is not None and item.detail["candidate_id"] == "CID001898"
+
+
+def test_a_failing_check_is_set_aside(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from cmrt.review import engine
+    from cmrt.review.model import Check
+
+    def broken(d, ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError("bug")
+
+    spec = Check("smelter.broken", "Broken", Severity.CLARIFY, "smelter", "r", "m", broken)
+    monkeypatch.setattr(engine, "CATALOGUE", (*engine.CATALOGUE, spec))
+    d = with_company_question(base(), "A", "No")
+    result = engine.review(d, context())
+    assert result.failed_checks == ("smelter.broken",)
+    assert [f.check for f in result.findings] == ["company_questions.no_policy"]
+    assert result.to_json()["failed_checks"] == ["smelter.broken"]
+    assert "smelter.broken failed" in caplog.text
