@@ -388,3 +388,31 @@ def few_key_fields(d: Declaration, ctx: ReviewContext) -> list[Finding]:
                           f"the row has only {count} of the 5 key fields (metal, look-up, name, country, id); "
                           "please complete or remove it"))
     return out
+
+
+@check(
+    "mine.incomplete",
+    title="Mine List row without smelter, mine name or country",
+    severity=Severity.CLARIFY,
+    area="mine",
+    rationale="EMRT 2.x and AMRT Mine List rows that name a metal also need the smelter they supply, the mine "
+    "name and the mine's country.",
+    message="the Mine List row names {metal} but not the {missing}",
+    sources="cm-reporting (EMRT 2.x/AMRT Mine List rule)",
+)
+def mine_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for m in d.mines:
+        if blank(m.metal):
+            continue
+        missing = [(field, text) for field, text, value in (
+            ("smelter_name", "smelter it supplies", m.smelter_name),
+            ("mine_name", "mine name", m.mine_name),
+            ("country", "mine country", m.country),
+        ) if blank(value)]
+        if missing:
+            column = d.mine_columns.get(missing[0][0])
+            what = " or the ".join(text for _, text in missing)
+            out.append(finding("mine.incomplete", f"the Mine List row names {m.metal} but not the {what}",
+                               "Mine List", f"{column}{m.row}" if column else None, row=m.row, mineral=m.metal))
+    return out

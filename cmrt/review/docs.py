@@ -18,6 +18,7 @@ _AREAS = {
     "mineral": "Declaration questions, per mineral",
     "company_questions": "Company-level questions",
     "smelter": "Smelter List rows",
+    "mine": "Mine List rows (EMRT 2.x, AMRT)",
 }
 _NEEDS = {
     "reference": "a smelter reference (the workbook's own Smelter Look-up sheet or RMI's reference export)",

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from cmrt.declaration import Declaration, Family, Scope, SmelterRow, Template
+from cmrt.declaration import Declaration, Family, MineRow, Scope, SmelterRow, Template
 from cmrt.review import CATALOGUE, CHECKS_BY_ID, ReviewContext
 from cmrt.smelters import ReferenceEntry, SmelterReference
 from tests.unit.review.builder import (
@@ -163,6 +163,12 @@ CASES: dict[str, tuple[Build, Build, Callable[[], ReviewContext]]] = {
         lambda: add_smelters(b(), *(smelter(10 + i, "Gold", f"Refinery {i}", f"CID1{i:05d}", "JAPAN")
                                     for i in range(20))),
         lambda: full_context(reference=_gold_reference(50))),
+    "mine.incomplete": (
+        lambda: replace(b(), mines=(MineRow(row=5, metal="Cobalt", smelter_name="Some Refinery", mine_name=None,
+                                            country="CONGO, DEMOCRATIC REPUBLIC OF THE"),)),
+        lambda: replace(b(), mines=(MineRow(row=5, metal="Cobalt", smelter_name="Some Refinery", mine_name="Mine A",
+                                            country="ZAMBIA"), MineRow(row=6))),
+        context),
 }
 
 
