@@ -285,3 +285,55 @@ def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
             proc.kill()
             proc.wait(timeout=5)
         sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-6000:])
+
+
+def test_a_failing_inbox_does_not_stop_the_rest_and_the_team_is_told(
+    mail_harness: MailHarness, slack: FakeSlackAPI, tmp_path: pathlib.Path
+) -> None:
+    h = mail_harness
+    bot, _password = h.new_user("bot")
+    (supplier,) = [h.new_user("sup")[0]]
+    db_path = tmp_path / "bot.db"
+    db_url = f"sqlite:///{db_path}"
+    _seed(db_url, [supplier])
+    config = tmp_path / "cmrt-bot.toml"
+    config.write_text(
+        CONFIG.format(
+            db_url=db_url, smtp_port=h.smtp_port, imaps_port=h.imaps_port, ca=h.ca_path, bot=bot,
+            slack_port=_free_port(), slack_api=slack.base_url,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    env = {
+        **os.environ,
+        "CMRT_TEST_SMTP_PASSWORD": "botpass",
+        "CMRT_TEST_IMAP_PASSWORD": "a-wrong-password",  # the inbox cannot log in
+        "CMRT_TEST_SLACK_BOT_TOKEN": "xoxb-test",
+        "CMRT_TEST_SLACK_SIGNING_SECRET": "s3cret",
+        "CMRT_HEARTBEAT_SECONDS": "1",
+    }
+    env.pop("CMRT_STORE_URL", None)
+    env.pop("CMRT_CONFIG", None)
+    log_path = tmp_path / "bot.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(config), "run"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait("the request", lambda: Mailboxes(h).count(supplier) == 1, 20, proc)
+
+        def alerts() -> list[str]:
+            return [str(c.args.get("text")) for c in slack.calls_to("chat.postMessage")]
+
+        _wait("the team to be told", lambda: any("unreachable" in t for t in alerts()), 40, proc)
+        with contextlib.closing(sqlite3.connect(db_path, timeout=10)) as conn:
+            detail = dict(conn.execute("SELECT component, detail FROM heartbeats").fetchall())
+        assert "not connected" in (detail.get("inbox") or "")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=12) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-3000:])
