@@ -144,6 +144,33 @@ class InboundProcessor:
             )
             return Outcome(mid, Disposition.QUARANTINE, problems=[str(exc)])
 
+    def assign(self, message_id: str, request_id: int, *, actor: str) -> Outcome:
+        """The team assigned an unmatched e-mail to a request: review its workbooks, acknowledge, notify."""
+        notes: list[Callable[[], None]] = []
+        with self.db.session() as s:
+            row = message_repo.get_by_message_id(s, message_id)
+            request = request_repo.get(s, request_id)
+            if row is None or request is None:
+                raise ValueError("no such e-mail or request")
+            message = parse_inbound(row.raw)
+            outcome = Outcome(row.message_id, Disposition.PROCESSED, kind=row.classification, request_id=request_id)
+            row.request_id = request_id
+            audit.record(s, actor, "mail.assigned", "message", row.id, {"request_id": request_id})
+            declarations: list[tuple[Submission, Any]] = []
+            for sub in row.submissions:
+                sub.request_id = request_id
+                if sub.is_workbook and sub.content is not None and not sub.reviews:
+                    declarations.append((sub, self._read(sub, sub.content, outcome, again=True)))
+            if declarations:
+                names = [sub.filename for sub, _ in declarations]
+                self._review_all(s, request, declarations, names, outcome, notes)
+            ack = self._ack_plan(s, row, outcome, message)
+        if ack is not None and self.outreach is not None and self.settings.acknowledge:
+            self.outreach.send_acknowledgment(**ack)
+        for note in notes:
+            note()
+        return outcome
+
     # -- steps 2-4 ------------------------------------------------------------------------------------------
     def _handle(self, mid: str, message: InboundMessage, *, replay: bool) -> Outcome:
         extracted = extract_attachments(message.msg, self.settings.attachment_limits)
@@ -154,7 +181,10 @@ class InboundProcessor:
         with self.db.session() as s:
             row = message_repo.get_by_message_id(s, mid)
             assert row is not None
-            if not replay:
+            if own and not replay:  # our own e-mail came back (a loop, a copy): recorded, nothing else
+                row.classification = "own"
+                outcome.kind = "own"
+            elif not replay:
                 self._record(s, row, message, result, extracted, outcome, notes)
             else:
                 outcome.request_id = row.request_id
@@ -242,10 +272,10 @@ class InboundProcessor:
             notes.append(lambda: self.notifier.reply_received(rid, summary=summary))
             notes.append(lambda: self.notifier.team_alert(text, request_id=rid))
             return
-        self._review_all(s, request, declarations, extracted, outcome, notes)
+        self._review_all(s, request, declarations, [w.filename for w in extracted.workbooks], outcome, notes)
 
-    def _read(self, sub: Submission, content: bytes, outcome: Outcome) -> Any:
-        if sub.declaration is not None or sub.parse_error_code is not None:
+    def _read(self, sub: Submission, content: bytes, outcome: Outcome, *, again: bool = False) -> Any:
+        if not again and (sub.declaration is not None or sub.parse_error_code is not None):
             return None  # seen before (same file in this message)
         try:
             decl = read_workbook(
@@ -265,7 +295,7 @@ class InboundProcessor:
         s: Session,
         request: Request,
         declarations: Sequence[tuple[Submission, Any]],
-        extracted: Extracted,
+        names: Sequence[str],
         outcome: Outcome,
         notes: list[Callable[[], None]],
     ) -> None:
@@ -301,8 +331,7 @@ class InboundProcessor:
                 score = res.score if score is None else min(score, res.score)
             outcome.grades.append(grade.value)
             worst = grade if worst is None or GRADE_ORDER.index(grade) > GRADE_ORDER.index(worst) else worst
-        names = ", ".join(w.filename for w in extracted.workbooks)
-        summary = f"{len(extracted.workbooks)} workbook(s): {names}"
+        summary = f"{len(names)} workbook(s): {', '.join(names)}"
         notes.append(lambda: self.notifier.reply_received(rid, summary=summary))
         if request.state != RS.RESPONDED:
             _move(s, request, RS.RESPONDED, now, "a workbook arrived")
@@ -351,9 +380,7 @@ class InboundProcessor:
         for rid in targets:
             notes.append(partial(self.notifier.team_alert, text, request_id=rid))
 
-    def _ack_plan(
-        self, s: Session, row: Message, outcome: Outcome, message: InboundMessage
-    ) -> dict[str, Any] | None:
+    def _ack_plan(self, s: Session, row: Message, outcome: Outcome, message: InboundMessage) -> dict[str, Any] | None:
         if row.request_id is None or row.classification != Kind.REPLY_WITH_WORKBOOK.value:
             return None
         reply_to = message.msg.get("Reply-To")

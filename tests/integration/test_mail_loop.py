@@ -324,8 +324,8 @@ def test_bounce_marks_contact_and_tells_the_team(loop: Loop) -> None:
     assert not refused.accepted and refused.permanent
 
 
-def test_unmatched_sender_goes_to_the_team(loop: Loop) -> None:
-    loop.supplier()
+def test_unmatched_sender_goes_to_the_team_who_can_assign_it(loop: Loop) -> None:
+    seeded, _ = loop.supplier()
     stranger, password = loop.h.new_user("x", domain=f"unknown{uuid.uuid4().hex[:6]}.test")
     msg = _reply(loop.bot, stranger, None, subject="Our declaration",
                  attachments=[("c.xlsx", build_cmrt(company_name="Nobody Known GmbH"), XLSX)])  # fmt: skip
@@ -333,6 +333,11 @@ def test_unmatched_sender_goes_to_the_team(loop: Loop) -> None:
     assert loop.process_inbox() == 1
     assert any("could not be matched" in a for a in loop.notifier.alerts())
     assert loop.h.folder_uids(stranger, "INBOX") == []  # no acknowledgment to strangers
+    outcome = loop.processor.assign(str(msg["Message-ID"]), seeded.request_id, actor="U123")
+    assert outcome.grades
+    with loop.db.session() as s:
+        assert message_repo.latest_review(s, seeded.request_id) is not None
+    assert len(loop.h.wait_for(stranger, ["ALL"])) == 1  # now acknowledged
 
 
 def test_company_name_in_workbook_matches_a_reply_from_an_unknown_address(loop: Loop) -> None:
