@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections import Counter
 from typing import Any
@@ -67,6 +68,14 @@ def main(args: argparse.Namespace) -> int:
     if args.campaign is not None and not plans:
         print(f"cmrt-bot plan: there is no campaign for reporting year {args.campaign}", file=sys.stderr)
         return 1
+    try:
+        return _print(args, plans, config, now)
+    except BrokenPipeError:  # `cmrt-bot plan | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _print(args: argparse.Namespace, plans: list[Any], config: OutreachConfig, now: dt.datetime) -> int:
     if args.json:
         out = {
             "now": now.isoformat(),
