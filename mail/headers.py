@@ -74,7 +74,7 @@ def token_from_message_ids(ids: list[str]) -> str | None:
 
 def stable_message_id(idempotency_key: str, domain: str, token: str | None = None) -> str:
     """The same key always gives the same Message-ID, so a re-sent e-mail is recognisably the same e-mail."""
-    digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:32]
+    digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:24]
     domain = _clean_domain(domain)
     tok = f"{token.upper()}." if token else "x."
     return f"<cmbot.{tok}{digest}@{domain}>"

@@ -366,8 +366,15 @@ def test_header_injection_attempt_is_harmless(loop: Loop) -> None:
     assert loop.process_inbox() == 1
 
 
-def test_due_date_in_request(loop: Loop) -> None:
+def test_reminders_stay_in_the_thread(loop: Loop) -> None:
     seeded, password = loop.supplier()
     request = _send_request(loop, seeded, password)
     text = request.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert (dt.date(2026, 3, 31)).isoformat() in text and seeded.token in text
+    key = f"req-{seeded.request_id}:reminder-1"
+    assert loop.outreach.send_reminder(seeded.request_id, key=key, number=1).accepted
+    assert loop.outreach.send_reminder(seeded.request_id, key=key, number=1).detail == "already sent"
+    reminder = loop.fetch_last(seeded.contact, password, ["SUBJECT", "Reminder"])
+    assert str(reminder["In-Reply-To"]).strip() == str(request["Message-ID"]).strip()
+    assert find_token(str(reminder["Subject"])) == seeded.token
+    assert len(loop.h.folder_uids(seeded.contact, "INBOX")) == 2
