@@ -108,23 +108,31 @@ class InboundProcessor:
         return self.process(fetched.raw, folder=fetched.folder, uid=fetched.uid).disposition
 
     def process(self, raw: bytes, *, folder: str | None = None, uid: int | None = None) -> Outcome:
-        message = parse_inbound(raw)
+        try:
+            message: InboundMessage | None = parse_inbound(raw)
+        except Exception:  # unparseable bytes are still stored, then quarantined
+            log.exception("inbound message could not be parsed")
+            message = None
         with self.db.session() as s:  # 1. nothing is lost
             stored, _created = message_repo.add(
                 s,
                 direction=Direction.IN,
-                message_id=message.message_id,
+                message_id=message.message_id if message else None,
                 raw=raw,
-                subject=message.subject[:998],
-                from_address=message.from_address,
-                to_addresses=message.to_addresses,
-                in_reply_to=" ".join(message.in_reply_to) or None,
-                references=" ".join(message.references) or None,
+                subject=message.subject[:998] if message else None,
+                from_address=message.from_address if message else None,
+                to_addresses=message.to_addresses if message else [],
+                in_reply_to=" ".join(message.in_reply_to) or None if message else None,
+                references=" ".join(message.references) or None if message else None,
                 received_at=self.clock(),
                 imap_folder=folder,
                 imap_uid=uid,
+                state=MessageState.RECEIVED if message else MessageState.QUARANTINED,
             )
             mid, state, done = stored.message_id, MessageState(stored.state), stored.classification is not None
+        if message is None:
+            self.notifier.team_alert("An inbound e-mail could not be parsed at all; it is kept in quarantine.")
+            return Outcome(mid, Disposition.QUARANTINE)
         if state == MessageState.PROCESSED:
             return Outcome(mid, Disposition.PROCESSED, replayed=True)
         if state == MessageState.QUARANTINED:

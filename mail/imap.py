@@ -164,6 +164,13 @@ class ImapWatcher:
     # -- connection -----------------------------------------------------------------------------------------
     def open(self) -> IMAPClient:
         client = self._connect()
+        try:
+            return self._prepare(client)
+        except BaseException:
+            _logout(client)
+            raise
+
+    def _prepare(self, client: IMAPClient) -> IMAPClient:
         caps = {c.upper() for c in client.capabilities()}
         self.idle_supported = b"IDLE" in caps
         self._move_supported = b"MOVE" in caps
