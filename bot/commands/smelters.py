@@ -136,6 +136,57 @@ def list_lists(args: argparse.Namespace) -> int:
     return 0
 
 
+def show_status(args: argparse.Namespace) -> int:
+    """``cmrt-bot smelters show CID...``: each smelter's RMAP status on the newest imported lists."""
+    from bot.config import ConfigError, load_config
+    from cmrt.review.adhoc import context_for
+    from store import Database, StoreError, check_schema_current
+    from store import smelters as repo
+
+    today = dt.date.today()
+    try:
+        settings = load_config(args.config)
+        check_schema_current(settings.store.url)
+        with Database(settings.store.url) as db, db.session() as session:
+            ctx = context_for(today=today, lists=repo.latest_rmi_lists(session))
+    except (ConfigError, StoreError) as exc:
+        print(f"cmrt-bot smelters show: {exc}", file=sys.stderr)
+        return 2
+    if ctx.rmap is None and ctx.reference is None:
+        print("No smelter lists imported yet: run `cmrt-bot smelters import FILE...`.", file=sys.stderr)
+        return 1
+    rows: list[dict[str, Any]] = []
+    for cid in args.ids:
+        entry = ctx.reference.standard(cid) if ctx.reference is not None else None
+        status = ctx.rmap.status(cid, today) if ctx.rmap is not None else None
+        rmap_entry = status.entry if status is not None else None
+        rows.append({
+            "smelter_id": cid.strip().upper(),
+            "name": entry.standard_name if entry else (rmap_entry.name if rmap_entry else None),
+            "metal": entry.metal if entry else (rmap_entry.metal if rmap_entry else None),
+            "country": entry.country if entry else (rmap_entry.country if rmap_entry else None),
+            "in_reference": entry is not None,
+            "rmap_status": status.state.value if status is not None else None,
+            "last_audit_date": rmap_entry.last_audit_date.isoformat() if rmap_entry and rmap_entry.last_audit_date
+            else None,
+            "valid_until": status.valid_until.isoformat() if status is not None and status.valid_until else None,
+            "removed": status.removed.details if status is not None and status.removed else None,
+            "rmap_list_date": ctx.rmap.list_date.isoformat() if ctx.rmap and ctx.rmap.list_date else None,
+        })
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for row in rows:
+            where = ", ".join(str(v) for v in (row["metal"], row["country"]) if v)
+            status_text = row["rmap_status"] or "no RMAP list imported"
+            until = f", valid until {row['valid_until']}" if row["valid_until"] else ""
+            removed = f"; removed by RMI: {row['removed']}" if row["removed"] else ""
+            print(f"{row['smelter_id']}: {row['name'] or '(not in the imported reference)'}"
+                  f"{f' ({where})' if where else ''} - {status_text}{until}{removed}")
+    return 0
+
+
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "smelters",
@@ -158,6 +209,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     lst = sub.add_parser("list", parents=[common], help="show the imported lists")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=list_lists)
+    show = sub.add_parser("show", parents=[common], help="a smelter's RMAP status on the newest imported lists")
+    show.add_argument("ids", nargs="+", metavar="CID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=show_status)
 
     def _help(args: argparse.Namespace) -> int:
         parser.print_help()

@@ -71,6 +71,11 @@ def test_cli_smelters_import_and_list(tmp_path: pathlib.Path, capsys: pytest.Cap
     assert main(["smelters", "list", "--config", config, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(r["kind"], r["rows"]) for r in listed] == [("conformant", 420), ("active", 24)]
+    assert main(["smelters", "show", "--config", config, "--json", "cid002315", "CID000004", "CID999999"]) == 0
+    shown = {r["smelter_id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert shown["CID002315"]["rmap_status"] == "active"
+    assert shown["CID000004"]["rmap_status"] == "conformant" and shown["CID000004"]["valid_until"] == "2027-10-18"
+    assert shown["CID999999"]["rmap_status"] == "not_listed" and shown["CID999999"]["rmap_list_date"] == "2026-08-22"
 
 
 def test_cli_check_with_rmap(capsys: pytest.CaptureFixture[str]) -> None:
