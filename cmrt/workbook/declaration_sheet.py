@@ -317,26 +317,45 @@ def _read_questions_by_label(
 def _fill_unlabelled_mineral_rows(
     grid: Grid, rows: _Rows, part: DeclarationPart, layout: Layout, allowed: set[str] | None, headers: dict[str, int]
 ) -> None:
-    """Mineral rows whose label is unreadable (#N/A, no cached value): the fixed order of the version."""
+    """Mineral rows whose label is unreadable (#N/A, no cached value): the fixed order of the version, or the
+    selected minerals in alphabetical order (EMRT 2.x and AMRT list the selection that way)."""
+    order = layout.minerals or tuple(sorted(allowed or ()))
     for key, header in headers.items():
         answers = part.answers.setdefault(key, {})
-        for offset, mineral in zip(layout.mineral_offsets, layout.minerals, strict=False):
+        for offset, mineral in zip(layout.mineral_offsets, order, strict=False):
             row = header + offset
             if mineral in answers or (allowed is not None and mineral not in allowed):
                 continue
             if row in grid.hidden_rows or row not in rows.blank:
                 continue
             _record_answer(grid, part, key, mineral, row)
-            if not any(w.code == "labels_unreadable" for w in part.warnings):
-                part.warnings.append(
-                    Warning_(
-                        "labels_unreadable",
-                        "Some mineral labels on the Declaration could not be read; the rows were taken in the"
-                        " template's fixed order (Tantalum, Tin, Gold, Tungsten).",
-                        SHEET,
-                        f"B{row}",
-                    )
-                )
+            _warn_unlabelled(part, order, row)
+    for letter in layout.per_mineral_letters:
+        answer = part.company_questions.get(letter)
+        ref = part.cells.get(f"company_questions.{letter}.answer", "")
+        if answer is None or answer.per_mineral or not ref[-1:].isdigit():
+            continue
+        header = int(ref.rpartition("!")[2][1:])
+        for offset, mineral in enumerate(order, start=1):
+            row = header + offset
+            if row in grid.hidden_rows or row not in rows.blank:
+                continue
+            answer.per_mineral[mineral] = normalise_answer(grid.value(row, _ANSWER_COL))
+            part.cells[f"company_questions.{letter}.{mineral}"] = grid.ref(row, _ANSWER_COL)
+            _warn_unlabelled(part, order, row)
+
+
+def _warn_unlabelled(part: DeclarationPart, order: tuple[str, ...], row: int) -> None:
+    if not any(w.code == "labels_unreadable" for w in part.warnings):
+        part.warnings.append(
+            Warning_(
+                "labels_unreadable",
+                "Some mineral labels on the Declaration could not be read; the rows were taken in the"
+                f" template's order ({', '.join(order)}).",
+                SHEET,
+                f"B{row}",
+            )
+        )
 
 
 def _read_questions_fixed(grid: Grid, part: DeclarationPart, layout: Layout, allowed: set[str] | None) -> None:

@@ -149,8 +149,12 @@ def read_labels(grid: Grid | None) -> Labels:
         if not row or english_col >= len(row):
             continue
         key = row[0]
+        if not isinstance(key, str) or not key.strip():
+            # column A is "=B2&C2": rebuild the key when a tool saved the file without cached values
+            sheet, cell = row[1], row[2] if len(row) > 2 else None
+            key = f"{sheet}{cell}" if isinstance(sheet, str) and isinstance(cell, str) and sheet and cell else None
         english = clean_text(row[english_col])
-        if not isinstance(key, str) or not english:
+        if key is None or not english:
             continue
         key = key.strip()
         labels.english[key] = english

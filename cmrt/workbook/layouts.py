@@ -103,6 +103,7 @@ class Layout:
     company_topics: dict[str, CompanyTopic]
     minerals: tuple[str, ...] = ("Tantalum", "Tin", "Gold", "Tungsten")
     mineral_offsets: tuple[int, ...] = (1, 2, 3, 4)
+    per_mineral_letters: tuple[str, ...] = ()  # company questions answered per mineral (EMRT C)
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -170,6 +171,7 @@ EMRT_1 = Layout(
     company_topics=_EMRT_C,
     minerals=("Cobalt", "Mica"),
     mineral_offsets=(1, 2),
+    per_mineral_letters=("C",),
 )
 
 EMRT_2 = Layout(
@@ -186,6 +188,7 @@ EMRT_2 = Layout(
     company_topics=_EMRT_C,
     minerals=(),
     mineral_offsets=tuple(range(1, 11)),
+    per_mineral_letters=("C",),
 )  # fmt: skip
 
 CRT_2 = Layout(

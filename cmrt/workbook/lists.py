@@ -311,6 +311,9 @@ def read_lookup(grid: Grid) -> LookupTable | None:
         if first and first.casefold().startswith("metal"):
             header = row
             break
+        if first and mineral_of(first):  # the header label has no cached value: data starts here
+            header = row - 1
+            break
     if header is None:
         return None
     by_id: dict[str, LookupEntry] = {}
