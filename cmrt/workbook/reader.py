@@ -119,20 +119,39 @@ def detect_template(book: _Book, declaration: Grid, labels: Labels) -> Template:
             family = Family.EMRT
         elif "smelter list" in names:
             family = Family.CMRT
-    version = None
-    candidates: list[Any] = [declaration.value(3, 10), declaration.value(3, 9)]
+    versions = [_version_of(declaration.value(3, 10)) or _version_of(declaration.value(3, 9))]
     smelter_list = book.sheet("Smelter List")
     if smelter_list is not None:
-        candidates += [smelter_list.value(3, col) for col in (17, 15, 14)]
-    for value in candidates:
-        text = clean_text(value)
-        match = _VERSION.search(text) if text else None
-        if match:
-            version = match.group(1)
-            break
-    if version is None:
-        version = _version_from_revision(book)
+        versions.append(next(filter(None, (_version_of(smelter_list.value(3, c)) for c in (17, 15, 14))), None))
+    version = next(filter(None, versions), None) or _version_from_revision(book)
     return Template(family=family, version=version)
+
+
+def _version_of(value: Any) -> str | None:
+    text = clean_text(value)
+    match = _VERSION.search(text) if text else None
+    return match.group(1) if match else None
+
+
+def version_mismatch(book: _Book, declaration: Grid) -> Warning_ | None:
+    """The Declaration and the Smelter List from different template versions (a sheet pasted from another file)."""
+    smelter_list = book.sheet("Smelter List")
+    if smelter_list is None:
+        return None
+    own = _version_of(declaration.value(3, 10))
+    for col in (17, 15, 14):
+        other = _version_of(smelter_list.value(3, col))
+        if other:
+            if own and other != own:
+                return Warning_(
+                    "version_mismatch",
+                    f"The Declaration says version {own} but the Smelter List says {other}: the sheets may come"
+                    " from different template files.",
+                    smelter_list.name,
+                    f"{'QON'[(17, 15, 14).index(col)]}3",
+                )
+            return None
+    return None
 
 
 def _version_from_revision(book: _Book) -> str | None:
@@ -163,6 +182,9 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
     warnings: list[Warning_] = []
     if template.version is None:
         warnings.append(Warning_("version_unknown", "The template version was not found.", "Declaration", "J3"))
+    mismatch = version_mismatch(book, declaration)
+    if mismatch is not None:
+        warnings.append(mismatch)
     version = template.version_tuple
     part = parse_declaration(declaration, labels, template.family, version, book.container.date1904)
     warnings += part.warnings

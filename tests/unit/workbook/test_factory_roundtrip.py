@@ -184,3 +184,54 @@ def test_json_roundtrip_is_serialisable() -> None:
     assert data["template"] == {"family": "CMRT", "version": "6.5"}
     assert data["company"]["effective_date"] == "2025-05-02"
     assert data["answers"]["Q1"]["Tantalum"] == "Yes"
+
+
+def _reshape(data: bytes, change: Any) -> bytes:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    change(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_later_6x_with_moved_rows_is_read_by_its_labels() -> None:
+    """A hypothetical CMRT 6.6 with two new company rows and a new instruction row on the Smelter List."""
+
+    def change(wb: Any) -> None:
+        declaration = wb["Declaration"]
+        declaration.insert_rows(12, amount=2)
+        declaration["B12"] = "Company Website:"
+        declaration["D12"] = "https://example.com"
+        declaration["J3"] = "Revision 6.6\nJune 1, 2026"
+        smelters = wb["Smelter List"]
+        smelters.insert_rows(2)
+        smelters["Q4"] = "Revision 6.6\nJune 1, 2026"
+
+    spec = CmrtSpec(language="en", include_l_sheet=False)
+    spec.comments = {"Q8": {"Gold": "all reported"}}
+    d = read_workbook(_reshape(build_cmrt(spec), change))
+    assert (d.template.family, d.template.version) == (Family.CMRT, "6.6")
+    assert d.company.unique_id == "123456789"
+    assert d.cells["company.unique_id"] == "Declaration!D14"
+    assert d.company.effective_date == dt.date(2025, 5, 2)
+    assert d.cells["company.effective_date"] == "Declaration!D24"
+    assert d.answers["Q8"] == dict.fromkeys(d.minerals, "Yes")
+    assert d.answer_comments["Q8"]["Gold"] == "all reported"
+    assert d.cells["answers.Q1.Tantalum"] == "Declaration!D28"
+    assert d.company_questions["B"].comment == "https://www.example.com/policy"
+    assert d.cells["company_questions.B.comment"] == "Declaration!G79"
+    assert [s.row for s in d.smelters] == [6, 7, 8, 9, 10]
+    assert d.warnings == ()
+
+
+def test_sheets_from_different_versions_are_flagged() -> None:
+    def change(wb: Any) -> None:
+        wb["Smelter List"]["Q3"] = "Revision 6.22\nMay 27, 2022"
+
+    d = read_workbook(_reshape(build_cmrt(CmrtSpec(version="6.5")), change))
+    assert d.template.version == "6.5"
+    assert [(w.code, w.sheet, w.cell) for w in d.warnings] == [("version_mismatch", "Smelter List", "Q3")]
