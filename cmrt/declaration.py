@@ -117,6 +117,8 @@ class CompanyAnswer:
     comment: str | None = None
     # per-mineral sub-answers (EMRT company question C): {"Cobalt": "Yes", ...}
     per_mineral: dict[str, str | None] = field(default_factory=dict)
+    # the web address behind the comment cell when it is a hyperlink (e.g. policy text linked to the policy URL)
+    link: str | None = None
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def file_json(result: FileResult) -> dict[str, Any]:
         data["company"] = {key: data["company"][key] for key in _COMPANY_KEYS}
         data["company_questions"] = {
             letter: {"answer": value["answer"], "comment": value["comment"]}
+            | ({"link": value["link"]} if value.get("link") else {})
             | ({"per_mineral": value["per_mineral"]} if value["per_mineral"] else {})
             for letter, value in data["company_questions"].items()
         }

@@ -57,6 +57,7 @@ class Container:
     encrypted: bool = False
     date1904: bool = False
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)
+    links: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> cell -> http(s) hyperlink target
     sheet_parts: dict[str, str] = field(default_factory=dict)
 
 
@@ -280,6 +281,29 @@ def _read_workbook_facts(archive: zipfile.ZipFile, container: Container, limits:
             if attrs.get("hidden") in ("1", "true") and attrs.get("r", "").isdigit():
                 hidden.add(int(attrs["r"]))
         container.hidden_rows["Declaration"] = frozenset(hidden)
+        container.links["Declaration"] = _web_links(archive, part, xml)
+
+
+_HYPERLINK_TAG = re.compile(rb"<(?:\w+:)?hyperlink\b[^>]*>")
+
+
+def _web_links(archive: zipfile.ZipFile, part: str, xml: bytes) -> dict[str, str]:
+    """Cell -> http(s) target of the sheet's external hyperlinks (mailto: links are left out: personal data)."""
+    tags = [_attrs(tag) for tag in _HYPERLINK_TAG.findall(xml)]
+    tags = [tag for tag in tags if tag.get("id") and tag.get("ref")]
+    if not tags:
+        return {}
+    folder, _, name = part.rpartition("/")
+    rels_name = f"{folder}/_rels/{name}.rels"
+    if rels_name not in archive.NameToInfo:
+        return {}
+    targets = {}
+    for rel in _REL_TAG.findall(_read_bounded(archive, archive.getinfo(rels_name), 4 * 1024 * 1024)):
+        attrs = _attrs(rel)
+        target = _unescape(attrs.get("Target", ""))
+        if target.lower().startswith(("http://", "https://")):
+            targets[attrs.get("Id", "")] = target
+    return {tag["ref"].split(":")[0]: targets[tag["id"]] for tag in tags if tag["id"] in targets}
 
 
 def _unescape(text: str) -> str:

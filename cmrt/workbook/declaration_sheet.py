@@ -261,7 +261,9 @@ def _record_answer(grid: Grid, part: DeclarationPart, key: str, mineral: str, ro
 
 def _record_company(grid: Grid, part: DeclarationPart, letter: str, row: int) -> None:
     part.company_questions[letter] = CompanyAnswer(
-        answer=normalise_answer(grid.value(row, _ANSWER_COL)), comment=grid.text(row, _COMMENT_COL)
+        answer=normalise_answer(grid.value(row, _ANSWER_COL)),
+        comment=grid.text(row, _COMMENT_COL),
+        link=grid.links.get(f"G{row}"),
     )
     part.cells[f"company_questions.{letter}.answer"] = grid.ref(row, _ANSWER_COL)
     part.cells[f"company_questions.{letter}.comment"] = grid.ref(row, _COMMENT_COL)

@@ -121,6 +121,7 @@ class CmrtSpec:
     comments: dict[str, dict[str, str]] = field(default_factory=dict)
     company_answers: dict[str, Any] = field(default_factory=lambda: default_company_answers())
     company_comments: dict[str, str] = field(default_factory=lambda: {"B": "https://www.example.com/policy"})
+    company_links: dict[str, str] = field(default_factory=dict)  # letter -> URL behind the comment cell
     smelters: list[SmelterSpec] = field(default_factory=_default_smelters)
     products: list[ProductSpec] = field(default_factory=list)
     checker_remaining: int | None = 0
@@ -254,6 +255,8 @@ class _Writer:
                 ws[f"D{row}"] = spec.company_answers[letter]
             if letter in spec.company_comments:
                 ws[f"G{row}"] = spec.company_comments[letter]
+            if letter in spec.company_links:
+                ws[f"G{row}"].hyperlink = spec.company_links[letter]
         ws["A91"] = f"© {2020 + int(spec.version.split('.')[1][:1] or 0)} Responsible Minerals Initiative."
         for index, item in enumerate(_DROPDOWN):
             ws[f"B{96 + index}"] = item

@@ -31,6 +31,7 @@ class Grid:
     name: str
     rows: list[list[Any]]
     hidden_rows: frozenset[int] = field(default_factory=frozenset)
+    links: dict[str, str] = field(default_factory=dict)  # "G77" -> "https://..." (external hyperlinks)
 
     @property
     def nrows(self) -> int:

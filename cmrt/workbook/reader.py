@@ -69,7 +69,12 @@ class _Book:
                 _reraise_fatal(exc)
                 log.debug("sheet %s unreadable: %r", name, exc)
                 raise WorkbookError("corrupt", f"The sheet {actual!r} is damaged and cannot be read.") from None
-            grid = Grid(actual, rows, self.container.hidden_rows.get(actual, frozenset()))
+            grid = Grid(
+                actual,
+                rows,
+                self.container.hidden_rows.get(actual, frozenset()),
+                self.container.links.get(actual, {}),
+            )
         self._grids[name] = grid
         return grid
 

@@ -183,6 +183,10 @@ def test_honeywell() -> None:
         "G": ("Yes", None),
         "H": ("Yes, with the SEC", None),
     }
+    assert d.company_questions["B"].link == (
+        "https://www.honeywell.com/content/dam/honeywellbt/en/documents/downloads/"
+        "Conflict%20Minerals%20Mission%20Statement%20pdf.pdf"
+    )
     assert d.checker_remaining == 2
     assert len(d.smelters) == 40 and [s.row for s in d.smelters] == list(range(5, 45))
     assert Counter(s.metal for s in d.smelters) == {"Tantalum": 22, "Tungsten": 18}
@@ -246,6 +250,8 @@ def test_jx() -> None:
         "Our Basic Policy on Procurement provides"
     )
     assert d.company_questions["C"].comment is None
+    assert d.company_questions["B"].link == "https://www.nmm.jx-group.co.jp/english/company/purchase/supply.html"
+    assert all(q.link is None for letter, q in d.company_questions.items() if letter != "B")  # mailto: left out
     assert d.checker_remaining == 0
     assert len(d.smelters) == 27 and [s.row for s in d.smelters] == list(range(5, 32))
     assert Counter(s.metal for s in d.smelters) == {"Tantalum": 16, "Tungsten": 11}

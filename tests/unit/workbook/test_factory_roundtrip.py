@@ -235,3 +235,11 @@ def test_sheets_from_different_versions_are_flagged() -> None:
     d = read_workbook(_reshape(build_cmrt(CmrtSpec(version="6.5")), change))
     assert d.template.version == "6.5"
     assert [(w.code, w.sheet, w.cell) for w in d.warnings] == [("version_mismatch", "Smelter List", "Q3")]
+
+
+def test_hyperlink_behind_the_policy_comment() -> None:
+    spec = CmrtSpec(company_comments={"B": "Our policy"}, company_links={"B": "https://example.com/policy.pdf"})
+    d = read_workbook(build_cmrt(spec))
+    assert d.company_questions["B"].comment == "Our policy"
+    assert d.company_questions["B"].link == "https://example.com/policy.pdf"
+    assert d.company_questions["A"].link is None
