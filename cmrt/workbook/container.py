@@ -95,6 +95,12 @@ def open_container(
         if _depth:
             raise WorkbookError("corrupt", "The decrypted workbook is damaged.")
         return _open_ole(data, limits, passwords, deadline)
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise WorkbookError(
+            "unsupported",
+            "The file is an Excel 2003 XML spreadsheet; ask the supplier to save the template as .xlsx and resend it.",
+        )
     what = describe_other(data)
     if what:
         raise WorkbookError("not_a_workbook", f"The file is {what}, not an Excel workbook.")
@@ -187,6 +193,12 @@ def _open_zip(data: bytes, limits: ReadLimits, deadline: Deadline) -> Container:
             raise WorkbookError("unsupported", "The workbook is a binary .xlsb file; save it as .xlsx and resend it.")
         if "word/document.xml" in names:
             raise WorkbookError("not_a_workbook", "The file is a Word document, not an Excel workbook.")
+        if "content.xml" in names and "mimetype" in names:
+            raise WorkbookError(
+                "unsupported",
+                "The file is an OpenDocument spreadsheet (.ods); ask the supplier to save the template as .xlsx"
+                " and resend it.",
+            )
         if "ppt/presentation.xml" in names:
             raise WorkbookError("not_a_workbook", "The file is a PowerPoint presentation, not an Excel workbook.")
         raise WorkbookError("not_a_workbook", "The file is a zip archive but not an Excel workbook.")

@@ -164,3 +164,18 @@ def test_error_has_code_and_message() -> None:
 def test_non_bytes_input_is_a_programming_error() -> None:
     with pytest.raises(TypeError):
         read_workbook("file.xlsx")  # type: ignore[arg-type]
+
+
+def test_other_spreadsheet_formats_are_unsupported_with_advice() -> None:
+    xml2003 = (
+        b'\xef\xbb\xbf<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>'
+    )
+    error = _error(xml2003)
+    assert error.code == "unsupported" and ".xlsx" in error.message
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    error = _error(out.getvalue())
+    assert error.code == "unsupported" and "OpenDocument" in error.message
