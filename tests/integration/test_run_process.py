@@ -287,7 +287,7 @@ def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
         sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-6000:])
 
 
-def test_a_failing_inbox_does_not_stop_the_rest_and_the_team_is_told(
+def test_an_unreachable_inbox_does_not_stop_the_rest_and_the_team_is_told(
     mail_harness: MailHarness, slack: FakeSlackAPI, tmp_path: pathlib.Path
 ) -> None:
     h = mail_harness
@@ -299,15 +299,15 @@ def test_a_failing_inbox_does_not_stop_the_rest_and_the_team_is_told(
     config = tmp_path / "cmrt-bot.toml"
     config.write_text(
         CONFIG.format(
-            db_url=db_url, smtp_port=h.smtp_port, imaps_port=h.imaps_port, ca=h.ca_path, bot=bot,
+            db_url=db_url, smtp_port=h.smtp_port, imaps_port=_free_port(), ca=h.ca_path, bot=bot,
             slack_port=_free_port(), slack_api=slack.base_url,
-        ),
+        ),  # nothing listens on that IMAP port: the inbox cannot connect
         encoding="utf-8",
     )  # fmt: skip
     env = {
         **os.environ,
         "CMRT_TEST_SMTP_PASSWORD": "botpass",
-        "CMRT_TEST_IMAP_PASSWORD": "a-wrong-password",  # the inbox cannot log in
+        "CMRT_TEST_IMAP_PASSWORD": "unused",
         "CMRT_TEST_SLACK_BOT_TOKEN": "xoxb-test",
         "CMRT_TEST_SLACK_SIGNING_SECRET": "s3cret",
         "CMRT_HEARTBEAT_SECONDS": "1",
