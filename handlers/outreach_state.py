@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,6 +20,8 @@ class CampaignPlan:
     campaign: CampaignView
     plan: Plan
     requests: int
+    # request id -> the next due time to store, for the requests whose stored ``next_due_at`` differs
+    next_due_changes: dict[int, dt.datetime | None] = field(default_factory=dict)
 
 
 def campaigns_to_plan(session: Session, year: int | None = None) -> list[Campaign]:
@@ -49,6 +51,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             Request.snoozed_until,
             Request.clarification_requested_at,
             Request.responded_at,
+            Request.next_due_at,
         )
         .join(Supplier, Request.supplier_id == Supplier.id)
         .where(Request.campaign_id == campaign.id)
@@ -67,6 +70,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             snoozed_until=snoozed_until,
             clarification_requested_at=clarified_at,
             responded_at=responded_at,
+            next_due_at=next_due_at,
             done_keys=frozenset(by_request[rid]) if rid in by_request else empty,
         )
         for (
@@ -80,6 +84,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             snoozed_until,
             clarified_at,
             responded_at,
+            next_due_at,
         ) in session.execute(stmt)
     ]
     return view, views
@@ -95,5 +100,21 @@ def plan_campaigns(
         view, requests = load_views(session, campaign)
         planned = plan(view, requests, config, now, recent_emails=recent)
         recent += sum(1 for a in planned.actions if a.kind.sends_email)
-        result.append(CampaignPlan(campaign=view, plan=planned, requests=len(requests)))
+        changes = {
+            r.id: planned.next_by_request.get(r.id)
+            for r in requests
+            if r.next_due_at != planned.next_by_request.get(r.id)
+        }
+        result.append(CampaignPlan(campaign=view, plan=planned, requests=len(requests), next_due_changes=changes))
     return result
+
+
+def store_next_due(session: Session, changes: dict[int, dt.datetime | None]) -> int:
+    """Write ``requests.next_due_at`` where the plan moved it (when the scheduler looks at the request again)."""
+    if not changes:
+        return 0
+    session.execute(
+        sa.update(Request),
+        [{"id": rid, "next_due_at": at} for rid, at in changes.items()],
+    )
+    return len(changes)

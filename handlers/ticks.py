@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from cmrt.outreach import Action, ActionKind, EscalationTrigger, OutreachConfig
 from handlers.notify import Notifier, NullNotifier
-from handlers.outreach_state import plan_campaigns
+from handlers.outreach_state import plan_campaigns, store_next_due
 from store import actions, audit
 from store import requests as request_repo
 from store.models import OutreachAction
@@ -107,6 +107,8 @@ class Ticker:
             now = self.clock()
             with self.db.session() as session:
                 plans = plan_campaigns(session, self.config, now)
+                for campaign_plan in plans:
+                    store_next_due(session, campaign_plan.next_due_changes)
             for campaign_plan in plans:
                 report.held += len(campaign_plan.plan.held)
                 for action in campaign_plan.plan.actions:

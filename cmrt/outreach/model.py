@@ -113,6 +113,7 @@ class RequestView:
     snoozed_until: dt.datetime | None = None
     clarification_requested_at: dt.datetime | None = None
     responded_at: dt.datetime | None = None  # a workbook arrived (the state may since be ``escalated``: high risk)
+    next_due_at: dt.datetime | None = None  # as stored; the tick refreshes it from the plan
     done_keys: frozenset[str] = frozenset()  # action keys already recorded for this request (pending or done)
 
 
@@ -176,6 +177,8 @@ class Plan:
     actions: tuple[Action, ...]
     held: tuple[Held, ...] = ()
     next_at: dt.datetime | None = None  # the earliest time something not yet due falls due
+    # request id -> when its next action falls due (None: nothing more is planned for it)
+    next_by_request: dict[int, dt.datetime | None] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -109,23 +109,30 @@ def plan(
     held: list[Held] = []
     future: list[dt.datetime] = []
 
-    def place(action: Action, snoozed_until: dt.datetime | None) -> None:
+    def place(action: Action, snoozed_until: dt.datetime | None) -> dt.datetime:
+        """File the action as due, held or future; returns when the scheduler should look at it."""
         if snoozed_until is not None and snoozed_until > now:
             if action.due_at <= now:
                 held.append(_held(action, snoozed_until, f"snoozed until {ctx.fmt(snoozed_until)}"))
-            else:
-                future.append(max(action.due_at, snoozed_until))
-            return
+                return snoozed_until
+            future.append(max(action.due_at, snoozed_until))
+            return future[-1]
         if action.due_at > now:
             future.append(action.due_at)
         elif not open_now:
             held.append(_held(action, reopen, f"{closed_reason}; runs at {ctx.fmt(reopen)}" if reopen else ""))
+            return reopen or action.due_at
         else:
             due.append(action)
+        return action.due_at
 
+    next_by_request: dict[int, dt.datetime | None] = {}
     for req in requests:
+        nearest: dt.datetime | None = None
         for action in _request_actions(ctx, req):
-            place(action, req.snoozed_until)
+            at = place(action, req.snoozed_until)
+            nearest = at if nearest is None or at < nearest else nearest
+        next_by_request[req.id] = nearest
     digest = _digest_action(ctx)
     if digest is not None:
         place(digest, None)
@@ -133,7 +140,7 @@ def plan(
     actions, over = _apply_email_budget(due, config, recent_emails)
     held.extend(over)
     next_at = ctx.cal.next_open(min(future)) if future else None
-    return Plan(now=now, actions=tuple(actions), held=tuple(held), next_at=next_at)
+    return Plan(now=now, actions=tuple(actions), held=tuple(held), next_at=next_at, next_by_request=next_by_request)
 
 
 def _held(action: Action, not_before: dt.datetime | None, reason: str) -> Held:

@@ -228,3 +228,21 @@ def test_a_pending_reminder_for_a_supplier_who_answered_meanwhile_is_cancelled(s
     with store_db.session() as s:
         row = action_repo.get(s, "c1:r1:reminder:1")
         assert row is not None and row.state == "cancelled"
+
+
+def test_the_tick_keeps_next_due_at_current(store_db: Database) -> None:
+    seed(store_db, n=2)
+    clock = Clock(START)
+    ticker = Ticker(store_db, RecordingMail(), CONFIG, clock=clock)
+    ticker.tick()  # the requests go out
+    clock.now = START + dt.timedelta(minutes=1)
+    ticker.tick()  # the next tick stores when each request is looked at again
+    with store_db.session() as s:
+        assert [r.next_due_at for r in requests.for_campaign(s, 1)] == [START + dt.timedelta(days=14)] * 2
+        first = requests.for_campaign(s, 1)[0]
+        requests.transition(s, first, RequestState.RESPONDED, now=clock.now)
+    clock.now += dt.timedelta(minutes=1)
+    ticker.tick()
+    with store_db.session() as s:
+        assert [r.next_due_at for r in requests.for_campaign(s, 1)] == [None, START + dt.timedelta(days=14)]
+        assert [r.id for r in requests.due(s, START + dt.timedelta(days=15))] == [2]
