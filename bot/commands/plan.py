@@ -49,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, load_config
     from bot.scheduling import ScheduleSettingsError, outreach_config
     from handlers.outreach_state import plan_campaigns
-    from store import Database, StoreError, check_schema_current
+    from store import Database, StoreError, actions, check_schema_current
 
     try:
         settings = load_config(args.config)
@@ -62,6 +62,10 @@ def main(args: argparse.Namespace) -> int:
         check_schema_current(settings.store.url)
         with Database(settings.store.url) as db, db.session() as session:
             plans = plan_campaigns(session, config, now, year=args.campaign)
+            unfinished = [
+                {"key": row.key, "kind": row.kind, "attempts": row.attempts, "last_error": row.last_error}
+                for row in actions.pending(session)
+            ]
     except StoreError as exc:
         print(f"cmrt-bot plan: {exc}", file=sys.stderr)
         return 2
@@ -69,13 +73,15 @@ def main(args: argparse.Namespace) -> int:
         print(f"cmrt-bot plan: there is no campaign for reporting year {args.campaign}", file=sys.stderr)
         return 1
     try:
-        return _print(args, plans, config, now)
+        return _print(args, plans, config, now, unfinished)
     except BrokenPipeError:  # `cmrt-bot plan | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 
-def _print(args: argparse.Namespace, plans: list[Any], config: OutreachConfig, now: dt.datetime) -> int:
+def _print(
+    args: argparse.Namespace, plans: list[Any], config: OutreachConfig, now: dt.datetime, unfinished: list[Any]
+) -> int:
     if args.json:
         out = {
             "now": now.isoformat(),
@@ -84,11 +90,19 @@ def _print(args: argparse.Namespace, plans: list[Any], config: OutreachConfig, n
                 {"year": p.campaign.year, "campaign_id": p.campaign.id, "requests": p.requests, **p.plan.to_json()}
                 for p in plans
             ],
+            "unfinished": unfinished,  # recorded, not completed (a crash, a failed attempt): run again next tick
         }
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     print_text(plans, config, now, all_held=args.all_held)
+    if unfinished:
+        print()
+        print(f"{len(unfinished)} action(s) recorded but not finished (a crash or a failed attempt); the next tick")
+        print("runs them again, and the e-mail outbox makes sure none is sent twice:")
+        for item in unfinished:
+            error = f" - last error: {item['last_error']}" if item["last_error"] else ""
+            print(f"  {item['kind']:<22} {item['key']} ({item['attempts']} failed attempt(s)){error}")
     return 0
 
 

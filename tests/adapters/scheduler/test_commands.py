@@ -112,3 +112,24 @@ def test_outreach_config_from_the_settings_defaults() -> None:
     assert cfg.reminder_cadence == (dt.timedelta(days=14), dt.timedelta(days=28))
     assert cfg.schedule.business_days == frozenset(range(1, 6))
     assert cfg.schedule.quiet_hours == (dt.time(18), dt.time(8))
+
+
+def test_plan_lists_unfinished_actions(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from store import actions
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    _seed(url)
+    with Database(url) as db, db.session() as s:
+        row = actions.claim(
+            s, key="c1:r1:request", kind="initial_request", campaign_id=1, request_id=1,
+            due_at=dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC), reason="x",
+        )  # fmt: skip
+        assert row is not None
+        actions.record_attempt_failed(row, "SMTP server unreachable")
+    cfg = _config(tmp_path, url)
+    assert main(["--config", str(cfg), "plan", "--now", "2026-01-05T10:00"]) == 0
+    out = capsys.readouterr().out
+    assert "1 action(s) recorded but not finished" in out and "SMTP server unreachable" in out
+    assert out.count("initial_request") == 3  # two planned, one unfinished (its key is recorded)
+    assert main(["--config", str(cfg), "plan", "--now", "2026-01-05T10:00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unfinished"][0]["key"] == "c1:r1:request"
