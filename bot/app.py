@@ -6,6 +6,10 @@ Before any of them starts the process takes the run lock (``LeaderLock``): a sec
 database stands by and takes over when the first dies. SIGTERM / SIGINT set one stop event: the tick finishes
 the action in hand, the components are stopped in reverse order and every connection is closed within
 ``SHUTDOWN_SECONDS``; past that the process exits hard rather than hang a service manager.
+
+Tuning through the environment (tests use these; defaults suit production): ``CMRT_HEARTBEAT_SECONDS`` (5),
+``CMRT_DOWN_ALERT_SECONDS`` (60: tell the team when a component stays down this long),
+``CMRT_RESTART_CAP_SECONDS`` (300: the longest back-off between restarts).
 """
 
 from __future__ import annotations
@@ -250,9 +254,4 @@ def build_parts(settings: Any, db: Database, stop: threading.Event) -> Parts:
     return Parts(db=db, components=components, notifier=notifier, closers=closers)
 
 
-def check_ready(settings: Any) -> None:
-    """Fail fast (before taking the lock) on an outdated schema."""
-    check_schema_current(settings.store.url)
-
-
-__all__ = ["App", "OutboundMail", "Parts", "SchedulerComponent", "build_parts", "check_ready"]
+__all__ = ["App", "OutboundMail", "Parts", "SchedulerComponent", "build_parts"]
