@@ -41,6 +41,7 @@ def main(args: argparse.Namespace) -> int:
     level = logging.getLevelName(str(getattr(getattr(settings, "log", None), "level", "INFO")))
     if isinstance(level, int) and getattr(args, "verbose", 0) < 2:
         logging.getLogger().setLevel(level)
+        logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))  # not two lines per tick
     app = App(settings)
     app.install_signal_handlers()
     try:
