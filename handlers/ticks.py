@@ -124,6 +124,9 @@ class Ticker:
     def _run_new(self, action: Action, report: TickReport) -> None:
         now = self.clock()
         with self.db.session() as session:
+            if self._no_longer_wanted(session, _Job.from_action(action)):  # a reply arrived during this tick
+                report.skipped += 1
+                return
             row = actions.claim(
                 session,
                 key=action.key,

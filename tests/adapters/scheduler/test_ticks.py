@@ -246,3 +246,26 @@ def test_the_tick_keeps_next_due_at_current(store_db: Database) -> None:
     with store_db.session() as s:
         assert [r.next_due_at for r in requests.for_campaign(s, 1)] == [None, START + dt.timedelta(days=14)]
         assert [r.id for r in requests.due(s, START + dt.timedelta(days=15))] == [2]
+
+
+def test_a_reply_that_arrives_during_a_tick_stops_the_rest_of_it(store_db: Database) -> None:
+    seed(store_db, n=2)
+    clock = Clock(START)
+    mail = RecordingMail()
+    ticker = Ticker(store_db, mail, CONFIG, clock=clock)
+    ticker.tick()
+    original = mail.send_reminder
+
+    def reminder_then_reply(request_id: int, *, key: str, number: int) -> MailResult:
+        result = original(request_id, key=key, number=number)
+        with store_db.session() as s:  # meanwhile, the inbox records supplier 2's workbook
+            other = requests.get(s, 2)
+            assert other is not None
+            requests.transition(s, other, RequestState.RESPONDED, now=clock.now)
+        return result
+
+    mail.send_reminder = reminder_then_reply  # type: ignore[method-assign]
+    clock.now = START + dt.timedelta(days=14)
+    report = ticker.tick()
+    assert [k for _, _, k in mail.sent] == ["c1:r1:request", "c1:r2:request", "c1:r1:reminder:1"]
+    assert report.skipped == 1
