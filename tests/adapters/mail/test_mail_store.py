@@ -1,0 +1,54 @@
+"""The store side of the mail protocols on SQLite and PostgreSQL: outbox CAS, checkpoints, request directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers.mail_store import StoreCheckpoints, StoreDirectory, StoreOutboxRepository
+from mail.outbox import READY, OutboxRecord, OutboxState
+from store import Database
+from tests.adapters.mail.support import seed_request
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
+
+
+def _record(key: str) -> OutboxRecord:
+    return OutboxRecord(key=key, kind="reminder", to_address="a@s.test", mail_from="bot@b.test",
+                        message_id=f"<{key}@b.test>", raw=b"raw")  # fmt: skip
+
+
+def test_outbox_repository_cas(store_db: Database) -> None:
+    repo = StoreOutboxRepository(store_db, mail_from="bot@b.test")
+    first, created = repo.add(_record("k1"))
+    again, created_again = repo.add(_record("k1"))
+    assert created and not created_again and again.key == first.key
+    assert [r.key for r in repo.due(NOW, 10)] == ["k1"]
+    assert repo.transition("k1", READY, OutboxState.SENDING, attempts=1)
+    assert not repo.transition("k1", READY, OutboxState.SENDING, attempts=1)  # someone else's claim fails
+    assert [r.key for r in repo.in_state(OutboxState.SENDING)] == ["k1"]
+    later = NOW + dt.timedelta(hours=1)
+    assert repo.transition("k1", [OutboxState.SENDING], OutboxState.FAILED_TEMPORARY, next_attempt_at=later,
+                           last_error="451 later")  # fmt: skip
+    assert repo.due(NOW, 10) == []
+    assert [r.key for r in repo.due(later, 10)] == ["k1"]
+    assert repo.transition("k1", READY, OutboxState.SENDING, attempts=2)
+    assert repo.transition("k1", [OutboxState.SENDING], OutboxState.SENT, sent_at=NOW)
+    record = repo.get("k1")
+    assert record is not None and record.state is OutboxState.SENT and record.attempts == 2
+    assert record.sent_at == NOW
+
+
+def test_checkpoints_and_directory(store_db: Database) -> None:
+    checkpoints = StoreCheckpoints(store_db, prefix="bot@b.test:")
+    assert checkpoints.load("INBOX") is None
+    checkpoints.save("INBOX", 7, 42)
+    checkpoints.save("INBOX", 7, 43)
+    assert checkpoints.load("INBOX") == (7, 43)
+    seeded = seed_request(store_db, "anna@acme.test", name="Acme Metals Ltd")
+    with store_db.session() as s:
+        directory = StoreDirectory(s)
+        assert directory.by_token(seeded.token) == seeded.request_id
+        assert directory.by_address("anna@acme.test") == [seeded.request_id]
+        assert directory.by_domain("acme.test") == [seeded.request_id]
+        assert [c.request_id for c in directory.company_candidates()] == [seeded.request_id]
+        assert directory.by_thread(["<nothing@x>"]) is None
