@@ -187,9 +187,9 @@ class MailOutreach:
             return MailResult(True, "delivery uncertain after a restart; the team decides")
         if not self.settings.send_immediately:
             return MailResult(True, "queued")
-        delivery = self.outbox.send_now(key)
+        delivery = self.outbox.send_now(key, block=False)
         if delivery is None:
-            return MailResult(True, "being sent")
+            return MailResult(True, "queued")
         if delivery.result.status is SendStatus.PERMANENT:
             return MailResult(False, f"{delivery.result.code} {delivery.result.detail}".strip(), permanent=True)
         if delivery.result.status is SendStatus.TRANSIENT:

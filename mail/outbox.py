@@ -172,18 +172,22 @@ class Outbox:
                 out.append(delivery)
         return out
 
-    def send_now(self, key: str) -> Delivery | None:
+    def send_now(self, key: str, *, block: bool = True) -> Delivery | None:
+        """Send one record now. With ``block=False`` it is left to ``deliver_due`` when the rate limit is used up
+        (returns None), so an interactive caller never waits for the limiter."""
         record = self.repo.get(key)
         if record is None or record.state not in READY:
             return None
-        return self.deliver(record)
+        if not block and self.rate_limiter is not None and not self.rate_limiter.try_acquire():
+            return None
+        return self.deliver(record, limited=block)
 
-    def deliver(self, record: OutboxRecord) -> Delivery | None:
+    def deliver(self, record: OutboxRecord, *, limited: bool = True) -> Delivery | None:
         """Try one record (with a few quick retries for 4xx); None if another worker had claimed it."""
         result: SendResult | None = None
         attempts = record.attempts
         for quick in range(self.policy.quick_retries + 1):
-            if self.rate_limiter is not None:
+            if self.rate_limiter is not None and (limited or quick > 0):
                 self.rate_limiter.wait()
             claimed = False
 

@@ -243,6 +243,17 @@ class RateLimiter:
         self._next = 0.0
         self._lock = threading.Lock()
 
+    def try_acquire(self) -> bool:
+        """Take the next slot if it is free now (never blocks)."""
+        if self.interval <= 0:
+            return True
+        with self._lock:
+            now = self._clock()
+            if self._next > now:
+                return False
+            self._next = now + self.interval
+            return True
+
     def wait(self) -> float:
         """Block until the next send is allowed; returns the seconds waited."""
         if self.interval <= 0:

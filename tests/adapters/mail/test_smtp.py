@@ -92,3 +92,6 @@ def test_rate_limiter_spaces_sends() -> None:
     for _ in range(3):
         limiter.wait()
     assert slept == [1.0, 1.0]
+    assert not limiter.try_acquire()  # the next slot is a second away
+    now[0] += 1.0
+    assert limiter.try_acquire()
