@@ -14,6 +14,7 @@ import datetime as dt
 import email
 import email.policy
 import email.utils
+import json
 import os
 import pathlib
 import signal
@@ -274,6 +275,13 @@ def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
         assert {k: beats.get(k) for k in ("inbox", "outbox", "slack", "scheduler")} == dict.fromkeys(
             ("inbox", "outbox", "slack", "scheduler"), "running"
         )
+
+        status = subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), "status", "--json"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        alive = {c["component"]: c["alive"] for c in json.loads(status.stdout)["components"]}
+        assert alive == dict.fromkeys(("inbox", "outbox", "scheduler", "slack"), True), status.stdout
 
         # 6. SIGTERM: a clean stop within 10 s
         started = time.monotonic()
