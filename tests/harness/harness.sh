@@ -285,7 +285,7 @@ stop_pid() {  # pidfile, expected command substring
     pid="$(tr -d ' \n' <"$f")"
     # Dovecot's master can exit before its children (an IMAP session in IDLE survives it), so remember them
     local children
-    children="$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -s ' \n' ' ' || true)"
+    children="$(grep -l "^PPid:[[:space:]]*${pid}\$" /proc/[0-9]*/status 2>/dev/null | cut -d/ -f3 | tr '\n' ' ' || true)"
     kill -TERM "$pid" 2>/dev/null || true
     stop_children "$children" &  # in parallel with the master's own shutdown
     local reaper=$!
