@@ -160,3 +160,16 @@ def test_dovecot_restart_during_idle_loses_nothing() -> None:
         )
         assert watcher.reconnects >= 1
         assert h.folder_uids(user, "INBOX") == []
+
+
+def test_starttls_and_plain_connections(mail_harness: MailHarness, mail_user: tuple[str, str]) -> None:
+    user, password = mail_user
+    mail_harness.append(user, inbound(subject="one", to=user))
+    for security in (Security.STARTTLS, Security.NONE):
+        recorder = Recorder()
+        settings = ImapSettings(
+            host=mail_harness.host, port=mail_harness.imap_port, security=security,
+            ca_file=str(mail_harness.ca_path), username=user, password=password, timeout=10,
+        )  # fmt: skip
+        watcher = ImapWatcher(settings, recorder, MemoryCheckpoints())
+        assert watcher.run_once() == (1 if security is Security.STARTTLS else 0)
