@@ -4,7 +4,9 @@ Durations are compressed (reminders 12 s and 24 s after the request, escalation 
 1 s tick) and every day is a business day without quiet hours. The story: three suppliers get their request;
 one replies with a workbook (the chasing stops for it); the other two get the first reminder; the bot is killed
 with SIGKILL and started again; the second reminders and two escalations (in Slack) follow; no mailbox ever holds
-the same e-mail twice; SIGTERM stops the bot within 10 s.
+the same e-mail twice; SIGTERM stops the bot within 10 s. A second test starts the bot with an unreachable
+IMAP server and a Slack API that fails twice: the requests still go out, the Slack app is restarted with back-off,
+and the team is told that the mailbox is unreachable.
 """
 
 from __future__ import annotations
@@ -295,7 +297,7 @@ def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
         sys.stderr.write(log_path.read_text(encoding="utf-8", errors="replace")[-6000:])
 
 
-def test_an_unreachable_inbox_does_not_stop_the_rest_and_the_team_is_told(
+def test_failing_components_do_not_stop_the_rest_and_the_team_is_told(
     mail_harness: MailHarness, slack: FakeSlackAPI, tmp_path: pathlib.Path
 ) -> None:
     h = mail_harness
@@ -323,6 +325,7 @@ def test_an_unreachable_inbox_does_not_stop_the_rest_and_the_team_is_told(
     env.pop("CMRT_STORE_URL", None)
     env.pop("CMRT_CONFIG", None)
     log_path = tmp_path / "bot.log"
+    slack.fail_next("auth.test", status=500, retry_after=None, times=2)  # Slack is down when the bot starts
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "--config", str(config), "run"],
@@ -335,9 +338,17 @@ def test_an_unreachable_inbox_does_not_stop_the_rest_and_the_team_is_told(
             return [str(c.args.get("text")) for c in slack.calls_to("chat.postMessage")]
 
         _wait("the team to be told", lambda: any("unreachable" in t for t in alerts()), 40, proc)
-        with contextlib.closing(sqlite3.connect(db_path, timeout=10)) as conn:
-            detail = dict(conn.execute("SELECT component, detail FROM heartbeats").fetchall())
-        assert "not connected" in (detail.get("inbox") or "")
+
+        def heartbeats() -> dict[str, tuple[str, str | None]]:
+            with contextlib.closing(sqlite3.connect(db_path, timeout=10)) as conn:
+                rows = conn.execute("SELECT component, state, detail FROM heartbeats").fetchall()
+            return {name: (state, detail) for name, state, detail in rows}
+
+        assert "not connected" in (heartbeats()["inbox"][1] or "")
+        # the Slack app failed to start twice and was restarted with back-off while e-mail went on
+        _wait("the Slack app to run", lambda: heartbeats().get("slack", ("", None))[0] == "running", 20, proc)
+        assert len(slack.calls_to("auth.test")) >= 3
+        assert "component slack could not start" in log_path.read_text(encoding="utf-8")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=12) == 0
     finally:
