@@ -44,3 +44,5 @@ class ReadLimits:
     max_compression_ratio: float = 200.0  # real XML parts compress 5-15x; bombs 1000x
     timeout_seconds: float = 20.0
     max_rows: int = 20_000  # rows read per list sheet (templates stop at 2,504)
+    max_memory_bytes: int = 3 * 1024**3  # address space of the reader process (real files need ~0.3 GB)
+    isolated: bool = True  # read in a separate worker process, so native-code crashes and hangs are contained

@@ -92,11 +92,36 @@ def read_workbook(
     ``filename`` is only used in log messages: the container is detected by its magic bytes.
     """
     limits = limits or ReadLimits()
-    deadline = Deadline(limits.timeout_seconds)
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("read_workbook expects the file's bytes")
+    data = bytes(data)
+    if len(data) > limits.max_file_bytes:  # refuse before copying the bytes anywhere
+        return read_in_process(data, filename=filename, limits=limits, passwords=passwords)
+    if limits.isolated:
+        from cmrt.workbook.isolation import read_isolated
+
+        return read_isolated(
+            data,
+            filename=filename,
+            limits=limits,
+            passwords=passwords,
+            fallback=lambda: read_in_process(data, filename=filename, limits=limits, passwords=passwords),
+        )
+    return read_in_process(data, filename=filename, limits=limits, passwords=passwords)
+
+
+def read_in_process(
+    data: bytes,
+    *,
+    filename: str | None = None,
+    limits: ReadLimits | None = None,
+    passwords: Sequence[str] = (),
+) -> Declaration:
+    """The reader itself, in the calling process (no protection against native-code crashes or hangs)."""
+    limits = limits or ReadLimits()
+    deadline = Deadline(limits.timeout_seconds)
     try:
-        container = open_container(bytes(data), limits, passwords, deadline)
+        container = open_container(data, limits, passwords, deadline)
         book = _Book(container, deadline)
         return _parse(book, limits)
     except WorkbookError as exc:

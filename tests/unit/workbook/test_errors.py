@@ -179,3 +179,25 @@ def test_other_spreadsheet_formats_are_unsupported_with_advice() -> None:
         archive.writestr("content.xml", "<office:document-content/>")
     error = _error(out.getvalue())
     assert error.code == "unsupported" and "OpenDocument" in error.message
+
+
+def test_a_sheet_claiming_billions_of_cells_does_not_take_the_process_down() -> None:
+    """calamine would allocate 512 GB for this 5 KB file and abort the process; the worker absorbs it."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Declaration"
+    ws["D2"] = "Conflict Minerals Reporting Template (CMRT)"
+    ws["XFD1048576"] = "far away"
+    out = io.BytesIO()
+    wb.save(out)
+    error = _error(out.getvalue())
+    assert error.code == "corrupt" and "billions of cells" in error.message
+    assert read_workbook(build_cmrt()).company.name == "Example Metals Ltd."  # a fresh worker took over
+
+
+def test_in_process_reading_is_available_without_isolation() -> None:
+    d = read_workbook(build_cmrt(), limits=ReadLimits(isolated=False))
+    assert d.company.name == "Example Metals Ltd."
