@@ -28,7 +28,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--now", metavar="DATETIME", help="the moment to plan for (default: now)")
     parser.add_argument("--campaign", metavar="YEAR", type=int, help="only this campaign (default: active ones)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--json", action="store_true", help="print compact JSON instead of text (pretty: | python3 -m json.tool)"
+    )
     parser.add_argument("--all-held", action="store_true", help="list every held action instead of a summary")
     parser.set_defaults(func=main)
 
@@ -92,8 +94,8 @@ def _print(
             ],
             "unfinished": unfinished,  # recorded, not completed (a crash, a failed attempt): run again next tick
         }
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        # compact: Python's C encoder only serves indent=None, ten times faster on a 10,000-supplier campaign
+        sys.stdout.write(json.dumps(out) + "\n")
         return 0
     print_text(plans, config, now, all_held=args.all_held)
     if unfinished:

@@ -79,6 +79,18 @@ class _Ctx:
         self.config = config
         self.now = now
         self.cal = WorkingCalendar(config.schedule)
+        # the due-date escalations are the same instants for every request: compute them once
+        self.due_start: dt.datetime | None = None
+        self.warn_at: dt.datetime | None = None
+        due_date = campaign.due_date
+        if due_date is not None:
+            self.due_start = self.cal.start_of_day(due_date)
+            if config.escalate_days_before_due > 0:
+                self.warn_at = self.cal.start_of_day(due_date - dt.timedelta(days=config.escalate_days_before_due))
+            self.warn_reason = (
+                f"no response and the due date {due_date.isoformat()} is {config.escalate_days_before_due} day(s) away"
+            )
+            self.due_reason = f"the due date {due_date.isoformat()} has arrived without a response"
 
     def fmt(self, instant: dt.datetime) -> str:
         local = self.cal.local(instant)
@@ -250,28 +262,10 @@ def _escalations(ctx: _Ctx, req: RequestView, base: str) -> list[Action]:
                 f"no response after {req.reminder_count} reminder(s); the last went out {ctx.fmt(last)}",
             )
         )
-    due_date = ctx.campaign.due_date
-    if due_date is not None:
-        due_start = ctx.cal.start_of_day(due_date)
-        if cfg.escalate_days_before_due > 0:
-            warn_at = ctx.cal.start_of_day(due_date - dt.timedelta(days=cfg.escalate_days_before_due))
-            if req.sent_at is not None and req.sent_at < warn_at:
-                found.append(
-                    (
-                        EscalationTrigger.BEFORE_DUE,
-                        warn_at,
-                        f"no response and the due date {due_date.isoformat()} is "
-                        f"{cfg.escalate_days_before_due} day(s) away",
-                    )
-                )
-        if cfg.escalate_at_due:
-            found.append(
-                (
-                    EscalationTrigger.DUE_DATE,
-                    due_start,
-                    f"the due date {due_date.isoformat()} has arrived without a response",
-                )
-            )
+    if ctx.warn_at is not None and req.sent_at is not None and req.sent_at < ctx.warn_at:
+        found.append((EscalationTrigger.BEFORE_DUE, ctx.warn_at, ctx.warn_reason))
+    if ctx.due_start is not None and cfg.escalate_at_due:
+        found.append((EscalationTrigger.DUE_DATE, ctx.due_start, ctx.due_reason))
     return _merge_escalations(ctx, req, base, found)
 
 
