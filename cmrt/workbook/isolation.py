@@ -31,7 +31,9 @@ _START_SECONDS = 30.0  # a fresh worker imports calamine, openpyxl is not needed
 def _serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - runs in the worker process
     import os
 
-    os.environ["RUST_BACKTRACE"] = "0"  # a native panic prints one line, not a backtrace
+    os.environ["RUST_BACKTRACE"] = "0"
+    with contextlib.suppress(OSError):  # native panics and allocation failures would print to the user's terminal
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     try:
         import resource
 
@@ -105,7 +107,7 @@ def read_isolated(
                 _worker.stop()
             try:
                 _worker = _Worker(limits.max_memory_bytes)
-            except (OSError, RuntimeError, EOFError) as exc:
+            except Exception as exc:  # e.g. a daemonic process may not have children
                 _worker = None
                 log.warning("reading workbooks in-process: no worker process (%s)", exc)
                 return fallback()
