@@ -269,3 +269,25 @@ def test_a_reply_that_arrives_during_a_tick_stops_the_rest_of_it(store_db: Datab
     report = ticker.tick()
     assert [k for _, _, k in mail.sent] == ["c1:r1:request", "c1:r2:request", "c1:r1:reminder:1"]
     assert report.skipped == 1
+
+
+def test_the_digest_goes_out_once_per_business_day(store_db: Database) -> None:
+    from dataclasses import replace
+
+    seed(store_db, n=1)
+    posted: list[tuple[int, dt.datetime]] = []
+    clock = Clock(START)
+    config = replace(CONFIG, digest=DigestFrequency.DAILY)
+    ticker = Ticker(
+        store_db,
+        RecordingMail(),
+        config,
+        clock=clock,
+        digest=lambda campaign_id: posted.append((campaign_id, clock.now)),
+    )
+    for hour in range(0, 24 * 7, 1):  # a week, hourly ticks, from Monday 10:00
+        clock.now = START + dt.timedelta(hours=hour)
+        ticker.tick()
+    # Monday's 09:00 slot (the campaign opened at 09:00) goes at the first tick, then 09:00 on business days only
+    assert [at.strftime("%a %H") for _, at in posted] == ["Mon 10", "Tue 09", "Wed 09", "Thu 09", "Fri 09", "Mon 09"]
+    assert {cid for cid, _ in posted} == {1}
