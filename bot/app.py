@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.leader import LeaderLock
@@ -33,6 +34,7 @@ from bot.supervisor import Backoff, Component, Supervisor
 from handlers.notify import Notifier, NullNotifier
 from handlers.ticks import OutboundMail, Ticker
 from store import Database, check_schema_current, runtime
+from store.models import Heartbeat
 
 log = logging.getLogger("cmbot.app")
 
@@ -184,6 +186,7 @@ class App:
                 if lock.try_acquire():
                     if announced:
                         log.warning("the active instance is gone: taking over")
+                        self._forget_standby(db)
                     return True
             except Exception as exc:
                 log.warning("cannot reach the database to take the run lock: %s", exc)
@@ -197,6 +200,14 @@ class App:
                 log.debug("standby heartbeat failed", exc_info=True)
             self.stop.wait(STANDBY_POLL_SECONDS)
         return False
+
+    @staticmethod
+    def _forget_standby(db: Database) -> None:
+        try:
+            with db.session() as session:
+                session.execute(sa.delete(Heartbeat).where(Heartbeat.component == f"standby:{os.getpid()}"))
+        except Exception:
+            log.debug("could not remove the standby heartbeat", exc_info=True)
 
     def _shutdown(self, parts: Parts, lock: LeaderLock) -> None:
         started = time.monotonic()

@@ -144,6 +144,7 @@ def test_only_one_instance_sends_and_the_standby_takes_over(
             lambda: beats().get("scheduler") == (second.pid, "running") if second else False,
             20,
         )
+        assert f"standby:{second.pid}" not in beats()
         for address in addresses:
             _wait(f"the reminder to {address}", lambda a=address: len(_message_ids(h, a)) >= 2, 30)  # type: ignore[misc]
         time.sleep(3)  # a few more ticks: nothing else may go out
