@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -29,7 +30,6 @@ _START_SECONDS = 30.0  # a fresh worker imports calamine, openpyxl is not needed
 
 
 def _serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - runs in the worker process
-    import os
 
     os.environ["RUST_BACKTRACE"] = "0"
     with contextlib.suppress(OSError):  # native panics and allocation failures would print to the user's terminal
@@ -67,6 +67,7 @@ class _Worker:
     def __init__(self, memory_bytes: int) -> None:
         context = multiprocessing.get_context("spawn")
         self.memory_bytes = memory_bytes
+        self.owner = os.getpid()  # a forked child must not share this worker's pipe
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, memory_bytes), daemon=True, name="cmrt-reader")
         self.process.start()
@@ -102,6 +103,8 @@ def read_isolated(
     global _worker
     inner = dataclasses.replace(limits, isolated=False)
     with _lock:
+        if _worker is not None and _worker.owner != os.getpid():
+            _worker = None  # inherited through fork: leave it to the parent, start our own
         if _worker is None or not _worker.alive() or _worker.memory_bytes != limits.max_memory_bytes:
             if _worker is not None:
                 _worker.stop()

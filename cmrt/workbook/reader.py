@@ -240,6 +240,9 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
     if grid is not None:
         products = read_products(grid, labels, limits.max_rows, book.deadline.check)
     checker_remaining = _checker_remaining(book)
+    cells = {"template.version": "Declaration!J3", "language": "Declaration!D3", **part.cells}
+    if checker_remaining is not None:
+        cells["checker_remaining"] = "Checker!D2"
     language_raw = declaration.value(3, 4)
     language = language_name(None if is_error(language_raw) else clean_text(language_raw))
     if language is None and labels.languages:
@@ -265,7 +268,7 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
         products=tuple(products.rows) if products else (),
         checker_remaining=checker_remaining,
         warnings=tuple(warnings),
-        cells=part.cells,
+        cells=cells,
         smelter_columns=smelters.columns if smelters else {},
         mine_columns=mines.columns if mines else {},
         product_columns=products.columns if products else {},
