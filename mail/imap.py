@@ -69,6 +69,7 @@ class ImapSettings:
     batch_size: int = 25
     backoff: Backoff = field(default_factory=lambda: Backoff(base=1.0, factor=2.0, cap=300.0))
     max_handler_failures: int = 3
+    max_message_bytes: int = 80 * 1024 * 1024  # larger messages are set aside in quarantine, not downloaded
 
 
 class Disposition(StrEnum):
@@ -209,8 +210,16 @@ class ImapWatcher:
         count = 0
         for start in range(0, len(uids), self.settings.batch_size):
             batch = uids[start : start + self.settings.batch_size]
-            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            sizes = client.fetch(batch, ["RFC822.SIZE"])
+            wanted = []
             for uid in batch:
+                size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+                if size > self.settings.max_message_bytes:
+                    self._set_aside(client, folder, uidvalidity, uid, size)
+                else:
+                    wanted.append(uid)
+            fetched = client.fetch(wanted, ["BODY.PEEK[]"]) if wanted else {}
+            for uid in wanted:
                 data = fetched.get(uid)
                 raw = data.get(b"BODY[]") if data else None
                 if raw is None:  # expunged by someone else meanwhile
@@ -219,6 +228,18 @@ class ImapWatcher:
                 self._handle_one(client, FetchedMessage(folder, uidvalidity, uid, bytes(raw)))
                 count += 1
         return count
+
+    def _set_aside(self, client: IMAPClient, folder: str, uidvalidity: int, uid: int, size: int) -> None:
+        """A message over ``max_message_bytes`` is not downloaded: it goes to quarantine on the server, untouched."""
+        log.warning(
+            "message UID %s is %d bytes, over the limit: moved to %s", uid, size, self.settings.quarantine_folder
+        )
+        self._move(client, uid, self.settings.quarantine_folder)
+        self.checkpoints.save(folder, uidvalidity, uid)
+        self.on_error(
+            f"An inbound e-mail of {size / 1e6:.0f} MB is over the {self.settings.max_message_bytes / 1e6:.0f} MB "
+            f"limit; it was not read and is in the {self.settings.quarantine_folder} folder on the mail server."
+        )
 
     def _handle_one(self, client: IMAPClient, message: FetchedMessage) -> None:
         key = (message.uidvalidity, message.uid)

@@ -173,3 +173,16 @@ def test_starttls_and_plain_connections(mail_harness: MailHarness, mail_user: tu
         )  # fmt: skip
         watcher = ImapWatcher(settings, recorder, MemoryCheckpoints())
         assert watcher.run_once() == (1 if security is Security.STARTTLS else 0)
+
+
+def test_oversized_message_is_set_aside_without_download(mail_harness: MailHarness, mail_user: tuple[str, str]) -> None:
+    user, password = mail_user
+    mail_harness.append(user, inbound(subject="huge", to=user, body="x" * 50_000))
+    mail_harness.append(user, inbound(subject="small", to=user))
+    recorder = Recorder()
+    errors: list[str] = []
+    settings = _settings(mail_harness, user, password, max_message_bytes=20_000)
+    assert ImapWatcher(settings, recorder, MemoryCheckpoints(), on_error=errors.append).run_once() == 1
+    assert recorder.subjects() == ["small"]
+    assert len(mail_harness.folder_uids(user, "Quarantine")) == 1
+    assert errors and "limit" in errors[0]
