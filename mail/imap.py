@@ -14,7 +14,8 @@
   anywhere repeats at most the handling of one message, which the handler makes idempotent (Message-ID).
 * A handler exception is an infrastructure problem (database down): the loop reconnects and tries again. After
   ``max_handler_failures`` failures on the same UID the message is moved to quarantine unhandled and reported
-  (``on_error``), so one poisonous message cannot stop the inbox.
+  (``on_error``), so one poisonous message cannot stop the inbox. A message over ``max_message_bytes`` is not
+  downloaded at all: it is moved to quarantine on the server and reported.
 
 ``run_once()`` connects, syncs and disconnects (the ``mail fetch`` command, the benchmark). ``connect`` can be
 replaced (a seam for tests of the loop itself).
