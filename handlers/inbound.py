@@ -391,7 +391,10 @@ class InboundProcessor:
     def _ack_plan(self, s: Session, row: Message, outcome: Outcome, message: InboundMessage) -> dict[str, Any] | None:
         if row.request_id is None or row.classification != Kind.REPLY_WITH_WORKBOOK.value:
             return None
-        reply_to = message.msg.get("Reply-To")
+        try:
+            reply_to = message.msg.get("Reply-To")
+        except Exception:  # malformed Reply-To: answer the sender
+            reply_to = None
         to_address = None
         if reply_to is not None and getattr(reply_to, "addresses", None):
             to_address = reply_to.addresses[0].addr_spec.lower()

@@ -102,9 +102,11 @@ def parse_inbound(raw: bytes) -> InboundMessage:
 def _header(msg: EmailMessage, name: str) -> str:
     try:
         value = msg.get(name)
-    except Exception:  # malformed header: fall back to the raw value
-        value = msg.get_all(name, [None])[0] if hasattr(msg, "get_all") else None
-    return str(value) if value is not None else ""
+        return str(value) if value is not None else ""
+    except Exception:  # the stdlib parser chokes on some malformed headers: use the raw value
+        lowered = name.lower()
+        raw = next((v for k, v in msg.raw_items() if k.lower() == lowered), None)
+        return " ".join(str(raw).split()) if raw is not None else ""
 
 
 def _all_addresses(msg: EmailMessage, name: str) -> list[str]:
@@ -147,13 +149,13 @@ def auto_reply_reasons(msg: EmailMessage, subject: str) -> list[str]:
     if auto and not auto.startswith("no"):
         reasons.append(f"Auto-Submitted: {auto}")
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply"):
-        if msg.get(name) is not None:
+        if name in msg:
             reasons.append(name)
     precedence = _header(msg, "Precedence").strip().lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         reasons.append(f"Precedence: {precedence}")
     for name in ("List-Id", "List-Unsubscribe"):
-        if msg.get(name) is not None:
+        if name in msg:
             reasons.append(name)
     if _OOO_SUBJECT.search(subject):
         reasons.append("out-of-office subject")
@@ -176,8 +178,11 @@ def bounce_info(msg: EmailMessage) -> tuple[list[str], list[str], list[str]]:
             for block in payload if isinstance(payload, list) else []:
                 if not hasattr(block, "get"):
                     continue
-                action = str(block.get("Action", "")).lower()
-                rcpt = str(block.get("Final-Recipient", "") or block.get("Original-Recipient", ""))
+                try:
+                    action = str(block.get("Action", "")).lower()
+                    rcpt = str(block.get("Final-Recipient", "") or block.get("Original-Recipient", ""))
+                except Exception:  # a malformed status block: flufl.bounce below may still find the address
+                    continue
                 addr = rcpt.split(";", 1)[-1].strip().lower()
                 if not addr:
                     continue
