@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from cmrt.review import Grade, ReviewContext, Severity, review
 from cmrt.workbook import WorkbookError, read_workbook
 from cmrt.workbook.errors import ReadLimits
+from handlers.acknowledgment import GRADE_ORDER, acknowledgment_plan
 from handlers.mail_store import SessionSource, StoreDirectory
 from handlers.notify import FindingSummary, Notifier, NullNotifier
 from handlers.outreach_mail import MailOutreach
@@ -47,7 +48,6 @@ from store.states import Direction, InvalidTransition, MessageState, RequestStat
 log = logging.getLogger("cmbot.mail.inbound")
 
 RS = RequestState
-GRADE_ORDER = [Grade.ACCEPTED, Grade.NEEDS_CLARIFICATION, Grade.HIGH_RISK, Grade.REJECTED]
 ContextFactory = Callable[[Session, Request | None, dt.date], ReviewContext]
 
 
@@ -172,7 +172,7 @@ class InboundProcessor:
             if declarations:
                 names = [sub.filename for sub, _ in declarations]
                 self._review_all(s, request, declarations, names, outcome, notes)
-            ack = self._ack_plan(s, row, outcome, message)
+            ack = acknowledgment_plan(row, message, outcome.problems)
         if ack is not None and self.outreach is not None and self.settings.acknowledge:
             self.outreach.send_acknowledgment(**ack)
         for note in notes:
@@ -197,7 +197,7 @@ class InboundProcessor:
             else:
                 outcome.request_id = row.request_id
                 outcome.kind = row.classification
-            ack = None if own or result.machine else self._ack_plan(s, row, outcome, message)
+            ack = None if own or result.machine else acknowledgment_plan(row, message, outcome.problems)
         if ack is not None and self.outreach is not None and self.settings.acknowledge:
             sent = self.outreach.send_acknowledgment(**ack)
             if not sent.accepted:
@@ -387,52 +387,6 @@ class InboundProcessor:
         targets: list[int | None] = list(sorted(request_ids)) or [None]
         for rid in targets:
             notes.append(partial(self.notifier.team_alert, text, request_id=rid))
-
-    def _ack_plan(self, s: Session, row: Message, outcome: Outcome, message: InboundMessage) -> dict[str, Any] | None:
-        if row.request_id is None or row.classification != Kind.REPLY_WITH_WORKBOOK.value:
-            return None
-        try:
-            reply_to = message.msg.get("Reply-To")
-        except Exception:  # malformed Reply-To: answer the sender
-            reply_to = None
-        to_address = None
-        if reply_to is not None and getattr(reply_to, "addresses", None):
-            to_address = reply_to.addresses[0].addr_spec.lower()
-        to_address = to_address or row.from_address
-        if not to_address:
-            return None
-        subs = [x for x in row.submissions if x.is_workbook]
-        findings: list[dict[str, Any]] = []
-        grades: list[Grade] = []
-        problems = [f"{x.filename}: {x.parse_error}" for x in subs if x.parse_error]
-        scores: list[float] = []
-        for sub in subs:
-            if not sub.reviews:
-                continue
-            rv = sub.reviews[-1]
-            grades.append(Grade(rv.grade))
-            if rv.score is not None:
-                scores.append(rv.score)
-            for f in rv.findings or []:
-                if f.get("severity") != Severity.INFO.value:
-                    where = " ".join(
-                        str(x) for x in (f.get("sheet"), f.get("cell") or (f.get("row") and f"row {f['row']}")) if x
-                    )
-                    findings.append({"message": f.get("message", ""), "location": where or None, "file": sub.filename})
-        worst = max(grades, key=GRADE_ORDER.index) if grades else None
-        return {
-            "request_id": row.request_id,
-            "key": f"ack:{row.message_id}",
-            "reply_to_message_id": row.message_id,
-            "reply_references": (row.references or "").split(),
-            "to_address": to_address,
-            "filenames": [x.filename for x in subs],
-            "grade": worst.value if worst else None,
-            "score": int(min(scores)) if scores else None,
-            "findings": findings,
-            "accepted": worst is Grade.ACCEPTED,
-            "problems": problems + [p for p in outcome.problems if p not in problems],
-        }
 
 
 def _move(s: Session, request: Request, target: RequestState, now: dt.datetime, reason: str) -> None:

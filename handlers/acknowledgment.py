@@ -1,0 +1,68 @@
+"""What the acknowledgment of an inbound e-mail says: built from the stored submissions and their reviews.
+
+Used by ``handlers.inbound`` right after recording a reply and again when a crashed run is replayed, so the
+acknowledgment is the same either way (and its outbox key ``ack:<Message-ID>`` keeps it from going out twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cmrt.review import Grade, Severity
+from mail.classify import InboundMessage, Kind
+from store.models import Message
+
+GRADE_ORDER = [Grade.ACCEPTED, Grade.NEEDS_CLARIFICATION, Grade.HIGH_RISK, Grade.REJECTED]
+
+
+def _location(finding: dict[str, Any]) -> str | None:
+    cell = finding.get("cell") or (f"row {finding['row']}" if finding.get("row") else None)
+    where = " ".join(str(x) for x in (finding.get("sheet"), cell) if x)
+    return where or None
+
+
+def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequence[str]) -> dict[str, Any] | None:
+    """Keyword arguments for ``MailOutreach.send_acknowledgment``, or None when no acknowledgment is due (not a
+    matched reply with a workbook, or nobody to answer)."""
+    if row.request_id is None or row.classification != Kind.REPLY_WITH_WORKBOOK.value:
+        return None
+    try:
+        reply_to = message.msg.get("Reply-To")
+    except Exception:  # malformed Reply-To: answer the sender
+        reply_to = None
+    to_address = None
+    if reply_to is not None and getattr(reply_to, "addresses", None):
+        to_address = reply_to.addresses[0].addr_spec.lower()
+    to_address = to_address or row.from_address
+    if not to_address:
+        return None
+    subs = [x for x in row.submissions if x.is_workbook]
+    findings: list[dict[str, Any]] = []
+    grades: list[Grade] = []
+    unreadable = [f"{x.filename}: {x.parse_error}" for x in subs if x.parse_error]
+    scores: list[float] = []
+    for sub in subs:
+        if not sub.reviews:
+            continue
+        review = sub.reviews[-1]
+        grades.append(Grade(review.grade))
+        if review.score is not None:
+            scores.append(review.score)
+        for f in review.findings or []:
+            if f.get("severity") != Severity.INFO.value:
+                findings.append({"message": f.get("message", ""), "location": _location(f), "file": sub.filename})
+    worst = max(grades, key=GRADE_ORDER.index) if grades else None
+    return {
+        "request_id": row.request_id,
+        "key": f"ack:{row.message_id}",
+        "reply_to_message_id": row.message_id,
+        "reply_references": (row.references or "").split(),
+        "to_address": to_address,
+        "filenames": [x.filename for x in subs],
+        "grade": worst.value if worst else None,
+        "score": int(min(scores)) if scores else None,
+        "findings": findings,
+        "accepted": worst is Grade.ACCEPTED,
+        "problems": unreadable + [p for p in problems if p not in unreadable],
+    }
