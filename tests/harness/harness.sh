@@ -78,7 +78,7 @@ pid_alive() {  # pidfile, expected command substring
     [ -s "$f" ] || return 1
     pid="$(tr -d ' \n' <"$f")"
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$want"
+    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$want"
 }
 
 port_open() {
@@ -304,7 +304,7 @@ stop_pid() {  # pidfile, expected command substring
 stop_children() {  # "pid pid ...": the former children of a stopped master, checked to be dovecot processes
     local child alive=""
     for child in $1; do
-        if tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null | grep -q '^dovecot/'; then
+        if { tr '\0' ' ' <"/proc/$child/cmdline"; } 2>/dev/null | grep -q '^dovecot/'; then
             kill -TERM "$child" 2>/dev/null && alive="$alive $child"
         fi
     done
@@ -325,10 +325,10 @@ cmd_stop() {
 
 cmd_wipe() {
     pid_alive "$DOVECOT_PID" dovecot || { log "not running"; return 1; }
-    doveadm -c "$CONF" expunge -A mailbox '*' all >/dev/null 2>&1 || true
     local user box
-    while IFS=: read -r user _; do
+    while IFS=: read -r user _; do  # per user: the static userdb cannot list users for -A
         [ -n "$user" ] || continue
+        doveadm -c "$CONF" expunge -u "$user" mailbox '*' all >/dev/null 2>&1 || true
         doveadm -c "$CONF" mailbox list -u "$user" 2>/dev/null | while read -r box; do
             [ "$box" = "INBOX" ] || doveadm -c "$CONF" mailbox delete -u "$user" -r -s "$box" >/dev/null 2>&1 || true
         done
