@@ -164,6 +164,12 @@ class Outbox:
                 log.warning("outbox %s: delivery uncertain after a crash; not resending", record.key)
         return uncertain
 
+    def release(self, key: str, *, resend: bool) -> bool:
+        """A person settled an ``uncertain`` record: ``resend`` queues it again, otherwise it counts as sent."""
+        if resend:
+            return self.repo.transition(key, [OutboxState.UNCERTAIN], OutboxState.PENDING, last_error="")
+        return self.repo.transition(key, [OutboxState.UNCERTAIN], OutboxState.SENT, sent_at=self.clock())
+
     def deliver_due(self, limit: int = 50) -> list[Delivery]:
         out: list[Delivery] = []
         for record in self.repo.due(self.clock(), limit):

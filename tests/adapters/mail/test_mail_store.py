@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.mail_store import StoreCheckpoints, StoreDirectory, StoreOutboxRepository
-from mail.outbox import READY, OutboxRecord, OutboxState
+from mail.outbox import READY, Outbox, OutboxRecord, OutboxState
+from mail.smtp import Security, SmtpSender, SmtpSettings
 from store import Database
 from tests.adapters.mail.support import seed_request
 
@@ -36,6 +37,20 @@ def test_outbox_repository_cas(store_db: Database) -> None:
     record = repo.get("k1")
     assert record is not None and record.state is OutboxState.SENT and record.attempts == 2
     assert record.sent_at == NOW
+
+
+def test_uncertain_records_are_settled_by_a_person(store_db: Database) -> None:
+    repo = StoreOutboxRepository(store_db, mail_from="bot@b.test")
+    outbox = Outbox(repo, SmtpSender(SmtpSettings(host="127.0.0.1", port=1, security=Security.NONE)))
+    for key in ("u1", "u2"):
+        repo.add(_record(key))
+        assert repo.transition(key, READY, OutboxState.SENDING, attempts=1)
+    assert [r.key for r in outbox.recover()] == ["u1", "u2"]
+    assert outbox.deliver_due() == []  # never resent on its own
+    assert outbox.release("u1", resend=True) and outbox.release("u2", resend=False)
+    assert [r.key for r in repo.due(NOW, 10)] == ["u1"]
+    record = repo.get("u2")
+    assert record is not None and record.state is OutboxState.SENT
 
 
 def test_checkpoints_and_directory(store_db: Database) -> None:
