@@ -16,7 +16,8 @@ Inbound handler: ``mail.send_acknowledgment(request_id, key=..., reply_to_messag
 
 Every call renders the e-mail (templates, token in the subject, stable Message-ID from ``key``, threaded under the
 request's first e-mail), records it in the outbox under ``key`` (a repeat with the same key is a no-op) and then
-tries to send it at once. ``MailResult.accepted`` is True once the e-mail is recorded (a 4xx is retried later by
+tries to send it at once (unless the rate limit is used up: then ``run_outbox`` sends it, and the caller never
+waits). ``MailResult.accepted`` is True once the e-mail is recorded (a 4xx is retried later by
 ``run_outbox``); a 5xx gives ``accepted=False, permanent=True`` after the contact was marked as bouncing and the team
 told. Start-up must call ``outbox.recover()`` once before sending (``run_outbox`` does).
 """
