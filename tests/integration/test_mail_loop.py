@@ -378,3 +378,25 @@ def test_reminders_stay_in_the_thread(loop: Loop) -> None:
     assert str(reminder["In-Reply-To"]).strip() == str(request["Message-ID"]).strip()
     assert find_token(str(reminder["Subject"])) == seeded.token
     assert len(loop.h.folder_uids(seeded.contact, "INBOX")) == 2
+
+
+def test_slack_outreach_reminder_and_clarification(loop: Loop) -> None:
+    from handlers.outreach_mail import SlackOutreach
+
+    seeded, password = loop.supplier()
+    _send_request(loop, seeded, password)
+    slack = SlackOutreach(loop.outreach)
+    assert slack.send_reminder(seeded.request_id, actor="U1").queued
+    assert _state(loop.db, seeded.request_id) == RequestState.REMINDED
+    with loop.db.session() as s:
+        req = request_repo.get(s, seeded.request_id)
+        assert req is not None
+        request_repo.transition(s, req, RequestState.RESPONDED)
+    body = "1. Declaration D8: please enter your company name"
+    assert slack.send_clarification(seeded.request_id, body=body, actor="U1").queued
+    assert slack.send_clarification(seeded.request_id, body=body, actor="U1").queued  # same text: same e-mail
+    assert _state(loop.db, seeded.request_id) == RequestState.CLARIFICATION_REQUESTED
+    clarification = loop.fetch_last(seeded.contact, password, ["SUBJECT", "Questions about"])
+    assert "please enter your company name" in clarification.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert len(loop.h.folder_uids(seeded.contact, "INBOX")) == 3  # request, reminder, one clarification
+    assert {"reminder_sent", "clarification_sent"} <= set(loop.notifier.kinds())
