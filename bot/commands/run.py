@@ -41,7 +41,8 @@ def main(args: argparse.Namespace) -> int:
     level = logging.getLevelName(str(getattr(getattr(settings, "log", None), "level", "INFO")))
     if isinstance(level, int) and getattr(args, "verbose", 0) < 2:
         logging.getLogger().setLevel(level)
-        logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))  # not two lines per tick
+        for noisy in ("apscheduler", "alembic"):  # two lines per tick; two lines per schema check
+            logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     app = App(settings)
     app.install_signal_handlers()
     try:
