@@ -186,3 +186,21 @@ def test_oversized_message_is_set_aside_without_download(mail_harness: MailHarne
     assert recorder.subjects() == ["small"]
     assert len(mail_harness.folder_uids(user, "Quarantine")) == 1
     assert errors and "limit" in errors[0]
+
+
+def test_polling_fallback_without_idle(mail_harness: MailHarness, mail_user: tuple[str, str]) -> None:
+    user, password = mail_user
+    recorder = Recorder()
+    watcher = ImapWatcher(_settings(mail_harness, user, password, use_idle=False, poll_interval=0.3), recorder,
+                          MemoryCheckpoints())  # fmt: skip
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert _wait(lambda: watcher.client is not None, 5)
+        mail_harness.append(user, inbound(subject="polled", to=user))
+        assert recorder.event.wait(5)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert recorder.subjects() == ["polled"]
