@@ -140,13 +140,14 @@ def check_paths(
     out: Any = None,
     rmap: Sequence[Any] = (),
     today: dt.date | None = None,
+    limits: ReadLimits | None = None,
 ) -> int:
     """``rmap``: imported RMI lists (``cmrt.smelters.RmiList``) for the ``review`` of each file."""
     from bot.commands.smelters import review_for_file
 
     out = out or sys.stdout
     today = today or dt.date.today()
-    results = [file_result(p, passwords=passwords) for p in paths]
+    results = [file_result(p, passwords=passwords, limits=limits) for p in paths]
     reviews = {r.file: review_for_file(r.file, r.declaration, rmap, today) for r in results if r.declaration}
     if as_json:
         objects = [file_json(r) for r in results]
@@ -177,7 +178,26 @@ def run(args: argparse.Namespace) -> int:
     except RmiImportError as exc:
         print(f"cmrt-bot check: --rmap {exc}", file=sys.stderr)
         return 2
-    return check_paths(args.files, as_json=args.json, passwords=args.password or (), rmap=rmap)
+    limits, passwords = reader_options(getattr(args, "config", None))
+    passwords = (*(args.password or ()), *passwords)
+    return check_paths(args.files, as_json=args.json, passwords=passwords, rmap=rmap, limits=limits)
+
+
+def reader_options(config_path: str | None) -> tuple[ReadLimits, tuple[str, ...]]:
+    """Limits and extra passwords from the configuration's ``[reader]`` section, when a configuration exists."""
+    from bot.config import ConfigError, load_config
+
+    try:
+        reader = load_config(config_path).reader
+    except ConfigError as exc:
+        print(f"cmrt-bot check: configuration not used ({exc}); reading with the default limits", file=sys.stderr)
+        return ReadLimits(), ()
+    limits = ReadLimits(
+        max_file_bytes=reader.max_file_bytes,
+        max_uncompressed_bytes=reader.max_uncompressed_bytes,
+        timeout_seconds=reader.timeout.total_seconds(),
+    )
+    return limits, tuple(reader.passwords)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -95,3 +95,24 @@ def test_demo_runs_on_a_fresh_machine(tmp_path: pathlib.Path, capsys: pytest.Cap
     assert main(["demo", "--json", "--out", str(tmp_path / "demo")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data[0]["error"] is None and data[0]["company"]["scope"] == "product"
+
+
+def test_reader_section_of_the_configuration_applies(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(build_cmrt())).encrypt("from-config", out)
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(out.getvalue())
+    config = tmp_path / "cmrt-bot.toml"
+    config.write_text('[reader]\npasswords = ["from-config"]\nmax_file_bytes = "1MiB"\n', encoding="utf-8")
+    assert main(["check", "--config", str(config), "--json", str(locked)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["company"]["name"] == "Example Metals Ltd."
+    big = tmp_path / "big.xlsx"
+    big.write_bytes(b"PK\x03\x04" + bytes(2 * 1024 * 1024))
+    assert main(["check", "--config", str(config), str(big)]) == 1
+    assert "too_large" in capsys.readouterr().out
