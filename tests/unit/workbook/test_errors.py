@@ -201,3 +201,8 @@ def test_a_sheet_claiming_billions_of_cells_does_not_take_the_process_down() -> 
 def test_in_process_reading_is_available_without_isolation() -> None:
     d = read_workbook(build_cmrt(), limits=ReadLimits(isolated=False))
     assert d.company.name == "Example Metals Ltd."
+
+
+def test_worker_and_in_process_give_the_same_declaration() -> None:
+    data = build_cmrt()
+    assert read_workbook(data) == read_workbook(data, limits=ReadLimits(isolated=False))
