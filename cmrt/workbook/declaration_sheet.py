@@ -282,8 +282,9 @@ def _read_questions_by_label(
         if row in grid.hidden_rows:
             continue
         text = rows.english[row]
-        if text.startswith("©"):
-            break
+        footer = grid.value(row, 1)
+        if text.startswith("©") or (isinstance(footer, str) and footer.lstrip().startswith("©")):
+            break  # the copyright footer; 2.x keeps a translation block of the same labels below it
         mineral = rows.mineral.get(row)
         if mineral is None:
             q_match = QUESTION_HEADER.match(text)
@@ -298,6 +299,9 @@ def _read_questions_by_label(
                 part.answer_comments.setdefault(question, {})
                 continue
             c_match = COMPANY_HEADER.match(text) if seen_question else None
+            if c_match and c_match.group(1) in part.company_questions:
+                letter, question = None, None  # a repeated letter (a list or translation block): stop there
+                continue
             if c_match:
                 letter, question, anchor = c_match.group(1), None, row
                 _record_company(grid, part, letter, row)

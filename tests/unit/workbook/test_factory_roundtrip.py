@@ -243,3 +243,19 @@ def test_hyperlink_behind_the_policy_comment() -> None:
     assert d.company_questions["B"].comment == "Our policy"
     assert d.company_questions["B"].link == "https://example.com/policy.pdf"
     assert d.company_questions["A"].link is None
+
+
+def test_labels_repeated_below_the_footer_are_not_read() -> None:
+    """2.x keeps a visible-in-some-files translation block and the scope list below the copyright footer."""
+
+    def change(wb: Any) -> None:
+        ws = wb["Declaration"]
+        ws["B120"] = "1) Is any 3TG intentionally added or used in the product(s)?"
+        ws["B121"] = "Tantalum"
+        ws["D121"] = "No"
+        ws["B126"], ws["D126"] = "A. Company Level", "Nonsense"
+
+    d = read_workbook(_reshape(build_cmrt(CmrtSpec(language="en")), change))
+    assert d.answers["Q1"]["Tantalum"] == "Yes"
+    assert d.company_questions["A"].answer == "Yes"
+    assert d.cells["company_questions.A.answer"] == "Declaration!D75"
