@@ -213,7 +213,7 @@ start_dovecot() {
         return 0
     fi
     rm -f "$DOVECOT_PID"
-    dovecot -c "$CONF" </dev/null >>"$LOG/dovecot.stderr" 2>&1
+    dovecot -c "$CONF" </dev/null >>"$LOG/dovecot.stderr" 2>&1 9>&-  # the daemon must not keep the start lock
     if ! wait_port "$IMAP_PORT" 10 || ! wait_port "$LMTP_PORT" 10; then
         log "dovecot did not come up; see $LOG/dovecot.log"
         tail -n 20 "$LOG/dovecot.log" "$LOG/dovecot.stderr" >&2 || true
@@ -230,7 +230,7 @@ start_relay() {
     fi
     nohup "$HARNESS_PYTHON" "$HERE/smtp_relay.py" --host 127.0.0.1 --port "$SMTP_PORT" --tls-port "$SMTPS_PORT" \
         --lmtp-port "$LMTP_PORT" --users "$USERS" --cert "$SSL/cert.pem" --key "$SSL/key.pem" \
-        --journal "$LOG/smtp-journal.jsonl" </dev/null >>"$LOG/relay.log" 2>&1 &
+        --journal "$LOG/smtp-journal.jsonl" </dev/null >>"$LOG/relay.log" 2>&1 9>&- &
     echo $! >"$RELAY_PID"
     if ! wait_port "$SMTP_PORT" 15 || ! wait_port "$SMTPS_PORT" 5; then
         log "smtp relay did not come up; see $LOG/relay.log"
