@@ -35,7 +35,7 @@ from cmrt.workbook.factory import build_cmrt
 from mail.smtp import Security, SmtpSender, SmtpSettings
 from store import Database, campaigns, suppliers, upgrade
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.harness.fixtures import MailHarness
+from tests.harness.fixtures import MailHarness, private_mail_harness
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.mailserver, pytest.mark.slow]
@@ -187,10 +187,17 @@ def _reply_with_workbook(h: MailHarness, supplier: str, bot: str, request: email
     assert result.ok, result
 
 
+@pytest.fixture(scope="module")
+def harness() -> Iterator[MailHarness]:
+    """A harness instance of this module's own (free ports): other test runs cannot stop or wipe it mid-test."""
+    with private_mail_harness() as h:
+        yield h
+
+
 def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
-    mail_harness: MailHarness, slack: FakeSlackAPI, tmp_path: pathlib.Path
+    harness: MailHarness, slack: FakeSlackAPI, tmp_path: pathlib.Path
 ) -> None:
-    h = mail_harness
+    h = harness
     bot, bot_password = h.new_user("bot")
     supplier_addresses = [h.new_user(f"sup{n}")[0] for n in range(3)]
     db_path = tmp_path / "bot.db"
@@ -298,9 +305,9 @@ def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
 
 
 def test_failing_components_do_not_stop_the_rest_and_the_team_is_told(
-    mail_harness: MailHarness, slack: FakeSlackAPI, tmp_path: pathlib.Path
+    harness: MailHarness, slack: FakeSlackAPI, tmp_path: pathlib.Path
 ) -> None:
-    h = mail_harness
+    h = harness
     bot, _password = h.new_user("bot")
     (supplier,) = [h.new_user("sup")[0]]
     db_path = tmp_path / "bot.db"

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from store import Database, campaigns, suppliers, upgrade
 from store.models import Heartbeat, OutreachAction
 from tests.fixtures_store import new_pg_schema_url
-from tests.harness.fixtures import MailHarness
+from tests.harness.fixtures import MailHarness, private_mail_harness
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.mailserver, pytest.mark.postgres, pytest.mark.slow]
@@ -95,10 +95,17 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
     yield new_pg_schema_url(pg_admin_url)
 
 
+@pytest.fixture(scope="module")
+def harness() -> Iterator[MailHarness]:
+    """A harness instance of this module's own (free ports): other test runs cannot stop or wipe it mid-test."""
+    with private_mail_harness() as h:
+        yield h
+
+
 def test_only_one_instance_sends_and_the_standby_takes_over(
-    mail_harness: MailHarness, pg_url: str, tmp_path: pathlib.Path
+    harness: MailHarness, pg_url: str, tmp_path: pathlib.Path
 ) -> None:
-    h = mail_harness
+    h = harness
     addresses = [h.new_user(f"two{n}")[0] for n in range(3)]
     upgrade(pg_url)
     db = Database(pg_url)
