@@ -24,7 +24,10 @@ import typing
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from cmrt.workbook import ReadLimits
 
 DEFAULT_CONFIG_NAME = "cmrt-bot.toml"
 DEFAULT_STORE_URL = "sqlite:///cmrt-bot.db"
@@ -150,6 +153,16 @@ class ReaderSettings:
     max_uncompressed_bytes: int = field(default=200 * MIB, metadata={"bytes": True})
     timeout: dt.timedelta = dt.timedelta(seconds=30)
     passwords: tuple[str, ...] = ()  # tried after Excel's default "VelvetSweatshop"
+
+    def read_limits(self) -> ReadLimits:
+        """The reader's limits as ``cmrt.workbook.read_workbook`` takes them."""
+        from cmrt.workbook import ReadLimits
+
+        return ReadLimits(
+            max_file_bytes=self.max_file_bytes,
+            max_uncompressed_bytes=self.max_uncompressed_bytes,
+            timeout_seconds=self.timeout.total_seconds(),
+        )
 
 
 @dataclass(frozen=True)

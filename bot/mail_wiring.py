@@ -115,15 +115,29 @@ def build(settings: Any, db: Database) -> MailParts:
 
 def _inbox_component(settings: Any, db: Database, mail: Any, notifier: Notifier) -> Component | None:
     """The IMAP watcher (or the Maildir source) feeding the inbound handler; None when inbound is off."""
+    from bot.review_context import make_context_factory
     from handlers.inbound import InboundProcessor, InboundSettings
     from handlers.mail_store import StoreCheckpoints
+    from mail.attachments import AttachmentLimits
     from mail.imap import ImapSettings, ImapWatcher
     from mail.maildir import MaildirSource
     from mail.smtp import Security
 
     inbound = getattr(settings.mail, "inbound", "imap")
     own = tuple(a for a in (settings.outreach.from_address, settings.outreach.reply_to) if a)
-    handler = InboundProcessor(db, outreach=mail, notifier=notifier, settings=InboundSettings(own_addresses=own))
+    inbound_settings = InboundSettings(
+        own_addresses=own,
+        attachment_limits=AttachmentLimits(max_attachment_bytes=settings.mail.max_attachment_bytes),
+        read_limits=settings.reader.read_limits(),
+        passwords=tuple(settings.reader.passwords),
+    )
+    handler = InboundProcessor(
+        db,
+        outreach=mail,
+        notifier=notifier,
+        settings=inbound_settings,
+        review_context=make_context_factory(settings.review.overrides),
+    )
     if inbound == "maildir" and settings.mail.maildir_path:
         source = MaildirSource(settings.mail.maildir_path, handler)
         every = settings.imap.poll_interval.total_seconds()
@@ -148,6 +162,7 @@ def _inbox_component(settings: Any, db: Database, mail: Any, notifier: Notifier)
         timeout=i.timeout.total_seconds(),
         idle_renew=min(i.idle_timeout.total_seconds(), 1500.0),
         poll_interval=i.poll_interval.total_seconds(),
+        max_message_bytes=settings.mail.max_message_bytes,
     )
     watcher = ImapWatcher(imap_settings, handler, StoreCheckpoints(db), on_error=lambda text: notifier.team_alert(text))
 

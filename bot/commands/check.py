@@ -192,12 +192,7 @@ def reader_options(config_path: str | None) -> tuple[ReadLimits, tuple[str, ...]
     except ConfigError as exc:
         print(f"cmrt-bot check: configuration not used ({exc}); reading with the default limits", file=sys.stderr)
         return ReadLimits(), ()
-    limits = ReadLimits(
-        max_file_bytes=reader.max_file_bytes,
-        max_uncompressed_bytes=reader.max_uncompressed_bytes,
-        timeout_seconds=reader.timeout.total_seconds(),
-    )
-    return limits, tuple(reader.passwords)
+    return reader.read_limits(), tuple(reader.passwords)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
