@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from cmrt.declaration import Declaration, SmelterRow
 from cmrt.review.checks_smelters import _f, _id, _kind
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import blank, check, quote, rows_with_data
-from cmrt.smelters.rmap import RmapState
+from cmrt.smelters.rmap import RmapState, SmelterStatus
 from cmrt.smelters.text import is_cid, metal_key
+
+
+def _statuses(
+    d: Declaration, ctx: ReviewContext, *, cid_only: bool = False
+) -> Iterator[tuple[SmelterRow, str, SmelterStatus]]:
+    """Each distinct smelter id of the Smelter List (first row that names it) with its RMAP status today.
+
+    Yields nothing without status lists. ``cid_only`` skips ids that are not RMI ``CID`` numbers.
+    """
+    if ctx.rmap is None or not ctx.rmap.has_status_lists:
+        return
+    seen: set[str] = set()
+    for r in rows_with_data(d):
+        cid = _id(r)
+        if not cid or cid in seen or (cid_only and not is_cid(cid)):
+            continue
+        seen.add(cid)
+        yield r, cid, ctx.rmap.status(cid, ctx.today)
 
 
 @check(
@@ -23,17 +42,9 @@ from cmrt.smelters.text import is_cid, metal_key
     needs="rmap",
 )
 def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    if ctx.rmap is None or not ctx.rmap.has_status_lists:
-        return []
-    date = ctx.rmap.list_date
+    date = ctx.rmap.list_date if ctx.rmap is not None else None
     out: list[Finding] = []
-    seen: set[str] = set()
-    for r in rows_with_data(d):
-        cid = _id(r)
-        if not cid or not is_cid(cid) or cid in seen:
-            continue
-        seen.add(cid)
-        status = ctx.rmap.status(cid, ctx.today)
+    for r, cid, status in _statuses(d, ctx, cid_only=True):
         if status.state in (RmapState.NOT_LISTED, RmapState.REMOVED):
             name = r.lookup if not blank(r.lookup) and _kind(r) == "listed" else r.name or cid
             removed = " and RMI has removed it from the smelter list" if status.state is RmapState.REMOVED else ""
@@ -56,16 +67,9 @@ def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     needs="rmap",
 )
 def active_not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    if ctx.rmap is None or not ctx.rmap.has_status_lists:
-        return []
     out: list[Finding] = []
-    seen: set[str] = set()
-    for r in rows_with_data(d):
-        cid = _id(r)
-        if not cid or cid in seen:
-            continue
-        seen.add(cid)
-        if ctx.rmap.status(cid, ctx.today).state is RmapState.ACTIVE:
+    for r, cid, status in _statuses(d, ctx):
+        if status.state is RmapState.ACTIVE:
             out.append(_f("smelter.active_not_conformant", d, r, "smelter_id",
                           f"{cid} is RMAP Active (assessment under way), not yet Conformant"))
     return out
@@ -83,16 +87,8 @@ def active_not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     needs="rmap",
 )
 def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    if ctx.rmap is None or not ctx.rmap.has_status_lists:
-        return []
     out: list[Finding] = []
-    seen: set[str] = set()
-    for r in rows_with_data(d):
-        cid = _id(r)
-        if not cid or cid in seen:
-            continue
-        seen.add(cid)
-        status = ctx.rmap.status(cid, ctx.today)
+    for r, cid, status in _statuses(d, ctx):
         entry = status.entry
         if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and not entry.reaudit_in_progress:
             cycle = entry.audit_cycle_raw or "blank, read as 1 year"
@@ -118,16 +114,8 @@ def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     needs="rmap",
 )
 def reaudit_pending(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    if ctx.rmap is None or not ctx.rmap.has_status_lists:
-        return []
     out: list[Finding] = []
-    seen: set[str] = set()
-    for r in rows_with_data(d):
-        cid = _id(r)
-        if not cid or cid in seen:
-            continue
-        seen.add(cid)
-        status = ctx.rmap.status(cid, ctx.today)
+    for r, cid, status in _statuses(d, ctx):
         entry = status.entry
         if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and entry.reaudit_in_progress:
             out.append(_f("smelter.reaudit_pending", d, r, "smelter_id",
