@@ -244,7 +244,7 @@ def build_parts(settings: Any, db: Database, stop: threading.Event) -> Parts:
     closers: list[Callable[[], None]] = []
 
     mail = wiring.build_mail(settings, db)
-    slack = wiring.build_slack(settings, db, mail.outreach)
+    slack = wiring.build_slack(settings, db, mail.outreach, inbound=mail.inbound, outbox=mail.outbox)
     if slack is not None:
         notifier = slack.notifier
         components.append(slack.component)

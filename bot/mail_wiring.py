@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.supervisor import Component, ThreadComponent
 from bot.wiring import MailParts
-from handlers.notify import FindingSummary, Notifier
+from handlers.notify import FindingSummary, Notifier, alert_uncertain, alert_unmatched
 from store import Database
 
 log = logging.getLogger("cmbot.app")
@@ -44,8 +44,17 @@ class NotifierProxy:
     def team_alert(self, text: str, *, request_id: int | None = None) -> None:
         self.box[0].team_alert(text, request_id=request_id)
 
+    def unmatched_mail(self, ref: int, *, kind: str, subject: str) -> None:
+        alert_unmatched(self.box[0], ref, kind=kind, subject=subject)
 
-def build(settings: Any, db: Database) -> MailParts:
+    def delivery_uncertain(self, key: str, *, kind: str, request_id: int | None = None) -> None:
+        alert_uncertain(self.box[0], key, kind=kind, request_id=request_id)
+
+
+def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
+    """The mail loop's parts. ``offline`` (the CLI): e-mails are only recorded in the outbox, for the running bot's
+    outbox loop to deliver (never sent from here, so never twice), and no components (inbox, outbox loop) are built.
+    """
     from handlers.mail_store import StoreOutboxRepository
     from handlers.outreach_mail import (
         MailOutreach,
@@ -99,6 +108,7 @@ def build(settings: Any, db: Database) -> MailParts:
             reply_to=o.reply_to,
             message_id_domain=getattr(settings.mail, "message_id_domain", None),
             blank_template=pathlib.Path(o.template_path) if o.template_path else None,
+            send_immediately=not offline,
         ),
         notifier=notifier,
     )
@@ -106,24 +116,30 @@ def build(settings: Any, db: Database) -> MailParts:
     components: list[Component] = [
         ThreadComponent("outbox", lambda stop: run_outbox(outbox, stop, interval=outbox_every, notifier=notifier))
     ]
-    inbox = _inbox_component(settings, db, mail, notifier)
+    handler = inbound_processor(settings, db, mail, notifier)
+    if offline:
+        components = []
+    inbox = None if offline else _inbox_component(settings, handler, notifier)
     if inbox is not None:
         components.insert(0, inbox)
-    parts = MailParts(outbound=mail, outreach=SlackOutreach(mail), components=components, notifier_box=box)
+    parts = MailParts(
+        outbound=mail,
+        outreach=SlackOutreach(mail),
+        components=components,
+        notifier_box=box,
+        inbound=handler,
+        outbox=outbox,
+    )
     return parts
 
 
-def _inbox_component(settings: Any, db: Database, mail: Any, notifier: Notifier) -> Component | None:
-    """The IMAP watcher (or the Maildir source) feeding the inbound handler; None when inbound is off."""
+def inbound_processor(settings: Any, db: Database, mail: Any, notifier: Notifier) -> Any:
+    """The inbound handler (``handlers.inbound.InboundProcessor``): fed by the inbox, and used by the team to assign
+    an unmatched e-mail (Slack, ``cmrt-bot mail assign``)."""
     from bot.review_context import make_context_factory
     from handlers.inbound import InboundProcessor, InboundSettings
-    from handlers.mail_store import StoreCheckpoints
     from mail.attachments import AttachmentLimits
-    from mail.imap import ImapSettings, ImapWatcher
-    from mail.maildir import MaildirSource
-    from mail.smtp import Security
 
-    inbound = getattr(settings.mail, "inbound", "imap")
     own = tuple(a for a in (settings.outreach.from_address, settings.outreach.reply_to) if a)
     inbound_settings = InboundSettings(
         own_addresses=own,
@@ -131,13 +147,24 @@ def _inbox_component(settings: Any, db: Database, mail: Any, notifier: Notifier)
         read_limits=settings.reader.read_limits(),
         passwords=tuple(settings.reader.passwords),
     )
-    handler = InboundProcessor(
+    return InboundProcessor(
         db,
         outreach=mail,
         notifier=notifier,
         settings=inbound_settings,
         review_context=make_context_factory(settings.review.overrides),
     )
+
+
+def _inbox_component(settings: Any, handler: Any, notifier: Notifier) -> Component | None:
+    """The IMAP watcher (or the Maildir source) feeding the inbound handler; None when inbound is off."""
+    from handlers.mail_store import StoreCheckpoints
+    from mail.imap import ImapSettings, ImapWatcher
+    from mail.maildir import MaildirSource
+    from mail.smtp import Security
+
+    db = handler.db
+    inbound = getattr(settings.mail, "inbound", "imap")
     if inbound == "maildir" and settings.mail.maildir_path:
         source = MaildirSource(settings.mail.maildir_path, handler)
         every = settings.imap.poll_interval.total_seconds()

@@ -33,7 +33,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
-from handlers.slack.deps import ChatOps, Outreach, SessionSource
+from handlers.slack.deps import ChatOps, InboundAssigner, OutboxReleaser, Outreach, SessionSource
 from handlers.slack.notifier import SlackNotifier
 
 log = logging.getLogger("cmbot.slack.app")
@@ -197,6 +197,8 @@ class SlackService:
         environ: Mapping[str, str] | None = None,
         allowed_group: str | None = None,
         workers: int = 4,
+        inbound: InboundAssigner | None = None,
+        outbox: OutboxReleaser | None = None,
     ) -> None:
         self.settings = settings
         self.secrets = read_secrets(settings, environ)
@@ -218,6 +220,8 @@ class SlackService:
             channel=settings.channel,
             notifier=self.notifier,
             executor=self.executor,
+            inbound=inbound,
+            outbox=outbox,
         )
         self.home_cache = register_all(self.app, self.ops)
         self.runner: SocketModeRunner | HttpRunner

@@ -74,7 +74,9 @@ class SlackParts:
     close: Callable[[], None]
 
 
-def build_slack(settings: Any, db: Database, outreach: Any) -> SlackParts | None:
+def build_slack(
+    settings: Any, db: Database, outreach: Any, *, inbound: Any = None, outbox: Any = None
+) -> SlackParts | None:
     """The Slack side, or None when ``[slack] channel`` is unset (the bot then runs without Slack).
 
     A missing token is a configuration error (raised now); an unreachable Slack is not (the component retries).
@@ -108,7 +110,9 @@ def build_slack(settings: Any, db: Database, outreach: Any) -> SlackParts | None
         except Exception:
             log.exception("could not post the digest")
 
-    component = SlackComponent(lambda: SlackService(settings.slack, db=db, outreach=outreach))
+    component = SlackComponent(
+        lambda: SlackService(settings.slack, db=db, outreach=outreach, inbound=inbound, outbox=outbox)
+    )
     return SlackParts(notifier=notifier, component=component, digest=digest, close=component.close)
 
 
@@ -120,6 +124,8 @@ class MailParts:
     components: list[Component] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
     notifier_box: list[Notifier] = field(default_factory=lambda: [NullNotifier()])
+    inbound: Any = None  # handlers.inbound.InboundProcessor: the team assigns unmatched e-mails through it
+    outbox: Any = None  # mail.outbox.Outbox: the team settles e-mails left uncertain through it
 
     def set_notifier(self, notifier: Notifier) -> None:
         self.notifier_box[0] = notifier

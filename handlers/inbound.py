@@ -32,7 +32,7 @@ from cmrt.workbook import WorkbookError, read_workbook
 from cmrt.workbook.errors import ReadLimits
 from handlers.acknowledgment import GRADE_ORDER, acknowledgment_plan
 from handlers.mail_store import SessionSource, StoreDirectory
-from handlers.notify import FindingSummary, Notifier, NullNotifier
+from handlers.notify import FindingSummary, Notifier, NullNotifier, alert_unmatched
 from handlers.outreach_mail import MailOutreach
 from mail.attachments import AttachmentLimits, Extracted, extract_attachments
 from mail.classify import Classification, InboundMessage, Kind, classify, parse_inbound
@@ -264,11 +264,8 @@ class InboundProcessor:
              "workbooks": len(extracted.workbooks), "others": len(extracted.others)},
         )  # fmt: skip
         if request is None:
-            subject = message.subject[:120]
-            notes.append(lambda: self.notifier.team_alert(
-                f"A {result.kind.value.replace('_', ' ')} e-mail could not be matched to a supplier request "
-                f"(subject: {subject!r}); please assign it."
-            ))  # fmt: skip
+            subject, ref, kind = message.subject[:120], row.id, result.kind.value
+            notes.append(lambda: alert_unmatched(self.notifier, ref, kind=kind, subject=subject))
             return
         rid = request.id
         if result.kind is Kind.AUTO_REPLY:

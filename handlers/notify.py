@@ -79,3 +79,40 @@ class NullNotifier:
 
     def team_alert(self, text: str, *, request_id: int | None = None) -> None:
         return None
+
+
+# -- alerts the team can act on --------------------------------------------------------------------------------
+# A notifier may offer ``unmatched_mail`` and ``delivery_uncertain`` (``SlackNotifier`` does: the alert carries the
+# buttons to settle it). Others get the same facts as a plain ``team_alert``; the helpers below choose.
+
+
+def unmatched_text(ref: int, kind: str, subject: str) -> str:
+    return (
+        f"A {kind.replace('_', ' ')} e-mail (ref #{ref}) could not be matched to a supplier request "
+        f"(subject: {subject!r}); please assign it (`/cmrt assign {ref} SUPPLIER` or `cmrt-bot mail assign`)."
+    )
+
+
+def uncertain_text(kind: str) -> str:
+    return (
+        f"The bot stopped while handing an e-mail ({kind}) to the mail server; it was not resent automatically. "
+        "Check whether the supplier got it, then send it again or count it as sent."
+    )
+
+
+def alert_unmatched(notifier: Notifier, ref: int, *, kind: str, subject: str) -> None:
+    """An inbound e-mail (stored as ``messages`` row ``ref``) matched no supplier request."""
+    actionable = getattr(notifier, "unmatched_mail", None)
+    if callable(actionable):
+        actionable(ref, kind=kind, subject=subject)
+    else:
+        notifier.team_alert(unmatched_text(ref, kind, subject))
+
+
+def alert_uncertain(notifier: Notifier, key: str, *, kind: str, request_id: int | None) -> None:
+    """Outbox e-mail ``key`` may or may not have gone out (the bot stopped during SMTP DATA)."""
+    actionable = getattr(notifier, "delivery_uncertain", None)
+    if callable(actionable):
+        actionable(key, kind=kind, request_id=request_id)
+    else:
+        notifier.team_alert(uncertain_text(kind) + f" (outbox key {key})", request_id=request_id)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.mail_store import SessionSource
-from handlers.notify import Notifier, NullNotifier
+from handlers.notify import Notifier, NullNotifier, alert_uncertain
 from handlers.slack.deps import OutreachResult
 from handlers.ticks import MailResult
 from mail.compose import Attachment, MailTemplates, OutgoingEmail, build_message, to_bytes
@@ -360,11 +360,7 @@ def run_outbox(
 ) -> None:
     """The outbox daemon: settle what a crash left ``sending``, then send what is due every ``interval`` s."""
     for record in outbox.recover():
-        (notifier or NullNotifier()).team_alert(
-            f"The bot stopped while handing an e-mail ({record.kind}) to the mail server; it was not resent "
-            "automatically. Check whether the supplier got it and resend if not.",
-            request_id=record.request_id,
-        )
+        alert_uncertain(notifier or NullNotifier(), record.key, kind=record.kind, request_id=record.request_id)
     while not stop.is_set():
         try:
             outbox.deliver_due()

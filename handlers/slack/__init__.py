@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.slack import actions, command, home, views
+from handlers.slack import actions, command, home, mail_actions, views
 from handlers.slack.deps import ChatOps
 
 
@@ -17,4 +17,5 @@ def register_all(app: App, ops: ChatOps) -> home.PublishCache:
     command.register(app, ops)
     actions.register(app, ops)
     views.register(app, ops)
+    mail_actions.register(app, ops)
     return home.register(app, ops)

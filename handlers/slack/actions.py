@@ -2,7 +2,8 @@
 
 *Send reminder now*, *Request clarification* (opens a modal pre-filled with the findings), *Accept* (opens a
 modal for an optional exception reason), *Snooze N days* (a select), *Mark exempt*, *Assign to me*, and the
-supplier pick buttons offered when a name was ambiguous.
+supplier pick buttons offered when a name was ambiguous. The mail alerts' buttons (*Assign to supplier*, *Send
+again*, *Count as sent*) go to ``handlers.slack.mail_actions``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.slack import blocks, operations
+from handlers.slack import blocks, mail_actions, mail_blocks, operations
 from handlers.slack.command import show_card
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit
@@ -51,6 +52,9 @@ def _parse(action: dict[str, Any]) -> tuple[int, int | None]:
 def handle(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
     action = (body.get("actions") or [{}])[0]
     action_id = str(action.get("action_id"))
+    if action_id in mail_blocks.MAIL_ACTIONS:
+        mail_actions.handle_action(ops, user_id, body, respond, client)
+        return
     try:
         request_id, days = _parse(action)
     except ValueError:

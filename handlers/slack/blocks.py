@@ -235,6 +235,7 @@ HELP = "\n".join(
         "• `/cmrt supplier NAME|ID`: a supplier's card with the action buttons",
         "• `/cmrt remind SUPPLIER`: send a reminder now",
         "• `/cmrt report`: post the campaign figures and progress chart to the channel",
+        "• `/cmrt assign REF SUPPLIER`: assign an unmatched inbound e-mail (REF from the alert) to a supplier",
         "• `/cmrt help`: this text",
     ]
 )

@@ -1,4 +1,5 @@
-"""The ``/cmrt`` slash command: ``status [campaign]``, ``supplier NAME|ID``, ``remind SUPPLIER``, ``report``, ``help``.
+"""The ``/cmrt`` slash command: ``status [campaign]``, ``supplier NAME|ID``, ``remind SUPPLIER``, ``report``,
+``assign REF SUPPLIER`` (an unmatched inbound e-mail), ``help``.
 
 The listener acks at once (empty ack) and answers through ``respond`` (ephemeral) after the ack.
 """
@@ -11,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.slack import blocks, digest, operations
+from handlers.slack import blocks, digest, mail_actions, operations
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit, audit
 from handlers.slack.queries import (
@@ -26,7 +27,7 @@ from handlers.slack.text import esc
 
 log = logging.getLogger("cmbot.slack.command")
 
-SUBCOMMANDS = ("status", "supplier", "remind", "report", "help")
+SUBCOMMANDS = ("status", "supplier", "remind", "report", "assign", "help")
 
 
 def register(app: App, ops: ChatOps) -> None:
@@ -87,6 +88,9 @@ def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Re
         channel = ops.channel or str(body.get("channel_id") or "")
         posted = digest.post_report(client, ops, channel=channel, now=now, period="on-demand", actor=user_id)
         respond(text=posted, response_type="ephemeral")
+        return
+    if sub == "assign":
+        mail_actions.command(ops, user_id, arg, respond)
         return
     if not arg:
         respond(text=f"Usage: `/cmrt {sub} NAME|ID`", response_type="ephemeral")

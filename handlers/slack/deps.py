@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,19 @@ class Outreach(Protocol):
     def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult: ...
 
 
+class InboundAssigner(Protocol):
+    """``handlers.inbound.InboundProcessor``: assigns an unmatched inbound e-mail (reviews, acknowledges, notifies)."""
+
+    def assign(self, message_id: str, request_id: int, *, actor: str) -> Any: ...
+
+
+class OutboxReleaser(Protocol):
+    """``mail.outbox.Outbox``: settles an e-mail left ``uncertain`` (``resend`` queues it again, else it counts as
+    sent)."""
+
+    def release(self, key: str, *, resend: bool) -> bool: ...
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -66,3 +79,5 @@ class ChatOps:
     snooze_choices: tuple[int, ...] = (3, 7, 14, 30)
     min_manual_reminder_gap: dt.timedelta = dt.timedelta(hours=1)
     home_cache_seconds: float = 60.0
+    inbound: InboundAssigner | None = None  # None: unmatched e-mails can only be assigned with the CLI
+    outbox: OutboxReleaser | None = None  # None: uncertain e-mails can only be settled with the CLI

@@ -15,8 +15,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from handlers.notify import FindingSummary
-from handlers.slack import blocks
+from handlers.notify import FindingSummary, uncertain_text
+from handlers.slack import blocks, mail_blocks
 from handlers.slack.deps import SessionSource, utc_now
 from handlers.slack.queries import RequestView, request_view
 from handlers.slack.text import MESSAGE_TEXT, bullet_lines, context, esc, section, truncate
@@ -85,6 +85,29 @@ class SlackNotifier:
         except Exception:
             log.warning("could not post a team alert to Slack", exc_info=True)
 
+    def unmatched_mail(self, ref: int, *, kind: str, subject: str) -> None:
+        """An inbound e-mail matched no request: the alert carries its reference and an *Assign to supplier* button."""
+        try:
+            self.client.chat_postMessage(
+                channel=self.channel,
+                text=mail_blocks.unmatched_text(ref, kind),
+                blocks=mail_blocks.unmatched_blocks(ref, kind, subject),
+            )
+        except Exception:
+            log.warning("could not post the unmatched e-mail alert to Slack", exc_info=True)
+
+    def delivery_uncertain(self, key: str, *, kind: str, request_id: int | None = None) -> None:
+        """An e-mail may or may not have gone out: *Send again* / *Count as sent* (in the request's thread)."""
+        extra = mail_blocks.uncertain_blocks(key, kind)
+        text = esc(uncertain_text(kind))
+        if request_id is not None:
+            self._update(request_id, text, extra_blocks=extra)
+            return
+        try:
+            self.client.chat_postMessage(channel=self.channel, text=text, blocks=extra)
+        except Exception:
+            log.warning("could not post the uncertain delivery alert to Slack", exc_info=True)
+
     def note(self, request_id: int, mrkdwn: str) -> None:
         """A threaded update in mrkdwn composed by the caller, who escaped every supplier-provided part."""
         self._update(request_id, mrkdwn)
@@ -94,10 +117,12 @@ class SlackNotifier:
         with self._guard:
             return self._locks.setdefault(request_id, threading.Lock())
 
-    def _update(self, request_id: int, text: str, *, escalate: bool = False) -> None:
+    def _update(
+        self, request_id: int, text: str, *, escalate: bool = False, extra_blocks: list[dict[str, Any]] | None = None
+    ) -> None:
         try:
             with self._lock(request_id):
-                self._post(request_id, text, escalate)
+                self._post(request_id, text, escalate, extra_blocks)
         except Exception:
             log.warning("could not post a Slack update for request %s", request_id, exc_info=True)
 
@@ -105,7 +130,9 @@ class SlackNotifier:
         with self.db.session() as session:
             return request_view(session, request_id)
 
-    def _post(self, request_id: int, text: str, escalate: bool) -> None:
+    def _post(
+        self, request_id: int, text: str, escalate: bool, extra_blocks: list[dict[str, Any]] | None = None
+    ) -> None:
         view = self._view(request_id)
         if view is None:
             log.warning("no request %s to post about", request_id)
@@ -132,6 +159,8 @@ class SlackNotifier:
                 context(blocks.request_fields(view, today).replace("\n", " · ")),
                 blocks.action_buttons(view, self.snooze_choices),
             ]
+        elif extra_blocks:
+            reply["blocks"] = extra_blocks
         self.client.chat_postMessage(**reply)
         if not created and channel and ts:
             self.client.chat_update(channel=channel, ts=ts, text=blocks.card_text(view), blocks=card)

@@ -214,3 +214,15 @@ def progress_points(session: Session, campaign: Campaign, today: dt.date) -> lis
         points.append(ProgressPoint(day, sum(1 for d in responded if d <= day), sum(1 for d in accepted if d <= day)))
         day += dt.timedelta(days=1)
     return points
+
+
+def sure_match(matches: list[SupplierMatch]) -> SupplierMatch | None:
+    """The one match that can be taken without asking (an exact id or name, or a clear fuzzy winner)."""
+    if not matches:
+        return None
+    best = matches[0]
+    if best.score >= 100.0 and (len(matches) == 1 or matches[1].score < 100.0):
+        return best
+    if best.score >= FUZZY_SURE and (len(matches) == 1 or matches[1].score < best.score - 10):
+        return best
+    return None

@@ -1,0 +1,155 @@
+"""``cmrt-bot mail unmatched | assign REF SUPPLIER_ID | release KEY --resend|--sent``: settle mail problems
+without Slack.
+
+* ``unmatched``: the inbound e-mails no supplier request was found for (reference, date, sender domain, kind;
+  ``--details`` adds the sender address and the subject, for the operator's screen only).
+* ``assign REF SUPPLIER_ID``: assign e-mail ``REF`` to the supplier's request in the active campaign (supplier id,
+  or a name that matches one supplier clearly). The workbooks are reviewed and the request moves as if the e-mail
+  had been matched; the acknowledgment is recorded in the outbox, and the running bot's outbox loop sends it
+  (this command never sends e-mail itself, so nothing goes out twice). A second assignment is refused.
+* ``release KEY --resend|--sent``: an e-mail left *uncertain* (the bot stopped while handing it to the mail
+  server) is queued again, or counted as sent.
+
+Every change is audited with the OS user (``os:<user>@<host>``). Exit status 0 when done, 1 when refused, 2 for
+configuration or database problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from typing import Any
+
+from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
+from handlers import mailroom
+from handlers.notify import Notifier, NullNotifier
+
+log = logging.getLogger("cmbot.cli.mail")
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "mail",
+        parents=[common],
+        help="unmatched inbound e-mails and uncertain deliveries: list, assign, release",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
+    lst = sub.add_parser("unmatched", parents=[common], help="list inbound e-mails not matched to a supplier")
+    lst.add_argument("--details", action="store_true", help="also print the sender address and the subject")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.set_defaults(func=lambda a: run_command("mail unmatched", a, do_unmatched))
+    asg = sub.add_parser("assign", parents=[common], help="assign an unmatched e-mail to a supplier's request")
+    asg.add_argument("ref", metavar="REF", help="the e-mail's reference (from `mail unmatched` or the Slack alert)")
+    asg.add_argument("supplier", metavar="SUPPLIER_ID", help="the supplier id (or an unambiguous name)")
+    asg.set_defaults(func=lambda a: run_command("mail assign", a, do_assign))
+    rel = sub.add_parser("release", parents=[common], help="settle an e-mail whose delivery is uncertain")
+    rel.add_argument("key", metavar="KEY", help="the outbox key (from the alert)")
+    how = rel.add_mutually_exclusive_group(required=True)
+    how.add_argument("--resend", action="store_true", help="queue it again: the running bot sends it")
+    how.add_argument("--sent", action="store_true", help="count it as sent: it is never sent again")
+    rel.set_defaults(func=lambda a: run_command("mail release", a, do_release))
+
+
+def do_unmatched(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    with open_database(settings) as db, db.session() as session:
+        items = mailroom.unmatched(session)
+    if args.json:
+        rows = [
+            {
+                "ref": i.ref,
+                "received_at": i.received_at.isoformat() if i.received_at else None,
+                "sender_domain": i.sender_domain,
+                "kind": i.kind,
+                "attachments": i.attachments,
+                **({"sender": i.sender, "subject": i.subject} if args.details else {}),
+            }
+            for i in items
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not items:
+        print("No unmatched inbound e-mails.")
+        return 0
+    print(f"{'REF':>6}  {'RECEIVED (UTC)':16}  {'SENDER DOMAIN':28}  {'KIND':20}  FILES")
+    for i in items:
+        when = i.received_at.strftime("%Y-%m-%d %H:%M") if i.received_at else "-"
+        kind = (i.kind or "-").replace("_", " ")
+        domain = (i.sender_domain or "-")[:28]
+        print(f"{mailroom.ref_text(i.ref):>6}  {when:16}  {domain:28}  {kind[:20]:20}  {i.attachments}")
+        if args.details:
+            print(f"        from {i.sender or '-'}: {i.subject}")
+    return 0
+
+
+def _notifier(settings: Any, db: Any) -> Notifier:
+    """The team's Slack channel when Slack is configured (the request's thread shows the review), else nobody."""
+    if not getattr(settings.slack, "configured", False):
+        return NullNotifier()
+    try:
+        from bot.slack_app import build_client, read_secrets
+        from handlers.slack.notifier import SlackNotifier
+
+        secrets = read_secrets(settings.slack)
+        return SlackNotifier(build_client(secrets.bot_token, settings.slack.api_base_url), db, settings.slack.channel)
+    except Exception as exc:  # Slack is optional here: the assignment is recorded either way
+        log.warning("Slack is not reachable from the CLI (%s); the team is not notified", type(exc).__name__)
+        return NullNotifier()
+
+
+def do_assign(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    try:
+        ref = mailroom.parse_ref(args.ref)
+    except mailroom.BadReference as exc:
+        raise CommandError(str(exc)) from None
+    from bot import mail_wiring
+    from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
+
+    with open_database(settings) as db:
+        with db.session() as session:
+            campaign = find_campaign(session)
+            if campaign is None:
+                raise CommandError("there is no campaign yet")
+            matches = find_supplier_requests(session, campaign, args.supplier)
+        chosen = sure_match(matches)
+        if chosen is None:
+            if not matches:
+                raise CommandError(f"no supplier in campaign {campaign.year} matches {args.supplier!r}")
+            names = ", ".join(f"{m.supplier_name} ({m.supplier_external_id})" for m in matches[:5])
+            raise CommandError(f"several suppliers match {args.supplier!r}: {names}; give the supplier id")
+        try:
+            parts = mail_wiring.build(settings, db, offline=True)
+        except ValueError as exc:
+            raise CommandError(str(exc), 2) from None
+        parts.set_notifier(_notifier(settings, db))
+        result = mailroom.assign(db, parts.inbound, ref, chosen.request_id, actor=os_actor())
+    if not result.ok:
+        raise CommandError(result.text)
+    print(result.text)
+    print("Any acknowledgment e-mail is queued in the outbox; the running bot sends it.")
+    return 0
+
+
+def do_release(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    from handlers.mail_store import StoreOutboxRepository
+    from mail.outbox import Outbox, OutboxState
+    from mail.smtp import SmtpSender, SmtpSettings
+
+    with open_database(settings) as db:
+        repo = StoreOutboxRepository(db, mail_from=settings.outreach.from_address or "")
+        record = repo.get(args.key)
+        if record is None:
+            raise CommandError(f"no outbox e-mail has the key {args.key!r}")
+        if record.state is not OutboxState.UNCERTAIN:
+            raise CommandError(f"the e-mail {args.key!r} is {record.state.value}, not uncertain; nothing to settle")
+        outbox = Outbox(repo, SmtpSender(SmtpSettings(host="unused")))  # release never sends
+        result = mailroom.release(db, outbox, args.key, resend=bool(args.resend), actor=os_actor())
+    if not result.ok:
+        raise CommandError(result.text)
+    print(result.text.replace("within a minute", "from its outbox loop"))
+    return 0

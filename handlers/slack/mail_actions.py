@@ -1,0 +1,151 @@
+"""Settling mail problems from Slack: assign an unmatched inbound e-mail, resend or count an uncertain e-mail.
+
+* *Assign to supplier* (on the unmatched-mail alert) opens a modal; the supplier typed there is resolved like
+  ``/cmrt supplier`` (exact id or name, else a clear fuzzy winner); an unknown or ambiguous name is shown as an
+  error in the modal. ``/cmrt assign REF SUPPLIER`` does the same from the command line of Slack.
+* *Send again* / *Count as sent* (on the uncertain-delivery alert) call ``Outbox.release``.
+
+Every path is acknowledged first, then authorised, deduplicated and audited by ``guard.admit``; the work itself
+is ``handlers.mailroom`` (which refuses a second assignment of the same e-mail).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers import mailroom
+from handlers.slack import mail_blocks
+from handlers.slack.deps import ChatOps
+from handlers.slack.guard import Respond, admit
+from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
+from handlers.slack.text import esc
+
+log = logging.getLogger("cmbot.slack.mail")
+
+NO_INBOUND = "Assigning e-mails is not available in this process; use `cmrt-bot mail assign REF SUPPLIER_ID`."
+NO_OUTBOX = "The outbox is not available in this process; use `cmrt-bot mail release KEY --resend|--sent`."
+
+
+def resolve(ops: ChatOps, query: str) -> tuple[int | None, str]:
+    """(request id, "") for a sure match in the active campaign; (None, why) otherwise (mrkdwn-safe)."""
+    with ops.db.session() as session:
+        campaign = find_campaign(session)
+        if campaign is None:
+            return None, "There is no campaign yet."
+        matches = find_supplier_requests(session, campaign, query)
+    if not matches:
+        return None, f"No supplier in campaign {campaign.year} matches “{esc(query)}”."
+    chosen = sure_match(matches)
+    if chosen is None:
+        names = ", ".join(f"{esc(m.supplier_name)} ({esc(m.supplier_external_id)})" for m in matches[:5])
+        return None, f"Several suppliers match: {names}. Type the supplier id."
+    return chosen.request_id, ""
+
+
+def assign(ops: ChatOps, ref: int, request_id: int, actor: str) -> str:
+    if ops.inbound is None:
+        return NO_INBOUND
+    result = mailroom.assign(ops.db, ops.inbound, ref, request_id, actor=actor)
+    return esc(result.text)
+
+
+# -- /cmrt assign REF SUPPLIER -----------------------------------------------------------------------------------
+def command(ops: ChatOps, user_id: str, arg: str, respond: Respond) -> None:
+    ref_text, _, query = arg.partition(" ")
+    if not ref_text or not query.strip():
+        respond(text="Usage: `/cmrt assign REF SUPPLIER` (REF: the number in the alert, e.g. 42)",
+                response_type="ephemeral")  # fmt: skip
+        return
+    try:
+        ref = mailroom.parse_ref(ref_text)
+    except mailroom.BadReference as exc:
+        respond(text=esc(str(exc)), response_type="ephemeral")
+        return
+    request_id, why = resolve(ops, query.strip())
+    if request_id is None:
+        respond(text=why, response_type="ephemeral")
+        return
+    respond(text=assign(ops, ref, request_id, user_id), response_type="ephemeral")
+
+
+# -- buttons -------------------------------------------------------------------------------------------------------
+def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    action = (body.get("actions") or [{}])[0]
+    action_id, value = str(action.get("action_id")), str(action.get("value") or "")
+    if action_id == mail_blocks.A_MAIL_ASSIGN:
+        if ops.inbound is None:
+            respond(text=NO_INBOUND, response_type="ephemeral", replace_original=False)
+            return
+        try:
+            ref = mailroom.parse_ref(value)
+        except mailroom.BadReference:
+            log.warning("ignoring an assign button with a malformed reference")
+            return
+        with ops.db.session() as session:
+            item = mailroom.get_unmatched(session, ref)
+        if item is None:
+            respond(text=f"E-mail #{ref} is already assigned (or no longer exists).", response_type="ephemeral",
+                    replace_original=False)  # fmt: skip
+            return
+        channel = (body.get("channel") or {}).get("id")
+        modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+        return
+    if ops.outbox is None:
+        respond(text=NO_OUTBOX, response_type="ephemeral", replace_original=False)
+        return
+    resend = action_id == mail_blocks.A_OUTBOX_RESEND
+    result = mailroom.release(ops.db, ops.outbox, value, resend=resend, actor=user_id)
+    if not result.ok:
+        respond(text=esc(result.text), response_type="ephemeral", replace_original=False)
+        return
+    what = "sent again" if resend else "counted as sent"
+    respond(
+        text=f"E-mail `{esc(value)}` {what} by <@{user_id}>. {esc(result.text)}",
+        response_type="in_channel",
+        replace_original=True,
+    )
+
+
+# -- the modal -----------------------------------------------------------------------------------------------------
+def register(app: App, ops: ChatOps) -> None:
+    @app.view_submission(mail_blocks.V_MAIL_ASSIGN)
+    def on_assign(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = ((view.get("state") or {}).get("values") or {}).get(mail_blocks.SUPPLIER_BLOCK) or {}
+        query = str((values.get("text") or {}).get("value") or "").strip()
+        if not query:
+            ack(response_action="errors", errors={mail_blocks.SUPPLIER_BLOCK: "Type a supplier name or id."})
+            return
+        request_id, why = resolve(ops, query)
+        if request_id is None:
+            ack(response_action="errors", errors={mail_blocks.SUPPLIER_BLOCK: why[:150]})
+            return
+        ack()
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            ref = int(meta["ref"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring an assign modal without a message reference")
+            return
+        channel = meta.get("channel")
+        user = (body.get("user") or {}).get("id")
+
+        def tell(text: str, **_: Any) -> None:
+            if channel and user:
+                client.chat_postEphemeral(channel=channel, user=user, text=text)
+            elif user:
+                client.chat_postMessage(channel=user, text=text)
+
+        user_id = admit(ops, body, client, tell, "view")
+        if user_id is None:
+            return
+        try:
+            tell(assign(ops, ref, request_id, user_id))
+        except Exception:
+            log.exception("assigning an e-mail from Slack failed")
+            tell("Something went wrong; the error is in the bot's log.")

@@ -1,0 +1,86 @@
+"""Block Kit for the alerts the team settles from Slack: an unmatched inbound e-mail and an uncertain delivery.
+
+Action ids start with ``cmrt_`` (the actions listener dispatches them to ``handlers.slack.mail_actions``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handlers.notify import uncertain_text
+from handlers.slack.text import context, esc, plain_text, section
+
+A_MAIL_ASSIGN = "cmrt_mail_assign"  # value: the message ref
+A_OUTBOX_RESEND = "cmrt_outbox_resend"  # value: the outbox key
+A_OUTBOX_SENT = "cmrt_outbox_sent"  # value: the outbox key
+MAIL_ACTIONS = frozenset({A_MAIL_ASSIGN, A_OUTBOX_RESEND, A_OUTBOX_SENT})
+V_MAIL_ASSIGN = "cmrt_mail_assign_modal"
+SUPPLIER_BLOCK = "supplier"
+
+Block = dict[str, Any]
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {"type": "button", "text": plain_text(text, 75), "action_id": action_id, "value": value[:2000]}
+    if style:
+        element["style"] = style
+    return element
+
+
+def unmatched_text(ref: int, kind: str) -> str:
+    """The notification text (plain, no supplier-provided parts)."""
+    return f"Inbound e-mail #{ref} ({kind.replace('_', ' ')}) could not be matched to a supplier request."
+
+
+def unmatched_blocks(ref: int, kind: str, subject: str) -> list[Block]:
+    return [
+        section(
+            f":incoming_envelope: A {esc(kind.replace('_', ' '))} e-mail could not be matched to a supplier "
+            f"request; please assign it.\n*Subject:* {esc(subject)}"
+        ),
+        context(f"Reference *#{ref}* · or `/cmrt assign {ref} SUPPLIER`"),
+        {
+            "type": "actions",
+            "block_id": f"mail-{ref}",
+            "elements": [_button("Assign to supplier", A_MAIL_ASSIGN, str(ref), "primary")],
+        },
+    ]
+
+
+def uncertain_blocks(key: str, kind: str) -> list[Block]:
+    return [
+        section(f":warning: {esc(uncertain_text(kind))}"),
+        context(f"Outbox key `{esc(key)}` · or `cmrt-bot mail release KEY --resend|--sent`"),
+        {
+            "type": "actions",
+            "block_id": "outbox-release",
+            "elements": [
+                _button("Send again", A_OUTBOX_RESEND, key, "danger"),
+                _button("Count as sent", A_OUTBOX_SENT, key),
+            ],
+        },
+    ]
+
+
+def assign_modal(ref: int, subject: str, sender_domain: str | None, channel: str | None) -> Block:
+    meta = json.dumps({"ref": ref, "channel": channel}, separators=(",", ":"))
+    origin = f" from {esc(sender_domain)}" if sender_domain else ""
+    return {
+        "type": "modal",
+        "callback_id": V_MAIL_ASSIGN,
+        "private_metadata": meta,
+        "title": plain_text("Assign e-mail", 24),
+        "submit": plain_text("Assign", 24),
+        "close": plain_text("Cancel", 24),
+        "blocks": [
+            section(f"E-mail *#{ref}*{origin}\n*Subject:* {esc(subject)}"),
+            {
+                "type": "input",
+                "block_id": SUPPLIER_BLOCK,
+                "label": plain_text("Supplier (name or id)", 2000),
+                "element": {"type": "plain_text_input", "action_id": "text", "max_length": 200},
+                "hint": plain_text("The workbook is reviewed against this supplier's request in the active campaign."),
+            },
+        ],
+    }
