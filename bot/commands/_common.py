@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from bot.config import ConfigError, Settings, load_config
-from store import Database, StoreError, check_schema_current
+from store import Database, StoreError, check_schema_current, redact_url, upgrade
 
 
 class CommandError(Exception):
@@ -50,6 +50,17 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Iterator[
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def upgrade_database(url: str, *, failure: str) -> tuple[list[str], list[str]]:
+    """Create or migrate the schema: (revisions before, revisions after); ``failure`` starts the error message."""
+    try:
+        before, after = upgrade(url)
+    except StoreError as exc:
+        raise CommandError(str(exc), 2) from None
+    except Exception as exc:
+        raise CommandError(f"{failure} {redact_url(url)}: {_first_line(exc)}", 2) from None
+    return list(before), list(after)
 
 
 def os_actor() -> str:

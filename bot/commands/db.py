@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.commands._common import CommandError, run_command, settings_from
-from store import StoreError, current_revisions, head_revisions, make_engine, redact_url, upgrade
+from bot.commands._common import CommandError, run_command, settings_from, upgrade_database
+from store import StoreError, current_revisions, head_revisions, make_engine, redact_url
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -21,12 +21,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def do_upgrade(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     url = settings.store.url
-    try:
-        before, after = upgrade(url)
-    except StoreError as exc:
-        raise CommandError(str(exc), 2) from None
-    except Exception as exc:
-        raise CommandError(f"cannot upgrade {redact_url(url)}: {str(exc).strip().splitlines()[0]}", 2) from None
+    before, after = upgrade_database(url, failure="cannot upgrade")
     if before == after:
         print(f"database {redact_url(url)}: schema {', '.join(after)} is current; nothing to do")
     else:

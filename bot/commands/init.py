@@ -8,9 +8,9 @@ import os
 import pathlib
 from typing import Any
 
-from bot.commands._common import CommandError, run_command
+from bot.commands._common import CommandError, run_command, upgrade_database
 from bot.config import DEFAULT_CONFIG_NAME, ConfigError, load_config
-from store import StoreError, redact_url, upgrade
+from store import redact_url
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -48,12 +48,7 @@ def do_init(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CommandError(str(exc), 2) from None
     url = settings.store.url
-    try:
-        before, after = upgrade(url)
-    except StoreError as exc:
-        raise CommandError(str(exc), 2) from None
-    except Exception as exc:
-        raise CommandError(f"cannot create the database {redact_url(url)}: {str(exc).splitlines()[0]}", 2) from None
+    before, after = upgrade_database(url, failure="cannot create the database")
     if before == after:
         print(f"database {redact_url(url)}: exists, schema {', '.join(after)} is current")
     else:
