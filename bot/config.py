@@ -169,6 +169,10 @@ class ReaderSettings:
 class ReviewSettings:
     # check id -> one of reject, high_risk, clarify, info, disabled
     overrides: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
+    # reporting year -> {check id -> severity}: [review.campaigns."2025"]; applied after `overrides`
+    campaigns: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: types.MappingProxyType({}), metadata={"campaign_tables": True}
+    )
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,17 @@ def _type_name(value: Any) -> str:
             dict: "a table"}.get(type(value), type(value).__name__)
 
 
+def _severity_table(value: Any, check_values: bool = True) -> Mapping[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError("expected a table of check id = severity")
+    if not check_values:  # checked per key (with its line) in _review_problems
+        return types.MappingProxyType(dict(value))
+    bad = [f"{k} = {v!r}" for k, v in value.items() if v not in SEVERITY_OVERRIDES]
+    if bad:
+        raise ValueError(f"{'; '.join(bad)}: each value must be one of {', '.join(SEVERITY_OVERRIDES)}")
+    return types.MappingProxyType(dict(value))
+
+
 def _convert(f: dataclasses.Field[Any], hint: Any, value: Any, base_dir: pathlib.Path | None) -> Any:
     meta = f.metadata
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -307,13 +322,14 @@ def _convert(f: dataclasses.Field[Any], hint: Any, value: Any, base_dir: pathlib
         if not all(isinstance(v, str) for v in value):
             raise ValueError("expected a list of strings")
         return tuple(value)
+    if meta.get("campaign_tables"):
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise ValueError('expected one table per reporting year, e.g. [review.campaigns."2025"]')
+        return types.MappingProxyType(
+            {str(year): _severity_table(table, check_values=False) for year, table in value.items()}
+        )
     if origin is Mapping:
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise ValueError("expected a table of check id = severity")
-        bad = [f"{k} = {v!r}" for k, v in value.items() if v not in SEVERITY_OVERRIDES]
-        if bad:
-            raise ValueError(f"{'; '.join(bad)}: each value must be one of {', '.join(SEVERITY_OVERRIDES)}")
-        return types.MappingProxyType(dict(value))
+        return _severity_table(value)
     if hint is bool:
         if not isinstance(value, bool):
             raise ValueError(f"expected true or false, got {_type_name(value)}")
@@ -411,10 +427,13 @@ def parse_config(text: str, source: str = "<string>", base_dir: pathlib.Path | N
     problems: list[str] = []
 
     def where(key: str) -> str:
-        for candidate in (key, key.rpartition(".")[0]):
+        parts = key.split(".")
+        for end in range(len(parts), 0, -1):  # the key itself, else its nearest enclosing table
+            candidate = ".".join(parts[:end])
             if candidate in lines:
                 return f"{source}:{lines[candidate]}"
-        return source
+        inner = [n for k, n in lines.items() if k.startswith(key + ".")]  # e.g. [review.campaigns."2025"]
+        return f"{source}:{min(inner)}" if inner else source
 
     sections: dict[str, Any] = {}
     for name, value in data.items():
@@ -485,4 +504,28 @@ def cross_check(s: Settings) -> list[tuple[str, str]]:
         out.append(("imap.port", f"{s.imap.port} is not a TCP port"))
     if s.slack.mode == "http" and not 1 <= s.slack.http_port <= 65535:
         out.append(("slack.http_port", f"{s.slack.http_port} is not a TCP port"))
+    out.extend(_review_problems(s.review))
+    return out
+
+
+def _review_problems(review: ReviewSettings) -> list[tuple[str, str]]:
+    """Unknown check ids (and severities) in [review.overrides] and [review.campaigns."YEAR"], one per key."""
+    from cmrt.review import ReviewConfigError, parse_overrides  # the catalogue is only needed here
+
+    out: list[tuple[str, str]] = []
+    layers = [("review.overrides", review.overrides)]
+    for year, table in review.campaigns.items():
+        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+            out.append((f"review.campaigns.{year}", f"{year!r} is not a reporting year (e.g. \"2025\")"))
+        layers.append((f"review.campaigns.{year}", table))
+    for prefix, table in layers:
+        for check_id, value in table.items():
+            if value not in SEVERITY_OVERRIDES:
+                out.append((f"{prefix}.{check_id}", f"{value!r} is not one of {', '.join(SEVERITY_OVERRIDES)}"))
+                continue
+            try:
+                parse_overrides({check_id: value})
+            except ReviewConfigError as exc:
+                message = str(exc).removeprefix("review overrides: ")
+                out.append((f"{prefix}.{check_id}", f"{message} (check ids: docs/checks.md)"))
     return out

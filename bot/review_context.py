@@ -3,8 +3,11 @@
 ``make_context_factory(settings)`` returns the ``review_context`` callable ``handlers.inbound.InboundProcessor``
 accepts: ``(session, request, today) -> ReviewContext``. It takes the newest imported RMI lists
 (``cmrt-bot smelters import``; re-read only when a newer list is imported), the campaign's family, minimum
-version, scope and reporting year, and the ``[review.overrides]`` of the configuration (validated at start-up,
-so a typo in a check id stops the bot with a clear message instead of failing every review).
+version, scope and reporting year, and the effective review overrides of the request's campaign
+(``effective_overrides``): the configuration's ``[review.overrides]``, then its ``[review.campaigns."YEAR"]``
+table, then the campaign's own (``cmrt-bot campaign set-check``), later winning (``cmrt.review.merge_overrides``).
+The configuration's layers are validated at start-up, so a typo in a check id stops the bot with a clear message
+instead of failing every review; a stored override the catalogue no longer knows is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -17,21 +20,59 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cmrt.review import ReviewContext, parse_overrides
+from cmrt.review import ReviewConfigError, ReviewContext, merge_overrides, parse_overrides
 from cmrt.review.adhoc import context_for
 from cmrt.smelters import RmapStatus, SmelterReference
 from store import smelters as smelter_repo
-from store.models import Request, SmelterList
+from store.models import Campaign, Request, SmelterList
 
 log = logging.getLogger("cmbot.review")
 
 ContextFactory = Callable[[Session, Request | None, dt.date], ReviewContext]
 
 
-def make_context_factory(overrides: Mapping[str, str] | None = None) -> ContextFactory:
-    """Raises ``cmrt.review.ReviewConfigError`` at once when ``overrides`` name an unknown check or severity."""
+def stored_overrides(campaign: Campaign) -> dict[str, str]:
+    """The campaign row's own overrides, without entries the catalogue does not know (logged, not fatal)."""
+    kept: dict[str, str] = {}
+    for check_id, value in (campaign.review_overrides or {}).items():
+        try:
+            parse_overrides({check_id: value})
+        except ReviewConfigError as exc:
+            log.warning("review: campaign %s: stored override skipped: %s", campaign.year, exc)
+            continue
+        kept[check_id] = value
+    return kept
+
+
+def effective_overrides(
+    overrides: Mapping[str, str] | None,
+    campaigns: Mapping[str, Mapping[str, str]] | None,
+    campaign: Campaign | None,
+    year: int | None = None,
+) -> dict[str, str]:
+    """Global config overrides, then the config's table for the campaign's year, then the campaign's own.
+
+    ``year`` stands in for ``campaign.year`` when there is no campaign row (``cmrt-bot check --campaign``)."""
+    if campaign is not None:
+        year = campaign.year
+    table = (campaigns or {}).get(str(year)) if year is not None else None
+    own = stored_overrides(campaign) if campaign is not None else None
+    return merge_overrides(overrides, table, own)
+
+
+def make_context_factory(
+    overrides: Mapping[str, str] | None = None, campaigns: Mapping[str, Mapping[str, str]] | None = None
+) -> ContextFactory:
+    """Raises ``cmrt.review.ReviewConfigError`` at once when ``overrides`` or ``campaigns`` (reporting year ->
+    overrides, the configuration's ``[review.campaigns]``) name an unknown check or severity."""
     checked = dict(overrides or {})
     parse_overrides(checked)
+    tables = {str(year): dict(table) for year, table in (campaigns or {}).items()}
+    for year, table in tables.items():
+        try:
+            parse_overrides(table)
+        except ReviewConfigError as exc:
+            raise ReviewConfigError(f"[review.campaigns.\"{year}\"]: {exc}") from None
     lock = threading.Lock()
     cache: dict[str, tuple[tuple[int, ...], SmelterReference | None, RmapStatus | None]] = {}
 
@@ -60,7 +101,7 @@ def make_context_factory(overrides: Mapping[str, str] | None = None) -> ContextF
             min_version=campaign.min_template_version if campaign is not None else None,
             requested_scope=campaign.scope if campaign is not None else None,
             reporting_year=campaign.year if campaign is not None else None,
-            overrides=checked,
+            overrides=effective_overrides(checked, tables, campaign),
         )
 
     return factory

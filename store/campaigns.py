@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -51,8 +51,12 @@ def create(
     min_template_version: str | None = None,
     supplier_filter: str = "all",
     created_by: str = "system",
+    review_overrides: Mapping[str, str] | None = None,
 ) -> Campaign:
-    """A new active campaign with one ``not_sent`` request per supplier. Refuses a second campaign per year."""
+    """A new active campaign with one ``not_sent`` request per supplier. Refuses a second campaign per year.
+
+    ``review_overrides`` (check id -> severity or "disabled") must already be validated by the caller
+    (``cmrt.review.parse_overrides``); the store keeps them as given."""
     if get_by_year(session, year) is not None:
         raise CampaignExists(f"a campaign for reporting year {year} already exists")
     campaign = Campaign(
@@ -64,11 +68,26 @@ def create(
         supplier_filter=supplier_filter,
         created_by=created_by,
         state=CampaignState.ACTIVE,
+        review_overrides=dict(review_overrides or {}),
     )
     session.add(campaign)
     session.flush()
     add_requests(session, campaign, suppliers)
     return campaign
+
+
+def set_review_override(campaign: Campaign, check_id: str, value: str | None) -> str | None:
+    """Set (or with ``value=None`` remove) one of the campaign's review overrides; returns the previous value.
+
+    The caller validates ``check_id`` and ``value``. A new dict is assigned so the JSON column is saved."""
+    current = dict(campaign.review_overrides or {})
+    previous = current.get(check_id)
+    if value is None:
+        current.pop(check_id, None)
+    else:
+        current[check_id] = value
+    campaign.review_overrides = current
+    return previous
 
 
 def add_requests(session: Session, campaign: Campaign, suppliers: Iterable[Supplier]) -> list[Request]:

@@ -89,6 +89,8 @@ class Campaign(Base):
     due_date: Mapped[dt.date]
     state: Mapped[CampaignState] = mapped_column(StrEnumType(CampaignState, 16), default=CampaignState.ACTIVE)
     supplier_filter: Mapped[str] = mapped_column(sa.String(100), default="all")  # "all" or a tag
+    # this campaign's review overrides, check id -> severity or "disabled" (applied after the config's)
+    review_overrides: Mapped[JSONDict] = mapped_column(default=dict)
     created_by: Mapped[str] = mapped_column(sa.String(320), default="system")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,16 +1,21 @@
-"""``cmrt-bot campaign create`` (a reporting year's campaign and one request per selected supplier) and
-``cmrt-bot campaign list``."""
+"""``cmrt-bot campaign create`` (a reporting year's campaign and one request per selected supplier),
+``cmrt-bot campaign list`` and ``cmrt-bot campaign set-check`` (the campaign's own review overrides).
+
+A campaign's own overrides (``--check CHECK_ID=SEVERITY`` at creation, ``set-check`` later) are applied after the
+configuration's ``[review.overrides]`` and ``[review.campaigns."YEAR"]`` (see ``bot.review_context``)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 from typing import Any
 
 from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
 from store import audit, campaigns, suppliers
 
 FAMILIES = ("CMRT", "EMRT", "CRT", "AMRT")
+SEVERITIES = ("reject", "high_risk", "clarify", "info", "disabled")
 DEFAULT_MIN_VERSION = {"CMRT": "6.01"}
 
 
@@ -27,8 +32,33 @@ def _year(text: str) -> int:
     return int(text)
 
 
+def _check_override(text: str) -> tuple[str, str]:
+    """``CHECK_ID=SEVERITY`` of ``--check``, validated against the review catalogue."""
+    check_id, sep, value = text.partition("=")
+    if not sep or not check_id.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: write CHECK_ID=SEVERITY, e.g. smelter.duplicate=disabled")
+    return validate_override(check_id.strip(), value.strip().lower())
+
+
+def validate_override(check_id: str, value: str) -> tuple[str, str]:
+    """Raises ``argparse.ArgumentTypeError`` naming the check id or severity the catalogue does not know."""
+    from cmrt.review import CHECKS_BY_ID, ReviewConfigError, parse_overrides
+
+    if value not in SEVERITIES:
+        raise argparse.ArgumentTypeError(
+            f"{check_id}: {value!r} is not one of {', '.join(SEVERITIES)}"
+        )
+    try:
+        parse_overrides({check_id: value})
+    except ReviewConfigError as exc:
+        close = difflib.get_close_matches(check_id, CHECKS_BY_ID, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else " (check ids: docs/checks.md)"
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("review overrides: ") + hint) from None
+    return check_id, value
+
+
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("campaign", parents=[common], help="campaigns: create, list")
+    parser = subparsers.add_parser("campaign", parents=[common], help="campaigns: create, list, set-check")
     sub = parser.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
     create = sub.add_parser(
         "create",
@@ -44,9 +74,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--family", choices=FAMILIES, default="CMRT", help="required template (default: CMRT)")
     create.add_argument("--min-version", default=None,
                         help="oldest template version accepted (default for CMRT: 6.01)")
+    create.add_argument("--check", dest="checks", action="append", type=_check_override, default=[],
+                        metavar="CHECK_ID=SEVERITY",
+                        help="this campaign's review override: reject, high_risk, clarify, info or disabled "
+                             "(repeatable; ids in docs/checks.md)")
     create.set_defaults(func=lambda a: run_command("campaign create", a, do_create))
     lst = sub.add_parser("list", parents=[common], help="list campaigns")
     lst.set_defaults(func=lambda a: run_command("campaign list", a, do_list))
+    set_check = sub.add_parser(
+        "set-check",
+        parents=[common],
+        help="change a campaign's own review override of one check (default: remove it)",
+        description="Set the severity of one review check for one campaign (reject, high_risk, clarify, info, "
+        "disabled), or `default` to remove the campaign's own override so the configuration's applies again.",
+    )
+    set_check.add_argument("year", type=_year, metavar="YEAR", help="the campaign's reporting year")
+    set_check.add_argument("check_id", metavar="CHECK_ID", help="check id (docs/checks.md)")
+    set_check.add_argument("severity", metavar="SEVERITY|default",
+                           help="reject, high_risk, clarify, info, disabled or default")
+    set_check.set_defaults(func=lambda a: run_command("campaign set-check", a, do_set_check))
 
 
 def do_create(args: argparse.Namespace) -> int:
@@ -70,6 +116,7 @@ def do_create(args: argparse.Namespace) -> int:
             min_template_version=min_version,
             supplier_filter=tag or "all",
             created_by=os_actor(),
+            review_overrides=dict(args.checks),
         )
         audit.record(
             session,
@@ -78,7 +125,8 @@ def do_create(args: argparse.Namespace) -> int:
             "campaign",
             args.year,
             {"due_date": args.due.isoformat(), "scope": args.scope, "suppliers": tag or "all",
-             "template_family": args.family, "min_template_version": min_version, "requests": len(selected)},
+             "template_family": args.family, "min_template_version": min_version, "requests": len(selected),
+             "review_overrides": dict(args.checks)},
         )
         year = campaign.year
     version = f" >= {min_version}" if min_version else ""
@@ -86,6 +134,8 @@ def do_create(args: argparse.Namespace) -> int:
         f"campaign {year} created: {len(selected)} request(s) in state not_sent; {args.family}{version}, "
         f"{args.scope} scope, due {args.due.isoformat()}, suppliers: {tag or 'all'}"
     )
+    if args.checks:
+        print("review overrides: " + ", ".join(f"{check}={value}" for check, value in dict(args.checks).items()))
     print("requests go out when `cmrt-bot run` is running (preview with `cmrt-bot plan`)")
     return 0
 
@@ -95,13 +145,54 @@ def do_list(args: argparse.Namespace) -> int:
     with open_database(settings) as db, db.session() as session:
         rows = [
             (c.year, c.state.value, c.due_date.isoformat(), c.template_family, c.min_template_version or "-",
-             c.scope, c.supplier_filter, len(c.requests))
+             c.scope, c.supplier_filter, len(c.requests), _overrides_text(c.review_overrides))
             for c in campaigns.list_campaigns(session)
         ]
     if not rows:
         print("no campaigns: create one with `cmrt-bot campaign create --year YEAR --due YYYY-MM-DD`")
         return 0
-    print("YEAR  STATE   DUE         TEMPLATE  MIN    SCOPE    SUPPLIERS  REQUESTS")
-    for year, state, due, family, min_version, scope, which, count in rows:
-        print(f"{year}  {state:<7} {due}  {family:<8}  {min_version:<5}  {scope:<7}  {which:<9}  {count}")
+    print("YEAR  STATE   DUE         TEMPLATE  MIN    SCOPE    SUPPLIERS  REQUESTS  CHECK OVERRIDES")
+    for year, state, due, family, min_version, scope, which, count, overrides in rows:
+        print(f"{year}  {state:<7} {due}  {family:<8}  {min_version:<5}  {scope:<7}  {which:<9}  {count:<8}  "
+              f"{overrides}")
+    return 0
+
+
+def _overrides_text(overrides: dict[str, Any] | None) -> str:
+    """The campaign's own review overrides for ``campaign list`` (the configuration's are not shown)."""
+    if not overrides:
+        return "-"
+    return ", ".join(f"{check}={value}" for check, value in sorted(overrides.items()))
+
+
+def do_set_check(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    value = args.severity.strip().lower()
+    check_id = args.check_id.strip()
+    with open_database(settings) as db, db.session() as session:
+        campaign = campaigns.get_by_year(session, args.year)
+        if campaign is None:
+            raise CommandError(f"no campaign for reporting year {args.year} (see `cmrt-bot campaign list`)")
+        stored = check_id in (campaign.review_overrides or {})
+        if not (value == "default" and stored):  # a stored id the catalogue dropped can still be removed
+            try:
+                validate_override(check_id, "info" if value == "default" else value)
+            except argparse.ArgumentTypeError as exc:
+                extra = "" if value == "default" else " (or default to remove the campaign's override)"
+                raise CommandError(f"{exc}{extra}") from None
+        previous = campaigns.set_review_override(campaign, check_id, None if value == "default" else value)
+        audit.record(
+            session,
+            os_actor(),
+            "campaign.set_check",
+            "campaign",
+            args.year,
+            {"check": check_id, "from": previous, "to": None if value == "default" else value},
+        )
+    if value == "default":
+        was = f" (was {previous})" if previous else " (it had none)"
+        print(f"campaign {args.year}: {check_id} no longer overridden by the campaign{was}; "
+              "the configuration's [review] overrides or the catalogue's severity apply")
+    else:
+        print(f"campaign {args.year}: {check_id} = {value}" + (f" (was {previous})" if previous else ""))
     return 0

@@ -141,14 +141,18 @@ def check_paths(
     rmap: Sequence[Any] = (),
     today: dt.date | None = None,
     limits: ReadLimits | None = None,
+    review_options: dict[str, Any] | None = None,
 ) -> int:
-    """``rmap``: imported RMI lists (``cmrt.smelters.RmiList``) for the ``review`` of each file."""
+    """``rmap``: imported RMI lists (``cmrt.smelters.RmiList``) for the ``review`` of each file;
+    ``review_options``: further ``cmrt.review.adhoc.context_for`` arguments (a campaign's overrides)."""
     from bot.commands.smelters import review_for_file
 
     out = out or sys.stdout
     today = today or dt.date.today()
     results = [file_result(p, passwords=passwords, limits=limits) for p in paths]
-    reviews = {r.file: review_for_file(r.file, r.declaration, rmap, today) for r in results if r.declaration}
+    options = review_options or {}
+    reviews = {r.file: review_for_file(r.file, r.declaration, rmap, today, **options)
+               for r in results if r.declaration}
     if as_json:
         objects = [file_json(r) for r in results]
         for obj in objects:
@@ -180,7 +184,40 @@ def run(args: argparse.Namespace) -> int:
         return 2
     limits, passwords = reader_options(getattr(args, "config", None))
     passwords = (*(args.password or ()), *passwords)
-    return check_paths(args.files, as_json=args.json, passwords=passwords, rmap=rmap, limits=limits)
+    options: dict[str, Any] | None = None
+    if getattr(args, "campaign", None) is not None:
+        from bot.commands._common import CommandError
+
+        try:
+            options = campaign_review_options(getattr(args, "config", None), args.campaign)
+        except CommandError as exc:
+            print(f"cmrt-bot check: --campaign {args.campaign}: {exc}", file=sys.stderr)
+            return exc.code
+    return check_paths(args.files, as_json=args.json, passwords=passwords, rmap=rmap, limits=limits,
+                       review_options=options)
+
+
+def campaign_review_options(config_path: str | None, year: int) -> dict[str, Any]:
+    """The review a campaign's requests get: its effective overrides (``[review.overrides]``, then
+    ``[review.campaigns."YEAR"]``, then the campaign's own) and its template, version and scope requirements.
+    A year with only a configuration table (no campaign in the database) gets the overrides alone."""
+    from bot.commands._common import CommandError, open_database, settings_from
+    from bot.review_context import effective_overrides
+    from store import campaigns
+
+    settings = settings_from(argparse.Namespace(config=config_path))
+    with open_database(settings) as db, db.session() as session:
+        campaign = campaigns.get_by_year(session, year)
+        if campaign is None and str(year) not in settings.review.campaigns:
+            raise CommandError(f"no campaign for reporting year {year} (see `cmrt-bot campaign list`)")
+        options: dict[str, Any] = {
+            "overrides": effective_overrides(settings.review.overrides, settings.review.campaigns, campaign, year),
+            "reporting_year": year,
+        }
+        if campaign is not None:
+            options.update(required_family=campaign.template_family, min_version=campaign.min_template_version,
+                           requested_scope=campaign.scope)
+    return options
 
 
 def reader_options(config_path: str | None) -> tuple[ReadLimits, tuple[str, ...]]:
@@ -214,5 +251,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="RMI list to review smelters against (RMAP Conformant/"
         "Active, revisions or reference export, Excel 2003 XML or CSV; repeatable)",
+    )
+    parser.add_argument(
+        "--campaign",
+        type=int,
+        metavar="YEAR",
+        help="review as for this campaign: its review overrides (configuration's, then the campaign's own) and "
+        "its template, version and scope requirements (needs the database)",
     )
     parser.set_defaults(func=run)

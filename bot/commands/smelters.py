@@ -224,9 +224,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------- used by `cmrt-bot check`
 
 
-def review_for_file(path: str, declaration: Any, lists: Sequence[RmiList], today: dt.date) -> ReviewResult | None:
+def review_for_file(
+    path: str, declaration: Any, lists: Sequence[RmiList], today: dt.date, **options: Any
+) -> ReviewResult | None:
     """Review one read declaration against ``lists`` (reference: RMI's export if given, else the workbook's
-    own Smelter Look-up sheet, read again from ``path``)."""
+    own Smelter Look-up sheet, read again from ``path``); ``options``: more ``context_for`` arguments."""
     from cmrt.review.adhoc import review_with_lists
 
     if declaration is None:
@@ -237,7 +239,7 @@ def review_for_file(path: str, declaration: Any, lists: Sequence[RmiList], today
             workbook = pathlib.Path(path).read_bytes()
         except OSError:
             workbook = None
-    return review_with_lists(declaration, today=today, lists=lists, workbook=workbook)
+    return review_with_lists(declaration, today=today, lists=lists, workbook=workbook, **options)
 
 
 def review_summary(result: ReviewResult, limit: int = 12) -> str:

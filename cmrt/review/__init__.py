@@ -8,7 +8,7 @@ e-mail body. Pure: no I/O, no clock (``today`` is passed in).
 from __future__ import annotations
 
 from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHECKS_BY_ID
-from cmrt.review.engine import checker_remaining, grade_of, parse_overrides, review, score_of
+from cmrt.review.engine import checker_remaining, grade_of, merge_overrides, parse_overrides, review, score_of
 from cmrt.review.model import (
     DISABLED,
     Check,
@@ -35,6 +35,7 @@ __all__ = [
     "Severity",
     "checker_remaining",
     "grade_of",
+    "merge_overrides",
     "parse_overrides",
     "render_clarification",
     "review",

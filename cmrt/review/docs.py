@@ -68,7 +68,10 @@ def render_markdown() -> str:
         "",
         "A campaign maps check ids to a new severity or to `disabled`, e.g. "
         "`{\"smelter.duplicate\": \"disabled\", \"company_questions.no_policy\": \"high_risk\"}`. "
-        "Unknown ids or severities are refused with a clear error.",
+        "Unknown ids or severities are refused with a clear error. The bot layers them, later winning per check "
+        "(`merge_overrides`): the configuration's `[review.overrides]`, then its `[review.campaigns.\"YEAR\"]` "
+        "table, then the campaign's own (`cmrt-bot campaign create --check ID=SEVERITY`, "
+        "`cmrt-bot campaign set-check YEAR ID SEVERITY|default`).",
         "",
         "Checks marked **Checker** mirror a row of the template's own Checker sheet: on a file last saved by "
         "Excel their number of findings equals `Checker!D2` (all 'Smelter not listed' rows count once). This is "

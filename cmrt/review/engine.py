@@ -51,6 +51,21 @@ def parse_overrides(overrides: Mapping[str, str]) -> dict[str, Severity | None]:
     return parsed
 
 
+def merge_overrides(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """The effective overrides of several layers, later layers winning per check id (None layers are skipped).
+
+    The bot layers them as: the configuration's ``[review.overrides]``, then the configuration's
+    ``[review.campaigns."YEAR"]`` table, then the campaign's own overrides (``cmrt-bot campaign set-check``).
+    A layer cannot remove an earlier layer's entry; it sets the check's severity explicitly instead. Pure: no
+    validation here (``parse_overrides`` does that), values are only trimmed and lower-cased.
+    """
+    merged: dict[str, str] = {}
+    for layer in layers:
+        for check_id, value in (layer or {}).items():
+            merged[str(check_id).strip()] = str(value).strip().lower()
+    return merged
+
+
 def grade_of(findings: tuple[Finding, ...] | list[Finding]) -> Grade:
     severities = {f.severity for f in findings}
     if Severity.REJECT in severities:

@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('supplier_filter', sa.String(length=100), nullable=False),
+    sa.Column('review_overrides', sa.JSON(), nullable=False),
     sa.Column('created_by', sa.String(length=320), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

@@ -116,8 +116,8 @@ max_attachment_bytes = "10MiB"
 [reader]
 passwords = ["secret1"]
 [review.overrides]
-"smelter.id_format" = "info"
-"q.unknown" = "disabled"
+"smelter.id_invalid" = "info"
+"mine.incomplete" = "disabled"
 """
     )
     assert settings.store.url == "postgresql+psycopg://cmrt@db/cmrt"
@@ -131,7 +131,7 @@ passwords = ["secret1"]
     assert settings.slack.digest_weekday == 5 and settings.slack.digest_time == dt.time(8, 30)
     assert settings.mail.max_attachment_bytes == 10 * 1024 * 1024
     assert settings.reader.passwords == ("secret1",)
-    assert dict(settings.review.overrides) == {"smelter.id_format": "info", "q.unknown": "disabled"}
+    assert dict(settings.review.overrides) == {"smelter.id_invalid": "info", "mine.incomplete": "disabled"}
 
 
 def test_settings_are_immutable() -> None:
