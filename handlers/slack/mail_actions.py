@@ -32,17 +32,18 @@ NO_OUTBOX = "The outbox is not available in this process; use `cmrt-bot mail rel
 
 
 def resolve(ops: ChatOps, query: str) -> tuple[int | None, str]:
-    """(request id, "") for a sure match in the active campaign; (None, why) otherwise (mrkdwn-safe)."""
+    """(request id, "") for a sure match in the active campaign; (None, why) otherwise (plain text: escape it
+    for mrkdwn; a modal's error is plain text)."""
     with ops.db.session() as session:
         campaign = find_campaign(session)
         if campaign is None:
             return None, "There is no campaign yet."
         matches = find_supplier_requests(session, campaign, query)
     if not matches:
-        return None, f"No supplier in campaign {campaign.year} matches “{esc(query)}”."
+        return None, f"No supplier in campaign {campaign.year} matches “{query}”."
     chosen = sure_match(matches)
     if chosen is None:
-        names = ", ".join(f"{esc(m.supplier_name)} ({esc(m.supplier_external_id)})" for m in matches[:5])
+        names = ", ".join(f"{m.supplier_name} ({m.supplier_external_id})" for m in matches[:5])
         return None, f"Several suppliers match: {names}. Type the supplier id."
     return chosen.request_id, ""
 
@@ -68,7 +69,7 @@ def command(ops: ChatOps, user_id: str, arg: str, respond: Respond) -> None:
         return
     request_id, why = resolve(ops, query.strip())
     if request_id is None:
-        respond(text=why, response_type="ephemeral")
+        respond(text=esc(why), response_type="ephemeral")
         return
     respond(text=assign(ops, ref, request_id, user_id), response_type="ephemeral")
 
