@@ -1,0 +1,430 @@
+"""The consolidated smelter list of a campaign: every smelter the suppliers reported, once, with its RMAP status.
+
+Pure: plain records in (one ``SupplierSmelters`` per supplier, from its latest declaration), data out. Each
+reported Smelter List row either joins a consolidated smelter or lands among the rejected entries with a reason
+(the ddm consolidation rules, see the shared validation notes section C):
+
+* rows naming a metal other than gold, tin, tantalum or tungsten, rows without a metal, rows with neither an id
+  nor a usable name, and "Smelter not yet identified" rows are rejected;
+* a row with an RMI id (``CID`` + six digits) is identified by that id; with a reference list loaded the id must
+  be on it (``id_not_in_reference``) and belong to the row's metal (``metal_mismatch``);
+* a row without an id (or with a placeholder/unknown id) is identified by the reference's look-up value or a
+  fuzzy name match by metal and country at or above ``match_threshold``; otherwise it is rejected (``no_match``,
+  or ``no_reference`` when no reference is loaded).
+
+Consolidated smelters are keyed by (metal, smelter id) — the reference gives one standard name per id — and
+count *distinct* suppliers (a supplier listing a smelter twice counts once). The country shown is the most
+frequently reported one (ties: the reference's country, then alphabetical). The RMAP status is taken on
+``today``: conformant, conformance_expired, active, removed, not_conformant, or unknown when no status list
+was loaded. Confidentiality: supplier keys are kept only with ``with_suppliers=True``; by default the result
+holds counts, never who reported what. Ordering is deterministic (metal, standard name, id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from cmrt.declaration import SmelterRow
+from cmrt.smelters.reference import NOT_LISTED, NOT_YET_IDENTIFIED, SmelterReference
+from cmrt.smelters.rmap import RmapState, RmapStatus
+from cmrt.smelters.text import clean, country_key, fold, is_cid, metal_key, normalise_cid
+
+METALS = {"gold": "Gold", "tantalum": "Tantalum", "tin": "Tin", "tungsten": "Tungsten"}
+MATCH_THRESHOLD = 0.85  # a fuzzy name match below this is not trusted (same bar as the review's proposals)
+PLACEHOLDER_IDS = frozenset({"not listed", "not supplied", "unknown", "n/a", "na", "none", "tbd", "-"})
+STATUSES = ("conformant", "conformance_expired", "active", "removed", "not_conformant", "unknown")
+_STATE_NAMES = {
+    RmapState.CONFORMANT: "conformant",
+    RmapState.CONFORMANT_EXPIRED: "conformance_expired",
+    RmapState.ACTIVE: "active",
+    RmapState.REMOVED: "removed",
+    RmapState.NOT_LISTED: "not_conformant",
+}
+
+REASONS = {
+    "missing_metal": "the row has no metal",
+    "not_3tg": "the metal is not gold, tin, tantalum or tungsten",
+    "not_yet_identified": "the supplier selected 'Smelter not yet identified'",
+    "too_few_fields": "the row has neither a smelter id nor a smelter name",
+    "invalid_name": "the smelter name is too short or meaningless to identify a smelter",
+    "id_not_in_reference": "the smelter id is not on RMI's smelter reference list",
+    "metal_mismatch": "the smelter id belongs to a smelter of another metal",
+    "invalid_id": "the smelter id is not an RMI id and the name matches no smelter on the reference list",
+    "no_match": "no smelter id, and the name matches no smelter on the reference list",
+    "no_reference": "no smelter id, and no reference list is loaded to identify the name",
+}
+
+
+@dataclass(frozen=True)
+class SupplierSmelters:
+    """One supplier's Smelter List rows (from its latest declaration); ``supplier`` is any stable key."""
+
+    supplier: str
+    rows: tuple[SmelterRow, ...]
+
+
+def rows_from_json(smelters: Iterable[Mapping[str, Any]]) -> tuple[SmelterRow, ...]:
+    """``SmelterRow``s from the ``smelters`` list of ``Declaration.to_json()`` (unknown keys ignored)."""
+    names = {f.name for f in fields(SmelterRow)}
+    out: list[SmelterRow] = []
+    for item in smelters:
+        values: dict[str, Any] = {
+            k: (None if v is None else (v if k == "row" else str(v))) for k, v in item.items() if k in names
+        }
+        values["row"] = int(values.get("row") or 0)
+        out.append(SmelterRow(**values))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ConsolidatedSmelter:
+    metal: str
+    smelter_id: str
+    standard_name: str
+    country: str | None  # the most frequently reported country
+    reference_country: str | None
+    suppliers: int  # distinct suppliers reporting it
+    status: str  # one of STATUSES
+    valid_until: dt.date | None
+    matched_by: str  # id | lookup | fuzzy (the best way any supplier identified it)
+    confidence: float  # 1.0 for id and look-up; the lowest accepted fuzzy score otherwise
+    reported_names: tuple[str, ...] = ()
+    supplier_keys: tuple[str, ...] = ()  # only with with_suppliers=True
+
+    def to_json(self, with_suppliers: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "metal": self.metal,
+            "smelter_id": self.smelter_id,
+            "standard_name": self.standard_name,
+            "country": self.country,
+            "reference_country": self.reference_country,
+            "suppliers": self.suppliers,
+            "rmap_status": self.status,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "matched_by": self.matched_by,
+            "confidence": self.confidence,
+            "reported_names": list(self.reported_names),
+        }
+        if with_suppliers:
+            data["supplier_keys"] = list(self.supplier_keys)
+        return data
+
+
+@dataclass(frozen=True)
+class RejectedEntry:
+    """Identical rejected rows of several suppliers, counted once per supplier."""
+
+    reason: str  # a key of REASONS
+    metal: str | None
+    name: str | None
+    country: str | None
+    smelter_id: str | None
+    suppliers: int
+    detail: str = ""
+    supplier_keys: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return REASONS[self.reason] + (f" ({self.detail})" if self.detail else "")
+
+    def to_json(self, with_suppliers: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "reason": self.reason,
+            "message": self.message,
+            "metal": self.metal,
+            "name": self.name,
+            "country": self.country,
+            "smelter_id": self.smelter_id,
+            "suppliers": self.suppliers,
+        }
+        if with_suppliers:
+            data["supplier_keys"] = list(self.supplier_keys)
+        return data
+
+
+@dataclass(frozen=True)
+class MetalSummary:
+    metal: str
+    smelters: int
+    statuses: dict[str, int]
+    countries: dict[str, int]  # smelter country -> number of smelters
+
+    @property
+    def conformant_share(self) -> float:
+        return self.statuses.get("conformant", 0) / self.smelters if self.smelters else 0.0
+
+    @property
+    def conformant_or_active_share(self) -> float:
+        done = self.statuses.get("conformant", 0) + self.statuses.get("active", 0)
+        return done / self.smelters if self.smelters else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "smelters": self.smelters,
+            **{status: self.statuses.get(status, 0) for status in STATUSES},
+            "percent_conformant": round(self.conformant_share * 100, 1),
+            "percent_conformant_or_active": round(self.conformant_or_active_share * 100, 1),
+            "countries": dict(self.countries),
+        }
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    rows: tuple[ConsolidatedSmelter, ...]
+    rejected: tuple[RejectedEntry, ...]
+    by_metal: dict[str, MetalSummary]
+    countries: dict[str, int]  # all metals: smelter country -> number of smelters
+    suppliers: int  # suppliers whose declarations were consolidated
+    rows_read: int  # Smelter List rows with data
+    with_suppliers: bool = False
+    rmap_list_date: dt.date | None = None
+    reference_date: dt.date | None = None
+    has_status_lists: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "by_metal": {metal: summary.to_json() for metal, summary in self.by_metal.items()},
+            "countries": dict(self.countries),
+            "suppliers": self.suppliers,
+            "rows_read": self.rows_read,
+            "rows": [r.to_json(self.with_suppliers) for r in self.rows],
+            "rejected": [r.to_json(self.with_suppliers) for r in self.rejected],
+        }
+
+
+@dataclass
+class _Acc:
+    metal: str
+    cid: str
+    standard_name: str | None = None
+    reference_country: str | None = None
+    suppliers: set[str] = field(default_factory=set)
+    countries: Counter[str] = field(default_factory=Counter)
+    names: set[str] = field(default_factory=set)
+    methods: dict[str, float] = field(default_factory=dict)  # method -> lowest confidence
+
+
+def _has_data(row: SmelterRow) -> bool:
+    return any(clean(v) for v in (row.metal, row.lookup, row.name, row.country, row.smelter_id))
+
+
+def _bad_name(name: str | None) -> bool:
+    text = (clean(name) or "").strip()
+    return len(text) < 3 or len(set(text.casefold())) == 1
+
+
+def _row_id(row: SmelterRow) -> tuple[str | None, str | None]:
+    """(CID or None, the id as typed when it is not a CID and not a placeholder)."""
+    raw = clean(row.smelter_id) or clean(row.id_input)
+    if raw is None or fold(raw) in PLACEHOLDER_IDS:
+        return None, None
+    cid = normalise_cid(raw)
+    return (cid, None) if is_cid(cid) else (None, raw)
+
+
+def consolidate(
+    declarations: Iterable[SupplierSmelters],
+    *,
+    today: dt.date,
+    reference: SmelterReference | None = None,
+    rmap: RmapStatus | None = None,
+    with_suppliers: bool = False,
+    match_threshold: float = MATCH_THRESHOLD,
+) -> Consolidation:
+    accs: dict[tuple[str, str], _Acc] = {}
+    rejected: dict[tuple[str, str | None, str | None, str | None, str | None, str], set[str]] = {}
+    suppliers: set[str] = set()
+    rows_read = 0
+
+    def reject(supplier: str, reason: str, row: SmelterRow, metal: str | None, detail: str = "") -> None:
+        name = clean(row.name) or clean(row.lookup)
+        key = (reason, metal, name, clean(row.country), clean(row.smelter_id) or clean(row.id_input), detail)
+        rejected.setdefault(key, set()).add(supplier)
+
+    for item in declarations:
+        suppliers.add(item.supplier)
+        for row in item.rows:
+            if not _has_data(row):
+                continue
+            rows_read += 1
+            _place(row, item.supplier, reference, rmap, match_threshold, accs, reject)
+
+    out_rows = []
+    for acc in accs.values():
+        status, until = _status(rmap, acc.cid, today)
+        method = next((m for m in ("id", "lookup", "fuzzy") if m in acc.methods), "id")
+        country = _country(acc)
+        out_rows.append(
+            ConsolidatedSmelter(
+                metal=acc.metal,
+                smelter_id=acc.cid,
+                standard_name=acc.standard_name or (sorted(acc.names)[0] if acc.names else acc.cid),
+                country=country,
+                reference_country=acc.reference_country,
+                suppliers=len(acc.suppliers),
+                status=status,
+                valid_until=until,
+                matched_by=method,
+                confidence=round(acc.methods.get(method, 1.0), 2),
+                reported_names=tuple(sorted(acc.names)),
+                supplier_keys=tuple(sorted(acc.suppliers)) if with_suppliers else (),
+            )
+        )
+    out_rows.sort(key=lambda r: (r.metal, fold(r.standard_name), r.smelter_id))
+    out_rejected = [
+        RejectedEntry(
+            reason, metal, name, country, sid, len(keys), detail,
+            tuple(sorted(keys)) if with_suppliers else (),
+        )
+        for (reason, metal, name, country, sid, detail), keys in rejected.items()
+    ]  # fmt: skip
+    out_rejected.sort(key=lambda r: (r.metal or "~", r.reason, fold(r.name), r.smelter_id or "", fold(r.country)))
+    return Consolidation(
+        rows=tuple(out_rows),
+        rejected=tuple(out_rejected),
+        by_metal=_by_metal(out_rows),
+        countries=_count_countries(out_rows),
+        suppliers=len(suppliers),
+        rows_read=rows_read,
+        with_suppliers=with_suppliers,
+        rmap_list_date=rmap.list_date if rmap is not None else None,
+        reference_date=reference.date if reference is not None else None,
+        has_status_lists=bool(rmap is not None and rmap.has_status_lists),
+    )
+
+
+def _place(
+    row: SmelterRow,
+    supplier: str,
+    reference: SmelterReference | None,
+    rmap: RmapStatus | None,
+    threshold: float,
+    accs: dict[tuple[str, str], _Acc],
+    reject: Any,
+) -> None:
+    """Add one row to its consolidated smelter, or reject it with a reason."""
+    if not clean(row.metal):
+        reject(supplier, "missing_metal", row, None)
+        return
+    metal = METALS.get(metal_key(row.metal))
+    if metal is None:
+        reject(supplier, "not_3tg", row, clean(row.metal))
+        return
+    lookup = fold(row.lookup)
+    if lookup == NOT_YET_IDENTIFIED:
+        reject(supplier, "not_yet_identified", row, metal)
+        return
+    cid, odd_id = _row_id(row)
+    listed_name = clean(row.lookup) if lookup and lookup != NOT_LISTED else None
+    name = clean(row.name) or listed_name
+    if cid is None and odd_id is None and name is None:
+        reject(supplier, "too_few_fields", row, metal)
+        return
+
+    method, confidence = "id", 1.0
+    standard: str | None = None
+    ref_country: str | None = None
+    if cid is not None:
+        if reference is not None and reference:
+            entry = reference.standard(cid)
+            if entry is None:
+                removal = rmap.removals.get(cid) if rmap is not None else None
+                when = removal.revision_date.isoformat() if removal and removal.revision_date else ""
+                note = f"; RMI removed it from the smelter list {when}".rstrip() if removal else ""
+                reject(supplier, "id_not_in_reference", row, metal, cid + note)
+                return
+            if metal_key(entry.metal) != metal_key(metal):
+                reject(supplier, "metal_mismatch", row, metal, f"{cid} is a {entry.metal} smelter")
+                return
+            standard, ref_country = entry.standard_name, entry.country
+        else:
+            listed = _rmap_metal(rmap, cid)
+            if listed is not None and metal_key(listed) != metal_key(metal):
+                reject(supplier, "metal_mismatch", row, metal, f"{cid} is a {listed} smelter")
+                return
+            standard = clean(row.standard_name) or listed_name or clean(row.name)
+    else:
+        if name is None or _bad_name(name):
+            reject(supplier, "invalid_name" if name else "too_few_fields", row, metal)
+            return
+        if reference is None or not reference:
+            reject(supplier, "invalid_id" if odd_id else "no_reference", row, metal, odd_id or "")
+            return
+        found = reference.lookup(metal, listed_name) if listed_name else None
+        if found is not None:
+            match_method, match_conf, entry = "lookup", 1.0, found
+        else:
+            best = reference.match(metal, name, row.country)
+            if best is None or best.confidence < threshold:
+                hint = ""
+                if best is not None:
+                    hint = f"closest: {best.entry.standard_name}, {best.entry.smelter_id}, {best.confidence:.0%}"
+                reject(supplier, "invalid_id" if odd_id else "no_match", row, metal, hint)
+                return
+            match_method, match_conf, entry = best.method, best.confidence, best.entry
+        cid = normalise_cid(entry.smelter_id) or ""
+        method, confidence = match_method, match_conf
+        standard, ref_country = entry.standard_name, entry.country
+
+    acc = accs.setdefault((metal, cid), _Acc(metal, cid))
+    if standard and acc.standard_name is None:
+        acc.standard_name = standard
+    if ref_country and acc.reference_country is None:
+        acc.reference_country = ref_country
+    acc.suppliers.add(supplier)
+    country = clean(row.country)
+    if country:
+        acc.countries[country.upper()] += 1
+    for text in (clean(row.name), listed_name):
+        if text:
+            acc.names.add(text)
+    acc.methods[method] = min(confidence, acc.methods.get(method, 1.0))
+
+
+def _rmap_metal(rmap: RmapStatus | None, cid: str) -> str | None:
+    if rmap is None:
+        return None
+    entry = rmap.conformant.get(cid) or rmap.active.get(cid)
+    if entry is not None:
+        return entry.metal
+    removal = rmap.removals.get(cid)
+    return removal.metal if removal is not None else None
+
+
+def _country(acc: _Acc) -> str | None:
+    if not acc.countries:
+        return acc.reference_country.upper() if acc.reference_country else None
+    ref = country_key(acc.reference_country) if acc.reference_country else None
+    return sorted(
+        acc.countries.items(), key=lambda kv: (-kv[1], 0 if country_key(kv[0]) == ref else 1, kv[0])
+    )[0][0]
+
+
+def _status(rmap: RmapStatus | None, cid: str, today: dt.date) -> tuple[str, dt.date | None]:
+    if rmap is None or not rmap.has_status_lists:
+        return "unknown", None
+    found = rmap.status(cid, today)
+    return _STATE_NAMES[found.state], found.valid_until
+
+
+def _count_countries(rows: Sequence[ConsolidatedSmelter]) -> dict[str, int]:
+    counts = Counter(r.country or "UNKNOWN" for r in rows)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _by_metal(rows: Sequence[ConsolidatedSmelter]) -> dict[str, MetalSummary]:
+    out: dict[str, MetalSummary] = {}
+    for metal in sorted(METALS.values()):
+        mine = [r for r in rows if r.metal == metal]
+        statuses = Counter(r.status for r in mine)
+        out[metal] = MetalSummary(
+            metal=metal,
+            smelters=len(mine),
+            statuses={s: statuses.get(s, 0) for s in STATUSES},
+            countries=_count_countries(mine),
+        )
+    return out

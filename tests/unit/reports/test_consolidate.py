@@ -1,0 +1,192 @@
+"""The consolidated smelter list: identification, rejection reasons, distinct suppliers, RMAP status, privacy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from cmrt.declaration import SmelterRow
+from cmrt.smelters import ListKind, ReferenceEntry, Revision, RmapEntry, RmapStatus, RmiList, SmelterReference
+from cmrt.smelters.consolidate import SupplierSmelters, consolidate, rows_from_json
+
+TODAY = dt.date(2026, 9, 1)
+
+REFERENCE = SmelterReference(
+    [
+        ReferenceEntry("Gold", "Asahi Pretec Corp.", "Asahi Pretec Corp.", "JAPAN", "CID000082"),
+        ReferenceEntry("Gold", "Asahi Pretec", "Asahi Pretec Corp.", "JAPAN", "CID000082"),
+        ReferenceEntry("Gold", "Metalor Technologies S.A.", "Metalor Technologies S.A.", "SWITZERLAND", "CID001153"),
+        ReferenceEntry("Tin", "Minsur", "Minsur", "PERU", "CID001182"),
+        ReferenceEntry("Tin", "Thaisarco", "Thaisarco", "THAILAND", "CID001898"),
+        ReferenceEntry("Tungsten", "Xiamen Tungsten Co., Ltd.", "Xiamen Tungsten Co., Ltd.", "CHINA", "CID002082"),
+        ReferenceEntry("Tantalum", "TANIOBIS GmbH", "TANIOBIS GmbH", "GERMANY", "CID002545"),
+    ],
+    source="test",
+    date=dt.date(2026, 8, 22),
+)
+
+
+def _rmap() -> RmapStatus:
+    conformant = RmiList(
+        ListKind.CONFORMANT,
+        dt.date(2026, 8, 22),
+        "conformant.xml",
+        entries=(
+            RmapEntry(ListKind.CONFORMANT, "Gold", "CID000082", "Asahi Pretec Corp.",
+                      last_audit_date=dt.date(2026, 1, 10), audit_cycle_raw="1 Year"),
+            RmapEntry(ListKind.CONFORMANT, "Tin", "CID001182", "Minsur",
+                      last_audit_date=dt.date(2025, 3, 1), audit_cycle_raw="1 Year"),  # expired 2026-03-01
+            RmapEntry(ListKind.CONFORMANT, "Tungsten", "CID002082", "Xiamen Tungsten Co., Ltd.",
+                      last_audit_date=dt.date(2025, 6, 1), audit_cycle_raw="3 Years"),
+        ),
+    )  # fmt: skip
+    active = RmiList(
+        ListKind.ACTIVE, dt.date(2026, 8, 22), "active.xml",
+        entries=(RmapEntry(ListKind.ACTIVE, "Tin", "CID001898", "Thaisarco"),),
+    )  # fmt: skip
+    revisions = RmiList(
+        ListKind.REVISIONS, dt.date(2026, 8, 22), "revisions.xml",
+        revisions=(Revision("Tantalum", "CID002545", "TANIOBIS GmbH", "GERMANY", "Removed", None,
+                            dt.date(2026, 5, 1), None),),
+    )  # fmt: skip
+    return RmapStatus.from_lists([conformant, active, revisions])
+
+
+def row(n: int, metal: str | None, lookup: str | None = None, *, name: str | None = None,
+        country: str | None = None, cid: str | None = None) -> SmelterRow:  # fmt: skip
+    return SmelterRow(row=n, metal=metal, lookup=lookup, name=name, country=country, smelter_id=cid)
+
+
+def suppliers() -> list[SupplierSmelters]:
+    a = SupplierSmelters("S001", (
+        row(5, "Gold", "Asahi Pretec Corp.", country="JAPAN", cid="CID000082"),
+        row(6, "Gold", "Asahi Pretec Corp.", country="JAPAN", cid="CID000082"),  # same supplier twice: counts once
+        row(7, "Tin", "Minsur", country="PERU", cid="cid001182 "),
+        row(8, "Tungsten", "Smelter not yet identified"),
+        row(9, "Cobalt", "Some cobalt refiner", cid="CID009999"),
+        row(10, None, name="Orphan Row"),
+        row(11, None),  # empty row: skipped, not counted
+    ))  # fmt: skip
+    b = SupplierSmelters("S002", (
+        row(5, "Gold", "Smelter not listed", name="Asahi Pretec Corporation", country="Japan"),  # fuzzy
+        row(6, "Tin", "Thaisarco", country="THAILAND"),  # look-up value, no id
+        row(7, "Tin", "Minsur", country="Peru", cid="CID001182"),
+        row(8, "Tin", "Xiamen Tungsten Co., Ltd.", cid="CID002082"),  # a tungsten id under tin
+        row(9, "Gold", "Smelter not listed", name="Totally Unknown Refinery", country="NARNIA"),
+        row(10, "Gold", "Smelter not listed", name="xx"),
+        row(11, "Tantalum", "Old Name", cid="CID777777"),
+    ))  # fmt: skip
+    c = SupplierSmelters("S003", (
+        row(5, "Tungsten", "Xiamen Tungsten Co., Ltd.", country="CHINA", cid="CID002082"),
+        row(6, "Gold", "Metalor Technologies S.A.", country="SWITZERLAND", cid="CID001153"),
+        row(7, "Tin", "Minsur", country="PERU", cid="CID001182"),
+    ))  # fmt: skip
+    return [a, b, c]
+
+
+def test_rows_are_identified_deduplicated_and_counted_by_distinct_supplier() -> None:
+    result = consolidate(suppliers(), today=TODAY, reference=REFERENCE, rmap=_rmap())
+    by_id = {(r.metal, r.smelter_id): r for r in result.rows}
+    assert sorted(by_id) == [
+        ("Gold", "CID000082"), ("Gold", "CID001153"), ("Tin", "CID001182"), ("Tin", "CID001898"),
+        ("Tungsten", "CID002082"),
+    ]  # fmt: skip
+    asahi = by_id[("Gold", "CID000082")]
+    assert asahi.suppliers == 2  # S001 twice + S002 by fuzzy name
+    assert asahi.matched_by == "id" and asahi.standard_name == "Asahi Pretec Corp."
+    assert asahi.status == "conformant" and asahi.valid_until == dt.date(2027, 1, 10)
+    minsur = by_id[("Tin", "CID001182")]
+    assert minsur.suppliers == 3 and minsur.country == "PERU"  # "PERU" twice beats "Peru" once
+    assert minsur.status == "conformance_expired" and minsur.valid_until == dt.date(2026, 3, 1)
+    thaisarco = by_id[("Tin", "CID001898")]
+    assert thaisarco.matched_by == "lookup" and thaisarco.status == "active" and thaisarco.confidence == 1.0
+    metalor = by_id[("Gold", "CID001153")]
+    assert metalor.status == "not_conformant" and metalor.suppliers == 1
+    assert result.suppliers == 3 and result.rows_read == 16
+    assert [r.metal for r in result.rows] == sorted(r.metal for r in result.rows)
+
+
+def test_fuzzy_only_smelter_reports_its_confidence() -> None:
+    only = [SupplierSmelters("S9", (row(5, "Gold", "Smelter not listed", name="Asahi Pretek Corporation",
+                                            country="JAPAN"),))]  # fmt: skip
+    result = consolidate(only, today=TODAY, reference=REFERENCE)
+    (smelter,) = result.rows
+    assert smelter.smelter_id == "CID000082" and smelter.matched_by == "fuzzy"
+    assert 0.85 <= smelter.confidence < 1.0
+    assert smelter.status == "unknown"  # no RMAP lists given
+
+
+def test_every_unusable_row_is_rejected_with_a_reason() -> None:
+    result = consolidate(suppliers(), today=TODAY, reference=REFERENCE, rmap=_rmap())
+    reasons = {(r.reason, r.metal) for r in result.rejected}
+    assert reasons == {
+        ("not_yet_identified", "Tungsten"),
+        ("not_3tg", "Cobalt"),
+        ("missing_metal", None),
+        ("metal_mismatch", "Tin"),
+        ("no_match", "Gold"),
+        ("invalid_name", "Gold"),
+        ("id_not_in_reference", "Tantalum"),
+    }
+    mismatch = next(r for r in result.rejected if r.reason == "metal_mismatch")
+    assert "Tungsten" in mismatch.message
+    # rows in = consolidated rows + rejected rows (each row goes to exactly one report)
+    placed = sum(1 for s in suppliers() for r in s.rows if r.metal or r.name)
+    assert placed == result.rows_read
+
+
+def test_removed_smelter_id_names_the_removal() -> None:
+    items = [SupplierSmelters("S1", (row(5, "Tantalum", "TANIOBIS GmbH", cid="CID002545"),))]
+    reference = SmelterReference([e for e in REFERENCE.entries if e.smelter_id != "CID002545"])
+    result = consolidate(items, today=TODAY, reference=reference, rmap=_rmap())
+    (entry,) = result.rejected
+    assert entry.reason == "id_not_in_reference" and "removed" in entry.message and "2026-05-01" in entry.message
+    # with the id on the reference, the removal is the smelter's RMAP status
+    result = consolidate(items, today=TODAY, reference=REFERENCE, rmap=_rmap())
+    assert result.rows[0].status == "removed"
+
+
+def test_without_reference_ids_are_kept_and_names_cannot_be_identified() -> None:
+    result = consolidate(suppliers(), today=TODAY, rmap=_rmap())
+    ids = {r.smelter_id for r in result.rows}
+    assert "CID777777" in ids and "CID002082" in ids
+    assert any(r.reason == "no_reference" for r in result.rejected)
+    # the RMAP list still knows CID002082 is tungsten
+    assert any(r.reason == "metal_mismatch" for r in result.rejected)
+
+
+def test_metal_summary_counts_percentages_and_countries() -> None:
+    result = consolidate(suppliers(), today=TODAY, reference=REFERENCE, rmap=_rmap())
+    tin = result.by_metal["Tin"]
+    assert tin.smelters == 2 and tin.statuses["active"] == 1 and tin.statuses["conformance_expired"] == 1
+    assert tin.to_json()["percent_conformant"] == 0.0 and tin.to_json()["percent_conformant_or_active"] == 50.0
+    gold = result.by_metal["Gold"].to_json()
+    assert gold["smelters"] == 2 and gold["percent_conformant"] == 50.0
+    assert gold["countries"] == {"JAPAN": 1, "SWITZERLAND": 1}
+    assert result.by_metal["Tantalum"].smelters == 0
+    assert list(result.by_metal) == ["Gold", "Tantalum", "Tin", "Tungsten"]
+    assert sum(result.countries.values()) == len(result.rows)
+
+
+def test_suppliers_are_named_only_when_asked() -> None:
+    hidden = json.dumps(consolidate(suppliers(), today=TODAY, reference=REFERENCE, rmap=_rmap()).to_json())
+    assert "S001" not in hidden and "S002" not in hidden and "supplier_keys" not in hidden
+    shown = consolidate(suppliers(), today=TODAY, reference=REFERENCE, rmap=_rmap(), with_suppliers=True)
+    asahi = next(r for r in shown.rows if r.smelter_id == "CID000082")
+    assert asahi.supplier_keys == ("S001", "S002")
+    assert "supplier_keys" in shown.to_json()["rows"][0]
+
+
+def test_output_is_deterministic_whatever_the_input_order() -> None:
+    items = suppliers()
+    one = consolidate(items, today=TODAY, reference=REFERENCE, rmap=_rmap()).to_json()
+    reversed_items = [SupplierSmelters(s.supplier, tuple(reversed(s.rows))) for s in reversed(items)]
+    two = consolidate(reversed_items, today=TODAY, reference=REFERENCE, rmap=_rmap()).to_json()
+    assert json.dumps(one, sort_keys=False) == json.dumps(two, sort_keys=False)
+
+
+def test_rows_from_declaration_json() -> None:
+    data = [{"row": 5, "metal": "Gold", "lookup": "Asahi Pretec Corp.", "smelter_id": "CID000082",
+             "unexpected": 1, "country": None}]  # fmt: skip
+    (parsed,) = rows_from_json(data)
+    assert parsed == SmelterRow(row=5, metal="Gold", lookup="Asahi Pretec Corp.", smelter_id="CID000082")
