@@ -31,7 +31,7 @@ from typing import Any
 from cmrt.declaration import SmelterRow
 from cmrt.smelters.reference import NOT_LISTED, NOT_YET_IDENTIFIED, SmelterReference
 from cmrt.smelters.rmap import RmapState, RmapStatus
-from cmrt.smelters.text import clean, country_key, fold, is_cid, metal_key, normalise_cid
+from cmrt.smelters.text import clean, country_key, fold, is_cid, metal_key, name_key, normalise_cid
 
 METALS = {"gold": "Gold", "tantalum": "Tantalum", "tin": "Tin", "tungsten": "Tungsten"}
 MATCH_THRESHOLD = 0.85  # a fuzzy name match below this is not trusted (same bar as the review's proposals)
@@ -203,7 +203,8 @@ class _Acc:
     standard_name: str | None = None
     reference_country: str | None = None
     suppliers: set[str] = field(default_factory=set)
-    countries: Counter[str] = field(default_factory=Counter)
+    countries: Counter[str] = field(default_factory=Counter)  # country_key -> rows
+    spellings: dict[str, Counter[str]] = field(default_factory=dict)  # country_key -> spellings as reported
     names: set[str] = field(default_factory=set)
     methods: dict[str, float] = field(default_factory=dict)  # method -> lowest confidence
 
@@ -378,7 +379,9 @@ def _place(
     acc.suppliers.add(supplier)
     country = clean(row.country)
     if country:
-        acc.countries[country.upper()] += 1
+        key = country_key(country)
+        acc.countries[key] += 1
+        acc.spellings.setdefault(key, Counter())[country.upper()] += 1
     for text in (clean(row.name), listed_name):
         if text:
             acc.names.add(text)
@@ -396,12 +399,17 @@ def _rmap_metal(rmap: RmapStatus | None, cid: str) -> str | None:
 
 
 def _country(acc: _Acc) -> str | None:
+    """The most frequently reported country (spellings compared loosely: "Russia" is "RUSSIAN FEDERATION"),
+    named as on the reference when it is the reference's country; ties go to the reference's, then A-Z."""
+    ref = acc.reference_country.upper() if acc.reference_country else None
     if not acc.countries:
-        return acc.reference_country.upper() if acc.reference_country else None
-    ref = country_key(acc.reference_country) if acc.reference_country else None
-    return sorted(
-        acc.countries.items(), key=lambda kv: (-kv[1], 0 if country_key(kv[0]) == ref else 1, kv[0])
-    )[0][0]
+        return ref
+    ref_key = country_key(ref) if ref else None
+    key = sorted(acc.countries.items(), key=lambda kv: (-kv[1], 0 if kv[0] == ref_key else 1, kv[0]))[0][0]
+    if key == ref_key and ref:
+        return ref
+    spellings = acc.spellings[key].items()  # the canonical spelling first ("RUSSIAN FEDERATION", not "RUSSIA")
+    return sorted(spellings, key=lambda kv: (0 if name_key(kv[0]) == key else 1, -kv[1], kv[0]))[0][0]
 
 
 def _status(rmap: RmapStatus | None, cid: str, today: dt.date) -> tuple[str, dt.date | None]:

@@ -190,3 +190,17 @@ def test_rows_from_declaration_json() -> None:
              "unexpected": 1, "country": None}]  # fmt: skip
     (parsed,) = rows_from_json(data)
     assert parsed == SmelterRow(row=5, metal="Gold", lookup="Asahi Pretec Corp.", smelter_id="CID000082")
+
+
+def test_country_spellings_count_together_and_take_the_reference_name() -> None:
+    items = [
+        SupplierSmelters("S1", (row(5, "Tin", "Minsur", country="Peru", cid="CID001182"),)),
+        SupplierSmelters("S2", (row(5, "Tin", "Minsur", country="peru ", cid="CID001182"),)),
+        SupplierSmelters("S3", (row(5, "Tin", "Minsur", country="CHILE", cid="CID001182"),)),
+        SupplierSmelters("S4", (row(5, "Tin", "Thaisarco", country="Russia", cid="CID001898"),)),
+        SupplierSmelters("S5", (row(5, "Tin", "Thaisarco", country="Russian Federation", cid="CID001898"),)),
+    ]
+    result = consolidate(items, today=TODAY, reference=REFERENCE)
+    countries = {r.smelter_id: r.country for r in result.rows}
+    assert countries == {"CID001182": "PERU", "CID001898": "RUSSIAN FEDERATION"}
+    assert result.countries == {"PERU": 1, "RUSSIAN FEDERATION": 1}
