@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cmrt.declaration import SmelterRow
-from cmrt.smelters.reference import NOT_LISTED, NOT_YET_IDENTIFIED, SmelterReference
+from cmrt.smelters.reference import NOT_LISTED, NOT_YET_IDENTIFIED, SmelterMatch, SmelterReference
 from cmrt.smelters.rmap import RmapState, RmapStatus
 from cmrt.smelters.text import clean, country_key, fold, is_cid, metal_key, name_key, normalise_cid
 
@@ -240,6 +240,7 @@ def consolidate(
     rejected: dict[tuple[str, str | None, str | None, str | None, str | None, str], set[str]] = {}
     suppliers: set[str] = set()
     rows_read = 0
+    matches: dict[tuple[str, str, str], SmelterMatch | None] = {}
 
     def reject(supplier: str, reason: str, row: SmelterRow, metal: str | None, detail: str = "") -> None:
         name = clean(row.name) or clean(row.lookup)
@@ -252,7 +253,7 @@ def consolidate(
             if not _has_data(row):
                 continue
             rows_read += 1
-            _place(row, item.supplier, reference, rmap, match_threshold, accs, reject)
+            _place(row, item.supplier, reference, rmap, match_threshold, accs, reject, matches)
 
     out_rows = []
     for acc in accs.values():
@@ -306,6 +307,7 @@ def _place(
     threshold: float,
     accs: dict[tuple[str, str], _Acc],
     reject: Any,
+    matches: dict[tuple[str, str, str], SmelterMatch | None],
 ) -> None:
     """Add one row to its consolidated smelter, or reject it with a reason."""
     if not clean(row.metal):
@@ -359,7 +361,10 @@ def _place(
         if found is not None:
             match_method, match_conf, entry = "lookup", 1.0, found
         else:
-            best = reference.match(metal, name, row.country)
+            memo = (metal, name, clean(row.country) or "")  # suppliers repeat names: match each once
+            if memo not in matches:
+                matches[memo] = reference.match(metal, name, row.country)
+            best = matches[memo]
             if best is None or best.confidence < threshold:
                 hint = ""
                 if best is not None:
