@@ -26,7 +26,7 @@ from handlers.mail_store import SessionSource
 from mail.headers import domain_of
 from store import audit
 from store.models import Message, Request
-from store.states import Direction
+from store.states import Direction, MessageState
 
 log = logging.getLogger("cmbot.mail.mailroom")
 
@@ -84,6 +84,7 @@ def _unmatched_query() -> sa.Select[Message]:
     return (
         sa.select(Message)
         .where(Message.direction == Direction.IN, Message.request_id.is_(None))
+        .where(Message.state == MessageState.PROCESSED)  # quarantined mail is a person's job in the mail client
         .where(sa.or_(Message.classification.is_(None), Message.classification.not_in(NOT_ASSIGNABLE)))
     )
 
@@ -130,8 +131,27 @@ def assign(db: SessionSource, processor: Assigner, ref: int, request_id: int, *,
             return Result(False, f"E-mail {ref_text(ref)} is already assigned to {where}.", message.request_id)
         if message.classification in NOT_ASSIGNABLE:
             return Result(False, f"E-mail {ref_text(ref)} is a {message.classification} and cannot be assigned.")
+        if message.state != MessageState.PROCESSED:
+            return Result(False, f"E-mail {ref_text(ref)} is {message.state.value}; it cannot be assigned.")
         message_id, name = message.message_id, _describe(request)
-    outcome = processor.assign(message_id, request_id, actor=actor)
+    # claim the e-mail (compare-and-set) so that two people assigning at once cannot both review it
+    with db.session() as s:
+        result = s.execute(
+            sa.update(Message)
+            .where(Message.id == ref, Message.request_id.is_(None))
+            .values(request_id=request_id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = getattr(result, "rowcount", 0) == 1
+    if not claimed:
+        return Result(False, f"E-mail {ref_text(ref)} was just assigned by someone else.")
+    try:
+        outcome = processor.assign(message_id, request_id, actor=actor)
+    except Exception as exc:
+        log.exception("assigning inbound message %s failed", ref)
+        with db.session() as s:
+            s.execute(sa.update(Message).where(Message.id == ref).values(request_id=None))
+        return Result(False, f"E-mail {ref_text(ref)} could not be assigned ({type(exc).__name__}); see the bot's log.")
     log.info("inbound message %s assigned to request %s", ref, request_id)
     grades = tuple(getattr(outcome, "grades", ()) or ())
     with db.session() as s:

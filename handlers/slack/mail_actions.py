@@ -48,11 +48,20 @@ def resolve(ops: ChatOps, query: str) -> tuple[int | None, str]:
     return chosen.request_id, ""
 
 
-def assign(ops: ChatOps, ref: int, request_id: int, actor: str) -> str:
+def assign(ops: ChatOps, ref: int, request_id: int, actor: str) -> mailroom.Result:
     if ops.inbound is None:
-        return NO_INBOUND
-    result = mailroom.assign(ops.db, ops.inbound, ref, request_id, actor=actor)
-    return esc(result.text)
+        return mailroom.Result(False, NO_INBOUND)
+    return mailroom.assign(ops.db, ops.inbound, ref, request_id, actor=actor)
+
+
+def _settle_alert(client: WebClient, channel: str | None, ts: str | None, ref: int, text: str, user: str) -> None:
+    """Replace the alert's button by who assigned the e-mail to whom (best effort: the work is done)."""
+    if not channel or not ts:
+        return
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=mail_blocks.settled_blocks(ref, text, user))
+    except Exception:
+        log.warning("could not update the unmatched e-mail alert", exc_info=True)
 
 
 # -- /cmrt assign REF SUPPLIER -----------------------------------------------------------------------------------
@@ -71,7 +80,8 @@ def command(ops: ChatOps, user_id: str, arg: str, respond: Respond) -> None:
     if request_id is None:
         respond(text=esc(why), response_type="ephemeral")
         return
-    respond(text=assign(ops, ref, request_id, user_id), response_type="ephemeral")
+    result = assign(ops, ref, request_id, user_id)
+    respond(text=result.text if ops.inbound is None else esc(result.text), response_type="ephemeral")
 
 
 # -- buttons -------------------------------------------------------------------------------------------------------
@@ -94,7 +104,8 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
                     replace_original=False)  # fmt: skip
             return
         channel = (body.get("channel") or {}).get("id")
-        modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel)
+        alert_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+        modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel, alert_ts)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
         return
     if ops.outbox is None:
@@ -146,7 +157,11 @@ def register(app: App, ops: ChatOps) -> None:
         if user_id is None:
             return
         try:
-            tell(assign(ops, ref, request_id, user_id))
+            result = assign(ops, ref, request_id, user_id)
+            text = result.text if ops.inbound is None else esc(result.text)
+            tell(text)
+            if result.ok:
+                _settle_alert(client, channel, meta.get("ts"), ref, text, user_id)
         except Exception:
             log.exception("assigning an e-mail from Slack failed")
             tell("Something went wrong; the error is in the bot's log.")

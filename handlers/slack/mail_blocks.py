@@ -63,8 +63,15 @@ def uncertain_blocks(key: str, kind: str) -> list[Block]:
     ]
 
 
-def assign_modal(ref: int, subject: str, sender_domain: str | None, channel: str | None) -> Block:
-    meta = json.dumps({"ref": ref, "channel": channel}, separators=(",", ":"))
+def settled_blocks(ref: int, outcome: str, user_id: str) -> list[Block]:
+    """The unmatched-mail alert once it was assigned (``outcome``: mrkdwn-safe); the button is gone."""
+    return [section(f":white_check_mark: {outcome}"), context(f"Reference *#{ref}* · assigned by <@{esc(user_id)}>")]
+
+
+def assign_modal(
+    ref: int, subject: str, sender_domain: str | None, channel: str | None, alert_ts: str | None = None
+) -> Block:
+    meta = json.dumps({"ref": ref, "channel": channel, "ts": alert_ts}, separators=(",", ":"))
     origin = f" from {esc(sender_domain)}" if sender_domain else ""
     return {
         "type": "modal",

@@ -45,6 +45,7 @@ from tests.adapters.slack.conftest import (
 )
 
 BOT = "bot@example.test"
+ALERT_TS = "1700000000.000001"  # the container message of ``action_payload``
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -130,7 +131,7 @@ def _assign_view(ref: int, supplier: str, *, view_hash: str = "h1", user: str = 
             "hash": view_hash,
             "type": "modal",
             "callback_id": mail_blocks.V_MAIL_ASSIGN,
-            "private_metadata": json.dumps({"ref": ref, "channel": CHANNEL}),
+            "private_metadata": json.dumps({"ref": ref, "channel": CHANNEL, "ts": ALERT_TS}),
             "state": {"values": {"supplier": {"text": {"type": "plain_text_input", "value": supplier}}}},
         },
     }
@@ -172,6 +173,7 @@ def test_button_and_modal_assign_once_even_when_slack_retries(mailrig: MailRig) 
     opened = api.wait_for("views.open")[0].json_arg("view")
     assert opened["callback_id"] == mail_blocks.V_MAIL_ASSIGN and json.loads(opened["private_metadata"])["ref"] == ref
     assert "stranger.test" in json.dumps(opened) and "pat@" not in json.dumps(opened)  # the domain, not the address
+    assert json.loads(opened["private_metadata"])["ts"] == ALERT_TS
     # an ambiguous name is an error in the modal; nothing happens
     status, body, _ = post_signed(m.url, interaction(_assign_view(ref, "Acme Metal", view_hash="h0")))
     assert status == 200
@@ -184,6 +186,11 @@ def test_button_and_modal_assign_once_even_when_slack_retries(mailrig: MailRig) 
     assert status == 200 and not body
     told = api.wait_for("chat.postEphemeral")[0]
     assert "assigned to Acme Metals GmbH" in told.args["text"] and told.args["user"] == MEMBER
+    # the alert loses its button and says who assigned it
+    m.rig.wait_until(lambda: any(c.args.get("ts") == ALERT_TS for c in api.calls_to("chat.update")))
+    (update,) = [c for c in api.calls_to("chat.update") if c.args.get("ts") == ALERT_TS]
+    assert "Acme Metals GmbH" in update.args["text"] and "<@UMEMBER>" in json.dumps(update.json_arg("blocks"))
+    assert mail_blocks.A_MAIL_ASSIGN not in json.dumps(update.json_arg("blocks"))
     after = m.rig.request_state("S-001")
     assert after.state.value != "sent" and after.responded_at is not None
     assert _assigned(m, "S-001") == (1, 1, 1, 1)
