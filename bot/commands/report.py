@@ -26,8 +26,11 @@ JSON output (stable keys; new keys may be added, none renamed or removed)::
       "smelters": {
         "by_metal": {"Gold": {"smelters": 12, "conformant": 10, "conformance_expired": 0, "active": 1,
                               "removed": 0, "not_conformant": 1, "unknown": 0, "percent_conformant": 83.3,
-                              "percent_conformant_or_active": 91.7, "countries": {"JAPAN": 4, ...}}, ...},
+                              "percent_conformant_or_active": 91.7, "countries": {"JAPAN": 4, ...},
+                              "mine_countries": {...}}, ...},
         "countries": {"CHINA": 18, ...},       # smelter countries over all metals (number of smelters)
+        "mine_countries": {"PERU": 3, ...},    # mine countries of origin the suppliers declared (Mine List and
+                                               # the Smelter List's mine-country column), counted by suppliers
         "suppliers": 31,                       # declarations consolidated
         "rows_read": 512,                      # Smelter List rows with data
         "rows": [{"metal", "smelter_id", "standard_name", "country", "reference_country", "suppliers",
@@ -56,7 +59,14 @@ from sqlalchemy.orm import Session
 from bot.commands._common import CommandError, open_database, run_command, settings_from
 from cmrt.reports import ReportFigures, RequestFigure, report_figures
 from cmrt.review.adhoc import context_for
-from cmrt.smelters.consolidate import STATUSES, Consolidation, SupplierSmelters, consolidate, rows_from_json
+from cmrt.smelters.consolidate import (
+    STATUSES,
+    Consolidation,
+    SupplierSmelters,
+    consolidate,
+    mines_from_json,
+    rows_from_json,
+)
 from store import campaigns, requests, utcnow
 from store import smelters as smelter_repo
 from store.models import Campaign, Request, Submission
@@ -133,7 +143,11 @@ def build_report(
         ),
     )
     items = [
-        SupplierSmelters(r.supplier.external_id, rows_from_json(declarations[r.id].get("smelters") or []))
+        SupplierSmelters(
+            r.supplier.external_id,
+            rows_from_json(declarations[r.id].get("smelters") or []),
+            mines_from_json(declarations[r.id].get("mines") or []),
+        )
         for r in reqs
         if r.id in declarations
     ]
@@ -189,7 +203,10 @@ def smelter_lines(result: Consolidation, today: dt.date) -> list[str]:
             f"({counts})"
         )
     if result.countries:
-        lines.append("Countries of the smelters: " + ", ".join(f"{c} {n}" for c, n in result.countries.items()) + ".")
+        lines.append("Countries of the smelters: " + "; ".join(f"{c} {n}" for c, n in result.countries.items()) + ".")
+    if result.mine_countries:
+        origins = "; ".join(f"{c} {n}" for c, n in result.mine_countries.items())
+        lines.append(f"Mine countries of origin declared (suppliers): {origins}.")
     reasons: dict[str, int] = {}
     for entry in result.rejected:
         reasons[entry.reason] = reasons.get(entry.reason, 0) + 1

@@ -23,15 +23,17 @@ holds counts, never who reported what. Ordering is deterministic (metal, standar
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from cmrt.declaration import SmelterRow
+from cmrt.declaration import MineRow, SmelterRow
+from cmrt.smelters.countries import country_name
 from cmrt.smelters.reference import NOT_LISTED, NOT_YET_IDENTIFIED, SmelterMatch, SmelterReference
 from cmrt.smelters.rmap import RmapState, RmapStatus
-from cmrt.smelters.text import clean, country_key, fold, is_cid, metal_key, name_key, normalise_cid
+from cmrt.smelters.text import clean, fold, is_cid, metal_key, normalise_cid
 
 METALS = {"gold": "Gold", "tantalum": "Tantalum", "tin": "Tin", "tungsten": "Tungsten"}
 MATCH_THRESHOLD = 0.85  # a fuzzy name match below this is not trusted (same bar as the review's proposals)
@@ -65,19 +67,29 @@ class SupplierSmelters:
 
     supplier: str
     rows: tuple[SmelterRow, ...]
+    mines: tuple[MineRow, ...] = ()  # the Mine List, for the declared countries of origin
 
 
 def rows_from_json(smelters: Iterable[Mapping[str, Any]]) -> tuple[SmelterRow, ...]:
     """``SmelterRow``s from the ``smelters`` list of ``Declaration.to_json()`` (unknown keys ignored)."""
-    names = {f.name for f in fields(SmelterRow)}
-    out: list[SmelterRow] = []
-    for item in smelters:
+    return tuple(_records(SmelterRow, smelters))
+
+
+def mines_from_json(mines: Iterable[Mapping[str, Any]]) -> tuple[MineRow, ...]:
+    """``MineRow``s from the ``mines`` list of ``Declaration.to_json()`` (unknown keys ignored)."""
+    return tuple(_records(MineRow, mines))
+
+
+def _records(kind: Any, items: Iterable[Mapping[str, Any]]) -> list[Any]:
+    names = {f.name for f in fields(kind)}
+    out: list[Any] = []
+    for item in items:
         values: dict[str, Any] = {
             k: (None if v is None else (v if k == "row" else str(v))) for k, v in item.items() if k in names
         }
         values["row"] = int(values.get("row") or 0)
-        out.append(SmelterRow(**values))
-    return tuple(out)
+        out.append(kind(**values))
+    return out
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,7 @@ class MetalSummary:
     smelters: int
     statuses: dict[str, int]
     countries: dict[str, int]  # smelter country -> number of smelters
+    mine_countries: dict[str, int] = field(default_factory=dict)  # declared mine country -> suppliers
 
     @property
     def conformant_share(self) -> float:
@@ -169,6 +182,7 @@ class MetalSummary:
             "percent_conformant": round(self.conformant_share * 100, 1),
             "percent_conformant_or_active": round(self.conformant_or_active_share * 100, 1),
             "countries": dict(self.countries),
+            "mine_countries": dict(self.mine_countries),
         }
 
 
@@ -184,11 +198,13 @@ class Consolidation:
     rmap_list_date: dt.date | None = None
     reference_date: dt.date | None = None
     has_status_lists: bool = False
+    mine_countries: dict[str, int] = field(default_factory=dict)  # all metals: declared mine country -> suppliers
 
     def to_json(self) -> dict[str, Any]:
         return {
             "by_metal": {metal: summary.to_json() for metal, summary in self.by_metal.items()},
             "countries": dict(self.countries),
+            "mine_countries": dict(self.mine_countries),
             "suppliers": self.suppliers,
             "rows_read": self.rows_read,
             "rows": [r.to_json(self.with_suppliers) for r in self.rows],
@@ -203,8 +219,7 @@ class _Acc:
     standard_name: str | None = None
     reference_country: str | None = None
     suppliers: set[str] = field(default_factory=set)
-    countries: Counter[str] = field(default_factory=Counter)  # country_key -> rows
-    spellings: dict[str, Counter[str]] = field(default_factory=dict)  # country_key -> spellings as reported
+    countries: Counter[str] = field(default_factory=Counter)  # canonical country name -> rows reporting it
     names: set[str] = field(default_factory=set)
     methods: dict[str, float] = field(default_factory=dict)  # method -> lowest confidence
 
@@ -247,8 +262,12 @@ def consolidate(
         key = (reason, metal, name, clean(row.country), clean(row.smelter_id) or clean(row.id_input), detail)
         rejected.setdefault(key, set()).add(supplier)
 
+    origins: dict[str, dict[str, set[str]]] = {}  # metal ("" for all) -> country -> suppliers
     for item in declarations:
         suppliers.add(item.supplier)
+        for metal, origin in _mine_origins(item):
+            for bucket in (metal, ""):
+                origins.setdefault(bucket, {}).setdefault(origin, set()).add(item.supplier)
         for row in item.rows:
             if not _has_data(row):
                 continue
@@ -285,10 +304,19 @@ def consolidate(
         for (reason, metal, name, country, sid, detail), keys in rejected.items()
     ]  # fmt: skip
     out_rejected.sort(key=lambda r: (r.metal or "~", r.reason, fold(r.name), r.smelter_id or "", fold(r.country)))
+    def mine_counts(metal: str) -> dict[str, int]:
+        counts = {country: len(keys) for country, keys in origins.get(metal, {}).items()}
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    by_metal = {
+        metal: MetalSummary(m.metal, m.smelters, m.statuses, m.countries, mine_counts(metal))
+        for metal, m in _by_metal(out_rows).items()
+    }
     return Consolidation(
         rows=tuple(out_rows),
         rejected=tuple(out_rejected),
-        by_metal=_by_metal(out_rows),
+        by_metal=by_metal,
+        mine_countries=mine_counts(""),
         countries=_count_countries(out_rows),
         suppliers=len(suppliers),
         rows_read=rows_read,
@@ -382,11 +410,9 @@ def _place(
     if ref_country and acc.reference_country is None:
         acc.reference_country = ref_country
     acc.suppliers.add(supplier)
-    country = clean(row.country)
+    country = country_name(clean(row.country))  # "Russia" is RUSSIAN FEDERATION; "n/a" is no country
     if country:
-        key = country_key(country)
-        acc.countries[key] += 1
-        acc.spellings.setdefault(key, Counter())[country.upper()] += 1
+        acc.countries[country] += 1
     for text in (clean(row.name), listed_name):
         if text:
             acc.names.add(text)
@@ -404,17 +430,31 @@ def _rmap_metal(rmap: RmapStatus | None, cid: str) -> str | None:
 
 
 def _country(acc: _Acc) -> str | None:
-    """The most frequently reported country (spellings compared loosely: "Russia" is "RUSSIAN FEDERATION"),
-    named as on the reference when it is the reference's country; ties go to the reference's, then A-Z."""
-    ref = acc.reference_country.upper() if acc.reference_country else None
+    """The most frequently reported (recognisable) country; ties go to the reference's, then A-Z."""
+    ref = country_name(acc.reference_country) or (acc.reference_country.upper() if acc.reference_country else None)
     if not acc.countries:
         return ref
-    ref_key = country_key(ref) if ref else None
-    key = sorted(acc.countries.items(), key=lambda kv: (-kv[1], 0 if kv[0] == ref_key else 1, kv[0]))[0][0]
-    if key == ref_key and ref:
-        return ref
-    spellings = acc.spellings[key].items()  # the canonical spelling first ("RUSSIAN FEDERATION", not "RUSSIA")
-    return sorted(spellings, key=lambda kv: (0 if name_key(kv[0]) == key else 1, -kv[1], kv[0]))[0][0]
+    return sorted(acc.countries.items(), key=lambda kv: (-kv[1], 0 if kv[0] == ref else 1, kv[0]))[0][0]
+
+
+_SPLIT = re.compile(r"[,;/\n|]+")
+
+
+def _mine_origins(item: SupplierSmelters) -> set[tuple[str, str]]:
+    """(metal, country) pairs the supplier declared as mine origins: the Mine List and the Smelter List's
+    "mine countries" column. Texts that are no country ("unknown", "recycled", "see RCOI list") are skipped."""
+    found: set[tuple[str, str]] = set()
+    pairs = [(m.metal, m.country) for m in item.mines] + [(r.metal, r.mine_countries) for r in item.rows]
+    for metal_text, text in pairs:
+        metal = METALS.get(metal_key(metal_text))
+        if metal is None or not clean(text):
+            continue
+        for part in _SPLIT.split(str(text)):
+            country = country_name(clean(part))
+            if country:
+                found.add((metal, country))
+    return found
+
 
 
 def _status(rmap: RmapStatus | None, cid: str, today: dt.date) -> tuple[str, dt.date | None]:

@@ -204,3 +204,19 @@ def test_country_spellings_count_together_and_take_the_reference_name() -> None:
     countries = {r.smelter_id: r.country for r in result.rows}
     assert countries == {"CID001182": "PERU", "CID001898": "RUSSIAN FEDERATION"}
     assert result.countries == {"PERU": 1, "RUSSIAN FEDERATION": 1}
+
+
+def test_declared_mine_countries_count_distinct_suppliers() -> None:
+    from cmrt.declaration import MineRow
+
+    items = [
+        SupplierSmelters("S1", (SmelterRow(5, "Tin", "Minsur", smelter_id="CID001182",
+                                           mine_countries="Peru; Bolivia"),),
+                         (MineRow(5, "Tin", country="PERU"), MineRow(6, "Gold", country="Unknown"))),
+        SupplierSmelters("S2", (SmelterRow(5, "Tin", "Minsur", smelter_id="CID001182", mine_countries="Recycled"),),
+                         (MineRow(5, "Tin", country="Peru"), MineRow(6, "Cobalt", country="Congo"))),
+    ]  # fmt: skip
+    result = consolidate(items, today=TODAY, reference=REFERENCE)
+    assert result.by_metal["Tin"].mine_countries == {"PERU": 2, "BOLIVIA, PLURINATIONAL STATE OF": 1}
+    assert result.by_metal["Gold"].mine_countries == {}
+    assert result.to_json()["mine_countries"] == {"PERU": 2, "BOLIVIA, PLURINATIONAL STATE OF": 1}
