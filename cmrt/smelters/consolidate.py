@@ -14,7 +14,10 @@ reported Smelter List row either joins a consolidated smelter or lands among the
 
 Consolidated smelters are keyed by (metal, smelter id) — the reference gives one standard name per id — and
 count *distinct* suppliers (a supplier listing a smelter twice counts once). The country shown is the most
-frequently reported one (ties: the reference's country, then alphabetical). The RMAP status is taken on
+frequently reported one, recognised against ISO 3166 (``cmrt.smelters.countries``: "Russia" is RUSSIAN
+FEDERATION; text that is no country is not counted; ties: the reference's country, then A-Z). The mine
+countries of origin the suppliers declared (Mine List, and the Smelter List's mine-country column) are counted
+by distinct suppliers per metal. The RMAP status is taken on
 ``today``: conformant, conformance_expired, active, removed, not_conformant, or unknown when no status list
 was loaded. Confidentiality: supplier keys are kept only with ``with_suppliers=True``; by default the result
 holds counts, never who reported what. Ordering is deterministic (metal, standard name, id).
