@@ -90,7 +90,7 @@ def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Re
         respond(text=posted, response_type="ephemeral")
         return
     if sub == "assign":
-        mail_actions.command(ops, user_id, arg, respond)
+        mail_actions.command(ops, user_id, arg, respond, client)
         return
     if not arg:
         respond(text=f"Usage: `/cmrt {sub} NAME|ID`", response_type="ephemeral")

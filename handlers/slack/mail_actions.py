@@ -24,6 +24,7 @@ from handlers.slack.deps import ChatOps
 from handlers.slack.guard import Respond, admit
 from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
 from handlers.slack.text import esc
+from store import runtime
 
 log = logging.getLogger("cmbot.slack.mail")
 
@@ -54,18 +55,21 @@ def assign(ops: ChatOps, ref: int, request_id: int, actor: str) -> mailroom.Resu
     return mailroom.assign(ops.db, ops.inbound, ref, request_id, actor=actor)
 
 
-def _settle_alert(client: WebClient, channel: str | None, ts: str | None, ref: int, text: str, user: str) -> None:
+def _settle_alert(ops: ChatOps, client: WebClient, ref: int, text: str, user: str) -> None:
     """Replace the alert's button by who assigned the e-mail to whom (best effort: the work is done)."""
-    if not channel or not ts:
-        return
     try:
+        with ops.db.session() as session:
+            where = runtime.get_value(session, mail_blocks.alert_key(ref)) or {}
+        channel, ts = where.get("channel"), where.get("ts")
+        if not channel or not ts:
+            return
         client.chat_update(channel=channel, ts=ts, text=text, blocks=mail_blocks.settled_blocks(ref, text, user))
     except Exception:
         log.warning("could not update the unmatched e-mail alert", exc_info=True)
 
 
 # -- /cmrt assign REF SUPPLIER -----------------------------------------------------------------------------------
-def command(ops: ChatOps, user_id: str, arg: str, respond: Respond) -> None:
+def command(ops: ChatOps, user_id: str, arg: str, respond: Respond, client: WebClient) -> None:
     ref_text, _, query = arg.partition(" ")
     if not ref_text or not query.strip():
         respond(text="Usage: `/cmrt assign REF SUPPLIER` (REF: the number in the alert, e.g. 42)",
@@ -81,7 +85,10 @@ def command(ops: ChatOps, user_id: str, arg: str, respond: Respond) -> None:
         respond(text=esc(why), response_type="ephemeral")
         return
     result = assign(ops, ref, request_id, user_id)
-    respond(text=result.text if ops.inbound is None else esc(result.text), response_type="ephemeral")
+    text = result.text if ops.inbound is None else esc(result.text)
+    respond(text=text, response_type="ephemeral")
+    if result.ok:
+        _settle_alert(ops, client, ref, text, user_id)
 
 
 # -- buttons -------------------------------------------------------------------------------------------------------
@@ -104,8 +111,7 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
                     replace_original=False)  # fmt: skip
             return
         channel = (body.get("channel") or {}).get("id")
-        alert_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
-        modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel, alert_ts)
+        modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
         return
     if ops.outbox is None:
@@ -161,7 +167,7 @@ def register(app: App, ops: ChatOps) -> None:
             text = result.text if ops.inbound is None else esc(result.text)
             tell(text)
             if result.ok:
-                _settle_alert(client, channel, meta.get("ts"), ref, text, user_id)
+                _settle_alert(ops, client, ref, text, user_id)
         except Exception:
             log.exception("assigning an e-mail from Slack failed")
             tell("Something went wrong; the error is in the bot's log.")

@@ -28,6 +28,11 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     return element
 
 
+def alert_key(ref: int) -> str:
+    """``bot_state`` key remembering where the unmatched-mail alert for ``ref`` was posted."""
+    return f"slack:unmatched-alert:{ref}"
+
+
 def unmatched_text(ref: int, kind: str) -> str:
     """The notification text (plain, no supplier-provided parts)."""
     return f"Inbound e-mail #{ref} ({kind.replace('_', ' ')}) could not be matched to a supplier request."
@@ -68,10 +73,8 @@ def settled_blocks(ref: int, outcome: str, user_id: str) -> list[Block]:
     return [section(f":white_check_mark: {outcome}"), context(f"Reference *#{ref}* · assigned by <@{esc(user_id)}>")]
 
 
-def assign_modal(
-    ref: int, subject: str, sender_domain: str | None, channel: str | None, alert_ts: str | None = None
-) -> Block:
-    meta = json.dumps({"ref": ref, "channel": channel, "ts": alert_ts}, separators=(",", ":"))
+def assign_modal(ref: int, subject: str, sender_domain: str | None, channel: str | None) -> Block:
+    meta = json.dumps({"ref": ref, "channel": channel}, separators=(",", ":"))
     origin = f" from {esc(sender_domain)}" if sender_domain else ""
     return {
         "type": "modal",

@@ -20,6 +20,7 @@ from handlers.slack import blocks, mail_blocks
 from handlers.slack.deps import SessionSource, utc_now
 from handlers.slack.queries import RequestView, request_view
 from handlers.slack.text import MESSAGE_TEXT, bullet_lines, context, esc, section, truncate
+from store import runtime
 from store.models import Request
 
 log = logging.getLogger("cmbot.slack.notifier")
@@ -88,11 +89,14 @@ class SlackNotifier:
     def unmatched_mail(self, ref: int, *, kind: str, subject: str) -> None:
         """An inbound e-mail matched no request: the alert carries its reference and an *Assign to supplier* button."""
         try:
-            self.client.chat_postMessage(
+            posted = self.client.chat_postMessage(
                 channel=self.channel,
                 text=mail_blocks.unmatched_text(ref, kind),
                 blocks=mail_blocks.unmatched_blocks(ref, kind, subject),
             )
+            where = {"channel": str(posted.get("channel") or self.channel), "ts": str(posted["ts"])}
+            with self.db.session() as session:  # so that an assignment by command can settle the alert too
+                runtime.set_value(session, mail_blocks.alert_key(ref), where)
         except Exception:
             log.warning("could not post the unmatched e-mail alert to Slack", exc_info=True)
 

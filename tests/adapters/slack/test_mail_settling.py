@@ -28,7 +28,7 @@ from handlers.slack import mail_blocks
 from mail.compose import MailTemplates
 from mail.outbox import Outbox, OutboxRecord, OutboxState
 from mail.smtp import SmtpSender, SmtpSettings
-from store import audit
+from store import audit, runtime
 from store.models import Message, OutboxItem, Review
 from tests.adapters.slack.conftest import (
     CHANNEL,
@@ -45,7 +45,6 @@ from tests.adapters.slack.conftest import (
 )
 
 BOT = "bot@example.test"
-ALERT_TS = "1700000000.000001"  # the container message of ``action_payload``
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -131,7 +130,7 @@ def _assign_view(ref: int, supplier: str, *, view_hash: str = "h1", user: str = 
             "hash": view_hash,
             "type": "modal",
             "callback_id": mail_blocks.V_MAIL_ASSIGN,
-            "private_metadata": json.dumps({"ref": ref, "channel": CHANNEL, "ts": ALERT_TS}),
+            "private_metadata": json.dumps({"ref": ref, "channel": CHANNEL}),
             "state": {"values": {"supplier": {"text": {"type": "plain_text_input", "value": supplier}}}},
         },
     }
@@ -150,6 +149,18 @@ def _assigned(m: MailRig, ext: str) -> tuple[int, int, int, int]:
         assigned = len(audit.events(s, action="mail.assigned"))
         responded = audit.events(s, action="request.responded", subject_type="request", subject_id=rid)
     return reviews, acks, assigned, len(responded)
+
+
+def _alert_settled(m: MailRig, ref: int, supplier: str) -> None:
+    """The alert lost its button and says who assigned the e-mail to whom."""
+    with m.rig.db.session() as s:
+        where = runtime.get_value(s, mail_blocks.alert_key(ref))
+    assert where is not None and where["channel"] == CHANNEL
+    api = m.rig.api
+    m.rig.wait_until(lambda: any(c.args.get("ts") == where["ts"] for c in api.calls_to("chat.update")))
+    (update,) = [c for c in api.calls_to("chat.update") if c.args.get("ts") == where["ts"]]
+    assert supplier in update.args["text"] and "<@UMEMBER>" in json.dumps(update.json_arg("blocks"))
+    assert mail_blocks.A_MAIL_ASSIGN not in json.dumps(update.json_arg("blocks"))
 
 
 def test_the_alert_shows_the_reference_and_the_button(mailrig: MailRig) -> None:
@@ -173,7 +184,6 @@ def test_button_and_modal_assign_once_even_when_slack_retries(mailrig: MailRig) 
     opened = api.wait_for("views.open")[0].json_arg("view")
     assert opened["callback_id"] == mail_blocks.V_MAIL_ASSIGN and json.loads(opened["private_metadata"])["ref"] == ref
     assert "stranger.test" in json.dumps(opened) and "pat@" not in json.dumps(opened)  # the domain, not the address
-    assert json.loads(opened["private_metadata"])["ts"] == ALERT_TS
     # an ambiguous name is an error in the modal; nothing happens
     status, body, _ = post_signed(m.url, interaction(_assign_view(ref, "Acme Metal", view_hash="h0")))
     assert status == 200
@@ -186,11 +196,7 @@ def test_button_and_modal_assign_once_even_when_slack_retries(mailrig: MailRig) 
     assert status == 200 and not body
     told = api.wait_for("chat.postEphemeral")[0]
     assert "assigned to Acme Metals GmbH" in told.args["text"] and told.args["user"] == MEMBER
-    # the alert loses its button and says who assigned it
-    m.rig.wait_until(lambda: any(c.args.get("ts") == ALERT_TS for c in api.calls_to("chat.update")))
-    (update,) = [c for c in api.calls_to("chat.update") if c.args.get("ts") == ALERT_TS]
-    assert "Acme Metals GmbH" in update.args["text"] and "<@UMEMBER>" in json.dumps(update.json_arg("blocks"))
-    assert mail_blocks.A_MAIL_ASSIGN not in json.dumps(update.json_arg("blocks"))
+    _alert_settled(m, ref, "Acme Metals GmbH")
     after = m.rig.request_state("S-001")
     assert after.state.value != "sent" and after.responded_at is not None
     assert _assigned(m, "S-001") == (1, 1, 1, 1)
@@ -218,6 +224,7 @@ def test_slash_command_assigns_once(mailrig: MailRig) -> None:
     reply = _command(m, f"assign #{ref} S-002", "a3")
     assert "assigned to Acme Metal Works" in reply["text"]
     assert _assigned(m, "S-002") == (1, 1, 1, 1)
+    _alert_settled(m, ref, "Acme Metal Works")
     m.rig.api.clear()
     assert post_signed(
         m.url, form(command_payload(f"assign #{ref} S-002", api=m.rig.api, trigger="a3")),
