@@ -236,6 +236,10 @@ def _bad_name(name: str | None) -> bool:
     return len(text) < 3 or len(set(text.casefold())) == 1
 
 
+_V2_ID = re.compile(r"^([1-4])[A-Z]{3}\d{3}$")
+_V2_METALS = {"1": "Gold", "2": "Tin", "3": "Tantalum", "4": "Tungsten"}
+
+
 def _row_id(row: SmelterRow) -> tuple[str | None, str | None]:
     """(CID or None, the id as typed when it is not a CID and not a placeholder)."""
     raw = clean(row.smelter_id) or clean(row.id_input)
@@ -382,6 +386,10 @@ def _place(
                 return
             standard = clean(row.standard_name) or listed_name or clean(row.name)
     else:
+        v2 = _V2_ID.match(odd_id.upper()) if odd_id else None
+        if v2 and _V2_METALS[v2.group(1)] != metal:  # CFSI v2 ids: 1 gold, 2 tin, 3 tantalum, 4 tungsten
+            reject(supplier, "metal_mismatch", row, metal, f"{odd_id} is a {_V2_METALS[v2.group(1)]} id")
+            return
         if name is None or _bad_name(name):
             reject(supplier, "invalid_name" if name else "too_few_fields", row, metal)
             return

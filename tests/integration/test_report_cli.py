@@ -170,6 +170,9 @@ def test_report_on_real_returns_with_imported_rmi_lists(store_url: str, tmp_path
             share = metal["conformant"] / metal["smelters"] * 100
             assert metal["percent_conformant"] == round(share, 1)
     assert "CHINA" in smelters["countries"]
+    # declared mine countries: recognised names only, counted by suppliers ("see RCOI list" is no country)
+    assert smelters["mine_countries"] and all(n >= 1 for n in smelters["mine_countries"].values())
+    assert not any("RCOI" in c or "RMI" in c for c in smelters["mine_countries"])
     rejected = {r["reason"] for r in smelters["rejected"]}
     assert "id_not_in_reference" in rejected  # CID000766 / CID002842 are not on the 2026-08-22 reference
     assert [r["metal"] for r in smelters["rows"]] == sorted(r["metal"] for r in smelters["rows"])

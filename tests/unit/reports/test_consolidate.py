@@ -220,3 +220,14 @@ def test_declared_mine_countries_count_distinct_suppliers() -> None:
     assert result.by_metal["Tin"].mine_countries == {"PERU": 2, "BOLIVIA, PLURINATIONAL STATE OF": 1}
     assert result.by_metal["Gold"].mine_countries == {}
     assert result.to_json()["mine_countries"] == {"PERU": 2, "BOLIVIA, PLURINATIONAL STATE OF": 1}
+
+
+def test_old_cfsi_ids_are_checked_against_the_metal_and_matched_by_name() -> None:
+    items = [SupplierSmelters("S1", (
+        row(5, "Gold", "Smelter not listed", name="Minsur", country="PERU", cid="2PER001"),  # a tin id under gold
+        SmelterRow(6, "Tin", "Smelter not listed", name="Minsur", country="PERU", smelter_id="2PER001"),
+    ))]  # fmt: skip
+    result = consolidate(items, today=TODAY, reference=REFERENCE)
+    (rejected,) = result.rejected
+    assert rejected.reason == "metal_mismatch" and "2PER001 is a Tin id" in rejected.message
+    assert [(r.metal, r.smelter_id, r.matched_by) for r in result.rows] == [("Tin", "CID001182", "lookup")]
