@@ -11,7 +11,8 @@ lists imported with ``cmrt-bot smelters import``; rows that cannot be identified
 reason. Roll-ups never name suppliers; ``--with-suppliers`` adds the supplier ids for internal follow-up only.
 
 ``--smelters FILE.csv`` writes the consolidated list (and the rejected entries to ``FILE.rejected.csv``);
-``--smelters FILE.xlsx`` writes both, plus the per-metal summary, as sheets of one workbook.
+``--smelters FILE.xlsx`` writes both, plus the survey figures, the per-metal summary and the declared mine
+countries, as sheets of one workbook.
 
 JSON output (stable keys; new keys may be added, none renamed or removed)::
 
@@ -223,8 +224,11 @@ def _row_values(data: dict[str, Any], columns: Sequence[str]) -> list[Any]:
     return out
 
 
-def write_smelters(path: pathlib.Path, result: Consolidation) -> list[pathlib.Path]:
-    """Write the consolidated list (CSV: plus ``<stem>.rejected.csv``; XLSX: three sheets); the paths written."""
+def write_smelters(
+    path: pathlib.Path, result: Consolidation, figures: ReportFigures | None = None
+) -> list[pathlib.Path]:
+    """Write the consolidated list (CSV: plus ``<stem>.rejected.csv``; XLSX: the list, the rejected entries, the
+    summary per metal and, given ``figures``, the survey figures as sheets); the paths written."""
     extra = ("supplier_keys",) if result.with_suppliers else ()
     rows = [r.to_json(result.with_suppliers) for r in result.rows]
     rejected = [r.to_json(result.with_suppliers) for r in result.rejected]
@@ -259,6 +263,24 @@ def write_smelters(path: pathlib.Path, result: Consolidation) -> list[pathlib.Pa
                 line = s.to_json()
                 summary.append([metal, s.smelters, *(line[k] for k in STATUSES), line["percent_conformant"],
                                 line["percent_conformant_or_active"]])
+            origins = book.create_sheet("Mine countries")
+            origins.append(["metal", "country", "suppliers declaring it"])
+            for metal, s in result.by_metal.items():
+                for country, n in s.mine_countries.items():
+                    origins.append([metal, country, n])
+            if figures is not None:
+                survey = book.create_sheet("Survey figures", 0)
+                survey.append(["figure", "value"])
+                for key, value in (
+                    ("reporting year", figures.year), ("suppliers surveyed", figures.surveyed),
+                    ("responses", figures.responded), ("response rate", round(figures.response_rate, 4)),
+                    ("company-level declarations", figures.company_level),
+                    ("product-level declarations", figures.product_level),
+                    ("user-defined declarations", figures.user_defined),
+                    ("exempt", figures.exempt), ("not yet contacted", figures.not_yet_sent),
+                    *((f"grade: {g.replace('_', ' ')}", n) for g, n in figures.grades.items()),
+                ):  # fmt: skip
+                    survey.append([key, value])
             book.save(path)
             return [path]
     except OSError as exc:
@@ -283,7 +305,7 @@ def do_report(args: argparse.Namespace) -> int:
                 raise CommandError("no campaign yet: create one with `cmrt-bot campaign create --year YEAR --due DATE`")
         figures, result = build_report(session, campaign, today=today, with_suppliers=args.with_suppliers)
         data = report_json(campaign, figures, result, today)
-    written = write_smelters(target, result) if target is not None else []
+    written = write_smelters(target, result, figures) if target is not None else []
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0

@@ -177,7 +177,11 @@ def test_report_on_real_returns_with_imported_rmi_lists(store_url: str, tmp_path
     assert "id_not_in_reference" in rejected  # CID000766 / CID002842 are not on the 2026-08-22 reference
     assert [r["metal"] for r in smelters["rows"]] == sorted(r["metal"] for r in smelters["rows"])
     book = openpyxl.load_workbook(target, read_only=True)
-    assert book.sheetnames == ["Consolidated smelters", "Rejected entries", "Summary by metal"]
+    assert book.sheetnames == [
+        "Survey figures", "Consolidated smelters", "Rejected entries", "Summary by metal", "Mine countries"
+    ]
+    survey = {k: v for k, v in book["Survey figures"].iter_rows(min_row=2, values_only=True)}
+    assert survey["suppliers surveyed"] == 4 and survey["responses"] == 4
     first = next(book["Consolidated smelters"].iter_rows(max_row=1, values_only=True))
     assert first[:3] == ("metal", "smelter_id", "standard_name") and "supplier_keys" not in first
     assert book["Consolidated smelters"].max_row == len(smelters["rows"]) + 1
