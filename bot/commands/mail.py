@@ -125,8 +125,16 @@ def do_assign(args: argparse.Namespace) -> int:
             parts = mail_wiring.build(settings, db, offline=True)
         except ValueError as exc:
             raise CommandError(str(exc), 2) from None
-        parts.set_notifier(_notifier(settings, db))
-        result = mailroom.assign(db, parts.inbound, ref, chosen.request_id, actor=os_actor())
+        notifier = _notifier(settings, db)
+        parts.set_notifier(notifier)
+        actor = os_actor()
+        result = mailroom.assign(db, parts.inbound, ref, chosen.request_id, actor=actor)
+        client = getattr(notifier, "client", None)
+        if result.ok and client is not None:  # the Slack alert loses its button
+            from handlers.slack.mail_actions import settle_alert
+            from handlers.slack.text import esc
+
+            settle_alert(db, client, ref, esc(result.text), f"`{esc(actor)}` (command line)")
     if not result.ok:
         raise CommandError(result.text)
     print(result.text)

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 
 from handlers import mailroom
 from handlers.slack import mail_blocks
-from handlers.slack.deps import ChatOps
+from handlers.slack.deps import ChatOps, SessionSource
 from handlers.slack.guard import Respond, admit
 from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
 from handlers.slack.text import esc
@@ -55,15 +55,16 @@ def assign(ops: ChatOps, ref: int, request_id: int, actor: str) -> mailroom.Resu
     return mailroom.assign(ops.db, ops.inbound, ref, request_id, actor=actor)
 
 
-def _settle_alert(ops: ChatOps, client: WebClient, ref: int, text: str, user: str) -> None:
-    """Replace the alert's button by who assigned the e-mail to whom (best effort: the work is done)."""
+def settle_alert(db: SessionSource, client: WebClient, ref: int, text: str, by: str) -> None:
+    """Replace the alert's button by who (``by``, mrkdwn) assigned the e-mail to whom (``text``, mrkdwn); best
+    effort: the work is done. Also used by ``cmrt-bot mail assign``."""
     try:
-        with ops.db.session() as session:
+        with db.session() as session:
             where = runtime.get_value(session, mail_blocks.alert_key(ref)) or {}
         channel, ts = where.get("channel"), where.get("ts")
         if not channel or not ts:
             return
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=mail_blocks.settled_blocks(ref, text, user))
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=mail_blocks.settled_blocks(ref, text, by))
     except Exception:
         log.warning("could not update the unmatched e-mail alert", exc_info=True)
 
@@ -88,7 +89,7 @@ def command(ops: ChatOps, user_id: str, arg: str, respond: Respond, client: WebC
     text = result.text if ops.inbound is None else esc(result.text)
     respond(text=text, response_type="ephemeral")
     if result.ok:
-        _settle_alert(ops, client, ref, text, user_id)
+        settle_alert(ops.db, client, ref, text, f"<@{user_id}>")
 
 
 # -- buttons -------------------------------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def register(app: App, ops: ChatOps) -> None:
             text = result.text if ops.inbound is None else esc(result.text)
             tell(text)
             if result.ok:
-                _settle_alert(ops, client, ref, text, user_id)
+                settle_alert(ops.db, client, ref, text, f"<@{user_id}>")
         except Exception:
             log.exception("assigning an e-mail from Slack failed")
             tell("Something went wrong; the error is in the bot's log.")

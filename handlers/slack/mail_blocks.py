@@ -68,9 +68,9 @@ def uncertain_blocks(key: str, kind: str) -> list[Block]:
     ]
 
 
-def settled_blocks(ref: int, outcome: str, user_id: str) -> list[Block]:
-    """The unmatched-mail alert once it was assigned (``outcome``: mrkdwn-safe); the button is gone."""
-    return [section(f":white_check_mark: {outcome}"), context(f"Reference *#{ref}* · assigned by <@{esc(user_id)}>")]
+def settled_blocks(ref: int, outcome: str, by: str) -> list[Block]:
+    """The unmatched-mail alert once it was assigned (``outcome``, ``by``: mrkdwn-safe); the button is gone."""
+    return [section(f":white_check_mark: {outcome}"), context(f"Reference *#{ref}* · assigned by {by}")]
 
 
 def assign_modal(ref: int, subject: str, sender_domain: str | None, channel: str | None) -> Block:

@@ -131,3 +131,31 @@ def test_release_resend_and_sent(tmp_path: pathlib.Path, store_url: str, capsys:
             events = audit.events(s, action="mail.released")
             settled = sorted((e.subject_id, e.details["resend"]) for e in events)
             assert settled == [("k-resend", True), ("k-sent", False)]
+
+
+def test_assign_tells_the_slack_channel_when_slack_is_configured(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from handlers.slack import mail_blocks
+    from store import runtime
+    from tests.fakes.slack_api import FakeSlackAPI
+
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    cfg, ref = _setup(tmp_path, url)
+    with FakeSlackAPI() as api:
+        cfg.write_text(
+            cfg.read_text(encoding="utf-8") + f'\n[slack]\nchannel = "CTEAM"\napi_base_url = "{api.base_url}"\n',
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("CMRT_SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("CMRT_SLACK_APP_TOKEN", "xapp-test")
+        with Database(url) as db, db.session() as s:  # the alert the running bot posted
+            runtime.set_value(s, mail_blocks.alert_key(ref), {"channel": "CTEAM", "ts": "1700000000.000009"})
+        assert main(["--config", str(cfg), "mail", "assign", str(ref), "S-100"]) == 0
+        capsys.readouterr()
+        (update,) = [c for c in api.calls_to("chat.update") if c.args.get("ts") == "1700000000.000009"]
+        assert "Tantalum Works Ltd" in update.args["text"] and "command line" in json.dumps(update.json_arg("blocks"))
+        threaded = [c for c in api.calls_to("chat.postMessage") if "thread_ts" in c.args]
+        assert any("Review" in c.args["text"] for c in threaded)  # the request's thread shows the review
