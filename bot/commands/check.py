@@ -14,10 +14,13 @@ import pathlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmrt.declaration import Declaration, QuestionTopic
 from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 #: Top-level keys of each ``--json`` object, in order (the README documents them).
 JSON_KEYS = (
@@ -182,9 +185,15 @@ def run(args: argparse.Namespace) -> int:
     except RmiImportError as exc:
         print(f"cmrt-bot check: --rmap {exc}", file=sys.stderr)
         return 2
-    limits, passwords = reader_options(getattr(args, "config", None))
-    passwords = (*(args.password or ()), *passwords)
+    settings = configured_settings(getattr(args, "config", None))
+    limits = ReadLimits()
+    passwords: tuple[str, ...] = ()
     options: dict[str, Any] | None = None
+    if settings is not None:
+        limits, passwords = settings.reader.read_limits(), tuple(settings.reader.passwords)
+        if settings.review.overrides:
+            options = {"overrides": dict(settings.review.overrides)}
+    passwords = (*(args.password or ()), *passwords)
     if getattr(args, "campaign", None) is not None:
         from bot.commands._common import CommandError
 
@@ -220,16 +229,16 @@ def campaign_review_options(config_path: str | None, year: int) -> dict[str, Any
     return options
 
 
-def reader_options(config_path: str | None) -> tuple[ReadLimits, tuple[str, ...]]:
-    """Limits and extra passwords from the configuration's ``[reader]`` section, when a configuration exists."""
+def configured_settings(config_path: str | None) -> Settings | None:
+    """The configuration, whose ``[reader]`` limits and passwords and ``[review.overrides]`` apply to ``check``;
+    None (with a note on stderr) when it is invalid, so a broken file never stops a quick look at a workbook."""
     from bot.config import ConfigError, load_config
 
     try:
-        reader = load_config(config_path).reader
+        return load_config(config_path)
     except ConfigError as exc:
         print(f"cmrt-bot check: configuration not used ({exc}); reading with the default limits", file=sys.stderr)
-        return ReadLimits(), ()
-    return reader.read_limits(), tuple(reader.passwords)
+        return None
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -116,3 +116,23 @@ def test_reader_section_of_the_configuration_applies(
     big.write_bytes(b"PK\x03\x04" + bytes(2 * 1024 * 1024))
     assert main(["check", "--config", str(config), str(big)]) == 1
     assert "too_large" in capsys.readouterr().out
+
+
+def test_configured_review_overrides_apply_without_a_campaign(
+    workbooks: dict[str, pathlib.Path], tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``[review.overrides]`` in the configuration shape the ad-hoc review of plain ``check`` too."""
+    main(["--config", str(tmp_path / "absent.toml"), "check", "--json", str(workbooks["good"])])
+    before = json.loads(capsys.readouterr().out)[0]["review"]
+    fired = sorted({f["check"] for f in before["findings"]})
+    assert fired, "the factory workbook should draw at least one finding"
+    config = tmp_path / "cmrt-bot.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n\n[review.overrides]\n'
+        + "".join(f'"{check}" = "disabled"\n' for check in fired),
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check", "--json", str(workbooks["good"])]) == 0
+    after = json.loads(capsys.readouterr().out)[0]["review"]
+    assert after["findings"] == []
+    assert after["grade"] == "accepted"
