@@ -152,7 +152,7 @@ def inbound_processor(settings: Any, db: Database, mail: Any, notifier: Notifier
         outreach=mail,
         notifier=notifier,
         settings=inbound_settings,
-        review_context=make_context_factory(settings.review.overrides),
+        review_context=make_context_factory(settings.review.overrides, settings.review.campaigns),
     )
 
 
