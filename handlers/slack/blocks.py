@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from cmrt.reports import ReportFigures
 from handlers.slack.queries import CampaignStats, RequestView, SupplierMatch
 from handlers.slack.text import (
     INPUT_VALUE,
@@ -215,6 +216,16 @@ def digest_blocks(stats: CampaignStats, period: str, new_answers: int) -> list[B
             _request_list("Open high-risk", stats.high_risk, 10),
         ]
     )
+
+
+def report_blocks(figures: ReportFigures, smelter_summary: list[str]) -> list[Block]:
+    """The Conflict Minerals Report's survey figures and the consolidated smelter summary (no supplier names)."""
+    survey = (
+        f"*For the Conflict Minerals Report:* {figures.surveyed} supplier(s) surveyed, {figures.responded} "
+        f"responded ({figures.response_rate * 100:.0f} %); declarations: {figures.company_level} company-level, "
+        f"{figures.product_level} product-level, {figures.user_defined} user-defined."
+    )
+    return [divider(), section(survey), section(f"```{bullet_lines([esc(line) for line in smelter_summary])}```")]
 
 
 def supplier_choices(matches: list[SupplierMatch], query: str) -> list[Block]:

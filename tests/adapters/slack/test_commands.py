@@ -65,7 +65,11 @@ def test_report_posts_figures_and_chart_to_the_channel(http: tuple[SlackRig, str
     rig, url = http
     reply = _run(rig, url, "report", "r1")
     assert f"<#{CHANNEL}>" in reply["text"]
-    assert rig.api.calls_to("chat.postMessage")[0].args["channel"] == CHANNEL
+    posted = rig.api.calls_to("chat.postMessage")[0]
+    assert posted.args["channel"] == CHANNEL
+    text = json.dumps(posted.json_arg("blocks"))
+    assert "For the Conflict Minerals Report:* 5 supplier(s) surveyed, 3 responded (60 %)" in text
+    assert "Smelters (no RMAP status lists imported" in text
     rig.api.wait_for("files.completeUploadExternal")
 
 
