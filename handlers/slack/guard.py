@@ -9,6 +9,7 @@ Mode envelope) or a repeated submission never acts twice.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,29 @@ def user_of(body: dict[str, Any]) -> str | None:
     if isinstance(user, dict):
         return user.get("id")
     return body.get("user_id") or (body.get("event") or {}).get("user")
+
+
+def modal_submission(
+    client: WebClient, body: dict[str, Any], view: dict[str, Any], key: str
+) -> tuple[int | None, Respond]:
+    """A modal submission's subject (the integer ``key`` of its private metadata; None when missing or
+    malformed) and a ``respond`` that answers the submitter: ephemeral in the channel the modal was opened
+    from, else a direct message."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        subject: int | None = int(meta[key])
+    except (ValueError, KeyError, TypeError):
+        meta, subject = {}, None
+    channel = meta.get("channel")
+    user = user_of(body)
+
+    def tell(text: str, **_: Any) -> None:
+        if channel and user:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        elif user:
+            client.chat_postMessage(channel=user, text=text)
+
+    return subject, tell
 
 
 def dedupe_key(body: dict[str, Any]) -> str | None:

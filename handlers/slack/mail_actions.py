@@ -11,7 +11,6 @@ is ``handlers.mailroom`` (which refuses a second assignment of the same e-mail).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -21,7 +20,7 @@ from slack_sdk import WebClient
 from handlers import mailroom
 from handlers.slack import mail_blocks
 from handlers.slack.deps import ChatOps, SessionSource
-from handlers.slack.guard import Respond, admit
+from handlers.slack.guard import Respond, admit, modal_submission
 from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
 from handlers.slack.text import esc
 from store import runtime
@@ -145,21 +144,10 @@ def register(app: App, ops: ChatOps) -> None:
             ack(response_action="errors", errors={mail_blocks.SUPPLIER_BLOCK: why[:150]})
             return
         ack()
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            ref = int(meta["ref"])
-        except (ValueError, KeyError, TypeError):
+        ref, tell = modal_submission(client, body, view, "ref")
+        if ref is None:
             log.warning("ignoring an assign modal without a message reference")
             return
-        channel = meta.get("channel")
-        user = (body.get("user") or {}).get("id")
-
-        def tell(text: str, **_: Any) -> None:
-            if channel and user:
-                client.chat_postEphemeral(channel=channel, user=user, text=text)
-            elif user:
-                client.chat_postMessage(channel=user, text=text)
-
         user_id = admit(ops, body, client, tell, "view")
         if user_id is None:
             return

@@ -6,7 +6,6 @@ the outcome reaches the user as an ephemeral message in the channel where the bu
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -15,7 +14,7 @@ from slack_sdk import WebClient
 
 from handlers.slack import blocks, operations
 from handlers.slack.deps import ChatOps
-from handlers.slack.guard import admit
+from handlers.slack.guard import admit, modal_submission
 
 log = logging.getLogger("cmbot.slack.views")
 
@@ -35,21 +34,10 @@ def register(app: App, ops: ChatOps) -> None:
             ack(response_action="errors", errors={"body": "The e-mail text must not be empty."})
             return
         ack()
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            request_id = int(meta["request_id"])
-        except (ValueError, KeyError, TypeError):
+        request_id, tell = modal_submission(client, body, view, "request_id")
+        if request_id is None:
             log.warning("ignoring a modal submission without a request id")
             return
-        channel = meta.get("channel")
-        user = (body.get("user") or {}).get("id")
-
-        def tell(text: str, **_: Any) -> None:
-            if channel and user:
-                client.chat_postEphemeral(channel=channel, user=user, text=text)
-            elif user:
-                client.chat_postMessage(channel=user, text=text)
-
         user_id = admit(ops, body, client, tell, "view")
         if user_id is None:
             return
