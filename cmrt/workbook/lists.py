@@ -6,6 +6,7 @@ Formula columns a non-recalculating tool left without cached values are resolved
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -112,7 +113,11 @@ _BLANK = frozenset({"", 0, "0", "#N/A"})  # 0 == 0.0, so floats match too
 
 
 def _is_footer(cells: list[Any]) -> bool:
-    return any(isinstance(value, str) and value.lstrip().startswith("©") for value in cells[:4])
+    """The copyright line that ends a list, or (CMRT 2.00-2.02) the translation table kept below the list."""
+    if any(isinstance(value, str) and value.lstrip().startswith("©") for value in cells[:4]):
+        return True
+    texts = [value.strip() for value in cells if isinstance(value, str) and value.strip()]
+    return any(a == "English" and b == "Chinese" for a, b in itertools.pairwise(texts))
 
 
 def _read_rows(

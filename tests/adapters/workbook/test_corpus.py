@@ -302,6 +302,8 @@ def test_legacy_2_02_xlsx_with_1904_dates() -> None:
     assert d.answers["Q2"] == {"Tantalum": "No", "Tin": "No", "Gold": "Uncertain or Unknown", "Tungsten": "No"}
     assert sorted(d.company_questions) == list("ABCDEFGHIJ")
     assert d.smelters[0].metal == "Gold" and d.smelters[0].country == "GERMANY"
+    # the translation table below the list (rows 2507+) is template text, not smelters
+    assert [(s.row, s.metal) for s in d.smelters] == [(5, "Gold"), (6, "Tin"), (7, "Tantalum"), (8, "Tungsten")]
 
 
 def test_legacy_2_03_encrypted_xls() -> None:
