@@ -94,6 +94,8 @@ class ImapSettings:
 class MailSettings:
     inbound: Literal["imap", "maildir", "none"] = "imap"
     maildir_path: str | None = field(default=None, metadata={"path": True})
+    outbound: Literal["smtp", "maildir"] = "smtp"  # maildir: e-mails are delivered as .eml files (demo, tests)
+    outbound_maildir_path: str | None = field(default=None, metadata={"path": True})
     max_message_bytes: int = field(default=50 * MIB, metadata={"bytes": True})
     max_attachment_bytes: int = field(default=25 * MIB, metadata={"bytes": True})
     message_id_domain: str | None = None  # default: the domain of outreach.from_address
@@ -482,6 +484,8 @@ def cross_check(s: Settings) -> list[tuple[str, str]]:
         out.append(("imap.username", "required when [imap] host is set"))
     if s.mail.inbound == "maildir" and not s.mail.maildir_path:
         out.append(("mail.maildir_path", 'required when mail.inbound = "maildir"'))
+    if s.mail.outbound == "maildir" and not s.mail.outbound_maildir_path:
+        out.append(("mail.outbound_maildir_path", 'required when mail.outbound = "maildir"'))
     for key in ("outreach.from_address", "outreach.reply_to"):
         value = getattr(s.outreach, key.split(".")[1])
         if value and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):

@@ -66,7 +66,7 @@ def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
     )
     from mail.compose import MailTemplates
     from mail.outbox import Outbox
-    from mail.smtp import RateLimiter, Security, SmtpSender, SmtpSettings
+    from mail.smtp import RateLimiter
 
     box: list[Notifier] = []
     from handlers.notify import NullNotifier
@@ -74,24 +74,11 @@ def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
     box.append(NullNotifier())
     notifier = NotifierProxy(box)
     o = settings.outreach
-    if not settings.smtp.configured or not o.from_address:
-        raise ValueError("[smtp] host and [outreach] from_address are needed to send the requests")
-    smtp = SmtpSender(
-        SmtpSettings(
-            host=settings.smtp.host,
-            port=settings.smtp.port,
-            security=Security(settings.smtp.security),
-            username=settings.smtp.username,
-            password=settings.secret(settings.smtp.password_env) if settings.smtp.username else None,
-            timeout=settings.smtp.timeout.total_seconds(),
-            ca_file=settings.smtp.tls_ca_file,
-            local_hostname=settings.smtp.local_hostname,
-        )
-    )
+    sender = outbound_sender(settings)
     per_hour = int(getattr(o, "max_emails_per_hour", 0) or 0)
     outbox = Outbox(
         StoreOutboxRepository(db, mail_from=o.from_address),
-        smtp,
+        sender,
         rate_limiter=RateLimiter(per_hour / 60.0) if per_hour > 0 else None,
         on_permanent=handle_permanent(db, notifier),
         on_sent=record_sent(db),
@@ -131,6 +118,32 @@ def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
         outbox=outbox,
     )
     return parts
+
+
+def outbound_sender(settings: Any) -> Any:
+    """The transport the outbox sends through: SMTP (``[smtp]``), or ``[mail] outbound = "maildir"`` (.eml files)."""
+    from mail.maildir_out import MaildirSender
+    from mail.smtp import Security, SmtpSender, SmtpSettings
+
+    o = settings.outreach
+    if getattr(settings.mail, "outbound", "smtp") == "maildir":
+        if not o.from_address or not settings.mail.outbound_maildir_path:
+            raise ValueError("[mail] outbound_maildir_path and [outreach] from_address are needed for the e-mails")
+        return MaildirSender(settings.mail.outbound_maildir_path)
+    if not settings.smtp.configured or not o.from_address:
+        raise ValueError("[smtp] host and [outreach] from_address are needed to send the requests")
+    return SmtpSender(
+        SmtpSettings(
+            host=settings.smtp.host,
+            port=settings.smtp.port,
+            security=Security(settings.smtp.security),
+            username=settings.smtp.username,
+            password=settings.secret(settings.smtp.password_env) if settings.smtp.username else None,
+            timeout=settings.smtp.timeout.total_seconds(),
+            ca_file=settings.smtp.tls_ca_file,
+            local_hostname=settings.smtp.local_hostname,
+        )
+    )
 
 
 def inbound_processor(settings: Any, db: Database, mail: Any, notifier: Notifier) -> Any:

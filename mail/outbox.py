@@ -104,11 +104,24 @@ class OutboxPolicy:
     backoff: Backoff = field(default_factory=lambda: Backoff(base=60.0, factor=2.0, cap=3600.0))
 
 
+class Sender(Protocol):
+    """What the outbox sends through: ``mail.smtp.SmtpSender``, or ``mail.maildir_out.MaildirSender``."""
+
+    def send(
+        self,
+        raw: bytes,
+        *,
+        mail_from: str,
+        rcpt_to: Sequence[str],
+        before_data: Callable[[], bool] | None = None,
+    ) -> SendResult: ...
+
+
 class Outbox:
     def __init__(
         self,
         repo: OutboxRepository,
-        sender: SmtpSender,
+        sender: Sender | SmtpSender,
         *,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         sleep: Callable[[float], None] | None = None,
