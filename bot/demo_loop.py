@@ -220,7 +220,7 @@ def _mail_loop(folder: pathlib.Path, s: Settings, say: Narrator, now: dt.datetim
         say.heading(f"outreach tick at {now:%Y-%m-%d %H:%M} UTC: the initial requests go out")
         report = Ticker(db, parts.outbound, config, clock=lambda: now).tick()
         sent = read_outbox(outbox)
-        say.line(f"{report.planned} action(s) planned; {len(sent)} e-mail(s) written to {outbox / 'new'}:")
+        say.line(f"{_actions(db, report.keys)}; {len(sent)} e-mail(s) written to {outbox / 'new'}:")
         for m in sent:
             say.line(f"  to {m.to}: {m.subject!r}, attached: {', '.join(m.attachments) or 'nothing'}")
 
@@ -257,7 +257,7 @@ def _mail_loop(folder: pathlib.Path, s: Settings, say: Narrator, now: dt.datetim
         for m in read_outbox(outbox):
             if m.path not in before:
                 say.line(f"  to {m.to}: {m.subject!r}")
-        say.line(f"{report.planned} action(s) planned")
+        say.line(_actions(db, report.keys))
 
         say.heading("where the campaign stands (`cmrt-bot status`)")
         today = later.astimezone(zoneinfo.ZoneInfo(s.schedule.timezone)).date()
@@ -306,3 +306,19 @@ def _print_reviews(db: Database, say: Narrator) -> None:
             for finding in (review.findings if review is not None else []):
                 where = f"{finding.get('sheet')}!{finding.get('cell')}" if finding.get("cell") else ""
                 say.line(f"    [{finding.get('severity')}] {where}: {finding.get('message')}")
+
+
+def _actions(db: Database, keys: list[str]) -> str:
+    """'3 action(s) done: reminder 1, ...' for the outreach actions a tick carried out."""
+    import sqlalchemy as sa
+
+    from store.models import OutreachAction
+
+    with db.session() as session:
+        kinds = session.scalars(sa.select(OutreachAction.kind).where(OutreachAction.key.in_(keys))).all()
+    counts: dict[str, int] = {}
+    for kind in kinds:
+        name = str(getattr(kind, "value", kind)).replace("_", " ")
+        counts[name] = counts.get(name, 0) + 1
+    note = " (the digest is for Slack, which the demo leaves off)" if "digest" in counts else ""
+    return f"{len(keys)} action(s) done: " + (", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none") + note
