@@ -92,6 +92,8 @@ def check_smtp(settings: Settings) -> tuple[str, str]:
     import smtplib
 
     cfg = settings.smtp
+    if settings.mail.outbound == "maildir":
+        return "not configured", f'mail.outbound = "maildir": e-mails go to {settings.mail.outbound_maildir_path}'
     if not cfg.configured:
         return "not configured", "[smtp] host is unset: no e-mail will be sent"
     try:

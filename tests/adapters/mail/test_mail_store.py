@@ -10,7 +10,10 @@ from mail.smtp import Security, SmtpSender, SmtpSettings
 from store import Database
 from tests.adapters.mail.support import seed_request
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
+
+def _soon() -> dt.datetime:
+    """A moment just after ``enqueue`` stamped the record due (it uses the real clock)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=1)
 
 
 def _record(key: str) -> OutboxRecord:
@@ -20,35 +23,37 @@ def _record(key: str) -> OutboxRecord:
 
 def test_outbox_repository_cas(store_db: Database) -> None:
     repo = StoreOutboxRepository(store_db, mail_from="bot@b.test")
+    now = _soon()
     first, created = repo.add(_record("k1"))
     again, created_again = repo.add(_record("k1"))
     assert created and not created_again and again.key == first.key
-    assert [r.key for r in repo.due(NOW, 10)] == ["k1"]
+    assert [r.key for r in repo.due(now, 10)] == ["k1"]
     assert repo.transition("k1", READY, OutboxState.SENDING, attempts=1)
     assert not repo.transition("k1", READY, OutboxState.SENDING, attempts=1)  # someone else's claim fails
     assert [r.key for r in repo.in_state(OutboxState.SENDING)] == ["k1"]
-    later = NOW + dt.timedelta(hours=1)
+    later = now + dt.timedelta(hours=1)
     assert repo.transition("k1", [OutboxState.SENDING], OutboxState.FAILED_TEMPORARY, next_attempt_at=later,
                            last_error="451 later")  # fmt: skip
-    assert repo.due(NOW, 10) == []
+    assert repo.due(now, 10) == []
     assert [r.key for r in repo.due(later, 10)] == ["k1"]
     assert repo.transition("k1", READY, OutboxState.SENDING, attempts=2)
-    assert repo.transition("k1", [OutboxState.SENDING], OutboxState.SENT, sent_at=NOW)
+    assert repo.transition("k1", [OutboxState.SENDING], OutboxState.SENT, sent_at=now)
     record = repo.get("k1")
     assert record is not None and record.state is OutboxState.SENT and record.attempts == 2
-    assert record.sent_at == NOW
+    assert record.sent_at == now
 
 
 def test_uncertain_records_are_settled_by_a_person(store_db: Database) -> None:
     repo = StoreOutboxRepository(store_db, mail_from="bot@b.test")
     outbox = Outbox(repo, SmtpSender(SmtpSettings(host="127.0.0.1", port=1, security=Security.NONE)))
+    now = _soon()
     for key in ("u1", "u2"):
         repo.add(_record(key))
         assert repo.transition(key, READY, OutboxState.SENDING, attempts=1)
     assert [r.key for r in outbox.recover()] == ["u1", "u2"]
     assert outbox.deliver_due() == []  # never resent on its own
     assert outbox.release("u1", resend=True) and outbox.release("u2", resend=False)
-    assert [r.key for r in repo.due(NOW, 10)] == ["u1"]
+    assert [r.key for r in repo.due(now, 10)] == ["u1"]
     record = repo.get("u2")
     assert record is not None and record.state is OutboxState.SENT
 
