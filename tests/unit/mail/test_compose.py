@@ -100,3 +100,25 @@ def test_header_injection_in_names_and_subject_is_neutralised() -> None:
     assert len(parsed["To"].addresses) == 1
     assert parsed["To"].addresses[0].addr_spec == "anna@supplier.test"
     assert b"\r\nBcc:" not in raw
+
+
+def test_plain_text_keeps_its_line_breaks_around_inline_conditions() -> None:
+    """An ``{% endif %}`` at the end of a line must not swallow the line break (the env trims blocks)."""
+    templates = MailTemplates()
+    request = templates.render(
+        "request", {"supplier_name": "Acme", "campaign_year": 2025, "min_version": "6.01", "contact_name": "Jo"}
+    ).text
+    assert "version 6.01 or later,\nfor Acme covering calendar year 2025" in request
+    findings = [
+        {"message": "first problem", "location": "Declaration D16"},
+        {"message": "second problem", "location": None},
+    ]
+    ack = templates.render(
+        "acknowledgment",
+        {"contact_name": "Jo", "filenames": ["f.xlsx"], "grade": "needs clarification", "score": 95,
+         "findings": findings, "sender_name": "Team"},
+    ).text  # fmt: skip
+    lines = ack.splitlines()
+    assert "  1. first problem (Declaration D16)" in lines
+    assert "  2. second problem" in lines
+    assert "Kind regards," in lines
