@@ -275,36 +275,26 @@ def _merge_escalations(
     pending = [(t, at, why) for t, at, why in found if f"{base}:escalation:{t.value}" not in req.done_keys]
     now_due = [item for item in pending if item[1] <= ctx.now]
     later = [item for item in pending if item[1] > ctx.now]
+
+    def escalation(trigger: EscalationTrigger, at: dt.datetime, why: str, supersedes: tuple[str, ...] = ()) -> Action:
+        return Action(
+            kind=ActionKind.ESCALATION,
+            key=f"{base}:escalation:{trigger.value}",
+            campaign_id=ctx.campaign.id,
+            request_id=req.id,
+            supplier=req.supplier,
+            due_at=at,
+            reason=f"escalate to the team: {why}",
+            trigger=trigger,
+            supersedes=supersedes,
+        )
+
     actions: list[Action] = []
     if now_due:
         now_due.sort(key=lambda item: (_SEVERITY[item[0]], item[1]), reverse=True)
         trigger, at, why = now_due[0]
-        actions.append(
-            Action(
-                kind=ActionKind.ESCALATION,
-                key=f"{base}:escalation:{trigger.value}",
-                campaign_id=ctx.campaign.id,
-                request_id=req.id,
-                supplier=req.supplier,
-                due_at=at,
-                reason=f"escalate to the team: {why}",
-                trigger=trigger,
-                supersedes=tuple(f"{base}:escalation:{t.value}" for t, _, _ in now_due[1:]),
-            )
-        )
-    for trigger, at, why in later:
-        actions.append(
-            Action(
-                kind=ActionKind.ESCALATION,
-                key=f"{base}:escalation:{trigger.value}",
-                campaign_id=ctx.campaign.id,
-                request_id=req.id,
-                supplier=req.supplier,
-                due_at=at,
-                reason=f"escalate to the team: {why}",
-                trigger=trigger,
-            )
-        )
+        actions.append(escalation(trigger, at, why, tuple(f"{base}:escalation:{t.value}" for t, _, _ in now_due[1:])))
+    actions.extend(escalation(trigger, at, why) for trigger, at, why in later)
     return actions
 
 
