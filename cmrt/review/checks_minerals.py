@@ -171,15 +171,9 @@ def _per_topic(d: Declaration, topic: QuestionTopic) -> list[tuple[str, str, obj
     sources="ddm 'High Risk'; OECD step 2; review notes §3 D15",
 )
 def covered_countries(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    out: list[Finding] = []
-    for key, mineral, value in _per_topic(d, QuestionTopic.COVERED_COUNTRIES):
-        if is_yes(value) or norm(value).endswith("only"):
-            sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding("mineral.covered_countries",
-                               f"{label(d, key)} says {mineral} is sourced from the DRC or an adjoining country; "
-                               "please send the smelters concerned and your due-diligence evidence",
-                               sheet, cell, mineral=mineral))
-    return out
+    return _sourced_from(d, QuestionTopic.COVERED_COUNTRIES, "mineral.covered_countries",
+                         "the DRC or an adjoining country",
+                         "please send the smelters concerned and your due-diligence evidence")  # fmt: skip
 
 
 @check(
@@ -192,14 +186,18 @@ def covered_countries(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     sources="CMRT 6.0 Q4; ddm logic; review notes §3 D15, H39",
 )
 def cahra(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    return _sourced_from(d, QuestionTopic.CAHRA, "mineral.cahra", "conflict-affected and high-risk areas",
+                         "please describe the areas and your risk-mitigation measures")  # fmt: skip
+
+
+def _sourced_from(d: Declaration, topic: QuestionTopic, check_id: str, where: str, ask: str) -> list[Finding]:
+    """A finding per in-scope mineral whose ``topic`` answer is Yes (or "... only", e.g. "DRC only")."""
     out: list[Finding] = []
-    for key, mineral, value in _per_topic(d, QuestionTopic.CAHRA):
+    for key, mineral, value in _per_topic(d, topic):
         if is_yes(value) or norm(value).endswith("only"):
             sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding("mineral.cahra",
-                               f"{label(d, key)} says {mineral} is sourced from conflict-affected and high-risk "
-                               "areas; please describe the areas and your risk-mitigation measures",
-                               sheet, cell, mineral=mineral))
+            out.append(finding(check_id, f"{label(d, key)} says {mineral} is sourced from {where}; {ask}",
+                               sheet, cell, mineral=mineral))  # fmt: skip
     return out
 
 
