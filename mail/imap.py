@@ -290,7 +290,7 @@ class ImapWatcher:
         while not stop.is_set():
             try:
                 self.open()
-                self.sync()
+                self._sync_until_quiet(stop)
                 attempt = 0
                 while not stop.is_set():
                     if self.settings.use_idle and self.idle_supported:
@@ -301,7 +301,7 @@ class ImapWatcher:
                         self.client.noop()
                     if stop.is_set():
                         break
-                    self.sync()
+                    self._sync_until_quiet(stop)
             except CONNECTION_ERRORS as exc:
                 delay = self.settings.backoff.delay(attempt, self.rng)
                 attempt += 1
@@ -320,6 +320,13 @@ class ImapWatcher:
                 self.close()
                 stop.wait(delay)
         self.close()
+
+    def _sync_until_quiet(self, stop: threading.Event) -> None:
+        """Sync until a pass finds nothing new. The server announces mail that lands during a pass in its replies
+        to that pass's commands, which imapclient drops; IDLE would not announce it again, so it would wait for
+        the IDLE renewal."""
+        while self.sync() and not stop.is_set():
+            pass
 
     def _idle_until_news(self, stop: threading.Event) -> None:
         client = self.client

@@ -204,3 +204,32 @@ def test_polling_fallback_without_idle(mail_harness: MailHarness, mail_user: tup
         stop.set()
         thread.join(10)
     assert recorder.subjects() == ["polled"]
+
+
+def test_mail_arriving_while_another_is_handled_is_not_left_for_the_idle_renewal(
+    mail_harness: MailHarness, mail_user: tuple[str, str]
+) -> None:
+    """The server announces a new message (``* N EXISTS``) in its reply to whatever command runs at the time; one
+    that lands while the watcher is handling another is announced during that pass, not later in IDLE. The
+    watcher must look again before it idles, or the message waits for the IDLE renewal (minutes)."""
+    user, password = mail_user
+
+    def deliver_another(message: FetchedMessage) -> Disposition:
+        if b"Subject: first" in message.raw:
+            mail_harness.append(user, inbound(subject="second", to=user))
+            time.sleep(0.6)  # past Dovecot's 0.5 s change batching, so the MOVE reply carries the news
+        return Disposition.PROCESSED
+
+    recorder = Recorder(deliver_another)
+    watcher = ImapWatcher(_settings(mail_harness, user, password), recorder, MemoryCheckpoints())
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert _wait(lambda: watcher.client is not None, 5)
+        mail_harness.append(user, inbound(subject="first", to=user))
+        assert _wait(lambda: "second" in recorder.subjects(), 8), recorder.subjects()  # idle_renew is 30 s
+    finally:
+        stop.set()
+        thread.join(10)
+    assert recorder.subjects() == ["first", "second"]
