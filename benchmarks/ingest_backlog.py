@@ -35,13 +35,13 @@ sys.path.insert(0, str(ROOT))
 from imapclient import IMAPClient  # noqa: E402
 
 from cmrt.workbook.factory import build_cmrt  # noqa: E402
-from handlers.inbound import InboundProcessor, InboundSettings  # noqa: E402
+from handlers.inbound import InboundOptions, InboundProcessor  # noqa: E402
 from handlers.mail_store import StoreCheckpoints, StoreOutboxRepository  # noqa: E402
-from handlers.outreach_mail import MailOutreach, OutreachSettings, record_sent  # noqa: E402
+from handlers.outreach_mail import MailOutreach, SenderIdentity, record_sent  # noqa: E402
 from mail.compose import MailTemplates  # noqa: E402
-from mail.imap import ImapSettings, ImapWatcher  # noqa: E402
+from mail.imap import ImapMailbox, ImapWatcher  # noqa: E402
 from mail.outbox import Outbox  # noqa: E402
-from mail.smtp import Security, SmtpSender, SmtpSettings  # noqa: E402
+from mail.smtp import Security, SmtpSender, SmtpServer  # noqa: E402
 from store import Database, upgrade  # noqa: E402
 from tests.adapters.mail.support import seed_request  # noqa: E402
 
@@ -128,15 +128,15 @@ def main() -> int:
 
         outreach = None
         if args.ack:
-            sender = SmtpSender(SmtpSettings(host=host, port=smtp, security=Security.NONE, timeout=30))
+            sender = SmtpSender(SmtpServer(host=host, port=smtp, security=Security.NONE, timeout=30))
             outbox = Outbox(StoreOutboxRepository(db, mail_from=bot), sender, on_sent=record_sent(db))
             outreach = MailOutreach(
-                db, outbox, templates=MailTemplates(), settings=OutreachSettings(bot, sender_company="Bench Corp")
+                db, outbox, templates=MailTemplates(), sender=SenderIdentity(bot, sender_company="Bench Corp")
             )
         processor = InboundProcessor(
-            db, outreach=outreach, settings=InboundSettings(own_addresses=(bot,), acknowledge=args.ack)
+            db, outreach=outreach, options=InboundOptions(own_addresses=(bot,), acknowledge=args.ack)
         )
-        settings = ImapSettings(
+        settings = ImapMailbox(
             host=host, port=imaps, security=Security.TLS, username=bot, password=password, ca_file=e["HARNESS_CA"],
             timeout=120, batch_size=10,
         )  # fmt: skip

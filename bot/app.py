@@ -7,9 +7,8 @@ database stands by and takes over when the first dies. SIGTERM / SIGINT set one 
 the action in hand, the components are stopped in reverse order and every connection is closed within
 ``SHUTDOWN_SECONDS``; past that the process exits hard rather than hang a service manager.
 
-Tuning through the environment (tests use these; defaults suit production): ``CMRT_HEARTBEAT_SECONDS`` (5),
-``CMRT_DOWN_ALERT_SECONDS`` (60: tell the team when a component stays down this long),
-``CMRT_RESTART_CAP_SECONDS`` (300: the longest back-off between restarts).
+The supervision is tuned in ``[run]``: ``heartbeat`` (5s), ``down_alert_after`` (60s: tell the team when a
+component stays down this long), ``restart_backoff_cap`` (5m: the longest back-off between restarts).
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.config import Settings
 from bot.leader import LeaderLock
 from bot.scheduling import build_scheduler, outreach_config, tick_interval
 from bot.supervisor import Backoff, Component, Supervisor
@@ -123,13 +122,11 @@ class Parts:
 class App:
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         *,
-        build: Callable[[Any, Database, threading.Event], Parts] | None = None,
-        environ: dict[str, str] | None = None,
+        build: Callable[[Settings, Database, threading.Event], Parts] | None = None,
     ) -> None:
         self.settings = settings
-        self.environ = dict(os.environ if environ is None else environ)
         self.build = build or build_parts
         self.stop = threading.Event()
         self.supervisor: Supervisor | None = None
@@ -155,14 +152,14 @@ class App:
             if not self._wait_for_lock(db, lock):
                 return 0
             parts = self.build(self.settings, db, self.stop)
-            env_float = self.environ.get("CMRT_HEARTBEAT_SECONDS")
+            run = self.settings.run
             self.supervisor = Supervisor(
                 parts.components,
                 db,
                 notifier=parts.notifier,
-                backoff=Backoff(cap=float(self.environ.get("CMRT_RESTART_CAP_SECONDS", "300"))),
-                heartbeat_every=float(env_float) if env_float else 5.0,
-                alert_after=float(self.environ.get("CMRT_DOWN_ALERT_SECONDS", "60")),
+                backoff=Backoff(cap=run.restart_backoff_cap.total_seconds()),
+                heartbeat_every=run.heartbeat.total_seconds(),
+                alert_after=run.down_alert_after.total_seconds(),
             )
             log.info("cmrt-bot running (pid %d): %s", os.getpid(), ", ".join(c.name for c in parts.components))
             self.supervisor.start_all()
@@ -235,7 +232,7 @@ def _hard_exit() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ composition
-def build_parts(settings: Any, db: Database, stop: threading.Event) -> Parts:
+def build_parts(settings: Settings, db: Database, stop: threading.Event) -> Parts:
     """Build every adapter from the settings and register the handlers (the production wiring)."""
     import bot.wiring as wiring
 

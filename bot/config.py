@@ -178,6 +178,15 @@ class ReviewSettings:
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """How ``cmrt-bot run`` looks after its components (heartbeats, restarts, alerts)."""
+
+    heartbeat: dt.timedelta = dt.timedelta(seconds=5)  # how often the heartbeats (`cmrt-bot status`) are written
+    down_alert_after: dt.timedelta = dt.timedelta(seconds=60)  # tell the team when a component is down this long
+    restart_backoff_cap: dt.timedelta = dt.timedelta(minutes=5)  # the longest wait between restarts
+
+
+@dataclass(frozen=True)
 class LogSettings:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -193,6 +202,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     reader: ReaderSettings = field(default_factory=ReaderSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    run: RunSettings = field(default_factory=RunSettings)
     log: LogSettings = field(default_factory=LogSettings)
     source: str = "<built-in defaults>"  # the file read, for messages
 
@@ -214,6 +224,7 @@ SECTIONS: dict[str, type] = {
     "schedule": ScheduleSettings,
     "reader": ReaderSettings,
     "review": ReviewSettings,
+    "run": RunSettings,
     "log": LogSettings,
 }
 
@@ -498,6 +509,8 @@ def cross_check(s: Settings) -> list[tuple[str, str]]:
         out.append(("schedule.business_days", "at least one business day is needed"))
     if s.schedule.tick <= dt.timedelta(0):
         out.append(("schedule.tick", "must be longer than 0s"))
+    if s.run.heartbeat <= dt.timedelta(0):
+        out.append(("run.heartbeat", "must be longer than 0s"))
     if list(s.outreach.reminder_cadence) != sorted(s.outreach.reminder_cadence):
         out.append(("outreach.reminder_cadence", "durations must be in increasing order"))
     if s.outreach.batch_size < 1:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 import pathlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
+from bot.config import Settings
 from bot.supervisor import Component, ThreadComponent
 from bot.wiring import MailParts
 from handlers.notify import FindingSummary, Notifier, alert_uncertain, alert_unmatched
 from store import Database
+
+if TYPE_CHECKING:
+    from handlers.inbound import InboundProcessor
+    from handlers.outreach_mail import MailOutreach
+    from mail.maildir_out import MaildirSender
+    from mail.smtp import SmtpSender
 
 log = logging.getLogger("cmbot.app")
 
@@ -51,14 +58,14 @@ class NotifierProxy:
         alert_uncertain(self.box[0], key, kind=kind, request_id=request_id)
 
 
-def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
+def build(settings: Settings, db: Database, *, offline: bool = False) -> MailParts:
     """The mail loop's parts. ``offline`` (the CLI): e-mails are only recorded in the outbox, for the running bot's
     outbox loop to deliver (never sent from here, so never twice), and no components (inbox, outbox loop) are built.
     """
     from handlers.mail_store import StoreOutboxRepository
     from handlers.outreach_mail import (
         MailOutreach,
-        OutreachSettings,
+        SenderIdentity,
         SlackOutreach,
         handle_permanent,
         record_sent,
@@ -75,9 +82,9 @@ def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
     notifier = NotifierProxy(box)
     o = settings.outreach
     sender = outbound_sender(settings)
-    per_hour = int(getattr(o, "max_emails_per_hour", 0) or 0)
+    per_hour = o.max_emails_per_hour
     outbox = Outbox(
-        StoreOutboxRepository(db, mail_from=o.from_address),
+        StoreOutboxRepository(db, mail_from=o.from_address or ""),
         sender,
         rate_limiter=RateLimiter(per_hour / 60.0) if per_hour > 0 else None,
         on_permanent=handle_permanent(db, notifier),
@@ -87,16 +94,16 @@ def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
         db,
         outbox,
         templates=MailTemplates(o.templates_dir),
-        settings=OutreachSettings(
-            from_address=o.from_address,
+        sender=SenderIdentity(
+            from_address=o.from_address or "",
             sender_company=o.company_name,
             sender_name=o.from_name,
             from_name=o.from_name,
             reply_to=o.reply_to,
-            message_id_domain=getattr(settings.mail, "message_id_domain", None),
-            blank_template=pathlib.Path(o.template_path) if o.template_path else None,
-            send_immediately=not offline,
+            message_id_domain=settings.mail.message_id_domain,
         ),
+        blank_template=pathlib.Path(o.template_path) if o.template_path else None,
+        send_immediately=not offline,
         notifier=notifier,
     )
     outbox_every = min(30.0, max(1.0, settings.schedule.tick.total_seconds()))
@@ -120,20 +127,20 @@ def build(settings: Any, db: Database, *, offline: bool = False) -> MailParts:
     return parts
 
 
-def outbound_sender(settings: Any) -> Any:
+def outbound_sender(settings: Settings) -> MaildirSender | SmtpSender:
     """The transport the outbox sends through: SMTP (``[smtp]``), or ``[mail] outbound = "maildir"`` (.eml files)."""
     from mail.maildir_out import MaildirSender
-    from mail.smtp import Security, SmtpSender, SmtpSettings
+    from mail.smtp import Security, SmtpSender, SmtpServer
 
     o = settings.outreach
-    if getattr(settings.mail, "outbound", "smtp") == "maildir":
+    if settings.mail.outbound == "maildir":
         if not o.from_address or not settings.mail.outbound_maildir_path:
             raise ValueError("[mail] outbound_maildir_path and [outreach] from_address are needed for the e-mails")
         return MaildirSender(settings.mail.outbound_maildir_path)
-    if not settings.smtp.configured or not o.from_address:
+    if not settings.smtp.host or not o.from_address:
         raise ValueError("[smtp] host and [outreach] from_address are needed to send the requests")
     return SmtpSender(
-        SmtpSettings(
+        SmtpServer(
             host=settings.smtp.host,
             port=settings.smtp.port,
             security=Security(settings.smtp.security),
@@ -146,15 +153,15 @@ def outbound_sender(settings: Any) -> Any:
     )
 
 
-def inbound_processor(settings: Any, db: Database, mail: Any, notifier: Notifier) -> Any:
+def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, notifier: Notifier) -> InboundProcessor:
     """The inbound handler (``handlers.inbound.InboundProcessor``): fed by the inbox, and used by the team to assign
     an unmatched e-mail (Slack, ``cmrt-bot mail assign``)."""
     from bot.review_context import make_context_factory
-    from handlers.inbound import InboundProcessor, InboundSettings
+    from handlers.inbound import InboundOptions, InboundProcessor
     from mail.attachments import AttachmentLimits
 
     own = tuple(a for a in (settings.outreach.from_address, settings.outreach.reply_to) if a)
-    inbound_settings = InboundSettings(
+    options = InboundOptions(
         own_addresses=own,
         attachment_limits=AttachmentLimits(max_attachment_bytes=settings.mail.max_attachment_bytes),
         read_limits=settings.reader.read_limits(),
@@ -164,32 +171,32 @@ def inbound_processor(settings: Any, db: Database, mail: Any, notifier: Notifier
         db,
         outreach=mail,
         notifier=notifier,
-        settings=inbound_settings,
+        options=options,
         review_context=make_context_factory(settings.review.overrides, settings.review.campaigns),
     )
 
 
-def _inbox_component(settings: Any, handler: Any, notifier: Notifier) -> Component | None:
+def _inbox_component(settings: Settings, handler: InboundProcessor, notifier: Notifier) -> Component | None:
     """The IMAP watcher (or the Maildir source) feeding the inbound handler; None when inbound is off."""
     from handlers.mail_store import StoreCheckpoints
-    from mail.imap import ImapSettings, ImapWatcher
+    from mail.imap import ImapMailbox, ImapWatcher
     from mail.maildir import MaildirSource
     from mail.smtp import Security
 
     db = handler.db
-    inbound = getattr(settings.mail, "inbound", "imap")
+    inbound = settings.mail.inbound
     if inbound == "maildir" and settings.mail.maildir_path:
         source = MaildirSource(settings.mail.maildir_path, handler)
         every = settings.imap.poll_interval.total_seconds()
         return ThreadComponent("inbox", lambda stop: source.poll(stop, every))
-    if inbound != "imap" or not settings.imap.configured:
+    i = settings.imap
+    if inbound != "imap" or not i.host:
         log.warning("no inbound mail source is configured: replies will not be read")
         return None
-    i = settings.imap
     password = settings.secret(i.password_env)
     if not password:
         raise ValueError(f"[imap] password_env: environment variable {i.password_env} is empty or unset")
-    imap_settings = ImapSettings(
+    mailbox = ImapMailbox(
         host=i.host,
         username=i.username or "",
         password=password,
@@ -204,7 +211,7 @@ def _inbox_component(settings: Any, handler: Any, notifier: Notifier) -> Compone
         poll_interval=i.poll_interval.total_seconds(),
         max_message_bytes=settings.mail.max_message_bytes,
     )
-    watcher = ImapWatcher(imap_settings, handler, StoreCheckpoints(db), on_error=lambda text: notifier.team_alert(text))
+    watcher = ImapWatcher(mailbox, handler, StoreCheckpoints(db), on_error=lambda text: notifier.team_alert(text))
 
     def describe() -> str:
         state = "connected" if watcher.client is not None else "not connected (reconnecting with back-off)"

@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
-from typing import Any, Protocol
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
@@ -31,10 +31,12 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot.config import SlackSettings
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
-from handlers.slack.deps import ChatOps, InboundAssigner, OutboxReleaser, Outreach, SessionSource
+from handlers.slack.deps import ChatOps, InboundAssigner, OutboxReleaser, Outreach
 from handlers.slack.notifier import SlackNotifier
+from store.engine import SessionSource
 
 log = logging.getLogger("cmbot.slack.app")
 
@@ -44,20 +46,6 @@ EVENTS_PATH = "/slack/events"
 
 class SlackConfigError(ValueError):
     """The Slack part of the configuration cannot work (names the key or environment variable to fix)."""
-
-
-class SlackSettings(Protocol):
-    """The ``[slack]`` section as ``bot.config`` provides it."""
-
-    mode: str  # "socket" | "http"
-    channel: str | None
-    bot_token_env: str
-    app_token_env: str
-    signing_secret_env: str
-    http_host: str
-    http_port: int
-    api_base_url: str | None
-    allowed_users: Iterable[str]
 
 
 @dataclass(frozen=True)
@@ -211,7 +199,7 @@ class SlackService:
         self.app = build_app(
             self.client, signing_secret=self.secrets.signing_secret, executor=self.executor, verify_token=False
         )
-        group = allowed_group if allowed_group is not None else getattr(settings, "allowed_group", None)
+        group = allowed_group if allowed_group is not None else settings.allowed_group
         self.notifier = SlackNotifier(self.client, db, settings.channel)
         self.ops = ChatOps(
             db=db,

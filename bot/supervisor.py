@@ -16,14 +16,12 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.orm import Session
-
 from handlers.notify import Notifier, NullNotifier
 from store import runtime
+from store.engine import SessionSource
 
 log = logging.getLogger("cmbot.supervisor")
 
@@ -36,10 +34,6 @@ class Component(Protocol):
     def healthy(self) -> bool: ...
 
     def stop(self, timeout: float) -> None: ...
-
-
-class SessionSource(Protocol):
-    def session(self) -> AbstractContextManager[Session]: ...
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.config import Settings
 from bot.supervisor import Component
 from handlers.notify import Notifier, NullNotifier
 from handlers.ticks import OutboundMail
@@ -75,14 +75,14 @@ class SlackParts:
 
 
 def build_slack(
-    settings: Any, db: Database, outreach: Any, *, inbound: Any = None, outbox: Any = None
+    settings: Settings, db: Database, outreach: Any, *, inbound: Any = None, outbox: Any = None
 ) -> SlackParts | None:
     """The Slack side, or None when ``[slack] channel`` is unset (the bot then runs without Slack).
 
     A missing token is a configuration error (raised now); an unreachable Slack is not (the component retries).
     The notifier the mail loop and the scheduler use needs no connection to be built.
     """
-    if not getattr(settings.slack, "configured", False):
+    if not settings.slack.configured:
         log.warning("[slack] channel is not set: running without Slack (no team notifications)")
         return None
     from bot.slack_app import SlackService, build_client, read_secrets
@@ -102,7 +102,7 @@ def build_slack(
         channel=channel,
         notifier=notifier,
     )
-    period = str(getattr(settings.slack, "digest", "daily"))
+    period = settings.slack.digest
 
     def digest(_campaign_id: int) -> None:
         try:
@@ -131,46 +131,7 @@ class MailParts:
         self.notifier_box[0] = notifier
 
 
-class LoopComponent:
-    """A periodic callable (``fn()`` every ``every`` seconds) in a thread; used for the outbox delivery."""
-
-    def __init__(self, name: str, fn: Callable[[], object], every: float) -> None:
-        self.name = name
-        self.fn = fn
-        self.every = every
-        self.error: str | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                self.fn()
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                self.error = f"{type(exc).__name__}: {exc}"
-                log.warning("%s failed (%d in a row): %s", self.name, failures, exc)
-                if failures >= 5:
-                    raise
-            self._stop.wait(self.every)
-
-    def healthy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self, timeout: float) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-
-def build_mail(settings: Any, db: Database) -> MailParts:
+def build_mail(settings: Settings, db: Database) -> MailParts:
     """The mail loop: outbound API over the outbox, outbox delivery, inbox watcher."""
     import bot.mail_wiring as mail_wiring
 

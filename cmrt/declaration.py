@@ -31,6 +31,10 @@ class Family(StrEnum):
     AMRT = "AMRT"
 
 
+# The four conflict minerals ("3TG") a CMRT declares, in the template's order.
+CMRT_METALS: tuple[str, ...] = ("Tantalum", "Tin", "Gold", "Tungsten")
+
+
 class Scope(StrEnum):
     COMPANY = "company"
     PRODUCT = "product"
@@ -180,12 +184,6 @@ class Warning_:
     message: str
     sheet: str | None = None
     cell: str | None = None
-
-
-@dataclass(frozen=True)
-class ReadError:
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)

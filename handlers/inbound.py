@@ -27,11 +27,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cmrt.outreach.states import InvalidTransition, RequestState
 from cmrt.review import Grade, ReviewContext, Severity, review
 from cmrt.workbook import WorkbookError, read_workbook
 from cmrt.workbook.errors import ReadLimits
 from handlers.acknowledgment import GRADE_ORDER, acknowledgment_plan
-from handlers.mail_store import SessionSource, StoreDirectory
+from handlers.mail_store import StoreDirectory
 from handlers.notify import FindingSummary, Notifier, NullNotifier, alert_unmatched
 from handlers.outreach_mail import MailOutreach
 from mail.attachments import AttachmentLimits, Extracted, extract_attachments
@@ -42,8 +43,9 @@ from store import audit
 from store import messages as message_repo
 from store import requests as request_repo
 from store import suppliers as supplier_repo
+from store.engine import SessionSource
 from store.models import Message, Request, Submission
-from store.states import Direction, InvalidTransition, MessageState, RequestState
+from store.states import Direction, MessageState
 
 log = logging.getLogger("cmbot.mail.inbound")
 
@@ -52,7 +54,9 @@ ContextFactory = Callable[[Session, Request | None, dt.date], ReviewContext]
 
 
 @dataclass(frozen=True)
-class InboundSettings:
+class InboundOptions:
+    """How inbound mail is handled: the bot's own addresses, size limits, workbook passwords (``bot/`` fills it)."""
+
     own_addresses: tuple[str, ...] = ()  # the bot's own addresses: mail from them is never answered
     attachment_limits: AttachmentLimits = field(default_factory=AttachmentLimits)
     read_limits: ReadLimits | None = None
@@ -92,17 +96,17 @@ class InboundProcessor:
         *,
         outreach: MailOutreach | None = None,
         notifier: Notifier | None = None,
-        settings: InboundSettings | None = None,
+        options: InboundOptions | None = None,
         review_context: ContextFactory = default_context,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.db = db
         self.outreach = outreach
         self.notifier = notifier or NullNotifier()
-        self.settings = settings or InboundSettings()
+        self.options = options or InboundOptions()
         self.review_context = review_context
         self.clock = clock
-        self.own = {a.lower() for a in self.settings.own_addresses}
+        self.own = {a.lower() for a in self.options.own_addresses}
 
     def __call__(self, fetched: FetchedMessage) -> Disposition:
         return self.process(fetched.raw, folder=fetched.folder, uid=fetched.uid).disposition
@@ -173,7 +177,7 @@ class InboundProcessor:
                 names = [sub.filename for sub, _ in declarations]
                 self._review_all(s, request, declarations, names, outcome, notes)
             ack = acknowledgment_plan(row, message, outcome.problems)
-        if ack is not None and self.outreach is not None and self.settings.acknowledge:
+        if ack is not None and self.outreach is not None and self.options.acknowledge:
             self.outreach.send_acknowledgment(**ack)
         for note in notes:
             note()
@@ -181,7 +185,7 @@ class InboundProcessor:
 
     # -- steps 2-4 ------------------------------------------------------------------------------------------
     def _handle(self, mid: str, message: InboundMessage, *, replay: bool) -> Outcome:
-        extracted = extract_attachments(message.msg, self.settings.attachment_limits)
+        extracted = extract_attachments(message.msg, self.options.attachment_limits)
         result = classify(message, has_workbook=extracted.has_workbook)
         own = message.from_address in self.own if message.from_address else False
         outcome = Outcome(mid, Disposition.PROCESSED, kind=result.kind.value, problems=list(extracted.problems))
@@ -198,7 +202,7 @@ class InboundProcessor:
                 outcome.request_id = row.request_id
                 outcome.kind = row.classification
             ack = None if own or result.machine else acknowledgment_plan(row, message, outcome.problems)
-        if ack is not None and self.outreach is not None and self.settings.acknowledge:
+        if ack is not None and self.outreach is not None and self.options.acknowledge:
             sent = self.outreach.send_acknowledgment(**ack)
             if not sent.accepted:
                 outcome.problems.append(f"acknowledgment not sent: {sent.detail}")
@@ -284,7 +288,7 @@ class InboundProcessor:
             return None  # seen before (same file in this message)
         try:
             decl = read_workbook(
-                content, filename=sub.filename, limits=self.settings.read_limits, passwords=self.settings.passwords
+                content, filename=sub.filename, limits=self.options.read_limits, passwords=self.options.passwords
             )
         except WorkbookError as exc:
             sub.parse_error_code, sub.parse_error = exc.code, exc.message

@@ -9,35 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cmrt.outreach.states import RequestState
 from mail.matching import Candidate
-from mail.outbox import READY, OutboxRecord, OutboxState
+from mail.outbox import READY, OutboxRecord
 from store import messages as message_repo
 from store import outbox as outbox_repo
 from store import requests as request_repo
 from store import runtime
 from store import suppliers as supplier_repo
+from store.engine import SessionSource
 from store.models import Campaign, Contact, OutboxItem, Request, Supplier
-from store.states import OutboxKind, RequestState
-from store.states import OutboxState as StoreOutboxState
+from store.states import OutboxKind, OutboxState
 
 CLOSED_STATES = (RequestState.CLOSED, RequestState.EXEMPT)
-
-
-class SessionSource(Protocol):
-    def session(self) -> AbstractContextManager[Session]: ...
-
-
-def _kind(kind: str) -> OutboxKind:
-    try:
-        return OutboxKind(kind)
-    except ValueError:
-        return OutboxKind.OTHER
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -54,13 +42,13 @@ class StoreOutboxRepository:
     def _record(self, item: OutboxItem) -> OutboxRecord:
         return OutboxRecord(
             key=item.idempotency_key,
-            kind=str(item.kind),
+            kind=item.kind,
             to_address=item.to_address,
             mail_from=self.mail_from,
             message_id=item.message_id,
             raw=item.message_bytes,
             request_id=item.request_id,
-            state=OutboxState(str(item.state)),
+            state=item.state,
             attempts=item.attempts,
             next_attempt_at=_aware(item.next_attempt_at),
             last_error=item.last_error,
@@ -72,7 +60,7 @@ class StoreOutboxRepository:
             item, created = outbox_repo.enqueue(
                 s,
                 key=record.key,
-                kind=_kind(record.kind),
+                kind=OutboxKind(record.kind),
                 to_address=record.to_address,
                 message_id=record.message_id,
                 message_bytes=record.raw,
@@ -89,7 +77,7 @@ class StoreOutboxRepository:
     def due(self, now: dt.datetime, limit: int) -> list[OutboxRecord]:
         stmt = (
             sa.select(OutboxItem)
-            .where(OutboxItem.state.in_([StoreOutboxState(s.value) for s in READY]))
+            .where(OutboxItem.state.in_(list(READY)))
             .where(sa.or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now))
             .order_by(OutboxItem.id)
             .limit(limit)
@@ -98,7 +86,7 @@ class StoreOutboxRepository:
             return [self._record(i) for i in s.scalars(stmt)]
 
     def in_state(self, state: OutboxState) -> list[OutboxRecord]:
-        stmt = sa.select(OutboxItem).where(OutboxItem.state == StoreOutboxState(state.value)).order_by(OutboxItem.id)
+        stmt = sa.select(OutboxItem).where(OutboxItem.state == state).order_by(OutboxItem.id)
         with self.db.session() as s:
             return [self._record(i) for i in s.scalars(stmt)]
 
@@ -113,7 +101,7 @@ class StoreOutboxRepository:
         last_error: str | None = None,
         sent_at: dt.datetime | None = None,
     ) -> bool:
-        values: dict[str, object] = {"state": StoreOutboxState(to_state.value)}
+        values: dict[str, object] = {"state": to_state}
         if attempts is not None:
             values["attempts"] = attempts
         if to_state in (OutboxState.FAILED_TEMPORARY, OutboxState.PENDING):
@@ -127,7 +115,7 @@ class StoreOutboxRepository:
         stmt = (
             sa.update(OutboxItem)
             .where(OutboxItem.idempotency_key == key)
-            .where(OutboxItem.state.in_([StoreOutboxState(s.value) for s in from_states]))
+            .where(OutboxItem.state.in_(list(from_states)))
             .values(**values)
             .execution_options(synchronize_session=False)
         )

@@ -22,9 +22,9 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from handlers.mail_store import SessionSource
 from mail.headers import domain_of
 from store import audit
+from store.engine import SessionSource
 from store.models import Message, Request
 from store.states import Direction, MessageState
 

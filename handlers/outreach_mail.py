@@ -2,7 +2,7 @@
 
 Scheduler (implements ``handlers.ticks.OutboundMail``; the ticker moves the request's state itself)::
 
-    mail = MailOutreach(db, outbox, templates=MailTemplates(cfg_dir), settings=OutreachSettings(...), notifier=n)
+    mail = MailOutreach(db, outbox, templates=MailTemplates(cfg_dir), sender=SenderIdentity(...), notifier=n)
     mail.send_request(request_id, key="campaign-2025:req-17:request")        -> MailResult
     mail.send_reminder(request_id, key="...:reminder-2", number=2)          -> MailResult
     mail.send_clarification_followup(request_id, key="...", number=1)       -> MailResult
@@ -33,33 +33,34 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.mail_store import SessionSource
+from cmrt.outreach.states import CHASED_STATES, RequestState
 from handlers.notify import Notifier, NullNotifier, alert_uncertain
 from handlers.slack.deps import OutreachResult
 from handlers.ticks import MailResult
 from mail.compose import Attachment, MailTemplates, OutgoingEmail, build_message, to_bytes
 from mail.headers import HeaderInjectionError, domain_of, references_for_reply, stable_message_id
-from mail.outbox import Outbox, OutboxRecord, OutboxState
+from mail.outbox import Outbox, OutboxRecord
 from mail.smtp import SendResult, SendStatus
 from store import audit
 from store import messages as message_repo
 from store import requests as request_repo
 from store import suppliers as supplier_repo
-from store.states import AWAITING_SUPPLIER, ContactState, Direction, RequestState
+from store.engine import SessionSource
+from store.states import ContactState, Direction, OutboxKind, OutboxState
 
 log = logging.getLogger("cmbot.mail.outreach")
 
 
 @dataclass(frozen=True)
-class OutreachSettings:
+class SenderIdentity:
+    """Who the e-mails come from (headers) and who signs them (``[outreach]``, unpacked by ``bot/``)."""
+
     from_address: str
     sender_company: str
     sender_name: str = ""
     from_name: str | None = None
     reply_to: str | None = None
     message_id_domain: str | None = None  # default: the domain of from_address
-    blank_template: pathlib.Path | None = None  # attached to requests
-    send_immediately: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,37 +76,43 @@ class MailOutreach:
         outbox: Outbox,
         *,
         templates: MailTemplates,
-        settings: OutreachSettings,
+        sender: SenderIdentity,
+        blank_template: pathlib.Path | None = None,
+        send_immediately: bool = True,
         notifier: Notifier | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
+        """``blank_template``: the blank CMRT attached to requests; ``send_immediately=False`` (the CLI) only records
+        the e-mails, for the running bot's outbox loop to send."""
         self.db = db
         self.outbox = outbox
         self.templates = templates
-        self.settings = settings
+        self.sender = sender
+        self.send_immediately = send_immediately
         self.notifier = notifier or NullNotifier()
         self.clock = clock
-        self.domain = settings.message_id_domain or domain_of(settings.from_address) or "localhost"
+        self.domain = sender.message_id_domain or domain_of(sender.from_address) or "localhost"
         self._blank: Attachment | None = None
-        if settings.blank_template is not None:
-            path = pathlib.Path(settings.blank_template)
+        if blank_template is not None:
+            path = pathlib.Path(blank_template)
             self._blank = Attachment(path.name, path.read_bytes())
 
     # -- the scheduler's API (handlers.ticks.OutboundMail) ---------------------------------------------------
     def send_request(self, request_id: int, *, key: str) -> MailResult:
-        return self._send("request", request_id, key, {}, attach_blank=True)
+        return self._send(OutboxKind.REQUEST, request_id, key, {}, attach_blank=True)
 
     def send_reminder(self, request_id: int, *, key: str, number: int) -> MailResult:
-        return self._send("reminder", request_id, key, {"reminder_number": number})
+        return self._send(OutboxKind.REMINDER, request_id, key, {"reminder_number": number})
 
     def send_clarification_followup(self, request_id: int, *, key: str, number: int) -> MailResult:
         """A reminder that a corrected workbook is still missing (the last review's findings are listed again)."""
         text = self._last_findings_text(request_id)
-        return self._send("clarification", request_id, key, {"clarification_text": text, "reminder_number": number})
+        extra = {"clarification_text": text, "reminder_number": number}
+        return self._send(OutboxKind.CLARIFICATION, request_id, key, extra)
 
     # -- for Slack and the inbound handler -------------------------------------------------------------------
     def send_clarification(self, request_id: int, *, key: str, text: str) -> MailResult:
-        return self._send("clarification", request_id, key, {"clarification_text": text})
+        return self._send(OutboxKind.CLARIFICATION, request_id, key, {"clarification_text": text})
 
     def send_acknowledgment(
         self,
@@ -131,7 +138,7 @@ class MailOutreach:
             "problems": list(problems),
         }
         return self._send(
-            "acknowledgment",
+            OutboxKind.ACKNOWLEDGMENT,
             request_id,
             key,
             context,
@@ -156,7 +163,7 @@ class MailOutreach:
 
     def _send(
         self,
-        kind: str,
+        kind: OutboxKind,
         request_id: int,
         key: str,
         extra: Mapping[str, Any],
@@ -175,7 +182,7 @@ class MailOutreach:
             except HeaderInjectionError as exc:
                 return MailResult(False, f"the e-mail could not be built safely: {exc}", permanent=True)
             existing = self.outbox.enqueue(built.record)
-            if kind == "request" and built.thread_root is None:
+            if kind is OutboxKind.REQUEST and built.thread_root is None:
                 with self.db.session() as s:
                     req = request_repo.get(s, request_id)
                     if req is not None and req.thread_message_id is None:
@@ -186,7 +193,7 @@ class MailOutreach:
             return MailResult(False, existing.last_error or "refused by the mail server", permanent=True)
         if existing.state is OutboxState.UNCERTAIN:
             return MailResult(True, "delivery uncertain after a restart; the team decides")
-        if not self.settings.send_immediately:
+        if not self.send_immediately:
             return MailResult(True, "queued")
         delivery = self.outbox.send_now(key, block=False)
         if delivery is None:
@@ -199,7 +206,7 @@ class MailOutreach:
 
     def _build(
         self,
-        kind: str,
+        kind: OutboxKind,
         request_id: int,
         key: str,
         extra: Mapping[str, Any],
@@ -227,8 +234,8 @@ class MailOutreach:
                 "campaign_year": campaign.year,
                 "due_date": campaign.due_date.isoformat() if campaign.due_date else None,
                 "token": req.token,
-                "sender_name": self.settings.sender_name,
-                "sender_company": self.settings.sender_company,
+                "sender_name": self.sender.sender_name,
+                "sender_company": self.sender.sender_company,
                 "min_version": campaign.min_template_version,
                 "attachment_name": self._blank.filename if attach_blank and self._blank else None,
                 **extra,
@@ -245,16 +252,16 @@ class MailOutreach:
         mail = OutgoingEmail(
             to_address=to_address,
             to_name=context["contact_name"],
-            from_address=self.settings.from_address,
-            from_name=self.settings.from_name,
-            reply_to=self.settings.reply_to,
+            from_address=self.sender.from_address,
+            from_name=self.sender.from_name,
+            reply_to=self.sender.reply_to,
             subject=rendered.subject,
             text=rendered.text,
             html=rendered.html,
             message_id=message_id,
             token=req.token,
-            in_reply_to=in_reply_to if (kind != "request" or parent) else None,
-            references=refs if (kind != "request" or parent) else (),
+            in_reply_to=in_reply_to if (kind is not OutboxKind.REQUEST or parent) else None,
+            references=refs if (kind is not OutboxKind.REQUEST or parent) else (),
             attachments=[self._blank] if attach_blank and self._blank else [],
         )
         raw = to_bytes(build_message(mail, date=self.clock()))
@@ -262,7 +269,7 @@ class MailOutreach:
             key=key,
             kind=kind,
             to_address=to_address,
-            mail_from=self.settings.from_address,
+            mail_from=self.sender.from_address,
             message_id=message_id,
             raw=raw,
             request_id=request_id,
@@ -292,7 +299,7 @@ class SlackOutreach:
             return OutreachResult(False, result.detail)
         with self.mail.db.session() as s:
             req = request_repo.get(s, request_id)
-            if req is not None and req.state in AWAITING_SUPPLIER and req.reminder_count < number:
+            if req is not None and req.state in CHASED_STATES and req.reminder_count < number:
                 request_repo.transition(s, req, RequestState.REMINDED, actor=actor, now=self.mail.clock())
         self.mail.notifier.reminder_sent(request_id, number=number)
         return OutreachResult(True, result.detail)

@@ -14,27 +14,23 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from cmrt.outreach import Action, ActionKind, EscalationTrigger, OutreachConfig
+from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState
 from handlers.notify import Notifier, NullNotifier
 from handlers.outreach_state import plan_campaigns, store_next_due
 from store import actions, audit
 from store import requests as request_repo
+from store.engine import SessionSource
 from store.models import OutreachAction
-from store.states import AWAITING_SUPPLIER, RequestState
 
 log = logging.getLogger("cmbot.scheduler")
 
 MAX_ATTEMPTS = 8  # an action that fails this often is given up and raised to the team
-
-
-class SessionSource(Protocol):
-    def session(self) -> AbstractContextManager[Session]: ...
 
 
 @dataclass(frozen=True)
@@ -181,7 +177,7 @@ class Ticker:
         if request is None:
             return True
         state = RequestState(request.state)
-        if state in (RequestState.RESPONDED, RequestState.ACCEPTED, RequestState.EXEMPT, RequestState.CLOSED):
+        if state in SETTLED_STATES:
             return True
         return job.kind == ActionKind.REMINDER and request.responded_at is not None
 
@@ -268,7 +264,7 @@ class Ticker:
             if state == RequestState.NOT_SENT:
                 request_repo.transition(session, request, RequestState.SENT, now=now, reason=job.reason)
         elif job.kind == ActionKind.REMINDER:
-            if state in AWAITING_SUPPLIER and request.reminder_count < job.sequence:
+            if state in CHASED_STATES and request.reminder_count < job.sequence:
                 request_repo.transition(session, request, RequestState.REMINDED, now=now, reason=job.reason)
         elif job.kind == ActionKind.ESCALATION:
             if state in (RequestState.SENT, RequestState.REMINDED):

@@ -20,8 +20,9 @@ import zipfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 
+from cmrt.workbook.container import OLE_MAGIC
+
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _UNSAFE = re.compile(r"[^\w.\-() ]+", re.UNICODE)
 

@@ -1,5 +1,8 @@
 """Header hygiene and threading identifiers: request tokens, stable Message-IDs, safe header values.
 
+Request tokens are made by the store (``store.campaigns.new_token``); this module puts them into subjects and
+Message-IDs and finds them again in replies.
+
 Supplier-provided text (company names, contact names, subjects we quote back) ends up in headers. Every such
 value goes through ``safe_header_text`` (control characters and line breaks become spaces, length capped) and every
 address through ``parse_address`` (exactly one syntactically valid address, no line breaks), so nothing a
@@ -10,13 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import unicodedata
 from email.headerregistry import Address
 from email.utils import getaddresses, parseaddr
 
-TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: readable over the phone
-TOKEN_LENGTH = 8
 # "[CMRT-R7K2QX9M]" in subjects; tolerant of case, spaces and a missing bracket when suppliers edit the subject
 _TOKEN_RE = re.compile(r"\[\s*(?:CMRT|REF)[\s#:\-]*([A-Z2-9]{6,16})\s*\]", re.IGNORECASE)
 _BODY_TOKEN_RE = re.compile(r"\b(?:Reference|Ref\.?|Referenz|Référence)\s*[:#]\s*([A-Z2-9]{6,16})\b", re.IGNORECASE)
@@ -29,11 +29,6 @@ MAX_HEADER_TEXT = 200
 
 class HeaderInjectionError(ValueError):
     """An address or header value that would change the message's structure (line breaks, several addresses)."""
-
-
-def new_token() -> str:
-    """A fresh per-request token such as ``R7K2QX9M`` (8 characters of a 32-letter alphabet: 40 bits)."""
-    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
 def token_tag(token: str) -> str:

@@ -1,6 +1,6 @@
 """Inbound over IMAP: IDLE with a polling fallback, reconnects with back-off, a checkpoint per folder.
 
-``ImapWatcher(settings, handler, checkpoints)``:
+``ImapWatcher(mailbox, handler, checkpoints)`` (``ImapMailbox``: the server, the account and the folders):
 
 * ``run(stop)`` -- the daemon loop: connect (TLS / STARTTLS / plain), select the folder, ``sync()``, then wait
   for new mail with IDLE (re-issued every ``idle_renew`` seconds, and a full sync at least that often, so a
@@ -53,7 +53,9 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 
 @dataclass(frozen=True)
-class ImapSettings:
+class ImapMailbox:
+    """The watched mailbox: server, account (password read by ``bot/``), folders and the loop's timing."""
+
     host: str
     username: str
     password: str = field(repr=False)
@@ -111,16 +113,16 @@ class ServerGone(ConnectionError):
 Handler = Callable[[FetchedMessage], Disposition]
 
 
-def connect(settings: ImapSettings, ssl_context: ssl.SSLContext | None = None) -> IMAPClient:
-    ctx = ssl_context or ssl.create_default_context(cafile=settings.ca_file)
-    if settings.security is Security.TLS:
-        client = IMAPClient(settings.host, settings.port, ssl=True, ssl_context=ctx, timeout=settings.timeout)
+def connect(mailbox: ImapMailbox, ssl_context: ssl.SSLContext | None = None) -> IMAPClient:
+    ctx = ssl_context or ssl.create_default_context(cafile=mailbox.ca_file)
+    if mailbox.security is Security.TLS:
+        client = IMAPClient(mailbox.host, mailbox.port, ssl=True, ssl_context=ctx, timeout=mailbox.timeout)
     else:
-        client = IMAPClient(settings.host, settings.port, ssl=False, timeout=settings.timeout)
-        if settings.security is Security.STARTTLS:
+        client = IMAPClient(mailbox.host, mailbox.port, ssl=False, timeout=mailbox.timeout)
+        if mailbox.security is Security.STARTTLS:
             client.starttls(ctx)
     try:
-        client.login(settings.username, settings.password)
+        client.login(mailbox.username, mailbox.password)
     except BaseException:
         _logout(client)
         raise
@@ -142,7 +144,7 @@ def _logout(client: IMAPClient | None) -> None:
 class ImapWatcher:
     def __init__(
         self,
-        settings: ImapSettings,
+        mailbox: ImapMailbox,
         handler: Handler,
         checkpoints: Checkpoints,
         *,
@@ -150,10 +152,10 @@ class ImapWatcher:
         on_error: Callable[[str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.settings = settings
+        self.mailbox = mailbox
         self.handler = handler
         self.checkpoints = checkpoints
-        self._connect = connect_fn or (lambda: connect(settings))
+        self._connect = connect_fn or (lambda: connect(mailbox))
         self.on_error = on_error or (lambda _text: None)
         self.rng = rng or random.Random()
         self.client: IMAPClient | None = None
@@ -176,14 +178,14 @@ class ImapWatcher:
         caps = {c.upper() for c in client.capabilities()}
         self.idle_supported = b"IDLE" in caps
         self._move_supported = b"MOVE" in caps
-        for folder in (self.settings.processed_folder, self.settings.quarantine_folder):
+        for folder in (self.mailbox.processed_folder, self.mailbox.quarantine_folder):
             if not client.folder_exists(folder):
                 try:
                     client.create_folder(folder)
                 except IMAPClientError:
                     if not client.folder_exists(folder):  # created concurrently is fine
                         raise
-        client.select_folder(self.settings.folder)
+        client.select_folder(self.mailbox.folder)
         self.client = client
         return client
 
@@ -195,7 +197,7 @@ class ImapWatcher:
     def sync(self) -> int:
         """Handle every message above the checkpoint; returns how many were handled."""
         client = self.client or self.open()
-        folder = self.settings.folder
+        folder = self.mailbox.folder
         status = client.folder_status(folder, ["UIDVALIDITY"])
         uidvalidity = int(status[b"UIDVALIDITY"])
         saved = self.checkpoints.load(folder)
@@ -209,13 +211,13 @@ class ImapWatcher:
                 )
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         count = 0
-        for start in range(0, len(uids), self.settings.batch_size):
-            batch = uids[start : start + self.settings.batch_size]
+        for start in range(0, len(uids), self.mailbox.batch_size):
+            batch = uids[start : start + self.mailbox.batch_size]
             sizes = client.fetch(batch, ["RFC822.SIZE"])
             wanted = []
             for uid in batch:
                 size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
-                if size > self.settings.max_message_bytes:
+                if size > self.mailbox.max_message_bytes:
                     self._set_aside(client, folder, uidvalidity, uid, size)
                 else:
                     wanted.append(uid)
@@ -233,13 +235,13 @@ class ImapWatcher:
     def _set_aside(self, client: IMAPClient, folder: str, uidvalidity: int, uid: int, size: int) -> None:
         """A message over ``max_message_bytes`` is not downloaded: it goes to quarantine on the server, untouched."""
         log.warning(
-            "message UID %s is %d bytes, over the limit: moved to %s", uid, size, self.settings.quarantine_folder
+            "message UID %s is %d bytes, over the limit: moved to %s", uid, size, self.mailbox.quarantine_folder
         )
-        self._move(client, uid, self.settings.quarantine_folder)
+        self._move(client, uid, self.mailbox.quarantine_folder)
         self.checkpoints.save(folder, uidvalidity, uid)
         self.on_error(
-            f"An inbound e-mail of {size / 1e6:.0f} MB is over the {self.settings.max_message_bytes / 1e6:.0f} MB "
-            f"limit; it was not read and is in the {self.settings.quarantine_folder} folder on the mail server."
+            f"An inbound e-mail of {size / 1e6:.0f} MB is over the {self.mailbox.max_message_bytes / 1e6:.0f} MB "
+            f"limit; it was not read and is in the {self.mailbox.quarantine_folder} folder on the mail server."
         )
 
     def _handle_one(self, client: IMAPClient, message: FetchedMessage) -> None:
@@ -250,17 +252,17 @@ class ImapWatcher:
             raise
         except Exception as exc:
             self.failures[key] = self.failures.get(key, 0) + 1
-            if self.failures[key] < self.settings.max_handler_failures:
+            if self.failures[key] < self.mailbox.max_handler_failures:
                 raise
             log.exception("message UID %s failed %s times: quarantined unhandled", message.uid, self.failures[key])
             self.on_error(
                 f"An inbound e-mail (IMAP UID {message.uid}) could not be handled {self.failures[key]} times "
-                f"({exc.__class__.__name__}); it was moved to {self.settings.quarantine_folder} for a person to check."
+                f"({exc.__class__.__name__}); it was moved to {self.mailbox.quarantine_folder} for a person to check."
             )
             disposition = Disposition.QUARANTINE
         self.failures.pop(key, None)
         target = (
-            self.settings.processed_folder if disposition is Disposition.PROCESSED else self.settings.quarantine_folder
+            self.mailbox.processed_folder if disposition is Disposition.PROCESSED else self.mailbox.quarantine_folder
         )
         self._move(client, message.uid, target)
         self.checkpoints.save(message.folder, message.uidvalidity, message.uid)
@@ -293,26 +295,26 @@ class ImapWatcher:
                 self._sync_until_quiet(stop)
                 attempt = 0
                 while not stop.is_set():
-                    if self.settings.use_idle and self.idle_supported:
+                    if self.mailbox.use_idle and self.idle_supported:
                         self._idle_until_news(stop)
                     else:
-                        stop.wait(self.settings.poll_interval)
+                        stop.wait(self.mailbox.poll_interval)
                         assert self.client is not None
                         self.client.noop()
                     if stop.is_set():
                         break
                     self._sync_until_quiet(stop)
             except CONNECTION_ERRORS as exc:
-                delay = self.settings.backoff.delay(attempt, self.rng)
+                delay = self.mailbox.backoff.delay(attempt, self.rng)
                 attempt += 1
                 self.reconnects += 1
                 log.warning("IMAP connection problem (%s: %s); reconnecting in %.1fs", type(exc).__name__, exc, delay)
                 if attempt == 5:
-                    self.on_error(f"The mailbox {self.settings.host} is unreachable ({type(exc).__name__}); retrying.")
+                    self.on_error(f"The mailbox {self.mailbox.host} is unreachable ({type(exc).__name__}); retrying.")
                 self.close()
                 stop.wait(delay)
             except Exception as exc:
-                delay = self.settings.backoff.delay(attempt, self.rng)
+                delay = self.mailbox.backoff.delay(attempt, self.rng)
                 attempt += 1
                 log.exception("inbound handling failed; retrying in %.1fs", delay)
                 if attempt == 3:
@@ -332,7 +334,7 @@ class ImapWatcher:
         client = self.client
         assert client is not None
         client.idle()
-        deadline = time.monotonic() + self.settings.idle_renew
+        deadline = time.monotonic() + self.mailbox.idle_renew
         news = False
         try:
             while not stop.is_set() and time.monotonic() < deadline and not news:
@@ -354,10 +356,10 @@ class ImapWatcher:
                 raise ServerGone(f"connection lost leaving IDLE: {exc}") from exc
 
 
-def find_message_id(settings: ImapSettings, folder: str, message_id: str) -> bool | None:
+def find_message_id(mailbox: ImapMailbox, folder: str, message_id: str) -> bool | None:
     """Whether a message with this Message-ID is in ``folder`` (None when the server cannot be asked)."""
     try:
-        client = connect(settings)
+        client = connect(mailbox)
     except CONNECTION_ERRORS:
         return None
     try:

@@ -19,7 +19,9 @@ the few milliseconds of one DATA command. Duplicates are therefore impossible; a
 leave one e-mail waiting for a human decision.
 
 The repository is a small protocol so this module stays free of the database; ``handlers.mail_store`` maps it
-onto the ``outbox`` table. ``step`` hooks exist for crash-injection tests.
+onto the ``outbox`` table. The states and kinds are the store's enums (``store.states.OutboxState``,
+``OutboxKind``: the values the table holds), imported rather than copied. ``step`` hooks exist for crash-injection
+tests.
 """
 
 from __future__ import annotations
@@ -29,21 +31,12 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Protocol
 
 from mail.smtp import Backoff, RateLimiter, SendResult, SendStatus, SmtpSender
+from store.states import OutboxKind, OutboxState
 
 log = logging.getLogger("cmbot.mail.outbox")
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED_TEMPORARY = "failed_temporary"
-    FAILED_PERMANENT = "failed_permanent"
-    UNCERTAIN = "uncertain"  # crashed during DATA: a person decides (see module docstring)
 
 
 READY = (OutboxState.PENDING, OutboxState.FAILED_TEMPORARY)
@@ -52,7 +45,7 @@ READY = (OutboxState.PENDING, OutboxState.FAILED_TEMPORARY)
 @dataclass(frozen=True)
 class OutboxRecord:
     key: str
-    kind: str
+    kind: OutboxKind
     to_address: str
     mail_from: str
     message_id: str

@@ -34,7 +34,9 @@ class Security(StrEnum):
 
 
 @dataclass(frozen=True)
-class SmtpSettings:
+class SmtpServer:
+    """Where and how to hand e-mails over: the ``[smtp]`` keys with the password read (``bot/`` builds it)."""
+
     host: str
     port: int = 587
     security: Security = Security.STARTTLS
@@ -43,6 +45,9 @@ class SmtpSettings:
     timeout: float = 30.0
     ca_file: str | None = None
     local_hostname: str | None = None
+
+
+SmtpSettings = SmtpServer  # the former name; tests/integration/test_run_process.py (kept unchanged) still uses it
 
 
 class SendStatus(StrEnum):
@@ -83,17 +88,17 @@ def _by_code(code: int | None, detail: str, *, recipient_fault: bool = False) ->
 
 
 class SmtpSender:
-    def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.settings = settings
+    def __init__(self, server: SmtpServer, *, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.server = server
         self._ssl = ssl_context
 
     def ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
-            self._ssl = ssl.create_default_context(cafile=self.settings.ca_file)
+            self._ssl = ssl.create_default_context(cafile=self.server.ca_file)
         return self._ssl
 
     def _connect(self) -> smtplib.SMTP:
-        s = self.settings
+        s = self.server
         client: smtplib.SMTP
         if s.security is Security.TLS:
             client = smtplib.SMTP_SSL(
@@ -130,7 +135,7 @@ class SmtpSender:
         except smtplib.SMTPResponseException as exc:
             return _by_code(exc.smtp_code, _text(exc.smtp_error))
         except (OSError, smtplib.SMTPException) as exc:
-            return SendResult(SendStatus.TRANSIENT, None, f"cannot connect to {self.settings.host}: {exc}")
+            return SendResult(SendStatus.TRANSIENT, None, f"cannot connect to {self.server.host}: {exc}")
         try:
             return self._transaction(client, raw, mail_from, rcpt_to, before_data)
         except smtplib.SMTPResponseException as exc:

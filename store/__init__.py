@@ -12,22 +12,20 @@ Typical use::
         req = requests.get_by_token(s, "R7K2QX9M")
         requests.transition(s, req, RequestState.RESPONDED, actor="supplier@example.com")
 
-Models live in ``store.models``; enums and the request state machine in ``store.states``. Every schema change
-needs a migration in ``store/migrations/versions`` (tests compare the two on SQLite and PostgreSQL).
-This package never imports bot, handlers or mail.
+Models live in ``store.models``; the enums the store owns in ``store.states``; the request state machine is the
+domain's (``cmrt.outreach.states``). Every schema change needs a migration in ``store/migrations/versions`` (tests
+compare the two on SQLite and PostgreSQL).
+This package never imports bot, handlers or mail (it may use the domain's vocabulary in ``cmrt``).
 """
 
 from __future__ import annotations
 
 from store.engine import Database, StoreError, make_engine, normalise_url, redact_url
 from store.migrate import SchemaOutdated, check_schema_current, current_revisions, head_revisions, upgrade
-from store.states import InvalidTransition, RequestState
 from store.types import utcnow
 
 __all__ = [
     "Database",
-    "InvalidTransition",
-    "RequestState",
     "SchemaOutdated",
     "StoreError",
     "check_schema_current",

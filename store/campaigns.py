@@ -9,8 +9,9 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cmrt.outreach.states import RequestState
 from store.models import Campaign, Request, Supplier
-from store.states import CampaignState, RequestState
+from store.states import CampaignState
 
 TOKEN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: survives being read aloud or retyped
 TOKEN_LENGTH = 8

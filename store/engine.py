@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import pathlib
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -90,6 +90,12 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+class SessionSource(Protocol):
+    """``Database`` or anything with the same ``session()`` unit of work (what handlers and adapters take)."""
+
+    def session(self) -> AbstractContextManager[Session]: ...
 
 
 class Database:

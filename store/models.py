@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from cmrt.outreach.states import RequestState
 from store.states import (
     CampaignState,
     ContactState,
@@ -22,7 +23,6 @@ from store.states import (
     MessageState,
     OutboxKind,
     OutboxState,
-    RequestState,
     SmelterListKind,
     Tier,
 )
@@ -99,7 +99,7 @@ class Campaign(Base):
 
 
 class Request(Base):
-    """One supplier's request within one campaign; ``state`` follows ``store.states.ALLOWED_TRANSITIONS``."""
+    """One supplier's request within one campaign; ``state`` follows ``cmrt.outreach.states.ALLOWED_TRANSITIONS``."""
 
     __tablename__ = "requests"
     __table_args__ = (sa.UniqueConstraint("campaign_id", "supplier_id"),)

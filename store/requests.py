@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from cmrt.outreach.states import RequestState, check_transition
 from store import audit
 from store.models import Request, Review, Supplier
-from store.states import RequestState, check_transition
 from store.types import utcnow
 
 RS = RequestState

@@ -22,8 +22,10 @@ import logging
 from typing import Any
 
 from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
+from bot.config import Settings
 from handlers import mailroom
 from handlers.notify import Notifier, NullNotifier
+from store import Database
 
 log = logging.getLogger("cmbot.cli.mail")
 
@@ -85,9 +87,9 @@ def do_unmatched(args: argparse.Namespace) -> int:
     return 0
 
 
-def _notifier(settings: Any, db: Any) -> Notifier:
+def _notifier(settings: Settings, db: Database) -> Notifier:
     """The team's Slack channel when Slack is configured (the request's thread shows the review), else nobody."""
-    if not getattr(settings.slack, "configured", False):
+    if not settings.slack.channel:
         return NullNotifier()
     try:
         from bot.slack_app import build_client, read_secrets
@@ -145,8 +147,9 @@ def do_assign(args: argparse.Namespace) -> int:
 def do_release(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     from handlers.mail_store import StoreOutboxRepository
-    from mail.outbox import Outbox, OutboxState
-    from mail.smtp import SmtpSender, SmtpSettings
+    from mail.outbox import Outbox
+    from mail.smtp import SmtpSender, SmtpServer
+    from store.states import OutboxState
 
     with open_database(settings) as db:
         repo = StoreOutboxRepository(db, mail_from=settings.outreach.from_address or "")
@@ -155,7 +158,7 @@ def do_release(args: argparse.Namespace) -> int:
             raise CommandError(f"no outbox e-mail has the key {args.key!r}")
         if record.state is not OutboxState.UNCERTAIN:
             raise CommandError(f"the e-mail {args.key!r} is {record.state.value}, not uncertain; nothing to settle")
-        outbox = Outbox(repo, SmtpSender(SmtpSettings(host="unused")))  # release never sends
+        outbox = Outbox(repo, SmtpSender(SmtpServer(host="unused")))  # release never sends
         result = mailroom.release(db, outbox, args.key, resend=bool(args.resend), actor=os_actor())
     if not result.ok:
         raise CommandError(result.text)

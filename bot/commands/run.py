@@ -38,7 +38,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"cmrt-bot run: {exc}", file=sys.stderr)
         return 2
     # a daemon logs at [log] level (INFO by default) unless -vv asked for more
-    level = logging.getLevelName(str(getattr(getattr(settings, "log", None), "level", "INFO")))
+    level = logging.getLevelName(settings.log.level)
     if isinstance(level, int) and getattr(args, "verbose", 0) < 2:
         logging.getLogger().setLevel(level)
         for noisy in ("apscheduler", "alembic"):  # two lines per tick; two lines per schema check

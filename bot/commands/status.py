@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session
 
 from bot.commands._common import CommandError, open_database, run_command, settings_from
 from bot.config import Settings
+from cmrt.outreach.states import CHASED_STATES, RequestState
 from store import campaigns, requests, utcnow
 from store.models import Campaign
-from store.states import AWAITING_SUPPLIER, RequestState
 
 RS = RequestState
 
@@ -98,7 +98,7 @@ def build_report(session: Session, campaign: Campaign | None, settings: Settings
     today = now.astimezone(zoneinfo.ZoneInfo(settings.schedule.timezone)).date()
     overdue = 0
     if today > campaign.due_date:
-        overdue = sum(1 for r in reqs if r.state in AWAITING_SUPPLIER and r.responded_at is None)
+        overdue = sum(1 for r in reqs if r.state in CHASED_STATES and r.responded_at is None)
     grades: dict[str, int] = {}
     for grade in requests.latest_grades(session, campaign.id).values():
         grades[grade] = grades.get(grade, 0) + 1

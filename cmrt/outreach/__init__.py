@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from cmrt.outreach.calendar import NaiveDatetimeError, WorkingCalendar
 from cmrt.outreach.model import (
-    CHASED_STATES,
-    SETTLED_STATES,
     Action,
     ActionKind,
     CampaignView,
@@ -14,13 +12,23 @@ from cmrt.outreach.model import (
     Held,
     OutreachConfig,
     Plan,
-    RequestState,
     RequestView,
     ScheduleConfig,
 )
 from cmrt.outreach.policy import plan, request_key
+from cmrt.outreach.states import (
+    ALLOWED_TRANSITIONS,
+    ANSWERED,
+    CHASED_STATES,
+    SETTLED_STATES,
+    InvalidTransition,
+    RequestState,
+    check_transition,
+)
 
 __all__ = [
+    "ALLOWED_TRANSITIONS",
+    "ANSWERED",
     "CHASED_STATES",
     "SETTLED_STATES",
     "Action",
@@ -29,6 +37,7 @@ __all__ = [
     "DigestFrequency",
     "EscalationTrigger",
     "Held",
+    "InvalidTransition",
     "NaiveDatetimeError",
     "OutreachConfig",
     "Plan",
@@ -36,6 +45,7 @@ __all__ = [
     "RequestView",
     "ScheduleConfig",
     "WorkingCalendar",
+    "check_transition",
     "plan",
     "request_key",
 ]

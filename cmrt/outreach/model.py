@@ -10,25 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
-class RequestState(StrEnum):
-    """The request state machine, as the store names it."""
-
-    NOT_SENT = "not_sent"
-    SENT = "sent"
-    REMINDED = "reminded"
-    RESPONDED = "responded"
-    ACCEPTED = "accepted"
-    CLARIFICATION_REQUESTED = "clarification_requested"
-    ESCALATED = "escalated"
-    EXEMPT = "exempt"
-    CLOSED = "closed"
-
-
-# Sent and not answered: reminders and due-date escalations apply.
-CHASED_STATES = frozenset({RequestState.SENT, RequestState.REMINDED, RequestState.ESCALATED})
-# A response, a decision or an exemption: the bot leaves the supplier alone.
-SETTLED_STATES = frozenset({RequestState.RESPONDED, RequestState.ACCEPTED, RequestState.EXEMPT, RequestState.CLOSED})
+from cmrt.outreach.states import RequestState
 
 
 class ActionKind(StrEnum):

@@ -29,8 +29,6 @@ from collections.abc import Iterable
 
 from cmrt.outreach.calendar import UTC, WorkingCalendar, require_aware
 from cmrt.outreach.model import (
-    CHASED_STATES,
-    SETTLED_STATES,
     Action,
     ActionKind,
     CampaignView,
@@ -39,9 +37,9 @@ from cmrt.outreach.model import (
     Held,
     OutreachConfig,
     Plan,
-    RequestState,
     RequestView,
 )
+from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState
 
 # Lower runs first when the e-mail budget is short.
 _EMAIL_PRIORITY = {ActionKind.CLARIFICATION_FOLLOWUP: 0, ActionKind.REMINDER: 1, ActionKind.INITIAL_REQUEST: 2}

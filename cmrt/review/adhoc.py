@@ -54,7 +54,3 @@ def context_for(
 def review_with_lists(declaration: Declaration, **kwargs: Any) -> ReviewResult:
     return review(declaration, context_for(**kwargs))
 
-
-def review_json_for(declaration: Declaration, **kwargs: Any) -> dict[str, Any]:
-    """The ``review`` object of ``cmrt-bot check --json`` (keyword arguments as :func:`context_for`)."""
-    return review_with_lists(declaration, **kwargs).to_json()

@@ -16,19 +16,17 @@ from cmrt.review.registry import (
     rows_with_data,
     smelter_cell,
 )
+from cmrt.smelters.reference import MATCH_THRESHOLD, NOT_LISTED, NOT_YET_IDENTIFIED
 from cmrt.smelters.text import country_key, is_cid, metal_key, normalise_cid
 
-NOT_LISTED = "smelter not listed"
-NOT_YET = "smelter not yet identified"
 NAME_THRESHOLD = 0.6  # below this similarity a typed name does not fit the id
-MATCH_THRESHOLD = 0.85  # a fuzzy match at or above this is proposed as "probably"
 
 
 def _kind(row: SmelterRow) -> str:
     lookup = norm(row.lookup)
     if lookup == NOT_LISTED:
         return "not_listed"
-    if lookup == NOT_YET:
+    if lookup == NOT_YET_IDENTIFIED:
         return "not_yet"
     return "listed"
 

@@ -32,14 +32,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from cmrt.declaration import MineRow, SmelterRow
+from cmrt.declaration import CMRT_METALS, MineRow, SmelterRow
 from cmrt.smelters.countries import country_name
-from cmrt.smelters.reference import NOT_LISTED, NOT_YET_IDENTIFIED, SmelterMatch, SmelterReference
+from cmrt.smelters.reference import (
+    MATCH_THRESHOLD,
+    NOT_LISTED,
+    NOT_YET_IDENTIFIED,
+    SmelterMatch,
+    SmelterReference,
+)
 from cmrt.smelters.rmap import RmapState, RmapStatus
 from cmrt.smelters.text import clean, fold, is_cid, metal_key, normalise_cid
 
-METALS = {"gold": "Gold", "tantalum": "Tantalum", "tin": "Tin", "tungsten": "Tungsten"}
-MATCH_THRESHOLD = 0.85  # a fuzzy name match below this is not trusted (same bar as the review's proposals)
+METALS = {metal.lower(): metal for metal in CMRT_METALS}
 PLACEHOLDER_IDS = frozenset({"not listed", "not supplied", "unknown", "n/a", "na", "none", "tbd", "-"})
 STATUSES = ("conformant", "conformance_expired", "active", "removed", "not_conformant", "unknown")
 _STATE_NAMES = {

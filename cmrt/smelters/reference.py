@@ -18,6 +18,8 @@ from cmrt.smelters.text import clean, country_key, fold, match_key, metal_key, n
 NOT_LISTED = "smelter not listed"
 NOT_YET_IDENTIFIED = "smelter not yet identified"
 PSEUDO_LOOKUPS = frozenset({NOT_LISTED, NOT_YET_IDENTIFIED})
+# A fuzzy name match at or above this is trusted: proposed as "probably" in a review, used when consolidating.
+MATCH_THRESHOLD = 0.85
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import openpyxl
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cmrt.declaration import CMRT_METALS
 from cmrt.workbook.factory_labels import LABELS, LANGUAGE_HEADERS, PRODUCT_HEADERS_BEFORE_6_5
 
 VERSIONS = ("6.01", "6.1", "6.2", "6.21", "6.22", "6.3", "6.31", "6.4", "6.5")
@@ -31,7 +32,7 @@ _RELEASES = {
     "6.5": "April 25, 2025",
 }  # fmt: skip
 LANGUAGES = {"en": "English", "zh": "中文 Chinese", "fr": "Français", "de": "Deutsch"}
-METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
+METALS = CMRT_METALS
 QUESTION_ROWS = {n: 25 + 6 * (n - 1) for n in range(1, 9)}
 COMPANY_ROWS = {letter: 75 + 2 * i for i, letter in enumerate("ABCDEFGH")}
 _METAL_KEYS = dict(zip(METALS, ("DeclarationB26", "DeclarationB27", "DeclarationB28", "DeclarationB29"), strict=True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cmrt.declaration import CompanyTopic, Family, QuestionTopic
+from cmrt.declaration import CMRT_METALS, CompanyTopic, Family, QuestionTopic
 
 #: Company-block field (dotted path) → English label pattern.
 COMPANY_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -101,7 +101,7 @@ class Layout:
     question_topics: dict[int, QuestionTopic]
     company_rows_by_letter: dict[str, int]
     company_topics: dict[str, CompanyTopic]
-    minerals: tuple[str, ...] = ("Tantalum", "Tin", "Gold", "Tungsten")
+    minerals: tuple[str, ...] = CMRT_METALS
     mineral_offsets: tuple[int, ...] = (1, 2, 3, 4)
     per_mineral_letters: tuple[str, ...] = ()  # company questions answered per mineral (EMRT C)
     extra: dict[str, int] = field(default_factory=dict)
@@ -239,7 +239,7 @@ def layout_for(family: Family | None, version: tuple[int, ...]) -> Layout:
 def family_minerals(family: Family | None, major: int) -> tuple[str, ...] | None:
     """The fixed mineral set of a family, or None when the declaration selects it (EMRT 2.x, AMRT)."""
     if family in (None, Family.CMRT):
-        return ("Tantalum", "Tin", "Gold", "Tungsten")
+        return CMRT_METALS
     if family is Family.CRT:
         return ("Cobalt",)
     if family is Family.EMRT and major < 2:

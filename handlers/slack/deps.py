@@ -9,22 +9,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
-
 from handlers.notify import Notifier, NullNotifier
 from handlers.slack.access import AccessPolicy
+from store.engine import SessionSource
 
 log = logging.getLogger("cmbot.slack")
-
-
-class SessionSource(Protocol):
-    """``store.engine.Database`` or anything with the same ``session()`` unit of work."""
-
-    def session(self) -> AbstractContextManager[Session]: ...
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,12 @@ from slack_sdk import WebClient
 
 from handlers import mailroom
 from handlers.slack import mail_blocks
-from handlers.slack.deps import ChatOps, SessionSource
+from handlers.slack.deps import ChatOps
 from handlers.slack.guard import Respond, admit, modal_submission
 from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
 from handlers.slack.text import esc
 from store import runtime
+from store.engine import SessionSource
 
 log = logging.getLogger("cmbot.slack.mail")
 

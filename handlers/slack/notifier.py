@@ -17,10 +17,11 @@ from slack_sdk import WebClient
 
 from handlers.notify import FindingSummary, uncertain_text
 from handlers.slack import blocks, mail_blocks
-from handlers.slack.deps import SessionSource, utc_now
+from handlers.slack.deps import utc_now
 from handlers.slack.queries import RequestView, request_view
 from handlers.slack.text import MESSAGE_TEXT, bullet_lines, context, esc, section, truncate
 from store import runtime
+from store.engine import SessionSource
 from store.models import Request
 
 log = logging.getLogger("cmbot.slack.notifier")

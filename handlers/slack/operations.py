@@ -1,7 +1,7 @@
 """What the team's buttons and commands do to a supplier request; each step audited with the Slack user id.
 
 Every function returns an ``Outcome`` whose ``text`` is safe mrkdwn for the acting user. State changes follow
-``store.states.ALLOWED_TRANSITIONS``; a refused move is explained, never raised. E-mail goes through the
+``cmrt.outreach.states.ALLOWED_TRANSITIONS``; a refused move is explained, never raised. E-mail goes through the
 ``Outreach`` (the mail loop's outbox), which is idempotent per request and step and, once the e-mail is recorded,
 moves the request to reminded / clarification requested and posts the thread update itself.
 """
@@ -12,17 +12,17 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from cmrt.outreach.states import CHASED_STATES, InvalidTransition, RequestState, check_transition
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import audit
 from handlers.slack.notifier import SlackNotifier
 from handlers.slack.text import esc
 from store import requests
 from store.models import Request
-from store.states import AWAITING_SUPPLIER, InvalidTransition, RequestState, check_transition
 
 log = logging.getLogger("cmbot.slack.ops")
 
-REMINDABLE = AWAITING_SUPPLIER | {RequestState.CLARIFICATION_REQUESTED}
+REMINDABLE = CHASED_STATES | {RequestState.CLARIFICATION_REQUESTED}
 CLARIFIABLE = frozenset({RequestState.RESPONDED, RequestState.CLARIFICATION_REQUESTED, RequestState.ESCALATED})
 FINAL = frozenset({RequestState.CLOSED})
 

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
+from cmrt.outreach.states import ANSWERED, CHASED_STATES, RequestState
 from handlers.slack.chart import ProgressPoint
 from store.models import Campaign, Request, Review, Supplier
-from store.states import ANSWERED, AWAITING_SUPPLIER, CampaignState, RequestState
+from store.states import CampaignState
 
 FUZZY_SURE = 90.0  # a single match at or above this score is taken without asking
 FUZZY_FLOOR = 60.0  # below this a name is not offered at all
@@ -42,7 +43,7 @@ class RequestView:
     slack_ts: str | None = None
 
     def overdue(self, today: dt.date) -> bool:
-        return self.state in AWAITING_SUPPLIER and today > self.due_date
+        return self.state in CHASED_STATES and today > self.due_date
 
     def top_findings(self, limit: int = 5) -> list[dict[str, Any]]:
         ordered = sorted(self.findings, key=lambda f: SEVERITY_ORDER.get(str(f.get("severity")), 9))

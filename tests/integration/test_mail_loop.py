@@ -24,22 +24,23 @@ import pytest
 import sqlalchemy as sa
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from cmrt.outreach.states import RequestState
 from cmrt.workbook.factory import build_cmrt
-from handlers.inbound import InboundProcessor, InboundSettings
+from handlers.inbound import InboundOptions, InboundProcessor
 from handlers.mail_store import StoreCheckpoints, StoreOutboxRepository
 from handlers.notify import FindingSummary
-from handlers.outreach_mail import MailOutreach, OutreachSettings, handle_permanent, record_sent
+from handlers.outreach_mail import MailOutreach, SenderIdentity, handle_permanent, record_sent
 from mail.compose import MailTemplates
 from mail.headers import find_token, message_ids
-from mail.imap import ImapSettings, ImapWatcher
+from mail.imap import ImapMailbox, ImapWatcher
 from mail.outbox import Outbox
-from mail.smtp import Backoff, Security, SmtpSender, SmtpSettings
+from mail.smtp import Backoff, Security, SmtpSender, SmtpServer
 from store import Database
 from store import messages as message_repo
 from store import requests as request_repo
 from store import suppliers as supplier_repo
 from store.models import Message
-from store.states import ContactState, Direction, RequestState
+from store.states import ContactState, Direction
 from tests.adapters.mail.support import Seeded, _migrated_sqlite, mail_db, seed_request
 from tests.conftest import corpus_path
 from tests.harness.fixtures import MailHarness
@@ -136,7 +137,7 @@ def loop(mail_harness: MailHarness, mail_db: Database, tmp_path: pathlib.Path) -
     blank = tmp_path / "RMI_CMRT_6.5.xlsx"
     blank.write_bytes(build_cmrt(company_name=None))
     sender = SmtpSender(
-        SmtpSettings(host=mail_harness.host, port=mail_harness.smtp_port, security=Security.STARTTLS,
+        SmtpServer(host=mail_harness.host, port=mail_harness.smtp_port, security=Security.STARTTLS,
                      username=bot, password=bot_password, ca_file=str(mail_harness.ca_path), timeout=10)
     )  # fmt: skip
     outbox = Outbox(
@@ -145,14 +146,14 @@ def loop(mail_harness: MailHarness, mail_db: Database, tmp_path: pathlib.Path) -
     )  # fmt: skip
     outreach = MailOutreach(
         mail_db, outbox, templates=MailTemplates(),
-        settings=OutreachSettings(from_address=bot, sender_company="Buyer Corp", sender_name="Compliance Team",
-                                  blank_template=blank),
+        sender=SenderIdentity(from_address=bot, sender_company="Buyer Corp", sender_name="Compliance Team"),
+        blank_template=blank,
         notifier=notifier,
     )  # fmt: skip
     processor = InboundProcessor(
-        mail_db, outreach=outreach, notifier=notifier, settings=InboundSettings(own_addresses=(bot,))
+        mail_db, outreach=outreach, notifier=notifier, options=InboundOptions(own_addresses=(bot,))
     )
-    settings = ImapSettings(
+    settings = ImapMailbox(
         host=mail_harness.host, port=mail_harness.imaps_port, security=Security.TLS, username=bot,
         password=bot_password, ca_file=str(mail_harness.ca_path), timeout=10, idle_renew=30,
         backoff=Backoff(base=0.2, cap=1.0),

@@ -16,11 +16,11 @@ import openpyxl
 import pytest
 
 from bot.cli import main as cli
+from cmrt.outreach.states import RequestState
 from cmrt.workbook import read_workbook
 from cmrt.workbook.factory import ProductSpec, SmelterSpec, build_cmrt
 from store import Database, campaigns, messages
 from store.models import Direction
-from store.states import RequestState
 from store.suppliers import SupplierData, upsert
 from tests.conftest import corpus_path
 

@@ -62,6 +62,9 @@ timezone = "UTC"
 business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 quiet_hours = []
 tick = "1s"
+
+[run]
+heartbeat = "1s"
 """
 
 
@@ -118,7 +121,7 @@ def test_only_one_instance_sends_and_the_standby_takes_over(
         campaigns.create(s, year=2025, due_date=dt.date.today() + dt.timedelta(days=200), suppliers=made)
     config = tmp_path / "cmrt-bot.toml"
     config.write_text(CONFIG.format(db_url=pg_url, smtp_port=h.smtp_port, ca=h.ca_path), encoding="utf-8")
-    env = {**os.environ, "CMRT_TEST_SMTP_PASSWORD": "botpass", "CMRT_HEARTBEAT_SECONDS": "1"}
+    env = {**os.environ, "CMRT_TEST_SMTP_PASSWORD": "botpass"}
     env.pop("CMRT_STORE_URL", None)
     env.pop("CMRT_CONFIG", None)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]

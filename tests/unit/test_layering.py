@@ -1,9 +1,11 @@
-"""The domain package ``cmrt`` stays pure: no database, network, Slack or sibling-package imports."""
+"""The floors hold: ``cmrt`` stays pure (no database, network, Slack or sibling-package imports), lower floors never
+import upper ones, and settings travel typed."""
 
 from __future__ import annotations
 
 import ast
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -72,4 +74,35 @@ def test_lower_floors_do_not_import_upper_ones() -> None:
             for name in _imports(path):
                 if any(name == b or name.startswith(b + ".") for b in banned):
                     offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offenders == []
+
+
+SETTINGS_NAMES = re.compile(r"^(settings|config|cfg|conf|\w+_(settings|config|cfg|conf))$")
+
+
+def _loose_settings_parameters(path: pathlib.Path) -> list[str]:
+    """Parameters named like settings whose annotation is missing or ``Any`` (``typing.Any`` too)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        args = node.args
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        for arg in params:
+            if arg is None or not SETTINGS_NAMES.match(arg.arg):
+                continue
+            note = arg.annotation
+            loose = note is None or ast.unparse(note).replace("typing.", "").strip("\"'") == "Any"
+            if loose:
+                name = getattr(node, "name", "<lambda>")
+                found.append(f"{path.relative_to(ROOT)}:{arg.lineno} {name}({arg.arg})")
+    return found
+
+
+def test_settings_parameters_are_typed() -> None:
+    """Settings travel as their typed classes (``bot.config``) or an adapter's own typed value, never as ``Any``."""
+    offenders = []
+    for package in ("bot", "handlers", "mail", "store", "cmrt"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            offenders.extend(_loose_settings_parameters(path))
     assert offenders == []

@@ -14,9 +14,9 @@ from email.message import EmailMessage
 
 from handlers.mail_store import StoreOutboxRepository
 from mail.headers import stable_message_id
-from mail.imap import ImapSettings, find_message_id
+from mail.imap import ImapMailbox, find_message_id
 from mail.outbox import Outbox, OutboxRecord
-from mail.smtp import Security, SmtpSender, SmtpSettings
+from mail.smtp import Security, SmtpSender, SmtpServer
 from store import Database
 
 
@@ -32,12 +32,12 @@ def main() -> None:
     reconcile = None
     if reconcile_spec.startswith("imap:"):
         _, imap_port, password = reconcile_spec.split(":", 2)
-        settings = ImapSettings(host=host, port=int(imap_port), security=Security.NONE, username=to, password=password)
+        settings = ImapMailbox(host=host, port=int(imap_port), security=Security.NONE, username=to, password=password)
 
         def reconcile(message_id: str) -> bool | None:
             return find_message_id(settings, "INBOX", message_id)
 
-    sender = SmtpSender(SmtpSettings(host=host, port=int(port), security=Security.NONE, timeout=10))
+    sender = SmtpSender(SmtpServer(host=host, port=int(port), security=Security.NONE, timeout=10))
     outbox = Outbox(repo, sender, step=step, reconcile=reconcile, sleep=lambda _s: None)
     outbox.recover()
     msg = EmailMessage()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from mail.imap import Disposition, FetchedMessage, ImapSettings, ImapWatcher, MemoryCheckpoints
+from mail.imap import Disposition, FetchedMessage, ImapMailbox, ImapWatcher, MemoryCheckpoints
 from mail.smtp import Backoff, Security
 from tests.harness.fixtures import MailHarness, private_mail_harness
 from tests.unit.mail.helpers import inbound
@@ -32,8 +32,8 @@ class Recorder:
         return [m.raw.split(b"Subject: ", 1)[1].split(b"\n", 1)[0].strip().decode() for m in self.seen]
 
 
-def _settings(h: MailHarness, user: str, password: str, **kw: object) -> ImapSettings:
-    return ImapSettings(
+def _settings(h: MailHarness, user: str, password: str, **kw: object) -> ImapMailbox:
+    return ImapMailbox(
         host=h.host, port=h.imaps_port, security=Security.TLS, ca_file=str(h.ca_path), username=user,
         password=password, timeout=10, idle_renew=30, backoff=Backoff(base=0.2, factor=2, cap=1.0), **kw,  # type: ignore[arg-type]
     )  # fmt: skip
@@ -167,7 +167,7 @@ def test_starttls_and_plain_connections(mail_harness: MailHarness, mail_user: tu
     mail_harness.append(user, inbound(subject="one", to=user))
     for security in (Security.STARTTLS, Security.NONE):
         recorder = Recorder()
-        settings = ImapSettings(
+        settings = ImapMailbox(
             host=mail_harness.host, port=mail_harness.imap_port, security=security,
             ca_file=str(mail_harness.ca_path), username=user, password=password, timeout=10,
         )  # fmt: skip

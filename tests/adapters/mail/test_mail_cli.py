@@ -14,13 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
+from cmrt.outreach.states import RequestState
 from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundProcessor
 from handlers.mail_store import StoreOutboxRepository
-from mail.outbox import OutboxRecord, OutboxState
+from mail.outbox import OutboxRecord
 from store import Database, audit, campaigns, suppliers, upgrade
 from store.models import Message, OutboxItem, Request, Review
-from store.states import RequestState
+from store.states import OutboxState
 
 BOT = "bot@example.test"
 

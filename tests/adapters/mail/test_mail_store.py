@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.mail_store import StoreCheckpoints, StoreDirectory, StoreOutboxRepository
-from mail.outbox import READY, Outbox, OutboxRecord, OutboxState
-from mail.smtp import Security, SmtpSender, SmtpSettings
+from mail.outbox import READY, Outbox, OutboxRecord
+from mail.smtp import Security, SmtpSender, SmtpServer
 from store import Database
+from store.states import OutboxState
 from tests.adapters.mail.support import seed_request
 
 
@@ -45,7 +46,7 @@ def test_outbox_repository_cas(store_db: Database) -> None:
 
 def test_uncertain_records_are_settled_by_a_person(store_db: Database) -> None:
     repo = StoreOutboxRepository(store_db, mail_from="bot@b.test")
-    outbox = Outbox(repo, SmtpSender(SmtpSettings(host="127.0.0.1", port=1, security=Security.NONE)))
+    outbox = Outbox(repo, SmtpSender(SmtpServer(host="127.0.0.1", port=1, security=Security.NONE)))
     now = _soon()
     for key in ("u1", "u2"):
         repo.add(_record(key))

@@ -14,9 +14,10 @@ from bot.mail_wiring import outbound_sender
 from handlers.mail_store import StoreOutboxRepository
 from mail.headers import stable_message_id
 from mail.maildir_out import MaildirSender
-from mail.outbox import Outbox, OutboxRecord, OutboxState
+from mail.outbox import Outbox, OutboxRecord
 from mail.smtp import SendStatus, SmtpSender
 from store import Database
+from store.states import OutboxState
 
 RAW = (
     b"From: bot@example.test\r\nTo: anna@supplier.test\r\nSubject: hello\r\nMessage-ID: <m1@example.test>\r\n"

@@ -14,11 +14,11 @@ from handlers.mail_store import StoreOutboxRepository
 from handlers.notify import NullNotifier
 from handlers.outreach_mail import handle_permanent
 from mail.headers import stable_message_id
-from mail.outbox import Outbox, OutboxPolicy, OutboxRecord, OutboxState
-from mail.smtp import Backoff, Security, SendStatus, SmtpSender, SmtpSettings
+from mail.outbox import Outbox, OutboxPolicy, OutboxRecord
+from mail.smtp import Backoff, Security, SendStatus, SmtpSender, SmtpServer
 from store import Database
 from store import suppliers as supplier_repo
-from store.states import ContactState
+from store.states import ContactState, OutboxState
 from tests.adapters.mail.support import seed_request
 from tests.harness.fixtures import MailHarness
 
@@ -42,7 +42,7 @@ def _record(to: str, key: str, request_id: int | None = None) -> OutboxRecord:
 
 
 def _outbox(h: MailHarness, db: Database, **kw: object) -> Outbox:
-    sender = SmtpSender(SmtpSettings(host=h.host, port=h.smtp_port, security=Security.NONE, timeout=10))
+    sender = SmtpSender(SmtpServer(host=h.host, port=h.smtp_port, security=Security.NONE, timeout=10))
     policy = OutboxPolicy(quick_retries=2, quick_backoff=Backoff(base=0.01, cap=0.02))
     return Outbox(StoreOutboxRepository(db, mail_from="bot@example.test"), sender, policy=policy,
                   sleep=lambda _s: None, **kw)  # type: ignore[arg-type]  # fmt: skip

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mail.smtp import Backoff, RateLimiter, Security, SendStatus, SmtpSender, SmtpSettings, send_with_retry
+from mail.smtp import Backoff, RateLimiter, Security, SendStatus, SmtpSender, SmtpServer, send_with_retry
 from tests.harness.fixtures import MailHarness
 
 pytestmark = pytest.mark.mailserver
@@ -23,7 +23,7 @@ def _raw(to: str, subject: str) -> bytes:
 
 def _sender(h: MailHarness, security: Security = Security.STARTTLS, **kw: object) -> SmtpSender:
     port = h.smtps_port if security is Security.TLS else h.smtp_port
-    settings = SmtpSettings(
+    settings = SmtpServer(
         host=h.host, port=port, security=security, username="bot@example.test", password="botpass",
         ca_file=str(h.ca_path), timeout=10, **kw,  # type: ignore[arg-type]
     )  # fmt: skip
@@ -49,7 +49,7 @@ def test_550_is_permanent_and_recipient_fault(mail_harness: MailHarness) -> None
 
 
 def test_wrong_password_is_permanent_not_recipient_fault(mail_harness: MailHarness) -> None:
-    settings = SmtpSettings(host=mail_harness.host, port=mail_harness.smtp_port, security=Security.NONE,
+    settings = SmtpServer(host=mail_harness.host, port=mail_harness.smtp_port, security=Security.NONE,
                             username="bot@example.test", password="wrong", timeout=10)  # fmt: skip
     result = SmtpSender(settings).send(_raw("x@example.test", "x"), mail_from="bot@example.test", rcpt_to=["x@y.z"])
     assert result.status is SendStatus.PERMANENT and result.code == 535 and not result.recipient_fault
@@ -60,7 +60,7 @@ def test_transient_failures(mail_harness: MailHarness) -> None:
     for rcpt in ("smtp-tempfail@example.test", "smtp-drop@example.test", "smtp-drop-data@example.test"):
         result = sender.send(_raw(rcpt, "x"), mail_from="bot@example.test", rcpt_to=[rcpt])
         assert result.status is SendStatus.TRANSIENT, (rcpt, result)
-    refused = SmtpSettings(host="127.0.0.1", port=1, security=Security.NONE, timeout=2)
+    refused = SmtpServer(host="127.0.0.1", port=1, security=Security.NONE, timeout=2)
     assert SmtpSender(refused).send(b"x", mail_from="a@b.c", rcpt_to=["d@e.f"]).status is SendStatus.TRANSIENT
 
 

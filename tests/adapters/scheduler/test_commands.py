@@ -9,14 +9,7 @@ import pathlib
 import pytest
 
 from bot.cli import main
-from bot.scheduling import (
-    ScheduleSettingsError,
-    business_days,
-    duration,
-    durations,
-    outreach_config,
-    quiet_hours,
-)
+from bot.scheduling import ScheduleSettingsError, outreach_config
 from store import Database, campaigns, suppliers, upgrade
 
 
@@ -92,17 +85,29 @@ def test_run_refuses_bad_scheduling_keys(tmp_path: pathlib.Path, capsys: pytest.
     assert "reminder_cadence" in capsys.readouterr().err
 
 
-def test_scheduling_values() -> None:
-    assert duration("30s", "k") == dt.timedelta(seconds=30)
-    assert duration("14d", "k") == dt.timedelta(days=14)
-    assert durations(["14d", "28d"], "k") == (dt.timedelta(days=14), dt.timedelta(days=28))
-    with pytest.raises(ScheduleSettingsError, match="k: 'soon'"):
-        duration("soon", "k")
-    assert business_days("mon-fri") == frozenset(range(1, 6))
-    assert business_days(["sat", "sun"]) == frozenset({6, 7})
-    assert business_days((1, 2)) == frozenset({1, 2})
-    assert quiet_hours("18:00-08:00") == (dt.time(18), dt.time(8))
-    assert quiet_hours([]) is None and quiet_hours(()) is None
+def test_scheduling_values_come_from_the_parsed_configuration() -> None:
+    """The TOML syntax is the config's (durations, weekday names, times); the policy gets the typed values."""
+    from bot.config import ConfigError, parse_config
+
+    settings = parse_config(
+        '[outreach]\nreminder_cadence = ["30s", "14d"]\nclarification_followup = ["7d"]\n'
+        '[schedule]\nbusiness_days = ["sat", "sun"]\nquiet_hours = ["18:00", "08:00"]\nholidays = [2026-12-24]\n'
+        '[slack]\ndigest = "weekly"\ndigest_weekday = "fri"\n'
+    )
+    cfg = outreach_config(settings)
+    assert cfg.reminder_cadence == (dt.timedelta(seconds=30), dt.timedelta(days=14))
+    assert cfg.clarification_followup == (dt.timedelta(days=7),)
+    assert cfg.schedule.business_days == frozenset({6, 7})
+    assert cfg.schedule.quiet_hours == (dt.time(18), dt.time(8))
+    assert cfg.schedule.holidays == frozenset({dt.date(2026, 12, 24)})
+    assert cfg.digest.value == "weekly" and cfg.digest_weekday == 5
+    assert outreach_config(parse_config("[schedule]\nquiet_hours = []\n")).schedule.quiet_hours is None
+    with pytest.raises(ConfigError, match=r"outreach\.escalate_grace: 'soon' is not a duration"):
+        parse_config('[outreach]\nescalate_grace = "soon"\n')
+    with pytest.raises(ConfigError, match=r"outreach\.escalate_grace"):
+        parse_config('[outreach]\nescalate_grace = "2w"\n')  # one duration syntax: d, h, m, s
+    with pytest.raises(ScheduleSettingsError, match="clarification_followup"):
+        outreach_config(parse_config('[outreach]\nclarification_followup = ["14d", "7d"]\n'))
 
 
 def test_outreach_config_from_the_settings_defaults() -> None:

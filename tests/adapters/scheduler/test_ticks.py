@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from cmrt.outreach import DigestFrequency, OutreachConfig, ScheduleConfig
+from cmrt.outreach.states import RequestState
 from handlers.ticks import MailResult, Ticker
 from store import Database, campaigns, requests, suppliers
 from store import actions as action_repo
-from store.states import RequestState
 
 START = dt.datetime(2025, 1, 6, 10, 0, tzinfo=dt.UTC)  # a Monday
 

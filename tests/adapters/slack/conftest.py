@@ -30,6 +30,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack_app import build_app, build_client
+from cmrt.outreach.states import RequestState
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, OutreachResult
@@ -37,7 +38,7 @@ from handlers.slack.notifier import SlackNotifier
 from store import Database, requests, upgrade
 from store.models import Campaign, Request, Review, Submission, Supplier
 from store.models import Message as MailMessage
-from store.states import Direction, RequestState
+from store.states import Direction
 from tests.fakes.slack_api import FakeSlackAPI
 
 CHANNEL = "CTEAM"

@@ -17,11 +17,11 @@ import pytest
 
 from bot.slack_app import HttpRunner, SocketModeRunner
 from handlers.mail_store import StoreOutboxRepository
-from handlers.outreach_mail import MailOutreach, OutreachSettings, SlackOutreach
+from handlers.outreach_mail import MailOutreach, SenderIdentity, SlackOutreach
 from handlers.slack import blocks
 from mail.compose import MailTemplates
 from mail.outbox import Outbox
-from mail.smtp import Security, SmtpSender, SmtpSettings
+from mail.smtp import Security, SmtpSender, SmtpServer
 from store import audit
 from store.models import Contact, Request
 from tests.adapters.slack.conftest import (
@@ -60,7 +60,7 @@ def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRi
     rig_iter = make_rig(tmp_path, LateOutreach())
     rig = next(rig_iter)
     sender = SmtpSender(
-        SmtpSettings(
+        SmtpServer(
             host="127.0.0.1",
             port=mail_harness.smtp_port,
             security=Security.STARTTLS,
@@ -75,7 +75,7 @@ def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRi
         rig.db,
         outbox,
         templates=MailTemplates(),
-        settings=OutreachSettings(from_address=BOT, sender_company="Example Corp", from_name="Compliance Team"),
+        sender=SenderIdentity(from_address=BOT, sender_company="Example Corp", from_name="Compliance Team"),
         notifier=rig.notifier,
         clock=lambda: NOW,
     )

@@ -23,13 +23,14 @@ import sqlalchemy as sa
 from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundProcessor
 from handlers.mail_store import StoreOutboxRepository
-from handlers.outreach_mail import MailOutreach, OutreachSettings, run_outbox
+from handlers.outreach_mail import MailOutreach, SenderIdentity, run_outbox
 from handlers.slack import mail_blocks
 from mail.compose import MailTemplates
-from mail.outbox import Outbox, OutboxRecord, OutboxState
-from mail.smtp import SmtpSender, SmtpSettings
+from mail.outbox import Outbox, OutboxRecord
+from mail.smtp import SmtpSender, SmtpServer
 from store import audit, runtime
 from store.models import Message, OutboxItem, Review
+from store.states import OutboxState
 from tests.adapters.slack.conftest import (
     CHANNEL,
     MEMBER,
@@ -76,12 +77,13 @@ def mailrig(tmp_path: pathlib.Path) -> Iterator[MailRig]:
 
     rig_iter = make_rig(tmp_path)
     rig = next(rig_iter)
-    outbox = Outbox(StoreOutboxRepository(rig.db, mail_from=BOT), SmtpSender(SmtpSettings(host="127.0.0.1", port=9)))
+    outbox = Outbox(StoreOutboxRepository(rig.db, mail_from=BOT), SmtpSender(SmtpServer(host="127.0.0.1", port=9)))
     mail = MailOutreach(
         rig.db,
         outbox,
         templates=MailTemplates(),
-        settings=OutreachSettings(from_address=BOT, sender_company="Example Corp", send_immediately=False),
+        sender=SenderIdentity(from_address=BOT, sender_company="Example Corp"),
+        send_immediately=False,
         notifier=rig.notifier,
         clock=lambda: NOW,
     )

@@ -22,12 +22,13 @@ from bot.slack_app import HttpRunner
 from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundProcessor
 from handlers.mail_store import StoreOutboxRepository
-from handlers.outreach_mail import MailOutreach, OutreachSettings, run_outbox
+from handlers.outreach_mail import MailOutreach, SenderIdentity, run_outbox
 from handlers.slack import mail_blocks
 from mail.compose import MailTemplates
-from mail.outbox import Outbox, OutboxRecord, OutboxState
-from mail.smtp import Security, SmtpSender, SmtpSettings
+from mail.outbox import Outbox, OutboxRecord
+from mail.smtp import Security, SmtpSender, SmtpServer
 from store.models import Message
+from store.states import OutboxState
 from tests.adapters.slack.conftest import NOW, SlackRig, action_payload, command_payload, form, interaction, make_rig
 from tests.adapters.slack.conftest import post_signed as post
 
@@ -41,7 +42,7 @@ def smtprig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRi
     rig_iter = make_rig(tmp_path)
     rig = next(rig_iter)
     sender = SmtpSender(
-        SmtpSettings(
+        SmtpServer(
             host="127.0.0.1",
             port=mail_harness.smtp_port,
             security=Security.STARTTLS,
@@ -56,7 +57,7 @@ def smtprig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRi
         rig.db,
         outbox,
         templates=MailTemplates(),
-        settings=OutreachSettings(from_address=BOT, sender_company="Example Corp", from_name="Compliance Team"),
+        sender=SenderIdentity(from_address=BOT, sender_company="Example Corp", from_name="Compliance Team"),
         notifier=rig.notifier,
         clock=lambda: NOW,
     )

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.config import parse_config
+from bot.config import SlackSettings, parse_config
 from bot.slack_app import HttpRunner, SlackConfigError, SlackService, SocketModeRunner, read_secrets
 from tests.adapters.slack.conftest import (
     CHANNEL,
@@ -26,7 +26,7 @@ from tests.fakes.socket_mode import FakeSocketModeServer
 ENV = {"CMRT_SLACK_BOT_TOKEN": "xoxb-test", "CMRT_SLACK_APP_TOKEN": "xapp-test", "CMRT_SLACK_SIGNING_SECRET": "s3"}
 
 
-def _settings(api: FakeSlackAPI, mode: str, port: int = 3000) -> object:
+def _settings(api: FakeSlackAPI, mode: str, port: int = 3000) -> SlackSettings:
     text = f"""
 [slack]
 mode = "{mode}"
@@ -49,10 +49,10 @@ def test_missing_secrets_are_named(tmp_path: pathlib.Path) -> None:
     with FakeSlackAPI() as api:
         settings = _settings(api, "http")
         with pytest.raises(SlackConfigError, match="CMRT_SLACK_SIGNING_SECRET"):
-            read_secrets(settings, {"CMRT_SLACK_BOT_TOKEN": "xoxb-1"})  # type: ignore[arg-type]
+            read_secrets(settings, {"CMRT_SLACK_BOT_TOKEN": "xoxb-1"})
         with pytest.raises(SlackConfigError, match="CMRT_SLACK_APP_TOKEN"):
-            read_secrets(_settings(api, "socket"), {"CMRT_SLACK_BOT_TOKEN": "xoxb-1"})  # type: ignore[arg-type]
-        assert "xoxb" not in repr(read_secrets(settings, ENV))  # type: ignore[arg-type]
+            read_secrets(_settings(api, "socket"), {"CMRT_SLACK_BOT_TOKEN": "xoxb-1"})
+        assert "xoxb" not in repr(read_secrets(settings, ENV))
 
 
 def test_socket_mode_service_from_settings(tmp_path: pathlib.Path) -> None:
@@ -61,7 +61,7 @@ def test_socket_mode_service_from_settings(tmp_path: pathlib.Path) -> None:
         api.channel_members[CHANNEL] = [MEMBER]
         db = fresh_db(tmp_path)
         seed(db)
-        service = SlackService(_settings(api, "socket"), db=db, outreach=RecordingOutreach(), environ=ENV)  # type: ignore[arg-type]
+        service = SlackService(_settings(api, "socket"), db=db, outreach=RecordingOutreach(), environ=ENV)
         assert isinstance(service.runner, SocketModeRunner)
         try:
             service.start()
@@ -84,7 +84,7 @@ def test_http_service_binds_the_configured_host_and_port(tmp_path: pathlib.Path)
         api.channel_members[CHANNEL] = [MEMBER]
         db = fresh_db(tmp_path)
         seed(db)
-        service = SlackService(_settings(api, "http", port), db=db, outreach=RecordingOutreach(), environ=ENV)  # type: ignore[arg-type]
+        service = SlackService(_settings(api, "http", port), db=db, outreach=RecordingOutreach(), environ=ENV)
         assert isinstance(service.runner, HttpRunner)
         service.start()
         try:

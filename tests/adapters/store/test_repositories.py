@@ -9,10 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from cmrt.outreach.states import InvalidTransition, RequestState
 from store import (
     Database,
-    InvalidTransition,
-    RequestState,
     audit,
     campaigns,
     messages,

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from cmrt.outreach.states import ALLOWED_TRANSITIONS, InvalidTransition, RequestState, check_transition
 from store import Database, audit, upgrade
-from store.states import ALLOWED_TRANSITIONS, InvalidTransition, RequestState, check_transition
 
 RS = RequestState
 
