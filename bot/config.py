@@ -177,6 +177,35 @@ class ReviewSettings:
     )
 
 
+RMI_CONFORMANT_URL = "https://www.responsiblemineralsinitiative.org/facilities-lists/export-all-conformant/"
+RMI_ACTIVE_URL = "https://www.responsiblemineralsinitiative.org/facilities-lists/export-all-active/"
+
+
+@dataclass(frozen=True)
+class SmeltersSettings:
+    """RMI's lists: how old they may get, how often ``run`` fetches them, and from where."""
+
+    max_list_age: dt.timedelta = dt.timedelta(days=45)  # older status lists are named with their age and warned of
+    refresh: dt.timedelta | None = field(default=dt.timedelta(days=7), metadata={"off": True})  # None: "off"
+    conformant_url: str | None = RMI_CONFORMANT_URL
+    active_url: str | None = RMI_ACTIVE_URL
+    reference_urls: tuple[str, ...] = ()  # RMI's Standard Smelter List exports (CMRT, EMRT, ...): change often
+    revisions_url: str | None = None  # RMI's smelter-list revisions export
+    download_timeout: dt.timedelta = dt.timedelta(seconds=60)
+    max_download_bytes: int = field(default=50 * MIB, metadata={"bytes": True})
+
+    @property
+    def max_list_age_days(self) -> int:
+        return self.max_list_age.days
+
+    def urls(self) -> list[tuple[str, str]]:
+        """(kind, URL) of every list to fetch, in a fixed order."""
+        out = [("conformant", self.conformant_url), ("active", self.active_url)]
+        out += [("reference", url) for url in self.reference_urls]
+        out.append(("revisions", self.revisions_url))
+        return [(kind, url) for kind, url in out if url]
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """How ``cmrt-bot run`` looks after its components (heartbeats, restarts, alerts)."""
@@ -203,6 +232,7 @@ class Settings:
     reader: ReaderSettings = field(default_factory=ReaderSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
     run: RunSettings = field(default_factory=RunSettings)
+    smelters: SmeltersSettings = field(default_factory=SmeltersSettings)
     log: LogSettings = field(default_factory=LogSettings)
     source: str = "<built-in defaults>"  # the file read, for messages
 
@@ -225,6 +255,7 @@ SECTIONS: dict[str, type] = {
     "reader": ReaderSettings,
     "review": ReviewSettings,
     "run": RunSettings,
+    "smelters": SmeltersSettings,
     "log": LogSettings,
 }
 
@@ -310,6 +341,8 @@ def _convert(f: dataclasses.Field[Any], hint: Any, value: Any, base_dir: pathlib
         if not isinstance(value, list) or len(value) not in (0, 2):
             raise ValueError('expected ["18:00", "08:00"] (start, end) or [] for none')
         return tuple(_time(v) for v in value)
+    if meta.get("off") and isinstance(value, str) and value.strip().lower() == "off":
+        return None
     if origin is Literal:
         if value not in args:
             raise ValueError(f"expected one of {', '.join(map(str, args))}, got {value!r}")
@@ -519,6 +552,16 @@ def cross_check(s: Settings) -> list[tuple[str, str]]:
         out.append(("smtp.port", f"{s.smtp.port} is not a TCP port"))
     if not 1 <= s.imap.port <= 65535:
         out.append(("imap.port", f"{s.imap.port} is not a TCP port"))
+    if s.smelters.max_list_age < dt.timedelta(days=1):
+        out.append(("smelters.max_list_age", "must be at least 1d"))
+    if s.smelters.refresh is not None and s.smelters.refresh < dt.timedelta(hours=1):
+        out.append(("smelters.refresh", 'must be at least 1h (or "off")'))
+    for key, url in (("smelters.conformant_url", s.smelters.conformant_url),
+                     ("smelters.active_url", s.smelters.active_url),
+                     ("smelters.revisions_url", s.smelters.revisions_url),
+                     *(("smelters.reference_urls", u) for u in s.smelters.reference_urls)):
+        if url and not re.match(r"^https?://[^\s/]+", url):
+            out.append((key, f"{url!r} is not an http(s) URL"))
     if s.slack.mode == "http" and not 1 <= s.slack.http_port <= 65535:
         out.append(("slack.http_port", f"{s.slack.http_port} is not a TCP port"))
     out.extend(_review_problems(s.review))

@@ -78,7 +78,7 @@ def rmi_list_entries(item: RmiList) -> list[dict[str, Any]]:
     for e in item.entries:
         rows.append({"metal": e.metal, "smelter_id": e.smelter_id, "standard_name": e.name, "country": e.country,
                      "state": (e.state_province or "")[:64] or None, "last_audit_date": e.last_audit_date,
-                     "audit_cycle": e.audit_cycle_raw, "valid_until": e.valid_until,
+                     "audit_cycle": e.audit_cycle_raw,  # valid_until stays empty: RMI publishes no expiry
                      "extra": {"state_province": e.state_province, "website": e.website,
                                "reaudit_in_progress": e.reaudit_in_progress, "lbma_rg": e.lbma_rg, "rjc": e.rjc}})
     for r in item.revisions:
@@ -98,8 +98,36 @@ def add_rmi_list(session: Session, item: RmiList, *, sha256: str | None = None) 
                     entries=rmi_list_entries(item), list_date=item.list_date, sha256=sha256)
 
 
-def find_by_sha256(session: Session, sha256: str) -> SmelterList | None:
-    return session.scalars(sa.select(SmelterList).where(SmelterList.sha256 == sha256).limit(1)).first()
+def find_by_sha256(session: Session, sha256: str, list_date: dt.date | None = None) -> SmelterList | None:
+    """A stored list with this content (and, given ``list_date``, of that date)."""
+    stmt = sa.select(SmelterList).where(SmelterList.sha256 == sha256)
+    if list_date is not None:
+        stmt = stmt.where(SmelterList.list_date == list_date)
+    return session.scalars(stmt.limit(1)).first()
+
+
+def import_lists(session: Session, items: Sequence[tuple[RmiList, str]]) -> list[tuple[RmiList, SmelterList, bool]]:
+    """Store every (list, sha256) of one download in the caller's unit of work: all of them or, when the
+    transaction fails, none. A list already stored with the same content and date is not stored again.
+    Returns (list, stored row, newly stored)."""
+    out: list[tuple[RmiList, SmelterList, bool]] = []
+    for item, sha256 in items:
+        existing = find_by_sha256(session, sha256, item.list_date)
+        if existing is not None:
+            out.append((item, existing, False))
+            continue
+        out.append((item, add_rmi_list(session, item, sha256=sha256), True))
+    return out
+
+
+def latest_list_ids(session: Session) -> tuple[tuple[str, int], ...]:
+    """(kind, id) of the lists ``latest_rmi_lists`` would load: a cheap fingerprint of "which lists are current"."""
+    out: list[tuple[str, int]] = []
+    for kind in SmelterListKind:
+        sl = latest_list(session, kind)
+        if sl is not None:
+            out.append((kind.value, sl.id))
+    return tuple(out)
 
 
 def to_rmi_list(session: Session, sl: SmelterList) -> RmiList:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cmrt.review import ReviewResult, Severity
-from cmrt.smelters import ListKind, RmiImportError, RmiList, load_rmi_file
+from cmrt.smelters import NO_LISTS_TEXT, ListKind, RmiImportError, RmiList, load_rmi_file, stale_warning
 
 
 def load_rmi_paths(paths: Sequence[str | pathlib.Path]) -> list[RmiList]:
@@ -137,54 +137,114 @@ def list_lists(args: argparse.Namespace) -> int:
 
 
 def show_status(args: argparse.Namespace) -> int:
-    """``cmrt-bot smelters show CID...``: each smelter's RMAP status on the newest imported lists."""
+    """``cmrt-bot smelters show CID...``: each smelter's RMAP status on the newest imported lists, as published."""
+    import zoneinfo
+
     from bot.config import ConfigError, load_config
     from cmrt.review.adhoc import context_for
-    from store import Database, StoreError, check_schema_current
+    from store import Database, StoreError, check_schema_current, utcnow
     from store import smelters as repo
 
-    today = dt.date.today()
     try:
         settings = load_config(args.config)
         check_schema_current(settings.store.url)
+        today = utcnow().astimezone(zoneinfo.ZoneInfo(settings.schedule.timezone)).date()
         with Database(settings.store.url) as db, db.session() as session:
             ctx = context_for(today=today, lists=repo.latest_rmi_lists(session))
     except (ConfigError, StoreError) as exc:
         print(f"cmrt-bot smelters show: {exc}", file=sys.stderr)
         return 2
     if ctx.rmap is None and ctx.reference is None:
-        print("No smelter lists imported yet: run `cmrt-bot smelters import FILE...`.", file=sys.stderr)
+        print("No smelter lists imported yet: run `cmrt-bot smelters fetch` or `cmrt-bot smelters import FILE...`.",
+              file=sys.stderr)
         return 1
-    rows: list[dict[str, Any]] = []
-    for cid in args.ids:
-        entry = ctx.reference.standard(cid) if ctx.reference is not None else None
-        status = ctx.rmap.status(cid, today) if ctx.rmap is not None else None
-        rmap_entry = status.entry if status is not None else None
-        rows.append({
-            "smelter_id": cid.strip().upper(),
-            "name": entry.standard_name if entry else (rmap_entry.name if rmap_entry else None),
-            "metal": entry.metal if entry else (rmap_entry.metal if rmap_entry else None),
-            "country": entry.country if entry else (rmap_entry.country if rmap_entry else None),
-            "in_reference": entry is not None,
-            "rmap_status": status.state.value if status is not None else None,
-            "last_audit_date": rmap_entry.last_audit_date.isoformat() if rmap_entry and rmap_entry.last_audit_date
-            else None,
-            "valid_until": status.valid_until.isoformat() if status is not None and status.valid_until else None,
-            "removed": status.removed.details if status is not None and status.removed else None,
-            "rmap_list_date": ctx.rmap.list_date.isoformat() if ctx.rmap and ctx.rmap.list_date else None,
-        })
+    max_age = settings.smelters.max_list_age_days
+    rows = [_shown(cid, ctx, today, max_age) for cid in args.ids]
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
-    else:
-        for row in rows:
-            where = ", ".join(str(v) for v in (row["metal"], row["country"]) if v)
-            status_text = row["rmap_status"] or "no RMAP list imported"
-            until = f", valid until {row['valid_until']}" if row["valid_until"] else ""
-            removed = f"; removed by RMI: {row['removed']}" if row["removed"] else ""
-            print(f"{row['smelter_id']}: {row['name'] or '(not in the imported reference)'}"
-                  f"{f' ({where})' if where else ''} - {status_text}{until}{removed}")
+        return 0
+    for row in rows:
+        where = ", ".join(str(v) for v in (row["metal"], row["country"]) if v)
+        due = f"; next audit due {row['audit_due']}" if row["audit_due"] else ""
+        removed = f"; removed by RMI: {row['removed']}" if row["removed"] else ""
+        print(f"{row['smelter_id']}: {row['name'] or '(not in the imported reference)'}"
+              f"{f' ({where})' if where else ''} - {row['rmap_status_text']}{due}{removed}")
+    rmap_date = ctx.rmap.list_date if ctx.rmap is not None and ctx.rmap.has_status_lists else None
+    warning = stale_warning(rmap_date, today, max_age) if rmap_date or ctx.rmap is not None else ""
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr)
     return 0
+
+
+def _shown(cid: str, ctx: Any, today: dt.date, max_age: int) -> dict[str, Any]:
+    """One smelter of ``smelters show``: the reference's names and the status as published, with its list date."""
+    entry = ctx.reference.standard(cid) if ctx.reference is not None else None
+    has_lists = ctx.rmap is not None and ctx.rmap.has_status_lists
+    status = ctx.rmap.status(cid) if has_lists else None
+    rmap_entry = status.entry if status is not None else None
+    return {
+        "smelter_id": cid.strip().upper(),
+        "name": entry.standard_name if entry else (rmap_entry.name if rmap_entry else None),
+        "metal": entry.metal if entry else (rmap_entry.metal if rmap_entry else None),
+        "country": entry.country if entry else (rmap_entry.country if rmap_entry else None),
+        "in_reference": entry is not None,
+        "rmap_status": status.state.value if status is not None else None,
+        "rmap_status_text": status.label(today, max_age) if status is not None else NO_LISTS_TEXT,
+        "reaudit_in_progress": status.reaudit_in_progress if status is not None else False,
+        "last_audit_date": rmap_entry.last_audit_date.isoformat() if rmap_entry and rmap_entry.last_audit_date
+        else None,
+        "audit_due": status.audit_due.isoformat() if status is not None and status.audit_due else None,
+        "valid_until": None,  # kept for compatibility: RMI publishes no expiry, and the bot invents none
+        "removed": status.removed.details if status is not None and status.removed else None,
+        "rmap_list_date": status.list_date.isoformat() if status is not None and status.list_date else None,
+    }
+
+
+def fetch(args: argparse.Namespace) -> int:
+    """``cmrt-bot smelters fetch``: download RMI's lists from the configured addresses and import them all (or,
+    on any problem, none: the previous lists are kept)."""
+    import zoneinfo
+
+    from bot.commands._common import os_actor
+    from bot.config import ConfigError, load_config
+    from bot.downloads import HttpDownloader
+    from handlers.smelter_lists import fetch_lists
+    from store import Database, StoreError, check_schema_current, utcnow
+
+    try:
+        settings = load_config(args.config)
+        check_schema_current(settings.store.url)
+    except (ConfigError, StoreError) as exc:
+        print(f"cmrt-bot smelters fetch: {exc}", file=sys.stderr)
+        return 2
+    urls = settings.smelters.urls()
+    for override in args.url or ():
+        kind, _, url = override.partition("=")
+        if kind not in ("conformant", "active", "reference", "revisions") or not url:
+            print(f"cmrt-bot smelters fetch: --url {override!r}: write KIND=URL (conformant, active, reference, "
+                  "revisions)", file=sys.stderr)
+            return 2
+        urls = [(k, u) for k, u in urls if k != kind or kind == "reference"] + [(kind, url)]
+    smelters = settings.smelters
+    download = HttpDownloader(timeout=smelters.download_timeout.total_seconds(), max_bytes=smelters.max_download_bytes)
+    today = utcnow().astimezone(zoneinfo.ZoneInfo(settings.schedule.timezone)).date()
+    try:
+        with Database(settings.store.url) as db:
+            report = fetch_lists(db, urls, download, today=today, actor=os_actor())
+    except StoreError as exc:
+        print(f"cmrt-bot smelters fetch: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for line in report.lines():
+            print(line)
+        if report.new_lists:
+            print("Reviews follow the new lists: `cmrt-bot run` reviews open requests again by itself "
+                  "(or: `cmrt-bot review --campaign YEAR`).")
+    return 0 if report.ok else 1
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -209,7 +269,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     lst = sub.add_parser("list", parents=[common], help="show the imported lists")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=list_lists)
-    show = sub.add_parser("show", parents=[common], help="a smelter's RMAP status on the newest imported lists")
+    get = sub.add_parser(
+        "fetch",
+        parents=[common],
+        help="download RMI's lists from the configured addresses and import them (all or none)",
+        description="Download RMI's RMAP Conformant and Active lists, the Standard Smelter List(s) and the "
+        "revisions from the addresses in [smelters] (defaults: RMI's public facilities-list exports), check each "
+        "file, import them all in one go and print what changed per metal. On any problem (offline, an HTTP "
+        "error, a truncated file) nothing is imported and the previous lists stay; the exit status is then 1.",
+    )
+    get.add_argument("--url", action="append", metavar="KIND=URL",
+                     help="use this address for one list (conformant, active, reference, revisions); repeatable")
+    get.add_argument("--json", action="store_true")
+    get.set_defaults(func=fetch)
+    show = sub.add_parser("show", parents=[common],
+                          help="a smelter's RMAP status as published on the newest imported lists (with their date)")
     show.add_argument("ids", nargs="+", metavar="CID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=show_status)

@@ -17,7 +17,7 @@ from cmrt.review import (
 from cmrt.review.model import Check
 from cmrt.review.registry import REGISTRY
 
-CATALOGUE_VERSION = "2026.1"
+CATALOGUE_VERSION = "2026.2"
 
 # the catalogue order: by area (this tuple), then by definition order inside each module
 _MODULES = (checks_template, checks_company, checks_minerals, checks_questions, checks_smelters, checks_rmap)

@@ -9,14 +9,14 @@ from cmrt.declaration import Declaration, SmelterRow
 from cmrt.review.checks_smelters import _f, _id, _kind
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import blank, check, quote, rows_with_data
-from cmrt.smelters.rmap import RmapState, SmelterStatus
+from cmrt.smelters.rmap import RmapState, SmelterStatus, list_label
 from cmrt.smelters.text import is_cid, metal_key
 
 
 def _statuses(
     d: Declaration, ctx: ReviewContext, *, cid_only: bool = False
 ) -> Iterator[tuple[SmelterRow, str, SmelterStatus]]:
-    """Each distinct smelter id of the Smelter List (first row that names it) with its RMAP status today.
+    """Each distinct smelter id of the Smelter List (first row that names it) with its RMAP status as published.
 
     Yields nothing without status lists. ``cid_only`` skips ids that are not RMI ``CID`` numbers.
     """
@@ -28,7 +28,12 @@ def _statuses(
         if not cid or cid in seen or (cid_only and not is_cid(cid)):
             continue
         seen.add(cid)
-        yield r, cid, ctx.rmap.status(cid, ctx.today)
+        yield r, cid, ctx.rmap.status(cid)
+
+
+def _name(r: SmelterRow, fallback: str) -> str:
+    listed = r.lookup if not blank(r.lookup) and _kind(r) == "listed" else None
+    return listed or r.name or fallback
 
 
 @check(
@@ -36,21 +41,22 @@ def _statuses(
     title="Smelter neither RMAP Conformant nor Active",
     severity=Severity.HIGH_RISK,
     area="smelter",
-    rationale="A smelter without a recognised audit is a red flag under OECD step 4.",
-    message="{name} ({cid}) is neither RMAP Conformant nor Active on the list of {date}",
+    rationale="A smelter without a recognised audit is a red flag under OECD step 4. Only a smelter on neither of "
+    "RMI's status lists is flagged (RMI publishes no 'non-conformant' list); the message names the lists' date.",
+    message="{name} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of {date}",
     sources="IN1; GSP1; OECD step 4; review notes §3 F32",
     needs="rmap",
 )
 def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    date = ctx.rmap.list_date if ctx.rmap is not None else None
     out: list[Finding] = []
     for r, cid, status in _statuses(d, ctx, cid_only=True):
         if status.state in (RmapState.NOT_LISTED, RmapState.REMOVED):
-            name = r.lookup if not blank(r.lookup) and _kind(r) == "listed" else r.name or cid
+            date = status.list_date
+            lists = list_label(date, ctx.today, ctx.max_list_age_days).removeprefix("list of ")
             removed = " and RMI has removed it from the smelter list" if status.state is RmapState.REMOVED else ""
             out.append(_f("smelter.not_conformant", d, r, "smelter_id",
-                          f"{quote(name)} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of "
-                          f"{date or 'unknown date'}{removed}; please tell us how you manage this smelter's risk",
+                          f"{quote(_name(r, cid))} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of "
+                          f"{lists}{removed}; please tell us how you manage this smelter's risk",
                           {"smelter_id": cid, "status": status.state.value,
                            "list_date": date.isoformat() if date else None}))
     return out
@@ -71,56 +77,62 @@ def active_not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     for r, cid, status in _statuses(d, ctx):
         if status.state is RmapState.ACTIVE:
             out.append(_f("smelter.active_not_conformant", d, r, "smelter_id",
-                          f"{cid} is RMAP Active (assessment under way), not yet Conformant"))
+                          f"{cid} is RMAP Active (assessment under way), not yet Conformant "
+                          f"({list_label(status.list_date, ctx.today, ctx.max_list_age_days)})"))
     return out
 
 
 @check(
     "smelter.conformance_expired",
-    title="RMAP conformance expired",
-    severity=Severity.CLARIFY,
+    title="Audit cycle elapsed, no re-audit in progress (information for the team)",
+    severity=Severity.INFO,
     area="smelter",
-    rationale="Conformance is valid until the last audit date plus the audit cycle; after that the status "
-    "may be stale.",
-    message="the RMAP conformance of {name} ({cid}) expired on {valid_until} (last audit {audit}, cycle {cycle})",
-    sources="Z1; RMI Conformant list columns; review notes §3 F33",
+    rationale="RMI lists the smelter as Conformant and publishes no expiry: last audit date plus audit cycle is "
+    "when a re-audit is due, not when conformance ends. When that date has passed and the list shows no re-audit "
+    "in progress, the team may want to look again on the next list. Never sent to a supplier.",
+    message="{name} ({cid}) is RMAP Conformant on the list of {date}; its audit cycle ended on {audit_due} (last "
+    "audit {audit}, cycle {cycle}) and the list shows no re-audit in progress",
+    sources="RMI Conformant list columns; notes/rmi-lists.md",
     needs="rmap",
+    audience="team",
 )
 def conformance_expired(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
     for r, cid, status in _statuses(d, ctx):
         entry = status.entry
-        if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and not entry.reaudit_in_progress:
+        if entry is not None and entry.last_audit_date and status.audit_cycle_elapsed(ctx.today):
             cycle = entry.audit_cycle_raw or "blank, read as 1 year"
-            name = r.lookup if not blank(r.lookup) and _kind(r) == "listed" else entry.name or cid
+            due = status.audit_due
             out.append(_f("smelter.conformance_expired", d, r, "smelter_id",
-                          f"the RMAP conformance of {quote(name)} ({cid}) expired on {status.valid_until:%d-%b-%Y} "
-                          f"(last audit {entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) and no re-audit is in "
-                          "progress; please confirm you still source from it and how you follow it up",
-                          {"smelter_id": cid, "valid_until": status.valid_until.isoformat()
-                           if status.valid_until else None}))
+                          f"{quote(_name(r, entry.name or cid))} ({cid}) is RMAP Conformant "
+                          f"({list_label(status.list_date, ctx.today, ctx.max_list_age_days)}); its audit cycle "
+                          f"ended on {due:%d-%b-%Y} (last audit {entry.last_audit_date:%d-%b-%Y}, cycle {cycle}) "
+                          "and the list shows no re-audit in progress: worth a look on the next list",
+                          {"smelter_id": cid, "audit_due": due.isoformat() if due else None,
+                           "list_date": status.list_date.isoformat() if status.list_date else None}))
     return out
 
 
 @check(
     "smelter.reaudit_pending",
-    title="Audit cycle elapsed, re-audit in progress",
+    title="Audit cycle elapsed, re-audit in progress (information for the team)",
     severity=Severity.INFO,
     area="smelter",
-    rationale="RMI keeps a smelter Conformant while its re-audit is in progress; worth re-checking on the next "
-    "list.",
-    message="{cid}: audit cycle ended on {valid_until}; RMI reports a re-audit in progress",
+    rationale="RMI keeps a smelter Conformant while its re-audit is in progress; nothing to ask the supplier. "
+    "Never sent to a supplier.",
+    message="{cid}: conformant; the audit cycle ended on {audit_due} and RMI reports a re-audit in progress",
     sources="RMI Conformant list 'Reaudit In Progress' column",
     needs="rmap",
+    audience="team",
 )
 def reaudit_pending(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
     for r, cid, status in _statuses(d, ctx):
-        entry = status.entry
-        if status.state is RmapState.CONFORMANT_EXPIRED and entry is not None and entry.reaudit_in_progress:
+        due = status.audit_due
+        if status.reaudit_in_progress and due is not None and due < ctx.today:
             out.append(_f("smelter.reaudit_pending", d, r, "smelter_id",
-                          f"{cid}: the audit cycle ended on {status.valid_until:%d-%b-%Y}; RMI reports a re-audit "
-                          "in progress"))
+                          f"{cid}: conformant ({list_label(status.list_date, ctx.today, ctx.max_list_age_days)}); "
+                          f"the audit cycle ended on {due:%d-%b-%Y} and RMI reports a re-audit in progress"))
     return out
 
 

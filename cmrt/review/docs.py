@@ -9,7 +9,7 @@ import sys
 
 from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION
 from cmrt.review.engine import CAP, WEIGHT
-from cmrt.review.model import Severity
+from cmrt.review.model import TEAM, Severity
 
 _AREAS = {
     "template": "Template",
@@ -71,7 +71,8 @@ def render_markdown() -> str:
         "Unknown ids or severities are refused with a clear error. The bot layers them, later winning per check "
         "(`merge_overrides`): the configuration's `[review.overrides]`, then its `[review.campaigns.\"YEAR\"]` "
         "table, then the campaign's own (`cmrt-bot campaign create --check ID=SEVERITY`, "
-        "`cmrt-bot campaign set-check YEAR ID SEVERITY|default`).",
+        "`cmrt-bot campaign set-check YEAR ID SEVERITY|default`). Checks marked *(team only)* give information for "
+        "the compliance team: they stay `info` (only `disabled` changes them) and never reach a supplier.",
         "",
         "Checks marked **Checker** mirror a row of the template's own Checker sheet: on a file last saved by "
         "Excel their number of findings equals `Checker!D2` (all 'Smelter not listed' rows count once). This is "
@@ -87,7 +88,8 @@ def render_markdown() -> str:
     for spec in CATALOGUE:
         needs = spec.needs or "always"
         lines.append(f"| `{spec.id}` | {spec.severity.value} | {_cell(spec.title)}"
-                     f"{' (Checker)' if spec.checker else ''} | {needs} |")
+                     f"{' (Checker)' if spec.checker else ''}{' (team only)' if spec.audience == TEAM else ''}"
+                     f" | {needs} |")
     for area, heading in _AREAS.items():
         specs = [s for s in CATALOGUE if s.area == area]
         if not specs:
@@ -99,7 +101,8 @@ def render_markdown() -> str:
                 "",
                 f"- Severity: `{spec.severity.value}`" + (" · mirrors the template's Checker" if spec.checker else ""),
                 f"- Why: {spec.rationale}",
-                f"- Message to the supplier: \"{spec.message}\"",
+                (f"- Message for the team (never sent to a supplier): \"{spec.message}\"" if spec.audience == TEAM
+                 else f"- Message to the supplier: \"{spec.message}\""),
             ]
             if spec.needs:
                 lines.append(f"- Runs only with {_NEEDS[spec.needs]}.")

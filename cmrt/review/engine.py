@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from cmrt.declaration import Declaration
 from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHECKS_BY_ID
-from cmrt.review.model import DISABLED, Finding, Grade, ReviewConfigError, ReviewContext, ReviewResult, Severity
+from cmrt.review.model import DISABLED, TEAM, Finding, Grade, ReviewConfigError, ReviewContext, ReviewResult, Severity
 from cmrt.review.registry import reset_facts
 
 log = logging.getLogger("cmbot.review")
@@ -42,6 +42,9 @@ def parse_overrides(overrides: Mapping[str, str]) -> dict[str, Severity | None]:
         text = str(value).strip().lower()
         if text in (DISABLED, "off", "false", "none"):
             parsed[check_id] = None
+        elif CHECKS_BY_ID[check_id].audience == TEAM and text != Severity.INFO.value:
+            errors.append(f"{check_id} is information for the team, never sent to a supplier: it can only be "
+                          "info or disabled")
         elif text in {s.value for s in Severity}:
             parsed[check_id] = Severity(text)
         else:
@@ -98,6 +101,8 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
             break
         ran += 1
         severity = overrides.get(spec.id, spec.severity) or spec.severity
+        if spec.audience == TEAM:  # information for the team stays info, whatever a layer of overrides says
+            severity = Severity.INFO
         try:
             produced = spec.func(declaration, context)
         except Exception:  # a bug in one check must not lose the whole review: set it aside, carry on

@@ -10,7 +10,7 @@ from typing import Any
 
 from cmrt.declaration import Declaration
 from cmrt.smelters.reference import SmelterReference
-from cmrt.smelters.rmap import RmapStatus
+from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmapStatus
 
 
 class Severity(StrEnum):
@@ -28,6 +28,8 @@ class Grade(StrEnum):
 
 
 DISABLED = "disabled"
+SUPPLIER = "supplier"  # a finding the supplier may be told (by its severity)
+TEAM = "team"  # information for the team only: always ``info``, never in a supplier e-mail
 
 
 class ReviewConfigError(ValueError):
@@ -46,6 +48,7 @@ class ReviewContext:
     requested_scope: str | None = None  # "company" | "product"
     reporting_year: int | None = None
     overrides: Mapping[str, str] = field(default_factory=dict)  # check id -> severity or "disabled"
+    max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS  # older RMAP lists are named with their age
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Finding:
     title: str = ""
     # machine-readable facts behind the message, e.g. {"candidate_id": "CID002082", "confidence": 0.92}
     detail: Mapping[str, Any] | None = field(default=None, compare=False)
+    audience: str = SUPPLIER  # TEAM: information for the compliance team, never sent to a supplier
 
     @property
     def location(self) -> str:
@@ -85,7 +89,9 @@ class Finding:
             "cell": self.cell,
             "row": self.row,
             "mineral": self.mineral,
-        } | ({"detail": dict(self.detail)} if self.detail else {})
+        } | ({"detail": dict(self.detail)} if self.detail else {}) | (
+            {"audience": self.audience} if self.audience != SUPPLIER else {}
+        )
 
 
 CheckFunc = Callable[[Declaration, ReviewContext], list[Finding]]
@@ -105,6 +111,7 @@ class Check:
     sources: str = ""  # where the rule comes from (ddm, Checker, cirscn, reviewers)
     checker: bool = False  # mirrors a row of the template's own Checker sheet
     needs: str = ""  # "reference", "rmap", "campaign" when it only runs with that context
+    audience: str = SUPPLIER  # TEAM: findings stay ``info`` whatever the overrides say
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmrt.declaration import Declaration, Family, QuestionTopic, SmelterRow
-from cmrt.review.model import Check, CheckFunc, Finding, Severity
+from cmrt.review.model import SUPPLIER, TEAM, Check, CheckFunc, Finding, Severity
 
 REGISTRY: dict[str, Check] = {}
 
@@ -35,11 +35,15 @@ def check(
     sources: str = "",
     checker: bool = False,
     needs: str = "",
+    audience: str = SUPPLIER,
 ) -> Callable[[CheckFunc], CheckFunc]:
+    if audience == TEAM and severity is not Severity.INFO:
+        raise ValueError(f"{id}: a check for the team only must be info")
+
     def register(func: CheckFunc) -> CheckFunc:
         if id in REGISTRY:
             raise ValueError(f"duplicate check id {id}")
-        REGISTRY[id] = Check(id, title, severity, area, rationale, message, func, sources, checker, needs)
+        REGISTRY[id] = Check(id, title, severity, area, rationale, message, func, sources, checker, needs, audience)
         return func
 
     return register
@@ -56,7 +60,7 @@ def finding(
     detail: dict[str, Any] | None = None,
 ) -> Finding:
     spec = REGISTRY[check_id]
-    return Finding(check_id, spec.severity, message, sheet, cell, row, mineral, spec.title, detail)
+    return Finding(check_id, spec.severity, message, sheet, cell, row, mineral, spec.title, detail, spec.audience)
 
 
 # ---------------------------------------------------------------- values

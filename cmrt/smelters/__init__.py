@@ -15,6 +15,8 @@ from cmrt.smelters.reference import (
     from_lookup_rows,
 )
 from cmrt.smelters.rmap import (
+    DEFAULT_MAX_LIST_AGE_DAYS,
+    NO_LISTS_TEXT,
     ListKind,
     Revision,
     RmapEntry,
@@ -22,14 +24,20 @@ from cmrt.smelters.rmap import (
     RmapStatus,
     RmiList,
     SmelterStatus,
+    is_stale,
+    list_age_days,
+    list_label,
     parse_audit_cycle,
+    stale_warning,
 )
 from cmrt.smelters.rmi import RmiImportError, date_from_text, load_rmi_file, reference_from_lists
 from cmrt.smelters.workbook import reference_from_workbook
 
 __all__ = [
+    "DEFAULT_MAX_LIST_AGE_DAYS",
     "NOT_LISTED",
     "NOT_YET_IDENTIFIED",
+    "NO_LISTS_TEXT",
     "ListKind",
     "ReferenceEntry",
     "Revision",
@@ -43,8 +51,12 @@ __all__ = [
     "SmelterStatus",
     "date_from_text",
     "from_lookup_rows",
+    "is_stale",
+    "list_age_days",
+    "list_label",
     "load_rmi_file",
     "parse_audit_cycle",
     "reference_from_lists",
     "reference_from_workbook",
+    "stale_warning",
 ]

@@ -17,10 +17,12 @@ count *distinct* suppliers (a supplier listing a smelter twice counts once). The
 frequently reported one, recognised against ISO 3166 (``cmrt.smelters.countries``: "Russia" is RUSSIAN
 FEDERATION; text that is no country is not counted; ties: the reference's country, then A-Z). The mine
 countries of origin the suppliers declared (Mine List, and the Smelter List's mine-country column) are counted
-by distinct suppliers per metal. The RMAP status is taken on
-``today``: conformant, conformance_expired, active, removed, not_conformant, or unknown when no status list
-was loaded. Confidentiality: supplier keys are kept only with ``with_suppliers=True``; by default the result
-holds counts, never who reported what. Ordering is deterministic (metal, standard name, id).
+by distinct suppliers per metal. The RMAP status is the one RMI's newest lists publish, named with their date
+(``cmrt.smelters.rmap``): conformant (re-audit in progress carried), active, removed, not_conformant (on neither
+list), or unknown when no status list was loaded; ``today`` only tells how old the lists are and whether an audit
+cycle has passed (information for the team). Confidentiality: supplier keys are kept only with
+``with_suppliers=True``; by default the result holds counts, never who reported what. Ordering is deterministic
+(metal, standard name, id).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from cmrt.declaration import CMRT_METALS, MineRow, SmelterRow
@@ -41,15 +43,21 @@ from cmrt.smelters.reference import (
     SmelterMatch,
     SmelterReference,
 )
-from cmrt.smelters.rmap import RmapState, RmapStatus
+from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, NO_LISTS_TEXT, RmapState, RmapStatus, SmelterStatus
 from cmrt.smelters.text import clean, fold, is_cid, metal_key, normalise_cid
 
 METALS = {metal.lower(): metal for metal in CMRT_METALS}
 PLACEHOLDER_IDS = frozenset({"not listed", "not supplied", "unknown", "n/a", "na", "none", "tbd", "-"})
-STATUSES = ("conformant", "conformance_expired", "active", "removed", "not_conformant", "unknown")
+STATUSES = ("conformant", "active", "removed", "not_conformant", "unknown")
+STATUS_TEXT = {
+    "conformant": "conformant",
+    "active": "active",
+    "removed": "removed by RMI",
+    "not_conformant": "not listed (neither Conformant nor Active)",
+    "unknown": NO_LISTS_TEXT,
+}
 _STATE_NAMES = {
     RmapState.CONFORMANT: "conformant",
-    RmapState.CONFORMANT_EXPIRED: "conformance_expired",
     RmapState.ACTIVE: "active",
     RmapState.REMOVED: "removed",
     RmapState.NOT_LISTED: "not_conformant",
@@ -109,11 +117,16 @@ class ConsolidatedSmelter:
     reference_country: str | None
     suppliers: int  # distinct suppliers reporting it
     status: str  # one of STATUSES
-    valid_until: dt.date | None
+    list_date: dt.date | None  # the date of the RMI list the status comes from
     matched_by: str  # id | lookup | fuzzy (the best way any supplier identified it)
     confidence: float  # 1.0 for id and look-up; the lowest accepted fuzzy score otherwise
     reported_names: tuple[str, ...] = ()
     supplier_keys: tuple[str, ...] = ()  # only with with_suppliers=True
+    reaudit_in_progress: bool = False
+    last_audit_date: dt.date | None = None
+    audit_due: dt.date | None = None  # last audit + cycle: when a re-audit is due (never an expiry)
+    audit_cycle_elapsed: bool = False  # audit_due passed, no re-audit in progress: team information
+    status_text: str = ""  # "conformant, re-audit in progress (list of 2026-08-22)"
 
     def to_json(self, with_suppliers: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -124,10 +137,16 @@ class ConsolidatedSmelter:
             "reference_country": self.reference_country,
             "suppliers": self.suppliers,
             "rmap_status": self.status,
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "valid_until": None,  # kept for compatibility: RMI publishes no expiry, and the bot invents none
             "matched_by": self.matched_by,
             "confidence": self.confidence,
             "reported_names": list(self.reported_names),
+            "rmap_list_date": self.list_date.isoformat() if self.list_date else None,
+            "rmap_status_text": self.status_text,
+            "reaudit_in_progress": self.reaudit_in_progress,
+            "last_audit_date": self.last_audit_date.isoformat() if self.last_audit_date else None,
+            "audit_due": self.audit_due.isoformat() if self.audit_due else None,
+            "audit_cycle_elapsed": self.audit_cycle_elapsed,
         }
         if with_suppliers:
             data["supplier_keys"] = list(self.supplier_keys)
@@ -173,22 +192,37 @@ class MetalSummary:
     statuses: dict[str, int]
     countries: dict[str, int]  # smelter country -> number of smelters
     mine_countries: dict[str, int] = field(default_factory=dict)  # declared mine country -> suppliers
+    reaudit_in_progress: int = 0  # conformant smelters RMI is re-assessing
+    audit_cycle_elapsed: int = 0  # conformant, cycle passed, no re-audit shown: team information
 
     @property
-    def conformant_share(self) -> float:
+    def known(self) -> bool:
+        """False when no RMAP status list was loaded: the shares are unknown, not 0 %."""
+        return self.statuses.get("unknown", 0) < self.smelters or not self.smelters
+
+    @property
+    def conformant_share(self) -> float | None:
+        if not self.known:
+            return None
         return self.statuses.get("conformant", 0) / self.smelters if self.smelters else 0.0
 
     @property
-    def conformant_or_active_share(self) -> float:
+    def conformant_or_active_share(self) -> float | None:
+        if not self.known:
+            return None
         done = self.statuses.get("conformant", 0) + self.statuses.get("active", 0)
         return done / self.smelters if self.smelters else 0.0
 
     def to_json(self) -> dict[str, Any]:
+        share, either = self.conformant_share, self.conformant_or_active_share
         return {
             "smelters": self.smelters,
             **{status: self.statuses.get(status, 0) for status in STATUSES},
-            "percent_conformant": round(self.conformant_share * 100, 1),
-            "percent_conformant_or_active": round(self.conformant_or_active_share * 100, 1),
+            "conformance_expired": 0,  # kept for compatibility: a listed facility is conformant on the list date
+            "reaudit_in_progress": self.reaudit_in_progress,
+            "audit_cycle_elapsed": self.audit_cycle_elapsed,
+            "percent_conformant": round(share * 100, 1) if share is not None else None,
+            "percent_conformant_or_active": round(either * 100, 1) if either is not None else None,
             "countries": dict(self.countries),
             "mine_countries": dict(self.mine_countries),
         }
@@ -262,6 +296,7 @@ def consolidate(
     rmap: RmapStatus | None = None,
     with_suppliers: bool = False,
     match_threshold: float = MATCH_THRESHOLD,
+    max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
 ) -> Consolidation:
     accs: dict[tuple[str, str], _Acc] = {}
     rejected: dict[tuple[str, str | None, str | None, str | None, str | None, str], set[str]] = {}
@@ -288,7 +323,7 @@ def consolidate(
 
     out_rows = []
     for acc in accs.values():
-        status, until = _status(rmap, acc.cid, today)
+        found = rmap.status(acc.cid) if rmap is not None and rmap.has_status_lists else None
         method = next((m for m in ("id", "lookup", "fuzzy") if m in acc.methods), "id")
         country = _country(acc)
         out_rows.append(
@@ -299,12 +334,11 @@ def consolidate(
                 country=country,
                 reference_country=acc.reference_country,
                 suppliers=len(acc.suppliers),
-                status=status,
-                valid_until=until,
                 matched_by=method,
                 confidence=round(acc.methods.get(method, 1.0), 2),
                 reported_names=tuple(sorted(acc.names)),
                 supplier_keys=tuple(sorted(acc.suppliers)) if with_suppliers else (),
+                **_status_fields(found, today, max_list_age_days),
             )
         )
     out_rows.sort(key=lambda r: (r.metal, fold(r.standard_name), r.smelter_id))
@@ -321,8 +355,7 @@ def consolidate(
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     by_metal = {
-        metal: MetalSummary(m.metal, m.smelters, m.statuses, m.countries, mine_counts(metal))
-        for metal, m in _by_metal(out_rows).items()
+        metal: replace(m, mine_countries=mine_counts(metal)) for metal, m in _by_metal(out_rows).items()
     }
     return Consolidation(
         rows=tuple(out_rows),
@@ -473,11 +506,20 @@ def _mine_origins(item: SupplierSmelters) -> set[tuple[str, str]]:
 
 
 
-def _status(rmap: RmapStatus | None, cid: str, today: dt.date) -> tuple[str, dt.date | None]:
-    if rmap is None or not rmap.has_status_lists:
-        return "unknown", None
-    found = rmap.status(cid, today)
-    return _STATE_NAMES[found.state], found.valid_until
+def _status_fields(found: SmelterStatus | None, today: dt.date, max_age_days: int) -> dict[str, Any]:
+    """The ConsolidatedSmelter fields of one RMAP status (``found`` None: no status list loaded)."""
+    if found is None:
+        return {"status": "unknown", "list_date": None, "status_text": NO_LISTS_TEXT}
+    entry = found.entry if found.state is RmapState.CONFORMANT else None
+    return {
+        "status": _STATE_NAMES[found.state],
+        "list_date": found.list_date,
+        "status_text": found.label(today, max_age_days),
+        "reaudit_in_progress": found.reaudit_in_progress,
+        "last_audit_date": entry.last_audit_date if entry is not None else None,
+        "audit_due": found.audit_due,
+        "audit_cycle_elapsed": found.audit_cycle_elapsed(today),
+    }
 
 
 def _count_countries(rows: Sequence[ConsolidatedSmelter]) -> dict[str, int]:
@@ -495,5 +537,7 @@ def _by_metal(rows: Sequence[ConsolidatedSmelter]) -> dict[str, MetalSummary]:
             smelters=len(mine),
             statuses={s: statuses.get(s, 0) for s in STATUSES},
             countries=_count_countries(mine),
+            reaudit_in_progress=sum(1 for r in mine if r.reaudit_in_progress),
+            audit_cycle_elapsed=sum(1 for r in mine if r.audit_cycle_elapsed),
         )
     return out

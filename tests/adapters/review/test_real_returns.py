@@ -1,9 +1,9 @@
 """The three real CMRT 6.4 returns, read by the real reader and reviewed against RMI's 2026-08-22 lists.
 
 The expected findings were written by hand from the workbooks (Declaration and Smelter List read cell by cell)
-and from RMI's exports (each CID looked up in the Conformant and Active lists; validity = last audit date +
-audit cycle). Reviewed on 2026-08-22, the date of the lists, with each workbook's own Smelter Look-up sheet as
-the reference.
+and from RMI's exports (each CID looked up in the Conformant and Active lists; a listed facility is conformant on
+the list date, last audit date + audit cycle is only information for the team). Reviewed on 2026-08-22, the date
+of the lists, with each workbook's own Smelter Look-up sheet as the reference.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import functools
 import pytest
 
 from cmrt.declaration import Declaration
-from cmrt.review import Grade, ReviewResult, checker_remaining, render_clarification, review
+from cmrt.review import Grade, ReviewResult, Severity, checker_remaining, render_clarification, review
 from cmrt.review.adhoc import context_for
 from cmrt.smelters import RmiList, load_rmi_file
 from cmrt.workbook import read_workbook
@@ -53,7 +53,7 @@ def test_central_glass() -> None:
     assert _pairs(result) == [
         ("company.email_invalid", "D16"),  # contact,person2@cgco.co.jp: a comma instead of a dot
         ("smelter.not_conformant", "F7"),  # CID002513 Hunan Shizhuyuan: on neither list
-        ("smelter.conformance_expired", "F8"),  # CID002082: audit 29-May-2023 + 3 years < 22-Aug-2026
+        ("smelter.conformance_expired", "F8"),  # CID002082 conformant; cycle ended 29-May-2026 (team info)
     ]
     assert result.grade is Grade.HIGH_RISK
     body = render_clarification(result, declaration)
@@ -140,3 +140,22 @@ def test_checker_parity_on_blank_templates(name: str) -> None:
     assert declaration.checker_remaining
     assert checker_remaining(result) == declaration.checker_remaining
     assert result.grade is Grade.NEEDS_CLARIFICATION
+
+
+@pytest.mark.parametrize("name", ["CMRT_6.4_CentralGlass.xlsx", "CMRT_6.4_Honeywell.xlsx", "CMRT_6.4_JX.xlsx"])
+@pytest.mark.parametrize("today", [TODAY, dt.date(2026, 12, 1)])  # on the list date, and with a stale list
+def test_no_supplier_facing_conformance_finding_for_a_smelter_on_the_conformant_list(name: str,
+                                                                                      today: dt.date) -> None:
+    conformant = {e.smelter_id for item in _lists() for e in item.entries if item.kind.value == "conformant"}
+    declaration, data = _read(name)
+    result = review(declaration, context_for(today=today, lists=_lists(), workbook=data))
+    listed_rows = {r.row for r in declaration.smelters if (r.smelter_id or "").strip().upper() in conformant}
+    for finding in result.findings:
+        if finding.severity is Severity.INFO or finding.audience == "team":
+            continue
+        about_status = any(w in finding.message.lower() for w in ("conforman", "expire", "lapse", "audit"))
+        assert not (about_status and finding.row in listed_rows), finding.text
+    mail = render_clarification(result, declaration).lower()
+    assert "expired" not in mail and "audit cycle" not in mail
+    lapses = [f for f in result.findings if f.check == "smelter.conformance_expired"]
+    assert all(f.severity is Severity.INFO and f.audience == "team" for f in lapses)

@@ -37,7 +37,7 @@ def test_context_from_campaign_and_stored_lists(store_db: Any) -> None:
             smelters.add_rmi_list(s, load_rmi_file(name, corpus_path("rmap", name).read_bytes()))
         ctx = factory(s, request, TODAY)  # a newer import is picked up
         assert ctx.rmap is not None and ctx.rmap.list_date == TODAY
-        assert ctx.rmap.status("CID002315", TODAY).state is RmapState.ACTIVE
+        assert ctx.rmap.status("CID002315").state is RmapState.ACTIVE
         assert ctx.reference is not None and ctx.reference.has_id("CID002082")
         assert factory(s, request, TODAY).rmap is ctx.rmap  # cached while no new list arrives
         assert factory(s, None, TODAY).required_family is None

@@ -41,8 +41,8 @@ def test_round_trip_through_the_store(store_db: Any) -> None:
         assert back.reference_entries == original.reference_entries
     ctx = context_for(today=dt.date(2026, 8, 22), lists=loaded)
     assert ctx.rmap is not None and ctx.reference is not None
-    assert ctx.rmap.status("CID002082", dt.date(2026, 8, 22)).state is RmapState.CONFORMANT_EXPIRED
-    assert ctx.rmap.status("CID002315", dt.date(2026, 8, 22)).state is RmapState.ACTIVE
+    assert ctx.rmap.status("CID002082").state is RmapState.CONFORMANT  # on the list: conformant, no expiry
+    assert ctx.rmap.status("CID002315").state is RmapState.ACTIVE
     assert ctx.reference.has_id("CID002082") and ctx.reference.has_id("CID003875")  # CMRT and EMRT
 
 
@@ -74,7 +74,9 @@ def test_cli_smelters_import_and_list(tmp_path: pathlib.Path, capsys: pytest.Cap
     assert main(["smelters", "show", "--config", config, "--json", "cid002315", "CID000004", "CID999999"]) == 0
     shown = {r["smelter_id"]: r for r in json.loads(capsys.readouterr().out)}
     assert shown["CID002315"]["rmap_status"] == "active"
-    assert shown["CID000004"]["valid_until"] == "2027-10-18"  # 18-Oct-2024 + "3 Years" (status depends on today)
+    assert shown["CID000004"]["valid_until"] is None  # RMI publishes no expiry: none is invented
+    assert shown["CID000004"]["audit_due"] == "2027-10-18"  # 18-Oct-2024 + "3 Years": when a re-audit is due
+    assert shown["CID000004"]["rmap_status_text"].startswith("conformant (list of 2026-08-22")
     assert shown["CID999999"]["rmap_status"] == "not_listed" and shown["CID999999"]["rmap_list_date"] == "2026-08-22"
 
 

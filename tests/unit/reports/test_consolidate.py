@@ -94,10 +94,14 @@ def test_rows_are_identified_deduplicated_and_counted_by_distinct_supplier() -> 
     asahi = by_id[("Gold", "CID000082")]
     assert asahi.suppliers == 2  # S001 twice + S002 by fuzzy name
     assert asahi.matched_by == "id" and asahi.standard_name == "Asahi Pretec Corp."
-    assert asahi.status == "conformant" and asahi.valid_until == dt.date(2027, 1, 10)
+    assert asahi.status == "conformant" and asahi.list_date == dt.date(2026, 8, 22)
+    assert asahi.audit_due == dt.date(2027, 1, 10) and not asahi.audit_cycle_elapsed
+    assert asahi.status_text == "conformant (list of 2026-08-22)"
+    assert asahi.to_json()["valid_until"] is None and asahi.to_json()["rmap_list_date"] == "2026-08-22"
     minsur = by_id[("Tin", "CID001182")]
     assert minsur.suppliers == 3 and minsur.country == "PERU"  # "PERU" twice beats "Peru" once
-    assert minsur.status == "conformance_expired" and minsur.valid_until == dt.date(2026, 3, 1)
+    # on the Conformant list: conformant, although last audit + cycle (2026-03-01) has passed (team information)
+    assert minsur.status == "conformant" and minsur.audit_due == dt.date(2026, 3, 1) and minsur.audit_cycle_elapsed
     thaisarco = by_id[("Tin", "CID001898")]
     assert thaisarco.matched_by == "lookup" and thaisarco.status == "active" and thaisarco.confidence == 1.0
     metalor = by_id[("Gold", "CID001153")]
@@ -114,6 +118,9 @@ def test_fuzzy_only_smelter_reports_its_confidence() -> None:
     assert smelter.smelter_id == "CID000082" and smelter.matched_by == "fuzzy"
     assert 0.85 <= smelter.confidence < 1.0
     assert smelter.status == "unknown"  # no RMAP lists given
+    gold = result.by_metal["Gold"]
+    assert gold.conformant_share is None and gold.to_json()["percent_conformant"] is None  # unknown, never 0 %
+    assert smelter.status_text == "unknown (no RMAP list imported)"
 
 
 def test_every_unusable_row_is_rejected_with_a_reason() -> None:
@@ -158,8 +165,9 @@ def test_without_reference_ids_are_kept_and_names_cannot_be_identified() -> None
 def test_metal_summary_counts_percentages_and_countries() -> None:
     result = consolidate(suppliers(), today=TODAY, reference=REFERENCE, rmap=_rmap())
     tin = result.by_metal["Tin"]
-    assert tin.smelters == 2 and tin.statuses["active"] == 1 and tin.statuses["conformance_expired"] == 1
-    assert tin.to_json()["percent_conformant"] == 0.0 and tin.to_json()["percent_conformant_or_active"] == 50.0
+    assert tin.smelters == 2 and tin.statuses["active"] == 1 and tin.statuses["conformant"] == 1
+    assert tin.to_json()["percent_conformant"] == 50.0 and tin.to_json()["percent_conformant_or_active"] == 100.0
+    assert tin.to_json()["conformance_expired"] == 0 and tin.audit_cycle_elapsed == 1
     gold = result.by_metal["Gold"].to_json()
     assert gold["smelters"] == 2 and gold["percent_conformant"] == 50.0
     assert gold["countries"] == {"JAPAN": 1, "SWITZERLAND": 1}

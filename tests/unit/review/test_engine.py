@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 
 import pytest
@@ -222,3 +223,28 @@ def test_a_failing_check_is_set_aside(monkeypatch: pytest.MonkeyPatch, caplog: p
     assert [f.check for f in result.findings] == ["company_questions.no_policy"]
     assert result.to_json()["failed_checks"] == ["smelter.broken"]
     assert "smelter.broken failed" in caplog.text
+
+
+def test_a_possible_lapse_is_information_for_the_team_never_a_supplier_finding() -> None:
+    """Xiamen Tungsten (CID002082) is on the Conformant list; its audit cycle ended on 29-May-2026."""
+    d = add_smelters(base(), smelter(20, "Tungsten", "Xiamen Tungsten Co., Ltd.", "CID002082", "CHINA"))
+    result = review(d, full_context())
+    (lapse,) = [f for f in result.findings if f.check == "smelter.conformance_expired"]
+    assert lapse.severity is Severity.INFO and lapse.audience == "team"
+    assert "is RMAP Conformant (list of 2026-08-22)" in lapse.message and "expired" not in lapse.message
+    assert lapse.to_json()["audience"] == "team"
+    assert "CID002082" not in render_clarification(result, d)
+    with pytest.raises(ReviewConfigError, match="information for the team"):
+        review(d, full_context(overrides={"smelter.conformance_expired": "clarify"}))
+    silenced = review(d, full_context(overrides={"smelter.conformance_expired": "disabled"}))
+    assert all(f.check != "smelter.conformance_expired" for f in silenced.findings)
+
+
+def test_a_stale_list_is_named_with_its_age_in_the_finding() -> None:
+    d = add_smelters(base(), smelter(20, "Tin", "Unknown Tin Works", "CID000766", "CHINA"))
+    current = review(d, full_context())
+    (finding,) = [f for f in current.findings if f.check == "smelter.not_conformant"]
+    assert "on RMI's lists of 2026-08-22;" in finding.message
+    stale = review(d, full_context(today=dt.date(2026, 12, 1)))
+    (finding,) = [f for f in stale.findings if f.check == "smelter.not_conformant"]
+    assert "on RMI's lists of 2026-08-22, 101 days old" in finding.message

@@ -29,7 +29,7 @@ def test_random_csv_rows_under_a_real_header(rows: list[list[str]]) -> None:
         return
     for entry in item.entries:
         assert entry.smelter_id and entry.metal
-        _ = entry.valid_until
+        _ = entry.audit_due
 
 
 @settings(max_examples=100, deadline=None)

@@ -55,10 +55,10 @@ def test_conformant_list_with_bom_and_cycles() -> None:
     assert item.kind is ListKind.CONFORMANT
     assert item.list_date == dt.date(2026, 8, 22)
     first, second, third = item.entries
-    assert first.valid_until == dt.date(2027, 10, 18)
+    assert first.audit_due == dt.date(2027, 10, 18)
     assert second.smelter_id == "CID000005" and second.reaudit_in_progress
-    assert second.valid_until == dt.date(2028, 2, 28)
-    assert third.audit_cycle_assumed and third.valid_until == dt.date(2026, 7, 1)
+    assert second.audit_due == dt.date(2028, 2, 28)
+    assert third.audit_cycle_assumed and third.audit_due == dt.date(2026, 7, 1)
 
 
 def test_active_list_date_from_sheet_name_and_skipped_cells() -> None:
@@ -72,7 +72,7 @@ def test_active_list_date_from_sheet_name_and_skipped_cells() -> None:
     assert item.kind is ListKind.ACTIVE
     assert item.list_date == dt.date(2026, 8, 22)
     (entry,) = item.entries
-    assert entry.country == "INDONESIA" and entry.state_province is None and entry.valid_until is None
+    assert entry.country == "INDONESIA" and entry.state_province is None and entry.audit_due is None
 
 
 def test_revisions_and_reference_kinds() -> None:
@@ -98,7 +98,7 @@ def test_csv_import_with_bom_and_semicolons() -> None:
            "Gold;CID000015;Advanced Chemical Company;UNITED STATES OF AMERICA;11/27/2024;1 Year\n"
     item = load_rmi_file("conformant_20260822.csv", text.encode("utf-8"))
     assert item.kind is ListKind.CONFORMANT and item.list_date == dt.date(2026, 8, 22)
-    assert item.entries[0].valid_until == dt.date(2025, 11, 27)
+    assert item.entries[0].audit_due == dt.date(2025, 11, 27)
 
 
 def test_entity_expansion_is_refused() -> None:

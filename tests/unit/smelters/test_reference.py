@@ -6,7 +6,16 @@ import datetime as dt
 
 import pytest
 
-from cmrt.smelters import RmapState, from_lookup_rows
+from cmrt.smelters import (
+    ListKind,
+    RmapEntry,
+    RmapState,
+    RmapStatus,
+    RmiList,
+    from_lookup_rows,
+    is_stale,
+    stale_warning,
+)
 from tests.unit.review.builder import reference, rmap
 
 TODAY = dt.date(2026, 9, 1)
@@ -55,15 +64,41 @@ def test_from_lookup_rows_finds_header_and_skips_pseudo_rows() -> None:
 
 @pytest.mark.parametrize(
     ("cid", "state"),
-    [("CID002544", RmapState.CONFORMANT), ("CID002082", RmapState.CONFORMANT_EXPIRED),
+    [("CID002544", RmapState.CONFORMANT), ("CID002082", RmapState.CONFORMANT), ("CID001969", RmapState.CONFORMANT),
      ("CID002315", RmapState.ACTIVE), ("CID000572", RmapState.REMOVED), ("CID000766", RmapState.NOT_LISTED)],
 )
-def test_rmap_status(cid: str, state: RmapState) -> None:
-    assert rmap().status(cid, TODAY).state is state
+def test_rmap_status_is_what_the_lists_publish(cid: str, state: RmapState) -> None:
+    status = rmap().status(cid)
+    assert status.state is state and status.list_date == dt.date(2026, 8, 22)
 
 
-def test_rmap_expiry_is_relative_to_today() -> None:
-    status = rmap()
-    assert status.status("CID002082", dt.date(2026, 5, 29)).state is RmapState.CONFORMANT
-    assert status.status("CID002082", dt.date(2026, 5, 30)).state is RmapState.CONFORMANT_EXPIRED
-    assert status.list_date == dt.date(2026, 8, 22)
+def test_no_expiry_is_invented_the_audit_cycle_is_information() -> None:
+    xiamen = rmap().status("CID002082")  # last audit 29-May-2023, cycle "3 YearS": a re-audit was due 29-May-2026
+    assert xiamen.state is RmapState.CONFORMANT and xiamen.audit_due == dt.date(2026, 5, 29)
+    assert not xiamen.audit_cycle_elapsed(dt.date(2026, 5, 29)) and xiamen.audit_cycle_elapsed(dt.date(2026, 5, 30))
+    assert xiamen.label(TODAY) == "conformant (list of 2026-08-22)"
+    assert xiamen.label(dt.date(2026, 12, 1)) == "conformant (list of 2026-08-22, 101 days old)"
+    ulba = rmap().status("CID001969")  # re-audit in progress: carried and shown, never counted against it
+    assert ulba.reaudit_in_progress and not ulba.audit_cycle_elapsed(dt.date(2027, 1, 1))
+    assert ulba.label(TODAY) == "conformant, re-audit in progress (list of 2026-08-22)"
+    assert rmap().status("CID000766").label(TODAY) == "not listed (neither Conformant nor Active) (list of 2026-08-22)"
+
+
+def test_a_newer_list_decides() -> None:
+    lists = [
+        RmiList(ListKind.CONFORMANT, dt.date(2026, 9, 5), "new.xml", entries=(
+            RmapEntry(ListKind.CONFORMANT, "Tin", "CID000001", "New Smelter"),)),
+        RmiList(ListKind.CONFORMANT, dt.date(2026, 8, 22), "old.xml", entries=(
+            RmapEntry(ListKind.CONFORMANT, "Tin", "CID000002", "Dropped Smelter"),)),
+    ]
+    status = RmapStatus.from_lists(lists)
+    assert status.status("CID000001").state is RmapState.CONFORMANT
+    assert status.status("CID000002").state is RmapState.NOT_LISTED and status.list_date == dt.date(2026, 9, 5)
+
+
+def test_stale_lists() -> None:
+    day = dt.date(2026, 8, 22)
+    assert not is_stale(day, day + dt.timedelta(days=45)) and is_stale(day, day + dt.timedelta(days=46))
+    assert is_stale(None, day) and is_stale(day, day + dt.timedelta(days=11), max_age_days=10)
+    assert stale_warning(day, day + dt.timedelta(days=45)) == ""
+    assert "2026-08-22, 46 days old" in stale_warning(day, day + dt.timedelta(days=46))

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from cmrt.smelters import ListKind, RmapStatus, load_rmi_file, reference_from_lists, reference_from_workbook
+from cmrt.smelters import (
+    ListKind,
+    RmapState,
+    RmapStatus,
+    load_rmi_file,
+    reference_from_lists,
+    reference_from_workbook,
+)
 from tests.conftest import corpus_path
 
 DATE = dt.date(2026, 8, 22)
@@ -25,7 +32,7 @@ def test_conformant_export() -> None:
     cycles = Counter(e.audit_cycle_months for e in item.entries)
     assert set(cycles) == {12, 24, 36}
     almt = next(e for e in item.entries if e.smelter_id == "CID000004")
-    assert almt.last_audit_date == dt.date(2024, 10, 18) and almt.valid_until == dt.date(2027, 10, 18)
+    assert almt.last_audit_date == dt.date(2024, 10, 18) and almt.audit_due == dt.date(2027, 10, 18)
 
 
 def test_active_and_revisions_exports() -> None:
@@ -53,3 +60,23 @@ def test_reference_from_a_returned_workbook() -> None:
     assert ref is not None and len(ref) > 600
     assert ref.lookup("Tantalum", "ULBA").smelter_id == "CID001969"  # type: ignore[union-attr]
     assert reference_from_workbook(b"not a workbook") is None
+
+
+def test_every_facility_on_the_conformant_list_is_conformant_on_the_list_date() -> None:
+    """RMI's list is the status: no expiry is projected from last audit + cycle, a re-audit never counts against."""
+    conformant = _load("rmap", "RMI_conformant_export_2026-08-22.xml")
+    status = RmapStatus.from_lists([conformant, _load("rmap", "RMI_active_export_2026-08-22.xml"),
+                                    _load("rmap", "RMI_smelter_list_revisions_export_2026-08-22.xml")])
+    elapsed = [e for e in conformant.entries if e.audit_due is not None and e.audit_due < DATE]
+    reaudit = [e for e in conformant.entries if e.reaudit_in_progress]
+    assert elapsed and reaudit  # the real list has both kinds
+    for entry in conformant.entries:
+        found = status.status(entry.smelter_id)
+        assert found.state is RmapState.CONFORMANT and found.list_date == DATE, entry.smelter_id
+        assert found.label(DATE).startswith("conformant") and "2026-08-22" in found.label(DATE)
+    for entry in reaudit:
+        assert "re-audit in progress" in status.status(entry.smelter_id).label(DATE)
+        assert not status.status(entry.smelter_id).audit_cycle_elapsed(DATE)
+    # a CID removed from the reference list but still on the Conformant list stays conformant
+    removed_yet_listed = [cid for cid in status.removals if cid in status.conformant]
+    assert removed_yet_listed and all(status.status(cid).state is RmapState.CONFORMANT for cid in removed_yet_listed)
