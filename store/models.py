@@ -193,6 +193,10 @@ class Submission(Base):
 
 
 class Review(Base):
+    """A review of a submission: made when the workbook arrived (``origin`` inbound) or again later, when RMI's
+    lists or the campaign's rules changed (``lists``, ``rules``, ``on_demand``). A later review's findings reach the
+    supplier only when the team sends them (``supplier_notified_at``)."""
+
     __tablename__ = "reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,6 +207,9 @@ class Review(Base):
     catalogue_version: Mapped[str] = mapped_column(sa.String(32))
     findings: Mapped[JSONList] = mapped_column(default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    origin: Mapped[str] = mapped_column(sa.String(16), default="inbound", server_default="inbound")
+    rmap_date: Mapped[dt.date | None]  # the date of the RMAP status lists the review used
+    supplier_notified_at: Mapped[dt.datetime | None]  # a re-review's findings sent to the supplier by the team
 
     submission: Mapped[Submission] = relationship(back_populates="reviews")
 
