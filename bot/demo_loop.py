@@ -206,7 +206,8 @@ def _mail_loop(folder: pathlib.Path, s: Settings, say: Narrator, now: dt.datetim
     from bot.commands.status import build_report as status_report
     from bot.commands.status import print_report
     from bot.scheduling import outreach_config
-    from handlers.report import build_report, smelter_lines
+    from cmrt.reporting.text import render
+    from handlers.report import build_report
     from handlers.ticks import Ticker
     from mail.maildir import MaildirSource
     from store import campaigns
@@ -269,9 +270,9 @@ def _mail_loop(folder: pathlib.Path, s: Settings, say: Narrator, now: dt.datetim
         with db.session() as session:
             campaign = campaigns.latest(session)
             assert campaign is not None
-            figures, result = build_report(session, campaign, today=today)
-            for line in [*figures.lines(), *smelter_lines(result, today)]:
-                say.write(line)
+            report_text = render(build_report(session, campaign, today=today, now=later), "txt")
+        for line in report_text.splitlines():
+            say.write(line)
     finally:
         db.dispose()
     cfg = folder / CONFIG_NAME

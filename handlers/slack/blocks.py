@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from cmrt.reports import ReportFigures
+from cmrt.reporting import Report
+from cmrt.reporting.text import cmr_paragraph, report_smelter_lines
 from handlers.slack.queries import CampaignStats, RequestView, SupplierMatch
 from handlers.slack.text import (
     INPUT_VALUE,
@@ -218,14 +219,13 @@ def digest_blocks(stats: CampaignStats, period: str, new_answers: int) -> list[B
     )
 
 
-def report_blocks(figures: ReportFigures, smelter_summary: list[str]) -> list[Block]:
-    """The Conflict Minerals Report's survey figures and the consolidated smelter summary (no supplier names)."""
-    survey = (
-        f"*For the Conflict Minerals Report:* {figures.surveyed} supplier(s) surveyed, {figures.responded} "
-        f"responded ({figures.response_rate * 100:.0f} %); declarations: {figures.company_level} company-level, "
-        f"{figures.product_level} product-level, {figures.user_defined} user-defined."
-    )
-    return [divider(), section(survey), section(f"```{bullet_lines([esc(line) for line in smelter_summary])}```")]
+def report_blocks(report: Report) -> list[Block]:
+    """The Conflict Minerals Report paragraph and the consolidated smelter summary (no supplier names)."""
+    out = [divider(), section(f"*For the Conflict Minerals Report:* {esc(cmr_paragraph(report))}")]
+    if report.stale_warning:
+        out.append(section(f":warning: {esc(report.stale_warning)}"))
+    summary = report_smelter_lines(report)
+    return [*out, section(f"```{bullet_lines([esc(line) for line in summary])}```")]
 
 
 def supplier_choices(matches: list[SupplierMatch], query: str) -> list[Block]:

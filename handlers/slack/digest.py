@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from handlers.report import build_report, smelter_lines
+from handlers.report import build_report
 from handlers.slack import blocks
 from handlers.slack.chart import progress_chart
 from handlers.slack.deps import ChatOps
@@ -66,11 +66,9 @@ def post_report(
                 Request.campaign_id == campaign.id, Request.responded_at.is_not(None), Request.responded_at >= since
             )
         )
-        figures, smelters = build_report(session, campaign, today=now.date())
+        report = build_report(session, campaign, today=now.date(), now=now)
         audit(session, actor=actor, action="slack_digest_posted", details={"period": period}, at=now)
-    message = blocks.digest_blocks(stats, period, int(new_answers or 0)) + blocks.report_blocks(
-        figures, smelter_lines(smelters, now.date())
-    )
+    message = blocks.digest_blocks(stats, period, int(new_answers or 0)) + blocks.report_blocks(report)
     client.chat_postMessage(channel=channel, text=f"CMRT campaign {stats.year}: {period} digest", blocks=message)
     if points:
         png = progress_chart(points, stats.total, due=stats.due_date)

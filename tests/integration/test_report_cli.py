@@ -17,6 +17,7 @@ import pytest
 
 from bot.cli import main as cli
 from cmrt.outreach.states import RequestState
+from cmrt.smelters import load_rmi_file
 from cmrt.workbook import read_workbook
 from cmrt.workbook.factory import ProductSpec, SmelterSpec, build_cmrt
 from store import Database, campaigns, messages
@@ -126,7 +127,8 @@ def test_report_figures_and_smelters_without_rmi_lists(store_url: str, tmp_path:
     target = tmp_path / "smelters.csv"
     rc, out, err = run("--config", config, "report", "--smelters", str(target), "--with-suppliers")
     assert rc == 0, err
-    assert "Reporting year 2025: 3 supplier(s) surveyed" in out and "Smelters (no RMAP status lists" in out
+    assert "Suppliers surveyed: 3 of 4 (1 exempt)." in out and "Smelters (no RMAP list imported)" in out
+    assert "unknown (no RMAP list imported)" in out and "0.0 %" not in out
     with target.open(encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
     assert [r["smelter_id"] for r in table] == ["CID000082", "CID000460", "CID001182", "CID002044"]
@@ -160,9 +162,17 @@ def test_report_on_real_returns_with_imported_rmi_lists(store_url: str, tmp_path
     rows = {(r["metal"], r["smelter_id"]): r for r in smelters["rows"]}
     fx = rows[("Tantalum", "CID000460")]  # F&X: two real returns and the fixture workbook
     assert fx["suppliers"] == 3 and fx["standard_name"] == "F&X Electro-Materials Ltd." and fx["matched_by"] == "id"
-    assert fx["rmap_status"] in ("conformant", "conformance_expired") and fx["valid_until"]
+    assert fx["rmap_status"] == "conformant" and fx["valid_until"] is None and fx["rmap_list_date"] == "2026-08-22"
     statuses = {r["rmap_status"] for r in smelters["rows"]}
-    assert statuses <= {"conformant", "conformance_expired", "active", "removed", "not_conformant"}
+    assert statuses <= {"conformant", "active", "removed", "not_conformant"}
+    # everything on RMI's Conformant list is conformant on the list date (re-audits carried, no expiry invented)
+    conformant_ids = {e.smelter_id for e in load_rmi_file(RMI_FILES[1], corpus_path("rmap", RMI_FILES[1]).read_bytes())
+                      .entries}  # fmt: skip
+    for row in smelters["rows"]:
+        assert (row["rmap_status"] == "conformant") is (row["smelter_id"] in conformant_ids), row
+        assert "2026-08-22" in row["rmap_status_text"]
+    assert any(r["reaudit_in_progress"] for r in smelters["rows"])
+    assert data["rmap_lists_stale"] is False and data["cmr_paragraph"].startswith("For reporting year 2025")
     by_metal = smelters["by_metal"]
     assert sum(m["smelters"] for m in by_metal.values()) == len(smelters["rows"])
     for metal in by_metal.values():
@@ -178,14 +188,18 @@ def test_report_on_real_returns_with_imported_rmi_lists(store_url: str, tmp_path
     assert [r["metal"] for r in smelters["rows"]] == sorted(r["metal"] for r in smelters["rows"])
     book = openpyxl.load_workbook(target, read_only=True)
     assert book.sheetnames == [
-        "Survey figures", "Consolidated smelters", "Rejected entries", "Summary by metal", "Mine countries"
+        "Read me", "Survey figures", "Consolidated smelters", "Rejected entries", "Summary by metal", "Mine countries"
     ]
     survey = {k: v for k, v in book["Survey figures"].iter_rows(min_row=2, values_only=True)}
-    assert survey["suppliers surveyed"] == 4 and survey["responses"] == 4
+    assert survey["Suppliers surveyed"] == 4 and survey["Suppliers responded"] == 4
     first = next(book["Consolidated smelters"].iter_rows(max_row=1, values_only=True))
-    assert first[:3] == ("metal", "smelter_id", "standard_name") and "supplier_keys" not in first
+    assert first[:3] == ("Metal", "Smelter ID", "Standard smelter name") and not any("Supplier ids" in h for h in first)
     assert book["Consolidated smelters"].max_row == len(smelters["rows"]) + 1
     book.close()
+    rc, out, err = run("--config", config, "report", "--format", "md", "--as-of", "2026-12-01")
+    assert rc == 0 and out.startswith("# Conflict Minerals Report figures: reporting year 2025\n\nFor reporting year")
+    assert "according to RMI's lists of 2026-08-22, 101 days old." in out
+    assert "> **Warning:** The RMAP status lists are of 2026-08-22, 101 days old" in out and "WARNING" in err
 
 
 @pytest.mark.parametrize("argv", [("report",)])

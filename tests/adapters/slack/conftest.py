@@ -134,7 +134,8 @@ def seed(db: Database) -> Seeded:
                 s.add(message)
                 s.flush()
                 submission = Submission(
-                    message_id=message.id, request_id=request.id, sha256="0" * 64, filename="cmrt.xlsx", size=1
+                    message_id=message.id, request_id=request.id, sha256="0" * 64, filename="cmrt.xlsx", size=1,
+                    declaration={"company": {"name": name, "scope": "company"}, "smelters": []},
                 )
                 s.add(submission)
                 s.flush()

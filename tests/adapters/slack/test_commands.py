@@ -68,8 +68,9 @@ def test_report_posts_figures_and_chart_to_the_channel(http: tuple[SlackRig, str
     posted = rig.api.calls_to("chat.postMessage")[0]
     assert posted.args["channel"] == CHANNEL
     text = json.dumps(posted.json_arg("blocks"))
-    assert "For the Conflict Minerals Report:* 5 supplier(s) surveyed, 3 responded (60 %)" in text
-    assert "Smelters (no RMAP status lists imported" in text
+    assert "For the Conflict Minerals Report:* For reporting year 2025, we conducted" in text
+    assert "surveying 5 suppliers" in text and "3 suppliers responded, a response rate of 60.0 %" in text
+    assert "Smelters (no RMAP list imported)" in text
     rig.api.wait_for("files.completeUploadExternal")
 
 
