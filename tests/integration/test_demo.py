@@ -87,7 +87,7 @@ def test_the_silent_supplier_is_reminded_and_status_is_shown(
     for line in ("accepted                      1", "reminded                      1",
                  "clarification_requested       1"):  # fmt: skip
         assert line in out
-    assert "Reporting year" in out and "Smelters (" in out
+    assert "For reporting year" in out and "Smelters (" in out
     assert f"--config {folder / 'cmrt-bot.toml'} status" in out
     assert (folder / "cmrt-bot.db").is_file()
 
