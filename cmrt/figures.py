@@ -26,10 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-STATES = (
-    "not_sent", "sent", "reminded", "responded", "accepted", "clarification_requested", "escalated", "exempt",
-    "closed",
-)  # fmt: skip
+from cmrt.outreach.states import RequestState
+
+STATES = tuple(state.value for state in RequestState)
 GRADES = ("accepted", "needs_clarification", "high_risk", "rejected")
 SCOPES = ("company", "product", "user_defined")
 CONTACTED = frozenset({"sent", "reminded", "escalated", "responded", "clarification_requested", "accepted"})

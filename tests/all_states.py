@@ -25,11 +25,11 @@ import datetime as dt
 import functools
 from typing import Any
 
+from cmrt.outreach.states import RequestState
 from cmrt.workbook import read_workbook
 from cmrt.workbook.factory import build_cmrt
 from store import campaigns, messages
 from store.models import Direction
-from store.states import RequestState
 from store.suppliers import SupplierData, mark_contact_bouncing, upsert
 from tests.conftest import corpus_path
 
