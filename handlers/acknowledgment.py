@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cmrt.outreach import keys
 from cmrt.review import Grade, Severity
 from mail.classify import InboundMessage, Kind
 from store.models import Message
@@ -55,7 +56,7 @@ def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequenc
     worst = max(grades, key=GRADE_ORDER.index) if grades else None
     return {
         "request_id": row.request_id,
-        "key": f"ack:{row.message_id}",
+        "key": keys.acknowledgment(row.message_id),
         "reply_to_message_id": row.message_id,
         "reply_references": (row.references or "").split(),
         "to_address": to_address,

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cmrt.outreach import keys
 from mail.headers import domain_of
 from store import audit
 from store.engine import SessionSource
@@ -165,6 +166,13 @@ def assign(db: SessionSource, processor: Assigner, ref: int, request_id: int, *,
 def release(db: SessionSource, outbox: Releaser, key: str, *, resend: bool, actor: str) -> Result:
     """Settle an ``uncertain`` outbox e-mail: queue it again (``resend``) or count it as sent."""
     done = outbox.release(key, resend=resend)
+    if not done:  # an alert posted before the upgrade names the e-mail by its earlier key
+        with db.session() as s:
+            campaign_of = sa.select(Request.campaign_id).where(Request.id == sa.bindparam("rid"))
+            current = keys.from_legacy(key, lambda rid: s.scalar(campaign_of, {"rid": rid}))
+        if current is not None:
+            key = current
+            done = outbox.release(key, resend=resend)
     if not done:
         return Result(False, "That e-mail is no longer waiting for a decision (someone settled it already).")
     with db.session() as s:

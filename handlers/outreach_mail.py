@@ -3,8 +3,8 @@
 Scheduler (implements ``handlers.ticks.OutboundMail``; the ticker moves the request's state itself)::
 
     mail = MailOutreach(db, outbox, templates=MailTemplates(cfg_dir), sender=SenderIdentity(...), notifier=n)
-    mail.send_request(request_id, key="campaign-2025:req-17:request")        -> MailResult
-    mail.send_reminder(request_id, key="...:reminder-2", number=2)          -> MailResult
+    mail.send_request(request_id, key="c3:r17:request")                      -> MailResult
+    mail.send_reminder(request_id, key="c3:r17:reminder:2", number=2)       -> MailResult
     mail.send_clarification_followup(request_id, key="...", number=1)       -> MailResult
 
 Slack (``SlackOutreach(mail)`` implements ``handlers.slack.deps.Outreach``; it also moves the request's state)::
@@ -25,7 +25,6 @@ told. Start-up must call ``outbox.recover()`` once before sending (``run_outbox`
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import pathlib
 import threading
@@ -33,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cmrt.outreach import keys
 from cmrt.outreach.states import CHASED_STATES, RequestState
 from handlers.notify import Notifier, NullNotifier, alert_uncertain
 from handlers.slack.deps import OutreachResult
@@ -293,7 +293,7 @@ class SlackOutreach:
             if req is None:
                 return OutreachResult(False, "that request no longer exists")
             number = req.reminder_count + 1
-        key = f"request-{request_id}:reminder-{number}"
+            key = keys.reminder(req.campaign_id, request_id, number)  # the scheduler's key: one reminder n, not two
         result = self.mail.send_reminder(request_id, key=key, number=number)
         if not result.accepted:
             return OutreachResult(False, result.detail)
@@ -305,8 +305,12 @@ class SlackOutreach:
         return OutreachResult(True, result.detail)
 
     def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
-        digest = hashlib.sha256(body.strip().encode("utf-8")).hexdigest()[:16]
-        result = self.mail.send_clarification(request_id, key=f"request-{request_id}:clarification-{digest}", text=body)
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is None:
+                return OutreachResult(False, f"request {request_id} does not exist")
+            key = keys.clarification(req.campaign_id, request_id, body)
+        result = self.mail.send_clarification(request_id, key=key, text=body)
         if not result.accepted:
             return OutreachResult(False, result.detail)
         with self.mail.db.session() as s:

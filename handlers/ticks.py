@@ -19,7 +19,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from cmrt.outreach import Action, ActionKind, EscalationTrigger, OutreachConfig
+from cmrt.outreach import Action, ActionKind, EscalationTrigger, OutreachConfig, keys
 from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState
 from handlers.notify import Notifier, NullNotifier
 from handlers.outreach_state import plan_campaigns, store_next_due
@@ -318,10 +318,7 @@ class _Job:
     @classmethod
     def from_row(cls, row: OutreachAction) -> _Job:
         kind = ActionKind(row.kind)
-        sequence = 0
-        if kind in (ActionKind.REMINDER, ActionKind.CLARIFICATION_FOLLOWUP):
-            tail = row.key.rsplit(":", 1)[-1]
-            sequence = int(tail) if tail.isdigit() else 0
+        sequence = keys.sequence(row.key) if kind in (ActionKind.REMINDER, ActionKind.CLARIFICATION_FOLLOWUP) else 0
         return cls(
             key=row.key,
             kind=kind,

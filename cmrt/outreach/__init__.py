@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cmrt.outreach.calendar import NaiveDatetimeError, WorkingCalendar
+from cmrt.outreach.keys import request_key
 from cmrt.outreach.model import (
     Action,
     ActionKind,
@@ -15,7 +16,7 @@ from cmrt.outreach.model import (
     RequestView,
     ScheduleConfig,
 )
-from cmrt.outreach.policy import plan, request_key
+from cmrt.outreach.policy import plan
 from cmrt.outreach.states import (
     ALLOWED_TRANSITIONS,
     ANSWERED,

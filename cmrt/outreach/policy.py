@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import cmrt.outreach.keys as keys
 from cmrt.outreach.calendar import UTC, WorkingCalendar, require_aware
 from cmrt.outreach.model import (
     Action,
@@ -49,14 +50,6 @@ _SEVERITY = {
     EscalationTrigger.AFTER_REMINDERS: 1,
     EscalationTrigger.CLARIFICATION_UNANSWERED: 1,
 }
-
-
-def request_key(campaign_id: int, request_id: int) -> str:
-    return f"c{campaign_id}:r{request_id}"
-
-
-def _stamp(value: dt.datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
 
 
 def _days(delta: dt.timedelta) -> str:
@@ -188,9 +181,8 @@ def _apply_email_budget(
 def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
     if req.state in SETTLED_STATES:
         return []
-    base = request_key(ctx.campaign.id, req.id)
     if req.state == RequestState.NOT_SENT:
-        key = f"{base}:request"
+        key = keys.initial_request(ctx.campaign.id, req.id)
         if key in req.done_keys:
             return []
         return [
@@ -205,25 +197,25 @@ def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
             )
         ]
     if req.state == RequestState.CLARIFICATION_REQUESTED:
-        return _clarification_actions(ctx, req, base)
+        return _clarification_actions(ctx, req)
     if req.state in CHASED_STATES and req.sent_at is not None:
         if req.responded_at is not None and req.responded_at >= req.sent_at:
             return []  # answered (escalated after a high-risk review, say): the team decides, the bot does not chase
         actions = []
-        reminder = _reminder_action(ctx, req, base)
+        reminder = _reminder_action(ctx, req)
         if reminder is not None:
             actions.append(reminder)
-        actions.extend(_escalations(ctx, req, base))
+        actions.extend(_escalations(ctx, req))
         return actions
     return []
 
 
-def _reminder_action(ctx: _Ctx, req: RequestView, base: str) -> Action | None:
+def _reminder_action(ctx: _Ctx, req: RequestView) -> Action | None:
     cadence = ctx.config.reminder_cadence
     n = req.reminder_count + 1
     if req.sent_at is None or n > len(cadence):
         return None
-    key = f"{base}:reminder:{n}"
+    key = keys.reminder(ctx.campaign.id, req.id, n)
     if key in req.done_keys:
         return None
     due_at = req.sent_at + cadence[n - 1]
@@ -247,7 +239,7 @@ def _reminder_action(ctx: _Ctx, req: RequestView, base: str) -> Action | None:
     )
 
 
-def _escalations(ctx: _Ctx, req: RequestView, base: str) -> list[Action]:
+def _escalations(ctx: _Ctx, req: RequestView) -> list[Action]:
     cfg = ctx.config
     found: list[tuple[EscalationTrigger, dt.datetime, str]] = []
     if cfg.escalate_after_reminders > 0 and req.reminder_count >= cfg.escalate_after_reminders:
@@ -264,20 +256,23 @@ def _escalations(ctx: _Ctx, req: RequestView, base: str) -> list[Action]:
         found.append((EscalationTrigger.BEFORE_DUE, ctx.warn_at, ctx.warn_reason))
     if ctx.due_start is not None and cfg.escalate_at_due:
         found.append((EscalationTrigger.DUE_DATE, ctx.due_start, ctx.due_reason))
-    return _merge_escalations(ctx, req, base, found)
+    return _merge_escalations(ctx, req, found)
 
 
 def _merge_escalations(
-    ctx: _Ctx, req: RequestView, base: str, found: list[tuple[EscalationTrigger, dt.datetime, str]]
+    ctx: _Ctx, req: RequestView, found: list[tuple[EscalationTrigger, dt.datetime, str]]
 ) -> list[Action]:
-    pending = [(t, at, why) for t, at, why in found if f"{base}:escalation:{t.value}" not in req.done_keys]
+    def key(trigger: EscalationTrigger) -> str:
+        return keys.escalation(ctx.campaign.id, req.id, trigger.value)
+
+    pending = [(t, at, why) for t, at, why in found if key(t) not in req.done_keys]
     now_due = [item for item in pending if item[1] <= ctx.now]
     later = [item for item in pending if item[1] > ctx.now]
 
     def escalation(trigger: EscalationTrigger, at: dt.datetime, why: str, supersedes: tuple[str, ...] = ()) -> Action:
         return Action(
             kind=ActionKind.ESCALATION,
-            key=f"{base}:escalation:{trigger.value}",
+            key=key(trigger),
             campaign_id=ctx.campaign.id,
             request_id=req.id,
             supplier=req.supplier,
@@ -291,25 +286,25 @@ def _merge_escalations(
     if now_due:
         now_due.sort(key=lambda item: (_SEVERITY[item[0]], item[1]), reverse=True)
         trigger, at, why = now_due[0]
-        actions.append(escalation(trigger, at, why, tuple(f"{base}:escalation:{t.value}" for t, _, _ in now_due[1:])))
+        actions.append(escalation(trigger, at, why, tuple(key(t) for t, _, _ in now_due[1:])))
     actions.extend(escalation(trigger, at, why) for trigger, at, why in later)
     return actions
 
 
-def _clarification_actions(ctx: _Ctx, req: RequestView, base: str) -> list[Action]:
+def _clarification_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
     asked = req.clarification_requested_at
     if asked is None:
         return []
-    round_key = f"{base}:clarify:{_stamp(asked)}"
+    round_key = keys.clarification_round(ctx.campaign.id, req.id, asked)
     followups = ctx.config.clarification_followup
-    prefix = f"{round_key}:followup:"
+    prefix = keys.clarification_followups(round_key)
     done = sum(1 for key in req.done_keys if key.startswith(prefix))
     n = done + 1
     if n <= len(followups):
         return [
             Action(
                 kind=ActionKind.CLARIFICATION_FOLLOWUP,
-                key=f"{prefix}{n}",
+                key=keys.clarification_followup(round_key, n),
                 campaign_id=ctx.campaign.id,
                 request_id=req.id,
                 supplier=req.supplier,
@@ -321,7 +316,7 @@ def _clarification_actions(ctx: _Ctx, req: RequestView, base: str) -> list[Actio
                 sequence=n,
             )
         ]
-    key = f"{round_key}:escalation"
+    key = keys.clarification_escalation(round_key)
     if key in req.done_keys:
         return []
     waited = (followups[-1] if followups else dt.timedelta(0)) + ctx.config.escalate_grace
@@ -362,7 +357,7 @@ def _digest_action(ctx: _Ctx) -> Action | None:
     day = digest_slot(ctx.cal, ctx.config, ctx.now)
     if day is None:
         return None
-    key = f"c{ctx.campaign.id}:digest:{day.isoformat()}"
+    key = keys.digest(ctx.campaign.id, day)
     slot = ctx.cal.at_local(day, ctx.config.digest_time).astimezone(UTC)
     if key in ctx.campaign.done_keys or (ctx.campaign.opened_at is not None and slot < ctx.campaign.opened_at):
         return None
