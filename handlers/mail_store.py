@@ -91,15 +91,8 @@ class StoreOutboxRepository:
             return [self._record(i) for i in s.scalars(stmt)]
 
     def transition(
-        self,
-        key: str,
-        from_states: Sequence[OutboxState],
-        to_state: OutboxState,
-        *,
-        attempts: int | None = None,
-        next_attempt_at: dt.datetime | None = None,
-        last_error: str | None = None,
-        sent_at: dt.datetime | None = None,
+        self, key: str, from_states: Sequence[OutboxState], to_state: OutboxState, *, attempts: int | None = None,
+        next_attempt_at: dt.datetime | None = None, last_error: str | None = None, sent_at: dt.datetime | None = None,
     ) -> bool:
         values: dict[str, object] = {"state": to_state}
         if attempts is not None:

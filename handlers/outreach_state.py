@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cmrt.outreach import CampaignView, Plan, RequestState, RequestView, plan
-from cmrt.outreach.model import OutreachConfig
+from cmrt.outreach.config import OutreachConfig
 from store import actions
 from store.models import Campaign, Request, Supplier
 from store.states import CampaignState

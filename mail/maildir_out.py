@@ -20,9 +20,9 @@ import pathlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from mail.smtp import SendResult, SendStatus
+from mail.smtp import BeforeData, SendResult, SendStatus
 
 log = logging.getLogger("cmbot.mail.maildir_out")
 
@@ -48,12 +48,7 @@ class MaildirSender:
         return f"{time.time_ns()}.P{os.getpid()}Q{n}.{_safe(socket.gethostname()) or 'localhost'}"
 
     def send(
-        self,
-        raw: bytes,
-        *,
-        mail_from: str,
-        rcpt_to: Sequence[str],
-        before_data: Callable[[], bool] | None = None,
+        self, raw: bytes, *, mail_from: str, rcpt_to: Sequence[str], before_data: BeforeData | None = None
     ) -> SendResult:
         """Write ``raw`` (one file for all of ``rcpt_to``) into ``new/`` as ``<unique>.eml``."""
         if not rcpt_to:

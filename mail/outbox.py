@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from mail.smtp import Backoff, RateLimiter, SendResult, SendStatus, SmtpSender
+from mail.smtp import Backoff, BeforeData, RateLimiter, SendResult, SendStatus, SmtpSender
 from store.states import OutboxKind, OutboxState
 
 log = logging.getLogger("cmbot.mail.outbox")
@@ -70,15 +70,8 @@ class OutboxRepository(Protocol):
     def in_state(self, state: OutboxState) -> list[OutboxRecord]: ...
 
     def transition(
-        self,
-        key: str,
-        from_states: Sequence[OutboxState],
-        to_state: OutboxState,
-        *,
-        attempts: int | None = None,
-        next_attempt_at: dt.datetime | None = None,
-        last_error: str | None = None,
-        sent_at: dt.datetime | None = None,
+        self, key: str, from_states: Sequence[OutboxState], to_state: OutboxState, *, attempts: int | None = None,
+        next_attempt_at: dt.datetime | None = None, last_error: str | None = None, sent_at: dt.datetime | None = None,
     ) -> bool:
         """Compare-and-set, committed: True if the record was in one of ``from_states`` and is now ``to_state``."""
 
@@ -101,12 +94,7 @@ class Sender(Protocol):
     """What the outbox sends through: ``mail.smtp.SmtpSender``, or ``mail.maildir_out.MaildirSender``."""
 
     def send(
-        self,
-        raw: bytes,
-        *,
-        mail_from: str,
-        rcpt_to: Sequence[str],
-        before_data: Callable[[], bool] | None = None,
+        self, raw: bytes, *, mail_from: str, rcpt_to: Sequence[str], before_data: BeforeData | None = None
     ) -> SendResult: ...
 
 

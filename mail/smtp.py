@@ -50,6 +50,9 @@ class SmtpServer:
 SmtpSettings = SmtpServer  # the former name; tests/integration/test_run_process.py (kept unchanged) still uses it
 
 
+BeforeData = Callable[[], bool]  # runs after RCPT, before DATA; False abandons the transaction (see ``send``)
+
+
 class SendStatus(StrEnum):
     SENT = "sent"
     TRANSIENT = "transient"
@@ -119,12 +122,7 @@ class SmtpSender:
         return client
 
     def send(
-        self,
-        raw: bytes,
-        *,
-        mail_from: str,
-        rcpt_to: Sequence[str],
-        before_data: Callable[[], bool] | None = None,
+        self, raw: bytes, *, mail_from: str, rcpt_to: Sequence[str], before_data: BeforeData | None = None
     ) -> SendResult:
         """Send ``raw`` to ``rcpt_to``. ``before_data`` runs after every RCPT was accepted and before DATA; when it
         returns False the transaction is abandoned (``TRANSIENT``, detail "not claimed") and nothing is sent."""
@@ -151,7 +149,7 @@ class SmtpSender:
         raw: bytes,
         mail_from: str,
         rcpt_to: Sequence[str],
-        before_data: Callable[[], bool] | None,
+        before_data: BeforeData | None,
     ) -> SendResult:
         code, resp = client.mail(mail_from)
         if code != 250:
@@ -215,7 +213,7 @@ def send_with_retry(
     attempts: int = 3,
     backoff: Backoff | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    before_data: Callable[[], bool] | None = None,
+    before_data: BeforeData | None = None,
     rng: random.Random | None = None,
 ) -> SendResult:
     """Send, retrying TRANSIENT results up to ``attempts`` times in total; PERMANENT and SENT return at once."""

@@ -148,7 +148,7 @@ def check_paths(
 ) -> int:
     """``rmap``: imported RMI lists (``cmrt.smelters.RmiList``) for the ``review`` of each file;
     ``review_options``: further ``cmrt.review.adhoc.context_for`` arguments (a campaign's overrides)."""
-    from bot.commands.smelters import review_for_file
+    from handlers.smelters import review_for_file
 
     out = out or sys.stdout
     today = today or dt.date.today()
@@ -164,7 +164,7 @@ def check_paths(
         json.dump(objects, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        from bot.commands.smelters import review_summary
+        from handlers.smelters import review_summary
 
         for index, result in enumerate(results):
             if index:
@@ -177,8 +177,8 @@ def check_paths(
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.commands.smelters import load_rmi_paths
     from cmrt.smelters import RmiImportError
+    from handlers.smelters import load_rmi_paths
 
     try:
         rmap = load_rmi_paths(args.rmap or ())

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from cmrt.outreach.calendar import NaiveDatetimeError, WorkingCalendar
+from cmrt.outreach.config import DigestFrequency, OutreachConfig, ScheduleConfig
 from cmrt.outreach.keys import request_key
-from cmrt.outreach.model import (
-    Action,
-    ActionKind,
-    CampaignView,
-    DigestFrequency,
-    EscalationTrigger,
-    Held,
-    OutreachConfig,
-    Plan,
-    RequestView,
-    ScheduleConfig,
-)
+from cmrt.outreach.model import Action, ActionKind, CampaignView, EscalationTrigger, Held, Plan, RequestView
 from cmrt.outreach.policy import plan
 from cmrt.outreach.states import (
     ALLOWED_TRANSITIONS,

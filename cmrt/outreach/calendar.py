@@ -6,7 +6,7 @@ import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from cmrt.outreach.model import ScheduleConfig
+from cmrt.outreach.config import ScheduleConfig
 
 UTC = dt.UTC
 

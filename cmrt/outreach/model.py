@@ -1,4 +1,5 @@
-"""Plain data in and out of the outreach policy.
+"""Plain data in and out of the outreach policy: the campaign and its requests as the policy sees them, and the
+plan it returns (the policy's rules are ``cmrt.outreach.config``).
 
 Everything here is frozen, hashable where it matters, and free of I/O. Datetimes are timezone-aware (the store
 keeps UTC); ``dt.date`` values (the campaign's due date) are read in the configured local time zone.
@@ -30,44 +31,6 @@ class EscalationTrigger(StrEnum):
     BEFORE_DUE = "before_due"
     DUE_DATE = "due_date"
     CLARIFICATION_UNANSWERED = "clarification_unanswered"
-
-
-class DigestFrequency(StrEnum):
-    OFF = "off"
-    DAILY = "daily"
-    WEEKLY = "weekly"
-
-
-@dataclass(frozen=True)
-class ScheduleConfig:
-    """When the bot may act: a time zone, working days, optional holidays and quiet hours.
-
-    ``quiet_hours`` is ``(start, end)`` local wall-clock times during which nothing is sent; it may span midnight
-    (``18:00``-``08:00``). ``business_days`` holds ISO weekday numbers (Monday = 1 ... Sunday = 7).
-    """
-
-    timezone: str = "UTC"
-    business_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
-    quiet_hours: tuple[dt.time, dt.time] | None = (dt.time(18, 0), dt.time(8, 0))
-    holidays: frozenset[dt.date] = frozenset()
-
-
-@dataclass(frozen=True)
-class OutreachConfig:
-    """The chasing rules. Durations are offsets; ``reminder_cadence`` counts from the initial request."""
-
-    reminder_cadence: tuple[dt.timedelta, ...] = (dt.timedelta(days=14), dt.timedelta(days=28))
-    escalate_after_reminders: int = 2  # 0 turns this trigger off
-    escalate_grace: dt.timedelta = dt.timedelta(days=7)  # wait after the last counted reminder before escalating
-    escalate_days_before_due: int = 7  # 0 turns this trigger off
-    escalate_at_due: bool = True
-    clarification_followup: tuple[dt.timedelta, ...] = (dt.timedelta(days=7), dt.timedelta(days=14))
-    batch_size: int = 50  # e-mails per tick at most
-    max_emails_per_hour: int = 200  # 0 = no hourly limit
-    digest: DigestFrequency = DigestFrequency.DAILY
-    digest_time: dt.time = dt.time(9, 0)
-    digest_weekday: int = 1  # ISO weekday for weekly digests
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
 
 @dataclass(frozen=True)

@@ -29,17 +29,8 @@ from collections.abc import Iterable
 
 import cmrt.outreach.keys as keys
 from cmrt.outreach.calendar import UTC, WorkingCalendar, require_aware
-from cmrt.outreach.model import (
-    Action,
-    ActionKind,
-    CampaignView,
-    DigestFrequency,
-    EscalationTrigger,
-    Held,
-    OutreachConfig,
-    Plan,
-    RequestView,
-)
+from cmrt.outreach.config import DigestFrequency, OutreachConfig
+from cmrt.outreach.model import Action, ActionKind, CampaignView, EscalationTrigger, Held, Plan, RequestView
 from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState
 
 # Lower runs first when the e-mail budget is short.

@@ -7,11 +7,27 @@ from cmrt.review.model import Finding, ReviewResult, Severity
 
 PER_CHECK = 5  # findings listed one by one per check; the rest are summarised in one line
 
-_SECTIONS = (
+# The clarification's sections, in order: the findings of each severity under their heading.
+SECTIONS = (
     (Severity.REJECT, "Please send a new file"),
     (Severity.CLARIFY, "Please correct or clarify"),
     (Severity.HIGH_RISK, "Please explain (our compliance team will review these answers)"),
 )
+# What follows the numbered points (the review e-mail adds the catalogue version).
+POINTS_OUTRO = (
+    "",
+    "Please reply to this e-mail with the corrected workbook attached, or answer the points in your reply.",
+)
+
+
+def points_intro(reviewed: str, number: int) -> list[str]:
+    """The opening of a clarification: what was reviewed (``reviewed``) and how many points need attention."""
+    return [
+        f"We reviewed {reviewed} and found {number} "
+        f"point{'s' if number != 1 else ''} that need{'s' if number == 1 else ''} your attention.",
+        "Each line names the sheet and cell of the workbook.",
+        "",
+    ]
 
 
 def _template_name(declaration: Declaration) -> str:
@@ -28,7 +44,7 @@ def render_clarification(result: ReviewResult, declaration: Declaration) -> str:
     lines: list[str] = []
     company = (declaration.company.name or "").strip()
     number = 0
-    for severity, heading in _SECTIONS:
+    for severity, heading in SECTIONS:
         items: list[Finding] = result.by_severity(severity)
         if not items:
             continue
@@ -53,15 +69,6 @@ def render_clarification(result: ReviewResult, declaration: Declaration) -> str:
     if not lines:
         return ""
     subject = f" from {company}" if company else ""
-    intro = [
-        f"We reviewed the {_template_name(declaration)}{subject} and found {number} "
-        f"point{'s' if number != 1 else ''} that need{'s' if number == 1 else ''} your attention.",
-        "Each line names the sheet and cell of the workbook.",
-        "",
-    ]
-    outro = [
-        "",
-        "Please reply to this e-mail with the corrected workbook attached, or answer the points in your reply.",
-        f"(Review catalogue {result.catalogue_version}.)",
-    ]
+    intro = points_intro(f"the {_template_name(declaration)}{subject}", number)
+    outro = [*POINTS_OUTRO, f"(Review catalogue {result.catalogue_version}.)"]
     return "\n".join(intro + lines + outro) + "\n"

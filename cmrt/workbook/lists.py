@@ -19,6 +19,17 @@ from cmrt.workbook.values import clean_text, normalise_answer
 
 _P = re.IGNORECASE
 
+# The address, contact and comment columns the Smelter List and the Mine List share, in the templates' order.
+_SITE_AND_CONTACT: tuple[tuple[str, str], ...] = (
+    ("street", r"Street"),
+    ("city", r"City"),
+    ("state", r"State\s*/\s*Province(?!\s*Code)"),
+    ("contact_name", r"Contact Name"),
+    ("contact_email", r"Contact Email"),
+    ("next_steps", r"next steps"),
+    ("comments", r"^Comments"),
+)
+
 SMELTER_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, _P))
     for name, pattern in (
@@ -31,13 +42,7 @@ SMELTER_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("country", r"Smelter Country|Facility Location:\s*Country"),
         ("id_source", r"Source of Smelter Identification"),
         ("smelter_id", r"^Smelter (Identification|ID)\b(?!.*Input)"),
-        ("street", r"Street"),
-        ("city", r"City"),
-        ("state", r"State\s*/\s*Province(?!\s*Code)"),
-        ("contact_name", r"Contact Name"),
-        ("contact_email", r"Contact Email"),
-        ("next_steps", r"next steps"),
-        ("comments", r"^Comments"),
+        *_SITE_AND_CONTACT,
         ("name", r"^(Standard )?Smelter Names?\b"),
         ("standard_name", r"^Standard Smelter Name$"),
     )
@@ -52,13 +57,7 @@ MINE_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("id_source", r"Source of Mine"),
         ("mine_id", r"Mine Identification"),
         ("country", r"Country"),
-        ("street", r"Street"),
-        ("city", r"City"),
-        ("state", r"State\s*/\s*Province(?!\s*Code)"),
-        ("contact_name", r"Contact Name"),
-        ("contact_email", r"Contact Email"),
-        ("next_steps", r"next steps"),
-        ("comments", r"^Comments"),
+        *_SITE_AND_CONTACT,
     )
 )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from cmrt.reporting import Report
 from cmrt.reporting.text import cmr_paragraph, report_smelter_lines
+from cmrt.review.render import POINTS_OUTRO, SECTIONS, points_intro
 from handlers.slack.queries import CampaignStats, RequestView, SupplierMatch
 from handlers.slack.text import (
     INPUT_VALUE,
@@ -252,13 +253,6 @@ HELP = "\n".join(
 )
 
 
-CLARIFY_SECTIONS = (
-    ("reject", "Please send a new file"),
-    ("clarify", "Please correct or clarify"),
-    ("high_risk", "Please explain (our compliance team will review these answers)"),
-)
-
-
 def clarification_text(view: RequestView) -> str:
     """Plain e-mail text listing what the supplier must fix, one numbered line per finding naming its cell.
 
@@ -266,7 +260,7 @@ def clarification_text(view: RequestView) -> str:
     """
     lines: list[str] = []
     number = 0
-    for severity, heading in CLARIFY_SECTIONS:
+    for severity, heading in SECTIONS:
         items = [f for f in view.findings if f.get("severity") == severity]
         if not items:
             continue
@@ -280,17 +274,8 @@ def clarification_text(view: RequestView) -> str:
             lines.append(f"{number}. {where}: {message}" if where else f"{number}. {message}")
     if not lines:
         lines = ["(The review recorded no findings: describe what needs to be corrected.)"]
-    intro = [
-        f"We reviewed your conflict minerals reporting template for {view.campaign_year} and found {number} "
-        f"point{'s' if number != 1 else ''} that need{'s' if number == 1 else ''} your attention.",
-        "Each line names the sheet and cell of the workbook.",
-        "",
-    ]
-    outro = [
-        "",
-        "Please reply to this e-mail with the corrected workbook attached, or answer the points in your reply.",
-    ]
-    text = "\n".join(clean(line, empty="") for line in intro + lines + outro)
+    intro = points_intro(f"your conflict minerals reporting template for {view.campaign_year}", number)
+    text = "\n".join(clean(line, empty="") for line in [*intro, *lines, *POINTS_OUTRO])
     return truncate(text, INPUT_VALUE, "\n[… list shortened; the full review has every point]")
 
 

@@ -16,12 +16,11 @@ from handlers.slack import blocks, digest, mail_actions, operations
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit, audit
 from handlers.slack.queries import (
-    FUZZY_SURE,
-    SupplierMatch,
     campaign_stats,
     find_campaign,
     find_supplier_requests,
     request_view,
+    sure_match,
 )
 from handlers.slack.text import esc
 
@@ -42,17 +41,6 @@ def register(app: App, ops: ChatOps) -> None:
         except Exception:
             log.exception("the /cmrt command failed")
             respond(text="Something went wrong; the error is in the bot's log.", response_type="ephemeral")
-
-
-def _sure(matches: list[SupplierMatch]) -> SupplierMatch | None:
-    if not matches:
-        return None
-    best = matches[0]
-    if best.score >= 100.0 and (len(matches) == 1 or matches[1].score < 100.0):
-        return best
-    if best.score >= FUZZY_SURE and (len(matches) == 1 or matches[1].score < best.score - 10):
-        return best
-    return None
 
 
 def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -104,7 +92,7 @@ def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Re
     if not matches:
         respond(text=f"No supplier in campaign {campaign.year} matches “{esc(arg)}”.", response_type="ephemeral")
         return
-    chosen = _sure(matches)
+    chosen = sure_match(matches)
     if chosen is None:
         respond(text="Several suppliers match", blocks=blocks.supplier_choices(matches, arg), response_type="ephemeral")
         return

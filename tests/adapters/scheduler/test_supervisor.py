@@ -103,7 +103,8 @@ def test_a_component_that_dies_is_restarted(store_db: Database) -> None:
 def test_liveness_for_status(store_db: Database) -> None:
     import datetime as dt
 
-    from bot.liveness import liveness, liveness_lines
+    from handlers.liveness import liveness
+    from handlers.status import component_lines, components
 
     now = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
     with store_db.session() as s:
@@ -117,5 +118,6 @@ def test_liveness_for_status(store_db: Database) -> None:
     assert rows["scheduler"].alive and rows["scheduler"].state == "running"
     assert not rows["inbox"].alive and rows["inbox"].state == "restarting"
     assert not rows["slack"].alive and rows["slack"].state == "stale"
-    text = "\n".join(liveness_lines(list(rows.values())))
-    assert "ConnectionError" in text and "stale" in text
+    with store_db.session() as s:
+        text = "\n".join(component_lines(components(s, now, tick=dt.timedelta(seconds=1))))
+    assert "ConnectionError" in text and "stale" in text and "NOT RESPONDING" in text

@@ -69,14 +69,3 @@ def liveness(
             )
         )
     return rows
-
-
-def liveness_lines(rows: list[Liveness]) -> list[str]:
-    if not rows:
-        return ["Bot: no heartbeat recorded (is `cmrt-bot run` running?)"]
-    lines = ["Bot components:"]
-    for row in rows:
-        where = f"pid {row.pid}" + (f" on {row.host}" if row.host else "") if row.pid else ""
-        detail = f" - {row.detail}" if row.detail else ""
-        lines.append(f"  {row.component:<18} {row.state:<11} last beat {int(row.age_seconds)} s ago {where}{detail}")
-    return lines
