@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from cmrt.smelters import ListKind, RmapStatus, RmiImportError, RmiList, load_rmi_file
 from cmrt.smelters.changes import MetalChanges, check_download, list_changes
-from handlers.mail_store import SessionSource
 from store import audit
 from store import smelters as repo
+from store.engine import SessionSource
 
 log = logging.getLogger("cmbot.smelters")
 
