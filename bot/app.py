@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.config import Settings
 from bot.leader import LeaderLock
 from bot.scheduling import build_scheduler, outreach_config, tick_interval
-from bot.supervisor import Backoff, Component, Supervisor
+from bot.supervisor import Component, Supervisor, restart_backoff
 from handlers.notify import Notifier, NullNotifier
 from handlers.ticks import OutboundMail, Ticker
 from store import Database, check_schema_current, runtime
@@ -157,7 +157,7 @@ class App:
                 parts.components,
                 db,
                 notifier=parts.notifier,
-                backoff=Backoff(cap=run.restart_backoff_cap.total_seconds()),
+                backoff=restart_backoff(cap=run.restart_backoff_cap.total_seconds()),
                 heartbeat_every=run.heartbeat.total_seconds(),
                 alert_after=run.down_alert_after.total_seconds(),
             )

@@ -2,8 +2,8 @@
 
 A ``Component`` is anything with ``start()`` (connect and begin; raise when it cannot), ``healthy()`` and
 ``stop(timeout)``. The ``Supervisor`` starts them all, checks them every ``check_every`` seconds, writes one
-heartbeat row per component, and restarts a failed one after ``Backoff`` (1 s doubling to 5 min, plus up to
-30 % jitter; reset after a success) while the others keep running. When one has been down longer than
+heartbeat row per component, and restarts a failed one after a back-off (``restart_backoff``: 1 s doubling to
+5 min, plus up to 30 % jitter; reset after a success) while the others keep running. When one has been down longer than
 ``alert_after`` the team is told once in Slack, and again when it recovers. ``ThreadComponent`` turns a blocking
 loop ``target(stop_event)`` into a component.
 """
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from handlers.notify import Notifier, NullNotifier
+from mail.smtp import Backoff
 from store import runtime
 from store.engine import SessionSource
 
@@ -36,16 +37,9 @@ class Component(Protocol):
     def stop(self, timeout: float) -> None: ...
 
 
-@dataclass(frozen=True)
-class Backoff:
-    base: float = 1.0
-    factor: float = 2.0
-    cap: float = 300.0
-    jitter: float = 0.3
-
-    def delay(self, failures: int, rng: random.Random) -> float:
-        raw = min(self.cap, self.base * self.factor ** max(failures - 1, 0))
-        return raw * (1.0 + rng.random() * self.jitter)
+def restart_backoff(cap: float = 300.0) -> Backoff:
+    """Restarts: 1 s doubling up to ``cap``, plus up to 30 % jitter."""
+    return Backoff(base=1.0, factor=2.0, cap=cap, jitter=(1.0, 1.3))
 
 
 class ThreadComponent:
@@ -116,7 +110,7 @@ class Supervisor:
     components: list[Component]
     db: SessionSource
     notifier: Notifier = field(default_factory=NullNotifier)
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff = field(default_factory=restart_backoff)
     check_every: float = 1.0
     heartbeat_every: float = 5.0
     alert_after: float = 60.0
@@ -203,7 +197,7 @@ class Supervisor:
         slot.failures += 1
         slot.detail = detail[:500]
         slot.down_since = slot.down_since if slot.down_since is not None else now
-        delay = self.backoff.delay(slot.failures, self.rng)
+        delay = self.backoff.delay(slot.failures - 1, self.rng)
         slot.retry_at = now + delay
         slot.state = "restarting"
         log.warning(

@@ -193,15 +193,17 @@ def _close(client: smtplib.SMTP) -> None:
 
 @dataclass(frozen=True)
 class Backoff:
-    """Capped exponential back-off with full jitter: ``uniform(0.5, 1) * min(cap, base * factor**n)``."""
+    """Capped exponential back-off with jitter: ``uniform(*jitter) * min(cap, base * factor**n)`` for attempt ``n``
+    (0 first). The default jitter spreads retries below the cap; the supervisor's restarts spread above it."""
 
     base: float = 1.0
     factor: float = 2.0
     cap: float = 300.0
+    jitter: tuple[float, float] = (0.5, 1.0)
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         raw = min(self.cap, self.base * self.factor ** max(0, attempt))
-        return raw * (rng or random).uniform(0.5, 1.0)
+        return raw * (rng or random).uniform(*self.jitter)
 
 
 def send_with_retry(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from bot.supervisor import Backoff, Supervisor
+from bot.supervisor import Supervisor
+from mail.smtp import Backoff
 from store import Database, runtime
 
 
@@ -50,7 +51,7 @@ def test_restart_with_backoff_alert_and_recovery(store_db: Database) -> None:
         [inbox, slack],
         store_db,
         notifier=alerts,  # type: ignore[arg-type]
-        backoff=Backoff(base=1.0, factor=2.0, cap=8.0, jitter=0.0),
+        backoff=Backoff(base=1.0, factor=2.0, cap=8.0, jitter=(1.0, 1.0)),
         alert_after=20.0,
         stable_after=5.0,
         heartbeat_every=0.0,
@@ -82,7 +83,7 @@ def test_a_component_that_dies_is_restarted(store_db: Database) -> None:
     now = [0.0]
     comp = Flaky("scheduler")
     sup = Supervisor(
-        [comp], store_db, backoff=Backoff(base=1.0, jitter=0.0), heartbeat_every=0.0, monotonic=lambda: now[0]
+        [comp], store_db, backoff=Backoff(base=1.0, jitter=(1.0, 1.0)), heartbeat_every=0.0, monotonic=lambda: now[0]
     )
     sup.start_all()
     comp.alive = False  # it crashed
