@@ -53,10 +53,6 @@ class OutboundMail(Protocol):
     def send_clarification_followup(self, request_id: int, *, key: str, number: int) -> MailResult: ...
 
 
-class ActionFailed(Exception):
-    """An action could not be completed this time (it stays pending and is retried)."""
-
-
 @dataclass
 class TickReport:
     planned: int = 0

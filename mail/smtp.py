@@ -72,14 +72,6 @@ class SendResult:
         return self.status is SendStatus.SENT
 
 
-class SmtpPermanentError(Exception):
-    """A 5xx answer: the e-mail will not be delivered as it is (raised by callers that want an exception)."""
-
-    def __init__(self, result: SendResult) -> None:
-        super().__init__(f"SMTP {result.code}: {result.detail}")
-        self.result = result
-
-
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 

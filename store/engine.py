@@ -121,10 +121,6 @@ class Database:
                 session.rollback()
                 raise
 
-    def ping(self) -> None:
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -24,11 +24,6 @@ def get_by_token(session: Session, token: str) -> Request | None:
     return session.scalars(sa.select(Request).where(Request.token == token.strip().upper())).one_or_none()
 
 
-def get_for(session: Session, campaign_id: int, supplier_id: int) -> Request | None:
-    stmt = sa.select(Request).where(Request.campaign_id == campaign_id, Request.supplier_id == supplier_id)
-    return session.scalars(stmt).one_or_none()
-
-
 def by_thread_message_id(session: Session, message_ids: Iterable[str]) -> Request | None:
     ids = [m for m in message_ids if m]
     if not ids:
@@ -50,10 +45,6 @@ def for_campaign(
     if states is not None:
         stmt = stmt.where(Request.state.in_(list(states)))
     return session.scalars(stmt).unique().all()
-
-
-def for_supplier(session: Session, supplier_id: int) -> Sequence[Request]:
-    return session.scalars(sa.select(Request).where(Request.supplier_id == supplier_id).order_by(Request.id)).all()
 
 
 def due(session: Session, now: dt.datetime, limit: int | None = None) -> Sequence[Request]:

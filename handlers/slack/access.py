@@ -49,10 +49,6 @@ class AccessPolicy:
             return True
         return bool(self.channel and user_id in self._members(f"channel:{self.channel}", client, self._channel))
 
-    def forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
     def _members(self, key: str, client: WebClient, fetch: Callable[[WebClient], frozenset[str]]) -> frozenset[str]:
         now = self._monotonic()
         with self._lock:

@@ -39,7 +39,6 @@ A_ASSIGN = "cmrt_assign"
 A_PICK = "cmrt_pick_supplier"
 V_CLARIFY = "cmrt_clarify_modal"
 V_ACCEPT = "cmrt_accept_modal"
-ACTION_IDS = (A_REMIND, A_CLARIFY, A_ACCEPT, A_SNOOZE, A_EXEMPT, A_ASSIGN, A_PICK)
 
 GRADE_ICON = {
     "accepted": ":white_check_mark:",
