@@ -8,7 +8,8 @@ dotted path (``company.name``, ``company.contact.email``, ``answers.Q1.Tantalum`
 ``answer_comments.Q1.Tantalum``, ``company_questions.B.answer``, ``company_questions.B.comment``,
 ``minerals.Cobalt``) and valued ``"Sheet!A1"``. Smelter, mine and product rows carry their row number; the
 column of each field is in ``smelter_columns`` / ``mine_columns`` / ``product_columns``
-(field name -> column letter).
+(field name -> column letter), and the row of each list's column headers in ``cells`` under
+``smelters.header``, ``mines.header`` and ``products.header`` (valued ``"Sheet!row"``, e.g. ``"Smelter List!4"``).
 
 Question semantics: the printed question numbers changed between template versions (CMRT 3.x had seven
 questions, 6.x has eight, EMRT numbers differently). ``question_topics`` maps the printed number

@@ -78,6 +78,8 @@ class ListResult:
     rows: list[Any] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
     warnings: list[Warning_] = field(default_factory=list)
+    header_row: int | None = None  # the row of the column headers; data starts below it
+    sheet: str = ""  # the sheet's name as the workbook spells it
 
 
 def _header_text(grid: Grid, labels: Labels, row: int, col: int) -> str | None:
@@ -189,6 +191,7 @@ def read_smelters(
         )
         found = (4, fixed_smelter_columns(version))
     header_row, mapping = found
+    result.header_row, result.sheet = header_row, grid.name
     result.columns = {name: col_letter(col) for name, col in mapping.items() if name in _SMELTER_FIELDS}
 
     def build(row: int, v: dict[str, str | None]) -> SmelterRow:
@@ -232,6 +235,7 @@ def read_mines(grid: Grid, labels: Labels, max_rows: int, check: Callable[[], No
     if found is None:
         return result
     header_row, mapping = found
+    result.header_row, result.sheet = header_row, grid.name
     result.columns = {name: col_letter(col) for name, col in mapping.items()}
 
     def build(row: int, v: dict[str, str | None]) -> MineRow:
@@ -248,6 +252,7 @@ def read_products(grid: Grid, labels: Labels, max_rows: int, check: Callable[[],
     if found is None:
         found = (5, {"number": 2, "name": 3, "comment": 4})
     header_row, mapping = found
+    result.header_row, result.sheet = header_row, grid.name
     result.columns = {name: col_letter(col) for name, col in mapping.items()}
 
     def build(row: int, v: dict[str, str | None]) -> ProductRow:

@@ -241,6 +241,9 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
         products = read_products(grid, labels, limits.max_rows, book.deadline.check)
     checker_remaining = _checker_remaining(book)
     cells = {"template.version": "Declaration!J3", "language": "Declaration!D3", **part.cells}
+    for key, found in (("smelters", smelters), ("mines", mines), ("products", products)):
+        if found is not None and found.header_row is not None:
+            cells[f"{key}.header"] = f"{found.sheet}!{found.header_row}"
     if checker_remaining is not None:
         cells["checker_remaining"] = "Checker!D2"
     language_raw = declaration.value(3, 4)
