@@ -216,6 +216,45 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class CompanySettings:
+    """Our company as our own declaration (``cmrt-bot rollup``) names it; the Checker requires the name, the
+    contact (name, e-mail, phone) and the authorizer (name, e-mail), checked when a roll-up is made."""
+
+    name: str | None = None  # legal name, no abbreviations
+    unique_id: str | None = None  # e.g. a DUNS number
+    unique_id_authority: str | None = None  # e.g. "DUNS"
+    address: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    authorizer_name: str | None = None
+    authorizer_title: str | None = None
+    authorizer_email: str | None = None
+    authorizer_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class CompanyQuestionSettings:
+    """Our answer to one lettered company question of the template (A-H in CMRT 6.x)."""
+
+    answer: str | None = None  # one of the template's drop-down values, e.g. "Yes"
+    comment: str | None = None  # e.g. the policy's URL for question B
+
+
+@dataclass(frozen=True)
+class RollupSettings:
+    template_path: str | None = field(default=None, metadata={"path": True})  # default: [outreach] template_path
+    # question -> value for every metal, or {metal = value}: [rollup.answers] Q4 = "Unknown", Q7 = {Gold = "No"}
+    answers: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: types.MappingProxyType({}), metadata={"answers": True}
+    )
+    # letter -> {answer, comment}: [rollup.company_questions] A = "Yes", B = {answer = "Yes", comment = "https://..."}
+    company_questions: Mapping[str, CompanyQuestionSettings] = field(
+        default_factory=lambda: types.MappingProxyType({}), metadata={"company_questions": True}
+    )
+
+
+@dataclass(frozen=True)
 class LogSettings:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -233,6 +272,8 @@ class Settings:
     review: ReviewSettings = field(default_factory=ReviewSettings)
     run: RunSettings = field(default_factory=RunSettings)
     smelters: SmeltersSettings = field(default_factory=SmeltersSettings)
+    company: CompanySettings = field(default_factory=CompanySettings)
+    rollup: RollupSettings = field(default_factory=RollupSettings)
     log: LogSettings = field(default_factory=LogSettings)
     source: str = "<built-in defaults>"  # the file read, for messages
 
@@ -256,6 +297,8 @@ SECTIONS: dict[str, type] = {
     "review": ReviewSettings,
     "run": RunSettings,
     "smelters": SmeltersSettings,
+    "company": CompanySettings,
+    "rollup": RollupSettings,
     "log": LogSettings,
 }
 
@@ -317,8 +360,64 @@ def _severity_table(value: Any, check_values: bool = True) -> Mapping[str, str]:
     return types.MappingProxyType(dict(value))
 
 
+_QUESTION_KEY = re.compile(r"^Q[1-9][0-9]?$")
+ROLLUP_METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
+
+
+def _answers_table(value: Any) -> Mapping[str, Mapping[str, str]]:
+    """[rollup.answers]: ``Q4 = "Unknown"`` (every metal, kept under ``"*"``) or ``Q7 = {Gold = "No"}``."""
+    if not isinstance(value, dict):
+        raise ValueError("expected a table of question = answer, e.g. Q4 = \"Unknown\" or Q7 = {Gold = \"No\"}")
+    out: dict[str, Mapping[str, str]] = {}
+    bad: list[str] = []
+    for question, item in value.items():
+        if not _QUESTION_KEY.match(question):
+            bad.append(f"{question!r} is not a question (write Q1 ... Q8)")
+        elif isinstance(item, str):
+            out[question] = types.MappingProxyType({"*": item})
+        elif isinstance(item, dict) and all(isinstance(v, str) for v in item.values()):
+            metals = {m.casefold(): m for m in ROLLUP_METALS}
+            unknown = [k for k in item if k.casefold() not in metals]
+            if unknown:
+                bad.append(f"{question}: {', '.join(map(repr, unknown))} is not one of {', '.join(ROLLUP_METALS)}")
+            out[question] = types.MappingProxyType({metals.get(k.casefold()) or k: v for k, v in item.items()})
+        else:
+            bad.append(f"{question}: expected an answer or a table of metal = answer, got {_type_name(item)}")
+    if bad:
+        raise ValueError("; ".join(bad))
+    return types.MappingProxyType(out)
+
+
+def _company_questions_table(value: Any) -> Mapping[str, CompanyQuestionSettings]:
+    """[rollup.company_questions]: ``A = "Yes"`` or ``B = {answer = "Yes", comment = "https://..."}``."""
+    if not isinstance(value, dict):
+        raise ValueError("expected a table of letter = answer, e.g. A = \"Yes\"")
+    out: dict[str, CompanyQuestionSettings] = {}
+    bad: list[str] = []
+    for letter, item in value.items():
+        if not re.fullmatch(r"[A-K]", letter):
+            bad.append(f"{letter!r} is not a company question letter (A ... H)")
+        elif isinstance(item, str):
+            out[letter] = CompanyQuestionSettings(answer=item)
+        elif isinstance(item, dict):
+            extra = [k for k in item if k not in ("answer", "comment")]
+            if extra or not all(isinstance(v, str) for v in item.values()):
+                bad.append(f"{letter}: expected {{answer = \"...\", comment = \"...\"}}")
+            else:
+                out[letter] = CompanyQuestionSettings(answer=item.get("answer"), comment=item.get("comment"))
+        else:
+            bad.append(f"{letter}: expected an answer or {{answer, comment}}, got {_type_name(item)}")
+    if bad:
+        raise ValueError("; ".join(bad))
+    return types.MappingProxyType(out)
+
+
 def _convert(f: dataclasses.Field[Any], hint: Any, value: Any, base_dir: pathlib.Path | None) -> Any:
     meta = f.metadata
+    if meta.get("answers"):
+        return _answers_table(value)
+    if meta.get("company_questions"):
+        return _company_questions_table(value)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     optional = origin in (types.UnionType, typing.Union) and type(None) in args
     if optional:
@@ -530,8 +629,9 @@ def cross_check(s: Settings) -> list[tuple[str, str]]:
         out.append(("mail.maildir_path", 'required when mail.inbound = "maildir"'))
     if s.mail.outbound == "maildir" and not s.mail.outbound_maildir_path:
         out.append(("mail.outbound_maildir_path", 'required when mail.outbound = "maildir"'))
-    for key in ("outreach.from_address", "outreach.reply_to"):
-        value = getattr(s.outreach, key.split(".")[1])
+    for key, value in (("outreach.from_address", s.outreach.from_address), ("outreach.reply_to", s.outreach.reply_to),
+                       ("company.contact_email", s.company.contact_email),
+                       ("company.authorizer_email", s.company.authorizer_email)):  # fmt: skip
         if value and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
             out.append((key, f"{value!r} is not an e-mail address"))
     try:
