@@ -1,0 +1,134 @@
+"""Our own CMRT: the campaign's declarations rolled up into the company's declaration to its customers.
+
+The use case behind ``cmrt-bot rollup`` and Slack's ``/cmrt rollup``: load the campaign's figures and the
+consolidated smelter list (``handlers.report.build_report``, the same numbers and the same consolidation as
+``cmrt-bot report``) and each surveyed supplier's latest declaration, let ``cmrt.rollup`` plan and write the
+declaration into the blank template, then read the result back with the bot's own reader and review it. A
+roll-up whose own review still finds a field the template's Checker requires is refused, never handed out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cmrt.declaration import Declaration
+from cmrt.review import CHECKS_BY_ID, checker_remaining, review
+from cmrt.review.adhoc import context_for
+from cmrt.review.model import ReviewResult
+from cmrt.rollup.build import plan_rollup, write_rollup
+from cmrt.rollup.form import TemplateFormError, load_form
+from cmrt.rollup.model import CompanyInfo, PolicyAnswer, Product, RollupInput, RollupPlan
+from cmrt.rollup.rules import SupplierAnswers
+from cmrt.workbook import ReadLimits, read_workbook
+from handlers.report import build_report, latest_declarations
+from store import campaigns, requests
+from store import smelters as smelter_repo
+from store.models import Campaign
+from store.states import RequestState
+
+NOT_SURVEYED = frozenset({RequestState.EXEMPT, RequestState.NOT_SENT})
+
+
+class RollupError(Exception):
+    """The roll-up cannot be made (no such campaign, an unusable template, an incomplete result)."""
+
+
+@dataclass(frozen=True)
+class RollupOrder:
+    """What to roll up, and with which of our own answers; ``year`` None means the latest campaign."""
+
+    template: bytes
+    company: CompanyInfo
+    as_of: dt.date  # the day the RMAP status and the smelter lists are taken on
+    effective_date: dt.date  # the declaration's date
+    year: int | None = None
+    scope: str | None = None  # company | product; None: the campaign's own scope
+    products: Sequence[Product] = ()
+    answers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    policy: Mapping[str, PolicyAnswer] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    data: bytes  # the filled workbook
+    plan: RollupPlan
+    campaign: dict[str, Any]  # year, due_date, state, scope
+    declaration: Declaration  # the workbook as the bot's reader reads it back
+    review: ReviewResult  # the bot's own review of it
+    rmap_list_date: dt.date | None
+    reference_list_date: dt.date | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "campaign": dict(self.campaign),
+            "rmap_list_date": self.rmap_list_date.isoformat() if self.rmap_list_date else None,
+            "reference_list_date": self.reference_list_date.isoformat() if self.reference_list_date else None,
+            **self.plan.to_json(),
+            "review": {
+                "grade": self.review.grade.value,
+                "checker_remaining": checker_remaining(self.review),
+                "findings": [f.to_json() for f in self.review.findings],
+            },
+        }
+
+
+def _campaign(session: Session, year: int | None) -> Campaign:
+    campaign = campaigns.get_by_year(session, year) if year is not None else campaigns.latest(session)
+    if campaign is None:
+        raise RollupError(f"no campaign for reporting year {year}" if year is not None else "no campaign yet")
+    return campaign
+
+
+def build_rollup(session: Session, order: RollupOrder) -> Rollup:
+    """Plan, write and check our declaration; ``RollupInputError`` names missing values, ``RollupError`` the rest."""
+    campaign = _campaign(session, order.year)
+    try:
+        form = load_form(order.template)
+    except TemplateFormError as exc:
+        raise RollupError(f"the roll-up template cannot be used: {exc}") from None
+    figures, consolidation = build_report(session, campaign, today=order.as_of)
+    declarations = latest_declarations(session, campaign.id)
+    suppliers = [
+        SupplierAnswers.from_declaration(declarations.get(r.id))
+        for r in requests.for_campaign(session, campaign.id)
+        if r.state not in NOT_SURVEYED
+    ]
+    given = RollupInput(
+        company=order.company,
+        scope=order.scope or campaign.scope or "company",
+        effective_date=order.effective_date,
+        suppliers=suppliers,
+        surveyed=figures.surveyed,
+        responded=figures.responded,
+        smelters=consolidation,
+        answers=order.answers,
+        policy=order.policy,
+        products=order.products,
+    )
+    plan, edits = plan_rollup(form, given)
+    data = write_rollup(form, edits)
+    declaration = read_workbook(data, filename="rollup.xlsx", limits=ReadLimits(isolated=False))
+    lists = smelter_repo.latest_rmi_lists(session)
+    result = review(
+        declaration,
+        context_for(today=order.as_of, lists=lists, requested_scope=given.scope, reporting_year=campaign.year),
+    )
+    missing = checker_remaining(result)
+    if missing:  # the plan fills every field the Checker requires: this is a bug, and the file is not handed out
+        texts = "; ".join(f.text for f in result.findings if getattr(CHECKS_BY_ID.get(f.check), "checker", False))
+        raise RollupError(f"the roll-up would leave {missing} required field(s) empty ({texts}); nothing was written")
+    return Rollup(
+        data=data,
+        plan=plan,
+        campaign={"year": campaign.year, "due_date": campaign.due_date.isoformat(),
+                  "state": campaign.state.value, "scope": campaign.scope},
+        declaration=declaration,
+        review=result,
+        rmap_list_date=consolidation.rmap_list_date,
+        reference_list_date=consolidation.reference_date,
+    )
