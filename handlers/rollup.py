@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cmrt.declaration import Declaration
+from cmrt.outreach.states import RequestState
 from cmrt.review import CHECKS_BY_ID, checker_remaining, review
 from cmrt.review.adhoc import context_for
 from cmrt.review.model import ReviewResult
@@ -29,7 +30,6 @@ from handlers.report import build_report, latest_declarations
 from store import campaigns, requests
 from store import smelters as smelter_repo
 from store.models import Campaign
-from store.states import RequestState
 
 NOT_SURVEYED = frozenset({RequestState.EXEMPT, RequestState.NOT_SENT})
 
