@@ -114,6 +114,7 @@ class CampaignFigures:
     overdue_ids: tuple[int, ...] = ()
     open_high_risk_ids: tuple[int, ...] = ()  # responded, latest grade high_risk, not settled
     escalated_ids: tuple[int, ...] = ()  # in state escalated
+    surveyed_ids: tuple[int, ...] = ()  # the surveyed requests (the roll-up's suppliers)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -205,6 +206,7 @@ def campaign_figures(
             f.request_id for f in answered if f.grade == "high_risk" and f.state not in SETTLED
         ),
         escalated_ids=tuple(f.request_id for f in items if f.state == "escalated"),
+        surveyed_ids=tuple(f.request_id for f in items if group(f) == "surveyed"),
     )
 
 

@@ -8,6 +8,7 @@ Loads each request's latest read declaration and the newest imported RMI lists, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from cmrt.reporting import Report
 from cmrt.review.adhoc import context_for
 from cmrt.smelters.consolidate import SupplierSmelters, consolidate, mines_from_json, rows_from_json
-from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS
+from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmiList
 from store import figures as figure_repo
 from store import requests
 from store import smelters as smelter_repo
@@ -51,11 +52,15 @@ def build_report(
     with_suppliers: bool = False,
     max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
     company: str = "",
+    lists: Sequence[RmiList] | None = None,
+    declarations: Mapping[int, dict[str, Any]] | None = None,
 ) -> Report:
-    """The whole report on ``today`` (the local date in the configured time zone)."""
+    """The whole report on ``today`` (the local date in the configured time zone). ``lists`` (RMI's lists) and
+    ``declarations`` (``latest_declarations``) when the caller has loaded them already."""
     figures = figure_repo.campaign_figures(session, campaign, today)
     reqs = requests.for_campaign(session, campaign.id)
-    declarations = latest_declarations(session, campaign.id)
+    if declarations is None:
+        declarations = latest_declarations(session, campaign.id)
     items = [
         SupplierSmelters(
             r.supplier.external_id,
@@ -65,7 +70,9 @@ def build_report(
         for r in reqs
         if r.id in declarations and r.state.value != "exempt"
     ]
-    context = context_for(today=today, lists=smelter_repo.latest_rmi_lists(session))
+    if lists is None:
+        lists = smelter_repo.latest_rmi_lists(session)
+    context = context_for(today=today, lists=lists)
     result = consolidate(
         items, today=today, reference=context.reference, rmap=context.rmap, with_suppliers=with_suppliers,
         max_list_age_days=max_list_age_days,

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cmrt.declaration import Declaration
-from cmrt.outreach.states import RequestState
 from cmrt.review import CHECKS_BY_ID, checker_remaining, review
 from cmrt.review.adhoc import context_for
 from cmrt.review.model import ReviewResult
@@ -27,11 +26,9 @@ from cmrt.rollup.model import CompanyInfo, PolicyAnswer, Product, RollupInput, R
 from cmrt.rollup.rules import SupplierAnswers
 from cmrt.workbook import ReadLimits, read_workbook
 from handlers.report import build_report, latest_declarations
-from store import campaigns, requests
+from store import campaigns
 from store import smelters as smelter_repo
 from store.models import Campaign
-
-NOT_SURVEYED = frozenset({RequestState.EXEMPT, RequestState.NOT_SENT})
 
 
 class RollupError(Exception):
@@ -91,13 +88,12 @@ def build_rollup(session: Session, order: RollupOrder) -> Rollup:
         form = load_form(order.template)
     except TemplateFormError as exc:
         raise RollupError(f"the roll-up template cannot be used: {exc}") from None
-    figures, consolidation = build_report(session, campaign, today=order.as_of)
+    lists = smelter_repo.latest_rmi_lists(session)
     declarations = latest_declarations(session, campaign.id)
-    suppliers = [
-        SupplierAnswers.from_declaration(declarations.get(r.id))
-        for r in requests.for_campaign(session, campaign.id)
-        if r.state not in NOT_SURVEYED
-    ]
+    report = build_report(session, campaign, today=order.as_of, lists=lists, declarations=declarations)
+    figures, consolidation = report.figures, report.smelters
+    # the surveyed requests as the campaign figures count them (cmrt.figures: one definition)
+    suppliers = [SupplierAnswers.from_declaration(declarations.get(rid)) for rid in figures.surveyed_ids]
     given = RollupInput(
         company=order.company,
         scope=order.scope or campaign.scope or "company",
@@ -113,7 +109,6 @@ def build_rollup(session: Session, order: RollupOrder) -> Rollup:
     plan, edits = plan_rollup(form, given)
     data = write_rollup(form, edits)
     declaration = read_workbook(data, filename="rollup.xlsx", limits=ReadLimits(isolated=False))
-    lists = smelter_repo.latest_rmi_lists(session)
     result = review(
         declaration,
         context_for(today=order.as_of, lists=lists, requested_scope=given.scope, reporting_year=campaign.year),
@@ -129,6 +124,6 @@ def build_rollup(session: Session, order: RollupOrder) -> Rollup:
                   "state": campaign.state.value, "scope": campaign.scope},
         declaration=declaration,
         review=result,
-        rmap_list_date=consolidation.rmap_list_date,
+        rmap_list_date=report.rmap_date,
         reference_list_date=consolidation.reference_date,
     )

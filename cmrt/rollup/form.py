@@ -96,6 +96,7 @@ class TemplateForm:
     _names: dict[tuple[str | None, str], str] = field(default_factory=dict, repr=False)  # (sheet|None, name) -> ref
     _book: Any = field(default=None, repr=False)
     _choice_cache: dict[tuple[str, str], tuple[Choice, ...] | None] = field(default_factory=dict, repr=False)
+    _by_id: dict[tuple[str, str], list[LookupEntry]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ what the reader found
     @property
@@ -191,8 +192,11 @@ class TemplateForm:
     def lookup_entry(self, metal: str, smelter_id: str | None) -> LookupEntry | None:
         """The look-up row a person would pick for this smelter: its alias equal to the standard name, else its
         first alias."""
-        cid = normalise_cid(smelter_id) or ""
-        rows = [e for e in self.lookup if e.metal == metal and normalise_cid(e.smelter_id) == cid and cid]
+        if not self._by_id and self.lookup:
+            for item in self.lookup:
+                key = (item.metal, normalise_cid(item.smelter_id) or "")
+                self._by_id.setdefault(key, []).append(item)
+        rows = self._by_id.get((metal, normalise_cid(smelter_id) or ""), []) if smelter_id else []
         for entry in rows:
             if entry.standard_name and fold(entry.alias) == fold(entry.standard_name):
                 return entry

@@ -94,6 +94,7 @@ class Facts:
     surveyed: int  # the campaign figures (the same numbers as the report)
     responded: int
     smelters: Mapping[str, MetalSmelters] = field(default_factory=dict)
+    _scope: dict[str, list[SupplierAnswers]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def silent(self) -> int:
@@ -103,7 +104,9 @@ class Facts:
         return [s for s in self.suppliers if s.responded]
 
     def in_scope(self, metal: str) -> list[SupplierAnswers]:
-        return [s for s in self.suppliers if s.responded and s.in_scope(metal)]
+        if metal not in self._scope:  # asked by every rule: computed once per metal
+            self._scope[metal] = [s for s in self.suppliers if s.responded and s.in_scope(metal)]
+        return self._scope[metal]
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ Edit = Value | Cached
 
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _ROW_START = re.compile(rb"<row\b[^>]*?(/?)>")
-_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+# a cell element with its column letters and row (the reference is looked up ahead, whatever the attribute order)
+_CELL = re.compile(rb'<c\b(?=[^>]*?\br="([A-Z]{1,3})(\d+)")[^>]*?(?:/>|>.*?</c>)', re.S)
 _CELL_START = re.compile(rb"<c\b[^>]*?(/?)>")
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
 _REF = re.compile(rb"^([A-Z]{1,3})(\d+)$")
@@ -141,11 +142,9 @@ def _patch_row(sheet: str, row_tag: bytes, body: bytes, edits: dict[int, Edit], 
     """One ``<row>`` element with its edited cells (missing cells inserted in column order)."""
     cells: list[tuple[int, bytes]] = []
     for match in _CELL.finditer(body):
-        ref = _attrs(_CELL_START.match(match.group(0)).group(0)).get(b"r", b"")  # type: ignore[union-attr]
-        parsed = _REF.match(ref)
-        if parsed is None:
-            raise TemplateWriteError(f"{sheet} row {row}: a cell without a usable reference ({ref!r})")
-        cells.append((col_index(parsed.group(1).decode()), match.group(0)))
+        cells.append((col_index(match.group(1).decode()), match.group(0)))
+    if body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/") != len(cells):
+        raise TemplateWriteError(f"{sheet} row {row}: a cell without a usable reference")
     removed: list[bytes] = []
     by_column = dict(cells)
     for column, edit in edits.items():

@@ -39,6 +39,7 @@ def test_every_figure_from_one_definition() -> None:
     assert f.declarations == {"company": 1, "product": 1, "user_defined": 1, "unknown": 1}
     assert (f.questions, f.overdue) == (1, 4)
     assert f.overdue_ids == (4, 7, 9, 11) and f.open_high_risk_ids == (2,) and f.escalated_ids == (2, 11)
+    assert f.surveyed_ids == (1, 2, 3, 4, 7, 9, 10, 11) and len(f.surveyed_ids) == f.surveyed
     assert f.by_state["exempt"] == 2 and sum(f.by_state.values()) == 12
     data = f.to_json()
     assert (data["company_level"], data["product_level"], data["user_defined"], data["scope_unknown"]) == (1, 1, 1, 1)
