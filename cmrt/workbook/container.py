@@ -111,6 +111,12 @@ def _open_ole(data: bytes, limits: ReadLimits, passwords: Sequence[str], deadlin
     import msoffcrypto
     from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyError
 
+    if _is_excel95(data):
+        raise WorkbookError(
+            "unsupported",
+            "The file is an Excel 95 (or older) workbook, which the reader does not support; ask the supplier to"
+            " open it in a current Excel, save it as .xlsx and resend it.",
+        )
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         encrypted = bool(office.is_encrypted())
@@ -163,6 +169,18 @@ def _open_ole(data: bytes, limits: ReadLimits, passwords: Sequence[str], deadlin
         "The workbook is protected with a password to open. Ask the supplier to send it without a password"
         " (or configure the password).",
     )
+
+
+def _is_excel95(data: bytes) -> bool:
+    """An OLE file whose workbook stream is ``Book`` (Excel 5.0/95, BIFF5), not ``Workbook`` (Excel 97+)."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return bool(ole.exists("Book")) and not ole.exists("Workbook")
+    except Exception as exc:  # a damaged container: msoffcrypto reports it next
+        log.debug("OLE directory unreadable: %r", exc)
+        return False
 
 
 def _xls_date1904(data: bytes) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
-from cmrt.workbook.factory import build_cmrt
 from cmrt.workbook.factory_legacy import build_excel95
 
 IN_PROCESS = ReadLimits(isolated=False)
