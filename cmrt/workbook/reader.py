@@ -291,18 +291,20 @@ def _english_labels_cached(declaration: Grid) -> bool:
 
 
 def _checker_remaining(book: _Book) -> int | None:
+    """``Checker!D2``, the count of required fields still missing: None unless it is a whole number >= 0 (a file
+    saved by a tool that does not recalculate can cache anything there, e.g. -1)."""
     grid = book.sheet("Checker")
     if grid is None:
         return None
     value = grid.value(2, 4)
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = float(text) if text else None
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and value >= 0 and float(value).is_integer():
         return int(value)
-    text = clean_text(value)
-    if text is None:
-        return 0 if value in (0, "0") else None
-    try:
-        return int(float(text))
-    except ValueError:
-        return None
+    return None
