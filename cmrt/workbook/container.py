@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import struct
 import time
 import zipfile
 from collections.abc import Sequence
@@ -132,7 +133,7 @@ def _open_ole(data: bytes, limits: ReadLimits, passwords: Sequence[str], deadlin
     if not encrypted:
         if kind_name == "OOXMLFile":
             raise WorkbookError("corrupt", "The file is an Office container without a readable workbook.")
-        return Container(data=data, kind="xls", date1904=_xls_date1904(data))
+        return Container(data=data, kind="xls", date1904=xls_date1904(data))
     candidates = [DEFAULT_PASSWORD, *[p for p in passwords if p and p != DEFAULT_PASSWORD]]
     for password in candidates:
         deadline.check()
@@ -159,7 +160,7 @@ def _open_ole(data: bytes, limits: ReadLimits, passwords: Sequence[str], deadlin
                 log.debug("decrypted zip damaged: %r", exc)
                 raise WorkbookError("corrupt", "The workbook was decrypted but its content is damaged.") from None
         elif plain.startswith(OLE_MAGIC):
-            container = Container(data=plain, kind="xls", date1904=_xls_date1904(plain))
+            container = Container(data=plain, kind="xls", date1904=xls_date1904(plain))
         else:
             raise WorkbookError("corrupt", "The workbook was decrypted but its content is damaged.")
         container.encrypted = True
@@ -183,18 +184,25 @@ def _is_excel95(data: bytes) -> bool:
         return False
 
 
-def _xls_date1904(data: bytes) -> bool:
-    try:
-        import xlrd
+def xls_date1904(data: bytes) -> bool:
+    """The 1904 date system of an Excel 97+ ``.xls``: the DATEMODE record (0x0022) of the workbook globals."""
+    import olefile
 
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
-        try:
-            return bool(book.datemode)
-        finally:
-            book.release_resources()
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            stream = ole.openstream("Workbook").read()
     except Exception as exc:  # the epoch is a nicety; calamine reports real dates already converted
         log.debug("xls date mode unknown: %r", exc)
         return False
+    offset = 0
+    while offset + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, offset)
+        if kind == 0x0022 and size >= 2:
+            return struct.unpack_from("<H", stream, offset + 4)[0] == 1
+        if kind == 0x000A:  # EOF of the globals substream
+            return False
+        offset += 4 + size
+    return False
 
 
 def _open_zip(data: bytes, limits: ReadLimits, deadline: Deadline) -> Container:
