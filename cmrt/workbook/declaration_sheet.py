@@ -14,14 +14,14 @@ from cmrt.declaration import (
     Company,
     CompanyAnswer,
     CompanyTopic,
-    Family,
     Person,
     QuestionTopic,
     Scope,
+    Template,
     Warning_,
 )
 from cmrt.workbook.grid import Grid
-from cmrt.workbook.labels import Labels
+from cmrt.workbook.labels import Labels, data_end
 from cmrt.workbook.layouts import (
     COMPANY_HEADER,
     COMPANY_LABELS,
@@ -82,7 +82,8 @@ class _Rows:
         self.mineral: dict[int, str] = {}
         self.unreadable = 0
         self.blank: set[int] = set()  # rows whose label is empty or an error (unreadable)
-        for row in range(1, min(grid.nrows, _SCAN_LIMIT) + 1):
+        # only the form itself: the footer and a translation table below it hold template text, never data
+        for row in range(1, min(grid.nrows + 1, _SCAN_LIMIT + 1, data_end(grid))):
             raw = grid.value(row, 2)
             cached = None if is_error(raw) else clean_text(raw)
             if is_error(raw):
@@ -102,10 +103,9 @@ class _Rows:
                 self.english[row] = labels.to_english(cached) or cached
 
 
-def parse_declaration(
-    grid: Grid, labels: Labels, family: Family | None, version: tuple[int, ...], date1904: bool
-) -> DeclarationPart:
+def parse_declaration(grid: Grid, labels: Labels, template: Template, date1904: bool) -> DeclarationPart:
     part = DeclarationPart()
+    family, version = template.family, template.version_tuple
     major = version[0] if version else 0
     layout = layout_for(family, version)
     rows = _Rows(grid, labels)
@@ -118,8 +118,8 @@ def parse_declaration(
             part.warnings.append(
                 Warning_(
                     "labels_unreadable",
-                    f"The Declaration labels could not be read; fields were taken from the fixed cells of"
-                    f" {family.value if family else 'the'} {'.'.join(map(str, version))} templates.",
+                    "The Declaration labels could not be read; fields were taken from the fixed cells of"
+                    f" {family.value if family else 'the'} {template.version or ''} templates.",
                     SHEET,
                     "B8",
                 )

@@ -6,8 +6,10 @@ label text in ``Declaration!B8`` may be Chinese, but ``L`` maps ``DeclarationB8`
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from cmrt.workbook.grid import Grid
 from cmrt.workbook.values import clean_text, fold
@@ -25,6 +27,7 @@ LANGUAGE_NAMES = {
     "french": "French",
     "português": "Portuguese",
     "portuguese": "Portuguese",
+    "portugese": "Portuguese",  # sic, CMRT 2.00-2.02
     "deutsch": "German",
     "german": "German",
     "español": "Spanish",
@@ -162,6 +165,47 @@ def read_labels(grid: Grid | None) -> Labels:
             texts = [row[index] for index, _ in lang_cols if index < len(row)]
             labels.translations.append((english, [t for t in texts if isinstance(t, str) and t.strip()]))
     return labels
+
+
+def is_translation_header(cells: list[Any]) -> bool:
+    """The header row of a translation table kept inside a sheet (CMRT 2.00-2.02: "English", "Chinese", ...)."""
+    texts = [value.strip() for value in cells if isinstance(value, str) and value.strip()]
+    return any(a == "English" and b == "Chinese" for a, b in itertools.pairwise(texts))
+
+
+def data_end(grid: Grid) -> int:
+    """The first row after a sheet's data area: the copyright footer or an in-sheet translation table."""
+    for row, cells in grid.iter_rows():
+        if any(isinstance(v, str) and v.lstrip().startswith("©") for v in cells[:3]) or is_translation_header(cells):
+            return row
+    return grid.nrows + 1
+
+
+def sheet_translations(grid: Grid) -> list[tuple[str, list[str]]]:
+    """(English text, the same text in the other languages) from the translation tables a CMRT 2.00-2.02 sheet
+    keeps below its form. The tables only tell what a label cached in another language says; their cells are
+    never data."""
+    out: list[tuple[str, list[str]]] = []
+    groups: list[tuple[int, int]] = []  # (column of English, number of language columns), 0-based
+    for _, cells in grid.iter_rows():
+        for start, value in enumerate(cells):
+            if not (isinstance(value, str) and value.strip() == "English") or any(s == start for s, _ in groups):
+                continue
+            width = 0
+            while start + width < len(cells) and isinstance(cells[start + width], str) and \
+                    fold(cells[start + width]) in LANGUAGE_NAMES:  # fmt: skip
+                width += 1
+            if width > 1:
+                groups.append((start, width))
+                break
+        for start, width in groups:
+            english = clean_text(cells[start]) if start < len(cells) else None
+            if not english or fold(english) in LANGUAGE_NAMES:
+                continue
+            texts = [v for v in cells[start + 1 : start + width] if isinstance(v, str) and v.strip()]
+            if texts:
+                out.append((english, texts))
+    return out
 
 
 def language_name(text: str | None) -> str | None:

@@ -6,7 +6,6 @@ Formula columns a non-recalculating tool left without cached values are resolved
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -14,7 +13,7 @@ from typing import Any
 
 from cmrt.declaration import MineRow, ProductRow, SmelterRow, Warning_
 from cmrt.workbook.grid import Grid, col_letter
-from cmrt.workbook.labels import Labels, mineral_of
+from cmrt.workbook.labels import Labels, is_translation_header, mineral_of
 from cmrt.workbook.values import clean_text, normalise_answer
 
 _P = re.IGNORECASE
@@ -117,8 +116,7 @@ def _is_footer(cells: list[Any]) -> bool:
     """The copyright line that ends a list, or (CMRT 2.00-2.02) the translation table kept below the list."""
     if any(isinstance(value, str) and value.lstrip().startswith("©") for value in cells[:4]):
         return True
-    texts = [value.strip() for value in cells if isinstance(value, str) and value.strip()]
-    return any(a == "English" and b == "Chinese" for a, b in itertools.pairwise(texts))
+    return is_translation_header(cells)
 
 
 def _read_rows(

@@ -15,7 +15,7 @@ from cmrt.workbook.container import Container, Deadline, open_container
 from cmrt.workbook.declaration_sheet import parse_declaration
 from cmrt.workbook.errors import ReadLimits, WorkbookError
 from cmrt.workbook.grid import Grid
-from cmrt.workbook.labels import Labels, language_name, read_labels
+from cmrt.workbook.labels import Labels, language_name, read_labels, sheet_translations
 from cmrt.workbook.lists import LookupTable, read_lookup, read_mines, read_products, read_smelters
 from cmrt.workbook.values import clean_text, is_error
 
@@ -206,6 +206,8 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
             "The workbook has no Declaration sheet: it is not a CMRT, EMRT, CRT or AMRT reporting template.",
         )
     labels = Labels() if _english_labels_cached(declaration) else read_labels(book.sheet("L"))
+    if not labels.present:  # CMRT 2.00-2.02: the labels' translations sit in a table below the form
+        labels.translations += sheet_translations(declaration)
     template = detect_template(book, declaration, labels)
     if template.family is None:
         raise WorkbookError("not_a_template", "The workbook is not a CMRT, EMRT, CRT or AMRT reporting template.")
@@ -216,7 +218,7 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
     if mismatch is not None:
         warnings.append(mismatch)
     version = template.version_tuple
-    part = parse_declaration(declaration, labels, template.family, version, book.container.date1904)
+    part = parse_declaration(declaration, labels, template, book.container.date1904)
     warnings += part.warnings
     book.deadline.check()
 
