@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from cmrt.declaration import Declaration
 from cmrt.workbook import ReadLimits, read_workbook
-from cmrt.workbook.factory_edit import edit_cells
+from cmrt.workbook.factory_edit import edit_cells, xls_to_xlsx
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus
@@ -82,3 +82,53 @@ def test_2_02_labels_in_another_language_are_mapped_through_the_sheet_translatio
     assert d.answers["Q2"]["Gold"] == "Uncertain or Unknown"
     assert d.company_questions["I"].comment == "We run GSP"
     assert not [w for w in d.warnings if w.code == "labels_unreadable"]
+
+
+# ---------------------------------------------------------------------------------------- Smelter List columns
+SMELTER_DATA = {  # the public 2.03 file has no mine data; these rows give it some (columns M, N, O)
+    "M5": "recycled", "N5": "recycled", "O5": "refiner of scrap",
+    "M6": "San Rafael", "N6": "PERU", "O6": "tin ingot",
+    "M7": "Pilbara", "N7": "AUSTRALIA",
+    "M8": "Panasqueira", "N8": "PORTUGAL", "O8": "APT",
+}  # fmt: skip
+
+
+@functools.cache
+def _smelter_list_2_03() -> bytes:
+    return xls_to_xlsx(_file("legacy", "CMRT_2.03_synthetic_encrypted.xls"))
+
+
+def test_2_03_smelter_columns_with_unreadable_headers_come_from_the_fixed_positions_with_a_warning() -> None:
+    """Headers M4-O4 cached as #N/A (the rest readable): the found header keeps the version's layout, so the
+    unmatched columns are read at their fixed positions, and the reader says so."""
+    data = edit_cells(_smelter_list_2_03(), {"Smelter List": {**SMELTER_DATA, "M4": "#N/A", "N4": "#N/A",
+                                                              "O4": "#N/A"}})  # fmt: skip
+    d = _read(data)
+    assert [(s.metal, s.mine_names, s.mine_countries, s.comments) for s in d.smelters] == [
+        ("Gold", "recycled", "recycled", "refiner of scrap"),
+        ("Tin", "San Rafael", "PERU", "tin ingot"),
+        ("Tantalum", "Pilbara", "AUSTRALIA", None),
+        ("Tungsten", "Panasqueira", "PORTUGAL", "APT"),
+    ]
+    assert (d.smelter_columns["mine_names"], d.smelter_columns["comments"]) == ("M", "O")
+    (warning,) = [w for w in d.warnings if w.code == "smelter_columns_fallback"]
+    assert (warning.sheet, warning.cell) == ("Smelter List", "M4")
+    assert "M, N, O" in warning.message
+
+
+def test_2_03_smelter_columns_that_cannot_be_placed_are_named_in_a_warning() -> None:
+    """A converter dropped column A, so every column sits one to the left of the version's layout: the unreadable
+    headers cannot be placed by position. Their data is not guessed, but the warning names the columns."""
+    grid = _grid(_smelter_list_2_03(), "Smelter List")
+    shifted: dict[str, object] = {}
+    for row in range(4, 9):
+        cells = grid[row - 1]
+        for col in range(1, 16):
+            value = cells[col] if col < len(cells) else ""
+            shifted[f"{chr(64 + col)}{row}"] = value if value != "" else None
+    shifted.update({"L4": "#N/A", "M4": "#N/A", "N4": "#N/A", "L5": "recycled", "M6": "PERU", "N8": "APT"})
+    d = _read(edit_cells(_smelter_list_2_03(), {"Smelter List": shifted}))
+    assert [(s.metal, s.smelter_id) for s in d.smelters][:2] == [("Gold", "1DEU001"), ("Tin", "2PER019")]
+    assert all(s.mine_names is None and s.comments is None for s in d.smelters)
+    (warning,) = [w for w in d.warnings if w.code == "smelter_columns_unread"]
+    assert "L, M, N" in warning.message
