@@ -168,6 +168,52 @@ def fixed_smelter_columns(version: tuple[int, ...]) -> dict[str, int]:
     return mapping
 
 
+_FIELD_TEXT = {"mine_names": "mine names", "mine_countries": "mine countries", "id_input": "ids typed",
+               "smelter_id": "smelter ids", "id_source": "id sources", "contact_name": "contact names",
+               "contact_email": "contact e-mails", "next_steps": "next steps", "recycled": "recycled answers",
+               "lookup": "look-up values", "name": "smelter names"}  # fmt: skip
+
+
+def _place_unmatched_columns(
+    grid: Grid, found: tuple[int, dict[str, int]], fixed: dict[str, int], warnings: list[Warning_], max_rows: int
+) -> None:
+    """A header row was found, but some columns of the version's layout hold data under a header that matched
+    nothing (unreadable or unknown text). When every matched column sits where the version puts it, those columns
+    are read at their fixed positions; otherwise (a shifted layout) they cannot be placed. Either way the reader
+    says which columns."""
+    header_row, mapping = found
+    used = set(mapping.values())
+    last = min(grid.nrows, header_row + max_rows)
+    unmatched = [
+        col for col in range(1, max(fixed.values(), default=0) + 1)
+        if col not in used and any(grid.text(row, col) for row in range(header_row + 1, last + 1))
+    ]  # fmt: skip
+    if not unmatched:
+        return
+    first = f"{col_letter(unmatched[0])}{header_row}"
+    if all(fixed[name] == col for name, col in mapping.items() if name in fixed):
+        placed = {name: col for name, col in fixed.items() if col in unmatched and name not in mapping}
+        if placed:
+            mapping.update(placed)
+            columns = ", ".join(col_letter(col) for col in sorted(placed.values()))
+            what = ", ".join(_FIELD_TEXT.get(name, name) for name in sorted(placed, key=placed.__getitem__))
+            warnings.append(Warning_(
+                "smelter_columns_fallback",
+                f"The Smelter List headers of columns {columns} could not be read; those columns ({what}) were"
+                " taken from the template version's fixed positions.",
+                grid.name, first,
+            ))  # fmt: skip
+        unmatched = [col for col in unmatched if col not in placed.values()]
+    if unmatched:
+        columns = ", ".join(col_letter(col) for col in unmatched)
+        warnings.append(Warning_(
+            "smelter_columns_unread",
+            f"The Smelter List columns {columns} hold data under headers the reader does not recognise, and they"
+            " cannot be placed by the template version's layout; that data was not read.",
+            grid.name, f"{col_letter(unmatched[0])}{header_row}",
+        ))  # fmt: skip
+
+
 def read_smelters(
     grid: Grid,
     labels: Labels,
@@ -188,6 +234,8 @@ def read_smelters(
             )
         )
         found = (4, fixed_smelter_columns(version))
+    else:
+        _place_unmatched_columns(grid, found, fixed_smelter_columns(version), result.warnings, max_rows)
     header_row, mapping = found
     result.header_row, result.sheet = header_row, grid.name
     result.columns = {name: col_letter(col) for name, col in mapping.items() if name in _SMELTER_FIELDS}
