@@ -6,6 +6,7 @@ labels are unreadable (cached as ``#N/A``, or no ``L`` sheet) the per-version fi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from cmrt.declaration import (
     Template,
     Warning_,
 )
-from cmrt.workbook.grid import Grid
+from cmrt.workbook.grid import Grid, col_letter
 from cmrt.workbook.labels import Labels, data_end
 from cmrt.workbook.layouts import (
     COMPANY_HEADER,
@@ -125,7 +126,7 @@ def parse_declaration(grid: Grid, labels: Labels, template: Template, date1904: 
                 )
             )
         field_rows = {**layout.company_rows, **field_rows}
-    _read_company(grid, field_rows, part, major, date1904)
+    _read_company(grid, field_rows, part, major, date1904, layout.date_parts)
     selectable = family_minerals(family, major)
     selected = _read_mineral_selection(grid, labels, field_rows, part)
     if selectable is not None:
@@ -176,7 +177,25 @@ def _company_rows_by_label(rows: _Rows, stop: int | None) -> dict[str, int]:
     return found
 
 
-def _read_company(grid: Grid, field_rows: dict[str, int], part: DeclarationPart, major: int, date1904: bool) -> None:
+def _split_date(grid: Grid, row: int, columns: tuple[int, ...]) -> tuple[dt.date | None, str | None]:
+    """CMRT 1.00: day (1-31), month (a name from the dropdown, or a number) and year in three cells."""
+    day, month, year = (grid.value(row, col) for col in columns)
+    texts = [clean_text(v) for v in (day, month, year)]
+    if not any(texts):
+        return None, None
+    raw = " ".join(t for t in texts if t)
+    try:
+        number = int(float(texts[1])) if texts[1] and texts[1].replace(".", "", 1).isdigit() else None
+        month_number = number or dt.datetime.strptime((texts[1] or "")[:3], "%b").month
+        return dt.date(int(float(texts[2] or "")), month_number, int(float(texts[0] or ""))), None
+    except ValueError:
+        return None, raw
+
+
+def _read_company(
+    grid: Grid, field_rows: dict[str, int], part: DeclarationPart, major: int, date1904: bool,
+    date_parts: tuple[int, ...] = (),
+) -> None:  # fmt: skip
     values: dict[str, str | None] = {}
     for path, row in field_rows.items():
         if path in ("minerals", "minerals_other", "company.effective_date"):
@@ -186,19 +205,23 @@ def _read_company(grid: Grid, field_rows: dict[str, int], part: DeclarationPart,
     effective, effective_raw = None, None
     date_row = field_rows.get("company.effective_date")
     if date_row is not None:
-        part.cells["company.effective_date"] = grid.ref(date_row, _INPUT_COL)
+        date_col = date_parts[0] if date_parts else _INPUT_COL
+        part.cells["company.effective_date"] = grid.ref(date_row, date_col)
         raw_value: Any = grid.value(date_row, _INPUT_COL)
-        effective, effective_raw = parse_date(None if is_error(raw_value) else raw_value, date1904=date1904)
+        if date_parts:
+            effective, effective_raw = _split_date(grid, date_row, date_parts)
+        else:
+            effective, effective_raw = parse_date(None if is_error(raw_value) else raw_value, date1904=date1904)
         if effective is None and effective_raw:
             part.warnings.append(
                 Warning_(
                     "effective_date_unreadable",
                     f"The effective date {effective_raw!r} is not a date the reader understands.",
                     SHEET,
-                    f"D{date_row}",
+                    f"{col_letter(date_col)}{date_row}",
                 )
             )
-        elif effective_raw is not None and not isinstance(raw_value, int | float):
+        elif effective_raw is not None and not date_parts and not isinstance(raw_value, int | float):
             part.warnings.append(
                 Warning_(
                     "effective_date_text",

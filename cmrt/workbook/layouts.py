@@ -105,6 +105,7 @@ class Layout:
     mineral_offsets: tuple[int, ...] = (1, 2, 3, 4)
     per_mineral_letters: tuple[str, ...] = ()  # company questions answered per mineral (EMRT C)
     extra: dict[str, int] = field(default_factory=dict)
+    date_parts: tuple[int, ...] = ()  # CMRT 1.00: the date is split into day, month and year columns
 
 
 _COMPANY_3_6 = {
@@ -141,6 +142,23 @@ CMRT_3 = Layout(
     company_topics={"A": C.POLICY, "B": C.POLICY_PUBLIC, "C": C.REQUIRE_CONFLICT_FREE,
                     "D": C.REQUIRE_VALIDATED_SMELTERS, "E": C.DUE_DILIGENCE, "F": C.SURVEY,
                     "G": C.REQUEST_SMELTER_NAMES, "H": C.REVIEW, "I": C.CORRECTIVE_ACTION, "J": C.DISCLOSURE},
+)  # fmt: skip
+
+CMRT_1 = Layout(
+    company_rows={
+        "company.name": 7, "company.unique_id": 8, "company.address": 9, "company.authorizer.name": 10,
+        "company.authorizer.title": 11, "company.authorizer.email": 12, "company.authorizer.phone": 13,
+        "company.contact.name": 14, "company.contact.email": 15, "company.contact.phone": 16,
+        "company.effective_date": 17,
+    },
+    question_rows={n: 19 + 6 * (n - 1) for n in range(1, 6)},
+    question_topics={1: Q.NECESSARY, 2: Q.COVERED_COUNTRIES, 3: Q.RECYCLED_SCRAP, 4: Q.SMELTERS_IDENTIFIED,
+                     5: Q.SMELTERS_VALIDATED},
+    company_rows_by_letter=_letters(51, "ABCDEFGHIJK"),
+    company_topics={"A": C.POLICY, "B": C.POLICY_PUBLIC, "C": C.REQUIRE_CONFLICT_FREE,
+                    "D": C.REQUIRE_VALIDATED_SMELTERS, "E": C.DUE_DILIGENCE, "F": C.OTHER, "G": C.SURVEY,
+                    "H": C.REQUEST_SMELTER_NAMES, "I": C.REVIEW, "J": C.CORRECTIVE_ACTION, "K": C.DISCLOSURE},
+    date_parts=(5, 8, 10),  # E day, H month name, J year
 )  # fmt: skip
 
 CMRT_2 = Layout(
@@ -233,6 +251,8 @@ def layout_for(family: Family | None, version: tuple[int, ...]) -> Layout:
         return CMRT_6
     if major >= 3:
         return CMRT_3
+    if major == 1:
+        return CMRT_1
     return CMRT_2
 
 

@@ -149,7 +149,8 @@ def detect_template(book: _Book, declaration: Grid, labels: Labels) -> Template:
             family = Family.EMRT
         elif "smelter list" in names:
             family = Family.CMRT
-    versions = [_version_of(declaration.value(3, 10)) or _version_of(declaration.value(3, 9))]
+    label, printed = declaration.value(3, 9), declaration.value(3, 10)
+    versions = [_version_of(printed) or _version_of(label) or _version_of(f"{clean_text(label)} {clean_text(printed)}")]
     smelter_list = book.sheet("Smelter List")
     if smelter_list is not None:
         versions.append(next(filter(None, (_version_of(smelter_list.value(3, c)) for c in (17, 15, 14))), None))
@@ -231,7 +232,7 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
         return lookup_cache[0]
 
     smelters = mines = products = None
-    grid = book.sheet("Smelter List")
+    grid = book.sheet("Smelter List") or book.sheet("Smelter and Mine List")  # the latter: CMRT 1.00
     if grid is not None:
         smelters = read_smelters(grid, labels, lookup, limits.max_rows, book.deadline.check, version)
         warnings += smelters.warnings
