@@ -4,6 +4,7 @@ language switched, the 2.x division scope."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cmrt.declaration import Declaration
+from cmrt.declaration import Declaration, Scope
+from cmrt.review import ReviewContext, review
 from cmrt.workbook import ReadLimits, read_workbook
 from cmrt.workbook.factory_edit import edit_cells, xls_to_xlsx
 from tests.conftest import corpus_path
@@ -132,3 +134,32 @@ def test_2_03_smelter_columns_that_cannot_be_placed_are_named_in_a_warning() -> 
     assert all(s.mine_names is None and s.comments is None for s in d.smelters)
     (warning,) = [w for w in d.warnings if w.code == "smelter_columns_unread"]
     assert "L, M, N" in warning.message
+
+
+# ------------------------------------------------------------------------------------------- 2.x scope levels
+@pytest.mark.parametrize(
+    ("scope", "level", "scope_enum"),
+    [
+        ("A. Company Level", "company", Scope.COMPANY),
+        ("B. Division Level [Specify in 'Description of scope']", "division", Scope.USER_DEFINED),
+        ("C. Product Category Level [Specify in 'Description of scope']", "product_category", Scope.USER_DEFINED),
+        ("D. Product Level", "product", Scope.PRODUCT),
+    ],
+)
+def test_2_x_scope_levels_keep_the_text_and_the_level(scope: str, level: str, scope_enum: Scope) -> None:
+    data = edit_cells(_file("legacy", "CMRT_2.02_synthetic.xlsx"),
+                      {"Declaration": {"D9": scope, "D10": "Power electronics division, Penang"}})  # fmt: skip
+    d = _read(data)
+    assert (d.company.scope, d.company.scope_level, d.company.scope_raw) == (scope_enum, level, scope)
+    assert d.company.scope_description == "Power electronics division, Penang"
+    company = d.to_json()["company"]
+    assert (company["scope"], company["scope_level"], company["scope_raw"]) == (scope_enum.value, level, scope)
+
+
+def test_a_review_tells_a_division_declaration_from_a_custom_one() -> None:
+    division = "B. Division Level [Specify in 'Description of scope']"
+    d = _read(edit_cells(_file("legacy", "CMRT_2.02_synthetic.xlsx"), {"Declaration": {"D9": division}}))
+    result = review(d, ReviewContext(today=dt.date(2014, 6, 30), requested_scope="company"))
+    messages = {f.check: f.message for f in result.findings}
+    assert "division-level" in messages["scope.differs_from_request"]
+    assert "Division Level" in messages["scope.description_missing"]
