@@ -106,6 +106,9 @@ class Company:
     name: str | None = None
     scope: Scope | None = None
     scope_raw: str | None = None  # the text as selected, e.g. "B. Product (or List of Products)"
+    # the level as the template names it: "company", "product", "user_defined", and in CMRT 2.x also "division"
+    # and "product_category" (both counted as user_defined in ``scope``: they need a description of scope)
+    scope_level: str | None = None
     scope_description: str | None = None
     unique_id: str | None = None
     unique_id_authority: str | None = None

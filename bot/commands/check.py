@@ -27,8 +27,8 @@ JSON_KEYS = (
     "file", "template", "language", "company", "minerals", "answers", "company_questions", "smelters", "mines",
     "products", "checker_remaining", "warnings", "review", "error",
 )  # fmt: skip
-_COMPANY_KEYS = ("name", "scope", "scope_description", "unique_id", "unique_id_authority", "address", "contact",
-                 "authorizer", "effective_date")  # fmt: skip
+_COMPANY_KEYS = ("name", "scope", "scope_level", "scope_raw", "scope_description", "unique_id", "unique_id_authority",
+                 "address", "contact", "authorizer", "effective_date")  # fmt: skip
 
 
 @dataclass(frozen=True)

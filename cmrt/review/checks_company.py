@@ -250,8 +250,10 @@ def effective_date_before_period(d: Declaration, ctx: ReviewContext) -> list[Fin
 def description_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if d.company.scope is Scope.USER_DEFINED and blank(d.company.scope_description):
         sheet, cell = field_cell(d, "company.scope_description")
+        printed = _PRINTED_LEVELS.get(d.company.scope_level or "", "User defined")
         return [finding("scope.description_missing",
-                        "the scope is 'User defined' but the description of scope is empty", sheet, cell)]
+                        f"the scope is '{printed}' but the description of scope is empty; please say what the "
+                        "declaration covers", sheet, cell)]
     return []
 
 
@@ -275,6 +277,8 @@ def product_list_empty(d: Declaration, ctx: ReviewContext) -> list[Finding]:
 
 
 _SCOPE_NAMES = {Scope.COMPANY: "company", Scope.PRODUCT: "product", Scope.USER_DEFINED: "user-defined"}
+_LEVEL_NAMES = {"division": "division", "product_category": "product-category"}  # CMRT 2.x levels
+_PRINTED_LEVELS = {"division": "Division Level", "product_category": "Product Category Level"}
 
 
 @check(
@@ -293,10 +297,11 @@ def differs_from_request(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     scope = d.company.scope
     if not requested or scope is None or _SCOPE_NAMES[scope] == requested:
         return []
+    level = _LEVEL_NAMES.get(d.company.scope_level or "", _SCOPE_NAMES[scope])
     sheet, cell = field_cell(d, "company.scope")
     extra = (" covering the parts you supply to us (Product List tab)" if requested == "product"
              else " covering your whole company")
     return [finding("scope.differs_from_request",
-                    f"we asked for a {requested}-level declaration but this one is {_SCOPE_NAMES[scope]}-level; "
+                    f"we asked for a {requested}-level declaration but this one is {level}-level; "
                     f"please send a {requested}-level declaration{extra}, or confirm that this one covers them",
                     sheet, cell)]

@@ -55,23 +55,32 @@ class DeclarationPart:
     warnings: list[Warning_] = field(default_factory=list)
 
 
-def scope_of(raw: str | None, major: int) -> Scope | None:
+#: CMRT 2.x scope letters: A Company, B Division, C Product Category, D Product level; 3.x+: A, B Product, C User.
+_LEVELS_2 = {"A": "company", "B": "division", "C": "product_category", "D": "product"}
+_LEVELS = {"A": "company", "B": "product", "C": "user_defined"}
+_SCOPE_OF_LEVEL = {"company": Scope.COMPANY, "product": Scope.PRODUCT, "user_defined": Scope.USER_DEFINED,
+                   "division": Scope.USER_DEFINED, "product_category": Scope.USER_DEFINED}  # fmt: skip
+
+
+def scope_level_of(raw: str | None, major: int) -> str | None:
+    """The declaration level as the template names it (see ``Company.scope_level``)."""
     if not raw:
         return None
     match = _SCOPE_LETTER.match(raw)
-    letter = match.group(1) if match else None
-    lowered = raw.casefold()
-    if letter is None:
-        if "company" in lowered:
-            return Scope.COMPANY
-        if "product" in lowered:
-            return Scope.PRODUCT
-        if "user" in lowered:
-            return Scope.USER_DEFINED
+    if match is None:
+        lowered = raw.casefold()
+        for word, level in (("division", "division"), ("category", "product_category"), ("company", "company"),
+                            ("product", "product"), ("user", "user_defined")):  # fmt: skip
+            if word in lowered:
+                return level
         return None
-    if major and major < 3:  # 2.x: A Company, B Division, C Product Category, D Product level
-        return {"A": Scope.COMPANY, "B": Scope.USER_DEFINED, "C": Scope.USER_DEFINED, "D": Scope.PRODUCT}[letter]
-    return {"A": Scope.COMPANY, "B": Scope.PRODUCT, "C": Scope.USER_DEFINED}.get(letter)
+    letters = _LEVELS_2 if major and major < 3 else _LEVELS
+    return letters.get(match.group(1))
+
+
+def scope_of(raw: str | None, major: int) -> Scope | None:
+    level = scope_level_of(raw, major)
+    return _SCOPE_OF_LEVEL[level] if level else None
 
 
 class _Rows:
@@ -235,6 +244,7 @@ def _read_company(
         name=values.get("company.name"),
         scope=scope_of(scope_raw, major),
         scope_raw=scope_raw,
+        scope_level=scope_level_of(scope_raw, major),
         scope_description=values.get("company.scope_description"),
         unique_id=values.get("company.unique_id"),
         unique_id_authority=values.get("company.unique_id_authority"),

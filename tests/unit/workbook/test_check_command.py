@@ -35,10 +35,12 @@ def test_json_output_has_exactly_the_documented_keys(
     assert good["template"] == {"family": "CMRT", "version": "6.5"}
     assert good["language"] == "Chinese"
     assert list(good["company"]) == [
-        "name", "scope", "scope_description", "unique_id", "unique_id_authority", "address", "contact",
-        "authorizer", "effective_date",
+        "name", "scope", "scope_level", "scope_raw", "scope_description", "unique_id", "unique_id_authority",
+        "address", "contact", "authorizer", "effective_date",
     ]  # fmt: skip
     assert good["company"]["scope"] == "product"
+    assert good["company"]["scope_level"] == "product"
+    assert good["company"]["scope_raw"] == "B. Product (or List of Products)"
     assert good["company"]["effective_date"] == "2025-05-02"
     assert set(good["company"]["contact"]) == {"name", "email", "phone"}
     assert set(good["company"]["authorizer"]) == {"name", "title", "email", "phone"}
