@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -136,42 +136,45 @@ def edit_cells(data: bytes, edits: Mapping[str, Mapping[str, Any]]) -> bytes:
 # ------------------------------------------------------------------------------------------- language
 
 
-def _l_table(data: bytes) -> list[list[Any]]:
+def _language_tables(data: bytes) -> tuple[list[list[Any]], str]:
+    """The ``L`` sheet's rows and the language selected in Declaration!D3."""
     import python_calamine
 
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    return book.get_sheet_by_name("L").to_python(skip_empty_area=False)
+    rows: list[list[Any]] = book.get_sheet_by_name("L").to_python(skip_empty_area=False)
+    declaration = book.get_sheet_by_name("Declaration").to_python(skip_empty_area=False)
+    selected = declaration[2][3] if len(declaration) > 2 and len(declaration[2]) > 3 else ""
+    return rows, str(selected).strip()
 
 
-def set_language(data: bytes, language: str) -> bytes:
+def set_language(data: bytes, language: str, *, sheets: Collection[str] | None = None) -> bytes:
     """The workbook as Excel saves it after Declaration!D3 is set to ``language`` (an ``L`` header such as
     ``"日本語 Japanese"``): D3 and P3 change, and every formula's cached text that is a label in the old language
-    becomes the same label in the new one (answers, which are English constants, stay as they are)."""
-    rows = _l_table(data)
+    becomes the same label in the new one (answers, which are English constants, stay as they are). ``sheets``
+    limits the relabelling to those sheets (a quicker build when a test looks at one sheet only)."""
+    rows, old_name = _language_tables(data)
     header = [str(v).strip() for v in rows[0]]
     new = header.index(language)
+    old = header.index(old_name) if old_name in header else 3
     archive = zipfile.ZipFile(io.BytesIO(data))
     parts = sheet_parts(archive)
-    declaration = archive.read(parts["Declaration"]).decode("utf-8")
-    old_name = _cached_text(declaration, "D3")
-    old = header.index(old_name) if old_name in header else 3
     mapping: dict[str, str] = {}
     for row in rows[1:]:
         if len(row) > max(old, new) and isinstance(row[old], str) and row[old].strip():
             mapping.setdefault(row[old], str(row[new]) if row[new] not in (None, "") else "")
-    ordered = sorted(mapping, key=len, reverse=True)  # the longest label first: "钽(*)" before "钽"
 
     def translate(match: re.Match[str]) -> str:
         text = _unescape(match.group(2))
-        for label in ordered:
-            if text.startswith(label):
-                return f"{match.group(1)}{escape(mapping[label] + text[len(label) :])}</v>"
+        for end in range(len(text), 0, -1):  # the longest label first: "钽(*)" before "钽" (a suffix may follow)
+            label = mapping.get(text[:end])
+            if label is not None:
+                return f"{match.group(1)}{escape(label + text[end:])}</v>"
         return match.group(0)
 
     formula_value = re.compile(r'(<c r="[A-Z]+\d+"[^>]*t="str"[^>]*><f[^>]*(?:/>|>[^<]*</f>)<v>)([^<]*)</v>')
     changes: dict[str, bytes] = {}
     for name, part in parts.items():
-        if name == "L" or part not in archive.NameToInfo:
+        if name == "L" or part not in archive.NameToInfo or (sheets is not None and name not in sheets):
             continue
         xml = archive.read(part).decode("utf-8")
         changed = formula_value.sub(translate, xml)
@@ -181,14 +184,6 @@ def set_language(data: bytes, language: str) -> bytes:
         if changed != xml:
             changes[part] = changed.encode("utf-8")
     return _rewrite(data, changes)
-
-
-def _cached_text(xml: str, addr: str) -> str | None:
-    match = _element("c", addr).search(xml)
-    if match is None:
-        return None
-    value = re.search(r"<(?:v|t)[^>]*>([^<]*)</(?:v|t)>", match.group(0))
-    return _unescape(value.group(1)) if value else None
 
 
 def _set_cached_number(xml: str, addr: str, number: int) -> str:
