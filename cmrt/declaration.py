@@ -206,6 +206,9 @@ class Declaration:
     mines: tuple[MineRow, ...] = ()
     products: tuple[ProductRow, ...] = ()
     checker_remaining: int | None = None
+    # the kind of each required field the Checker counts as missing ("company", "question", "company_question",
+    # "product", "smelter"), from its rows' "incomplete" flags (CMRT 2.03+, EMRT, CRT, AMRT); () when unknown
+    checker_open: tuple[str, ...] = ()
     warnings: tuple[Warning_, ...] = ()
     cells: dict[str, str] = field(default_factory=dict)
     smelter_columns: dict[str, str] = field(default_factory=dict)
@@ -264,6 +267,7 @@ class Declaration:
             "mines": [asdict(m) for m in self.mines],
             "products": [asdict(p) for p in self.products],
             "checker_remaining": self.checker_remaining,
+            "checker_open": list(self.checker_open),
             "warnings": [asdict(w) for w in self.warnings],
             "cells": self.cells,
         }

@@ -11,6 +11,7 @@ from typing import Any
 import python_calamine
 
 from cmrt.declaration import Declaration, Family, Template, Warning_
+from cmrt.workbook.checker import CheckerState, read_checker
 from cmrt.workbook.container import Container, Deadline, open_container
 from cmrt.workbook.declaration_sheet import parse_declaration
 from cmrt.workbook.errors import ReadLimits, WorkbookError
@@ -242,7 +243,9 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
     grid = book.sheet("Product List")
     if grid is not None:
         products = read_products(grid, labels, limits.max_rows, book.deadline.check)
-    checker_remaining = _checker_remaining(book)
+    checker_grid = book.sheet("Checker")
+    checker = read_checker(checker_grid, labels) if checker_grid is not None else CheckerState(None)
+    checker_remaining = checker.remaining
     cells = {"template.version": "Declaration!J3", "language": "Declaration!D3", **part.cells}
     for key, found in (("smelters", smelters), ("mines", mines), ("products", products)):
         if found is not None and found.header_row is not None:
@@ -273,6 +276,7 @@ def _parse(book: _Book, limits: ReadLimits) -> Declaration:
         mines=tuple(mines.rows) if mines else (),
         products=tuple(products.rows) if products else (),
         checker_remaining=checker_remaining,
+        checker_open=checker.open_kinds,
         warnings=tuple(warnings),
         cells=cells,
         smelter_columns=smelters.columns if smelters else {},
@@ -291,23 +295,3 @@ def _english_labels_cached(declaration: Grid) -> bool:
         and bool(label.strip())
         and not is_error(label)
     )
-
-
-def _checker_remaining(book: _Book) -> int | None:
-    """``Checker!D2``, the count of required fields still missing: None unless it is a whole number >= 0 (a file
-    saved by a tool that does not recalculate can cache anything there, e.g. -1)."""
-    grid = book.sheet("Checker")
-    if grid is None:
-        return None
-    value = grid.value(2, 4)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = float(text) if text else None
-        except ValueError:
-            return None
-    if isinstance(value, int | float) and value >= 0 and float(value).is_integer():
-        return int(value)
-    return None
