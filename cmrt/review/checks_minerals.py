@@ -89,7 +89,10 @@ def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
     required = {mineral: set(_required_keys(d, mineral)) for mineral in d.minerals}
     for key in question_keys(d):
+        asked = d.answers.get(key)
         for mineral in d.minerals:
+            if asked is not None and mineral not in asked:
+                continue  # not asked for this mineral (EMRT 1.x question 4 is about cobalt only)
             if key in required[mineral] and blank(d.answers.get(key, {}).get(mineral)):
                 sheet, cell = answer_cell(d, key, mineral)
                 out.append(finding("mineral.answer_missing", f"{label(d, key)} is not answered for {mineral}",

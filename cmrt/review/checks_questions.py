@@ -49,12 +49,11 @@ def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if not minerals_open(d):
         return []
     out: list[Finding] = []
-    version = d.template.version_tuple
-    per_mineral_rows = d.template.family is Family.EMRT and bool(version) and version[0] >= 2
+    per_mineral_rows = d.template.family is Family.EMRT  # its Checker asks for each mineral's sub-answer
     for letter in sorted(set(d.company_question_topics) | set(d.company_questions)):
         item = d.company_questions.get(letter)
         if item is not None and item.per_mineral and per_mineral_rows:
-            # EMRT 2.x: the Checker asks for each mineral's sub-answer of this question separately
+            # EMRT (question C): the Checker asks for each mineral's sub-answer of this question separately
             for mineral, value in item.per_mineral.items():
                 if blank(value):
                     sheet, cell = d.cell(f"company_questions.{letter}.{mineral}")
