@@ -8,7 +8,15 @@ e-mail body. Pure: no I/O, no clock (``today`` is passed in).
 from __future__ import annotations
 
 from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHECKS_BY_ID
-from cmrt.review.engine import checker_remaining, grade_of, merge_overrides, parse_overrides, review, score_of
+from cmrt.review.engine import (
+    checker_counts,
+    checker_remaining,
+    grade_of,
+    merge_overrides,
+    parse_overrides,
+    review,
+    score_of,
+)
 from cmrt.review.model import (
     DISABLED,
     Check,
@@ -33,6 +41,7 @@ __all__ = [
     "ReviewContext",
     "ReviewResult",
     "Severity",
+    "checker_counts",
     "checker_remaining",
     "grade_of",
     "merge_overrides",

@@ -68,7 +68,7 @@ def _required_fields(d: Declaration) -> list[tuple[str, str]]:
     rationale="The template's own Checker requires these fields; an e-mail must at least contain '@'.",
     message="the {field} is missing",
     sources="template Checker rows 4-12; ddm B2.1",
-    checker=True,
+    checker="company",
 )
 def required_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
@@ -245,7 +245,7 @@ def effective_date_before_period(d: Declaration, ctx: ReviewContext) -> list[Fin
     rationale="With scope C the declaration means nothing until the supplier says what it covers.",
     message="the scope is 'User defined' but the description of scope is empty",
     sources="template Checker row 6; ddm B2.4; cirscn",
-    checker=True,
+    checker="company",
 )
 def description_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if d.company.scope is Scope.USER_DEFINED and blank(d.company.scope_description):
@@ -259,20 +259,34 @@ def description_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
 
 @check(
     "scope.product_list_empty",
-    title="Product scope with an empty Product List",
+    title="Product scope without product numbers",
     severity=Severity.CLARIFY,
     area="scope",
-    rationale="A product-level declaration covers only the products listed; with none listed it covers nothing.",
-    message="the scope is 'Product (or List of Products)' but the Product List is empty",
-    sources="template Checker row 64; ddm B1.9/B2.18; cirscn; CXL2",
-    checker=True,
+    rationale="A product-level declaration covers only the products listed, and the template requires each "
+    "product's number (its Checker looks for one in Product List B6); a name alone does not identify a part.",
+    message="the scope is 'Product (or List of Products)' but the Product List gives no product number",
+    sources="template Checker row 64 (3.01: row 61); ddm B1.9/B2.18; cirscn (number required); CXL2",
+    checker="product",
 )
 def product_list_empty(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    if d.company.scope is Scope.PRODUCT and not any(not blank(p.number) or not blank(p.name) for p in d.products):
-        column = d.product_columns.get("number", "B")
-        return [finding("scope.product_list_empty",
-                        "the scope is 'Product (or List of Products)' but the Product List is empty; please list "
-                        "the products this declaration covers", PRODUCT_LIST, f"{column}6")]
+    if d.company.scope is not Scope.PRODUCT:
+        return []
+    column = d.product_columns.get("number", "B")
+    listed = [p for p in d.products if not blank(p.number) or not blank(p.name)]
+    unnumbered = [p for p in listed if blank(p.number)]
+    if not listed:
+        text = ("the scope is 'Product (or List of Products)' but the Product List is empty; please list the "
+                "products this declaration covers, each with its product number")
+        return [finding("scope.product_list_empty", text, PRODUCT_LIST, f"{column}6")]
+    if unnumbered:
+        rows = ", ".join(str(p.row) for p in unnumbered[:10]) + (", ..." if len(unnumbered) > 10 else "")
+        text = (f"the Product List names products without a product number (row{'s' if len(unnumbered) > 1 else ''} "
+                f"{rows}); the product number is required")
+        return [finding("scope.product_list_empty", text, PRODUCT_LIST, f"{column}{unnumbered[0].row}")]
+    if all(p.row != 6 for p in listed):
+        text = (f"the Product List starts in row {listed[0].row}; the template expects the first product number in "
+                "row 6 (its Checker counts the list as empty)")
+        return [finding("scope.product_list_empty", text, PRODUCT_LIST, f"{column}6")]
     return []
 
 

@@ -19,6 +19,7 @@ from cmrt.review.registry import (
     minerals_open,
     norm,
     question_keys,
+    question_number,
     quote,
     rows_with_data,
 )
@@ -83,20 +84,52 @@ def _required_keys(d: Declaration, mineral: str) -> list[str]:
     "Q1 or Q2 = No.",
     message="{question} is not answered for {mineral}",
     sources="template Checker rows 13-52; ddm 'Invalid Data'; cirscn",
-    checker=True,
+    checker="question",
 )
 def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
     required = {mineral: set(_required_keys(d, mineral)) for mineral in d.minerals}
+    held = _held_back(d, required)
     for key in question_keys(d):
         asked = d.answers.get(key)
         for mineral in d.minerals:
             if asked is not None and mineral not in asked:
                 continue  # not asked for this mineral (EMRT 1.x question 4 is about cobalt only)
-            if key in required[mineral] and blank(d.answers.get(key, {}).get(mineral)):
-                sheet, cell = answer_cell(d, key, mineral)
-                out.append(finding("mineral.answer_missing", f"{label(d, key)} is not answered for {mineral}",
-                                   sheet, cell, mineral=mineral))
+            value = d.answers.get(key, {}).get(mineral)
+            later = held.get((key, mineral), [])
+            if key in required[mineral] and blank(value):
+                text = f"{label(d, key)} is not answered for {mineral}"
+            elif later:  # answered, but neither Yes nor No
+                text = f"{label(d, key)} for {mineral} says {quote(value)}, not Yes or No"
+            else:
+                continue
+            if later:
+                text += (f" (until it says Yes or No, the template's Checker also counts {mineral}'s "
+                         f"{', '.join(label(d, k) for k in later)} as missing)")
+            sheet, cell = answer_cell(d, key, mineral)
+            out.append(finding("mineral.answer_missing", text, sheet, cell, mineral=mineral,
+                               detail={"checker_rows": (1 if blank(value) else 0) + len(later)} if later else None))
+    return out
+
+
+def _held_back(d: Declaration, required: dict[str, set[str]]) -> dict[tuple[str, str], list[str]]:
+    """CMRT 6.x's Checker reads a mineral's answer to question 2 only when question 1 says Yes, and the later
+    answers only when questions 1 and 2 say Yes: an answer behind a gate question that is blank (or says
+    anything but Yes or No) still counts as missing there. Returns (that gate, mineral) -> the answered
+    questions it holds back."""
+    version = d.template.version_tuple
+    if d.template.family is not Family.CMRT or not version or version[0] < 6:
+        return {}
+    gates = gate_keys(d)
+    out: dict[tuple[str, str], list[str]] = {}
+    for mineral in d.minerals:
+        for key in question_keys(d):
+            if key not in required[mineral] or blank(d.answers.get(key, {}).get(mineral)):
+                continue
+            before = [g for g in gates if question_number(g) < question_number(key)]
+            holding = next((g for g in before if not is_yes(d.answers.get(g, {}).get(mineral))), None)
+            if holding is not None and not is_no(d.answers.get(holding, {}).get(mineral)):
+                out.setdefault((holding, mineral), []).append(key)
     return out
 
 
@@ -305,7 +338,7 @@ def smelter_info_not_reported(d: Declaration, ctx: ReviewContext) -> list[Findin
     "look-up filled, as the Checker requires.",
     message="{mineral} is declared in scope but the Smelter List has no {mineral} row",
     sources="template Checker rows 65-68; ddm B1.7/B2.17; cirscn",
-    checker=True,
+    checker="smelter",
 )
 def no_smelter_rows(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     present = {metal_key(r.metal) for r in rows_with_data(d) if not blank(r.lookup)}

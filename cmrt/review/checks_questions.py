@@ -43,7 +43,7 @@ def _answer(d: Declaration, topic: CompanyTopic) -> tuple[str | None, str | None
     "(Q1 or Q2 = No).",
     message="company question {letter} is not answered",
     sources="template Checker rows 54-63; ddm B2.15",
-    checker=True,
+    checker="company_question",
 )
 def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if not minerals_open(d):
@@ -131,19 +131,31 @@ _URL = re.compile(r"(https?://|www\.)\S+|\b[\w-]+(\.[\w-]+)+\.[a-z]{2,}(/\S*)?|\
     title="Public policy without a URL",
     severity=Severity.CLARIFY,
     area="company_questions",
-    rationale="The template asks for the policy URL in the comment when the policy is public "
-    "(Checker: cell G77).",
+    rationale="The template asks for the policy URL in the comment when the policy is public (its Checker: a "
+    "comment of at least two characters in G77; CMRT 3.x's Checker wants 'www' in it). A hyperlinked comment "
+    "counts as the address.",
     message="company question {letter} says the policy is public but gives no URL",
-    sources="template Checker row 56; ddm B1.6/B2.15; cirscn",
-    checker=True,
+    sources="template Checker row 56 (3.01: row 52); ddm B1.6/B2.15; cirscn",
+    checker="company_question",
 )
 def policy_url_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     letter, answer, comment = _answer(d, CompanyTopic.POLICY_PUBLIC)
-    if letter and is_yes(answer) and blank(comment):
-        sheet, cell = _cell(d, letter, "comment")
+    if not letter or not is_yes(answer):
+        return []
+    sheet, cell = _cell(d, letter, "comment")
+    text = "" if blank(comment) else str(comment).strip()
+    if len(text) <= 1:
         return [finding("company_questions.policy_url_missing",
                         f"company question {letter} says your sourcing policy is public but the comment gives no "
                         "URL; please add the web address", sheet, cell)]
+    version = d.template.version_tuple
+    link = d.company_questions[letter].link
+    if d.template.family is Family.CMRT and version and version[0] == 3 and "www" not in text.casefold() \
+            and not link:  # fmt: skip
+        return [finding("company_questions.policy_url_missing",
+                        f"company question {letter}: the comment {quote(text)} is not an address in the form "
+                        "www.companyname.com, which the template's Checker asks for; please give the URL of your "
+                        "policy", sheet, cell)]
     return []
 
 

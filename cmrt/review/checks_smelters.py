@@ -108,7 +108,7 @@ def not_yet_identified(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     rationale="A smelter outside the reference list needs at least a name and a country to be researched.",
     message="'Smelter not listed' without the smelter's name or country",
     sources="template Checker row 69; ddm B1.8/B2.16; cirscn",
-    checker=True,
+    checker="smelter",
 )
 def not_listed_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []

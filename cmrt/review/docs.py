@@ -74,11 +74,20 @@ def render_markdown() -> str:
         "`cmrt-bot campaign set-check YEAR ID SEVERITY|default`). Checks marked *(team only)* give information for "
         "the compliance team: they stay `info` (only `disabled` changes them) and never reach a supplier.",
         "",
-        "Checks marked **Checker** mirror a row of the template's own Checker sheet: on a file last saved by "
-        "Excel their number of findings equals `Checker!D2` (all 'Smelter not listed' rows count once). This is "
-        "tested on the blank CMRT 6.01-6.5, EMRT 1.3/2.1, CRT 2.2 and AMRT 1.3 templates and on three real "
-        "returns. CMRT 3.01's Checker also counts the policy-URL row when a URL is given (a template bug we do "
-        "not copy), and 2.x Checkers are not compared.",
+        "## Checker parity",
+        "",
+        "Checks marked **Checker** mirror rows of the template's own Checker sheet, each for one kind of required "
+        "field: company fields, per-mineral questions, company questions, the Product List, the Smelter List. "
+        "The rule, tested as one property over every workbook in the shared corpus and every variant the "
+        "workbook factory builds (whose Checker sheet is computed from the template's formulas): **when a "
+        "workbook's cached Checker count (`Checker!D2`) is a whole number >= 0, the review accounts for at least "
+        "that many required-field findings, and for at least as many of each kind as the Checker's incomplete "
+        "rows.** A finding accounts for one Checker row, except that all 'Smelter not listed' rows count once "
+        "(the Checker has one row for them), and that a blank CMRT 6.x question 1 or 2 also accounts for the "
+        "answered later questions of that mineral, which the Checker reads only once the gate says Yes (the "
+        "finding says so). `cmrt.review.checker_counts` does this accounting. CMRT 3.x's Checker asks for 'www' "
+        "in the policy URL, and so does the review for 3.x, unless the comment is a hyperlink. 2.00-2.02 files "
+        "keep no usable count (they cache -1), so there is nothing to compare.",
         "",
         "## Catalogue",
         "",
@@ -88,8 +97,8 @@ def render_markdown() -> str:
     for spec in CATALOGUE:
         needs = spec.needs or "always"
         lines.append(f"| `{spec.id}` | {spec.severity.value} | {_cell(spec.title)}"
-                     f"{' (Checker)' if spec.checker else ''}{' (team only)' if spec.audience == TEAM else ''}"
-                     f" | {needs} |")
+                     f"{f' (Checker: {spec.checker})' if spec.checker else ''}"
+                     f"{' (team only)' if spec.audience == TEAM else ''} | {needs} |")
     for area, heading in _AREAS.items():
         specs = [s for s in CATALOGUE if s.area == area]
         if not specs:
@@ -99,7 +108,9 @@ def render_markdown() -> str:
             lines += [
                 f"### `{spec.id}` — {spec.title}",
                 "",
-                f"- Severity: `{spec.severity.value}`" + (" · mirrors the template's Checker" if spec.checker else ""),
+                f"- Severity: `{spec.severity.value}`"
+                + (f" · mirrors the template's Checker ({spec.checker.replace('_', ' ')} fields)" if spec.checker
+                   else ""),
                 f"- Why: {spec.rationale}",
                 (f"- Message for the team (never sent to a supplier): \"{spec.message}\"" if spec.audience == TEAM
                  else f"- Message to the supplier: \"{spec.message}\""),

@@ -127,13 +127,12 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
     )
 
 
-def checker_remaining(result: ReviewResult) -> int:
-    """How many rows of the template's own Checker sheet our findings say are still incomplete.
-
-    Each Checker-parity finding is one Checker row, except 'Smelter not listed' rows, which the Checker
-    counts once for the whole list.
-    """
-    count = 0
+def checker_counts(result: ReviewResult) -> Counter[str]:
+    """How many rows of the template's own Checker sheet our findings account for, per kind of required field
+    (``Check.checker``). A finding stands for one Checker row, or for ``detail["checker_rows"]`` rows when it
+    explains several (a blank question 1 also makes a CMRT 6.x Checker count that mineral's later answers);
+    'Smelter not listed' rows count once for the whole list, as the Checker's single row for them does."""
+    counts: Counter[str] = Counter()
     not_listed = False
     for f in result.findings:
         spec = CHECKS_BY_ID.get(f.check)
@@ -142,5 +141,12 @@ def checker_remaining(result: ReviewResult) -> int:
         if f.check == "smelter.not_listed_incomplete":
             not_listed = True
             continue
-        count += 1
-    return count + (1 if not_listed else 0)
+        counts[spec.checker] += int((f.detail or {}).get("checker_rows", 1))
+    if not_listed:
+        counts["smelter"] += 1
+    return counts
+
+
+def checker_remaining(result: ReviewResult) -> int:
+    """How many rows of the template's own Checker sheet our findings say are still incomplete."""
+    return sum(checker_counts(result).values())

@@ -109,7 +109,9 @@ class Check:
     message: str  # the supplier-facing message pattern, as documented
     func: CheckFunc
     sources: str = ""  # where the rule comes from (ddm, Checker, cirscn, reviewers)
-    checker: bool = False  # mirrors a row of the template's own Checker sheet
+    # the kind of required field when the check mirrors rows of the template's own Checker sheet ("company",
+    # "question", "company_question", "product", "smelter", as cmrt.workbook.checker.KINDS); "" otherwise
+    checker: str = ""
     needs: str = ""  # "reference", "rmap", "campaign" when it only runs with that context
     audience: str = SUPPLIER  # TEAM: findings stay ``info`` whatever the overrides say
 

@@ -33,7 +33,7 @@ def check(
     rationale: str,
     message: str,
     sources: str = "",
-    checker: bool = False,
+    checker: str = "",
     needs: str = "",
     audience: str = SUPPLIER,
 ) -> Callable[[CheckFunc], CheckFunc]:

@@ -8,7 +8,8 @@ List (header row 5, footer ``©``), the Checker count (D2) and a small ``Smelter
 
 Options reproduce what real files do: labels written as formulas without cached values (a file saved by a tool
 that does not recalculate) or cached as ``#N/A``; smelter formula columns without cached values; the 1904 date
-system; the effective date as text or a serial number. Used by the tests and by ``cmrt-bot demo``.
+system; the effective date as text or a serial number. The Checker sheet is computed from the declaration as the
+template's formulas do (``factory_checker``). Used by the tests and by ``cmrt-bot demo``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cmrt.declaration import CMRT_METALS
+from cmrt.workbook.factory_checker import checker_rows, write_checker
 from cmrt.workbook.factory_labels import LABELS, LANGUAGE_HEADERS, PRODUCT_HEADERS_BEFORE_6_5
 
 VERSIONS = ("6.01", "6.1", "6.2", "6.21", "6.22", "6.3", "6.31", "6.4", "6.5")
@@ -125,7 +127,9 @@ class CmrtSpec:
     company_links: dict[str, str] = field(default_factory=dict)  # letter -> URL behind the comment cell
     smelters: list[SmelterSpec] = field(default_factory=_default_smelters)
     products: list[ProductSpec] = field(default_factory=list)
-    checker_remaining: int | None = 0
+    # Checker!D2: "auto" computes it from the declaration as the template's formulas do (the Checker rows are
+    # always written so); a number or None caches that instead (a stale file, or a tool that wrote -1)
+    checker_remaining: Any = "auto"
     labels: str = "cached"  # "cached" | "formulas" (no cached values) | "errors" (#N/A)
     include_l_sheet: bool = True
     cache_smelter_formulas: bool = True
@@ -185,8 +189,10 @@ class _Writer:
         self.declaration(wb.create_sheet("Declaration"))
         self.smelter_list(wb.create_sheet("Smelter List"))
         checker = wb.create_sheet("Checker")
+        rows = checker_rows(spec, lambda key: _label(key, self.lang))
+        cached = sum(r.incomplete for r in rows) if spec.checker_remaining == "auto" else spec.checker_remaining
+        write_checker(checker, rows, cached)
         self.label(checker, "D1", "CheckerD1")
-        checker["D2"] = spec.checker_remaining
         self.product_list(wb.create_sheet("Product List"))
         if spec.include_lookup_sheet:
             self.lookup(wb.create_sheet("Smelter Look-up"))
