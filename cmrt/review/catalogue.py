@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cmrt.review import (
     checks_company,
+    checks_limits,
     checks_minerals,
     checks_questions,
     checks_rmap,
@@ -20,7 +21,8 @@ from cmrt.review.registry import REGISTRY
 CATALOGUE_VERSION = "2026.2"
 
 # the catalogue order: by area (this tuple), then by definition order inside each module
-_MODULES = (checks_template, checks_company, checks_minerals, checks_questions, checks_smelters, checks_rmap)
+_MODULES = (checks_template, checks_company, checks_minerals, checks_questions, checks_smelters, checks_rmap,
+            checks_limits)
 CATALOGUE: tuple[Check, ...] = tuple(
     spec for module in _MODULES for spec in REGISTRY.values() if spec.func.__module__ == module.__name__
 )

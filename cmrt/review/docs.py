@@ -19,6 +19,7 @@ _AREAS = {
     "company_questions": "Company-level questions",
     "smelter": "Smelter List rows",
     "mine": "Mine List rows (EMRT 2.x, AMRT)",
+    "limits": "Limits of the review (for the team)",
 }
 _NEEDS = {
     "reference": "a smelter reference (the workbook's own Smelter Look-up sheet or RMI's reference export)",
@@ -62,7 +63,8 @@ def render_markdown() -> str:
         "```",
         "",
         "One problem repeated on many smelter rows costs at most CAP times its weight. Severities are taken "
-        "after the campaign's overrides; disabled checks cost nothing.",
+        "after the campaign's overrides; disabled checks cost nothing, and neither do the findings about the "
+        "review's own limits (area `limits`).",
         "",
         "## Per-campaign overrides",
         "",

@@ -10,7 +10,7 @@ risk):
 
 with WEIGHT = {reject: 40, clarify: 5, high_risk: 2, info: 1} and CAP = 4, so one repeated problem (the same
 issue on 30 smelter rows) costs at most four times its weight. Severities are taken after the campaign's
-overrides; disabled checks cost nothing.
+overrides; disabled checks cost nothing, nor do findings about the review's own limits (``limits.*``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import replace
 from cmrt.declaration import Declaration
 from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHECKS_BY_ID
 from cmrt.review.model import DISABLED, TEAM, Finding, Grade, ReviewConfigError, ReviewContext, ReviewResult, Severity
-from cmrt.review.registry import reset_facts
+from cmrt.review.registry import checker_rows, reset_facts
 
 log = logging.getLogger("cmbot.review")
 
@@ -81,7 +81,10 @@ def grade_of(findings: tuple[Finding, ...] | list[Finding]) -> Grade:
 
 
 def score_of(findings: tuple[Finding, ...] | list[Finding]) -> int:
-    counts: Counter[tuple[str, Severity]] = Counter((f.check, f.severity) for f in findings)
+    """The quality score; findings about the review's own limits (area ``limits``) cost nothing."""
+    counts: Counter[tuple[str, Severity]] = Counter(
+        (f.check, f.severity) for f in findings if not f.check.startswith("limits.")
+    )
     penalty = sum(WEIGHT[severity] * min(n, CAP) for (_, severity), n in counts.items())
     return max(0, 100 - penalty)
 
@@ -94,7 +97,7 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
     failed: list[str] = []
     stop = False
     ran = 0
-    for spec in CATALOGUE:
+    for spec in (*[c for c in CATALOGUE if not c.after], *[c for c in CATALOGUE if c.after]):
         if spec.id in overrides and overrides[spec.id] is None:
             continue
         if stop and spec.area != "template":
@@ -104,7 +107,7 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
         if spec.audience == TEAM:  # information for the team stays info, whatever a layer of overrides says
             severity = Severity.INFO
         try:
-            produced = spec.func(declaration, context)
+            produced = spec.func(declaration, replace(context, prior=tuple(findings)) if spec.after else context)
         except Exception:  # a bug in one check must not lose the whole review: set it aside, carry on
             log.exception("review check %s failed; skipped (catalogue %s)", spec.id, CATALOGUE_VERSION)
             failed.append(spec.id)
@@ -128,23 +131,8 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
 
 
 def checker_counts(result: ReviewResult) -> Counter[str]:
-    """How many rows of the template's own Checker sheet our findings account for, per kind of required field
-    (``Check.checker``). A finding stands for one Checker row, or for ``detail["checker_rows"]`` rows when it
-    explains several (a blank question 1 also makes a CMRT 6.x Checker count that mineral's later answers);
-    'Smelter not listed' rows count once for the whole list, as the Checker's single row for them does."""
-    counts: Counter[str] = Counter()
-    not_listed = False
-    for f in result.findings:
-        spec = CHECKS_BY_ID.get(f.check)
-        if spec is None or not spec.checker:
-            continue
-        if f.check == "smelter.not_listed_incomplete":
-            not_listed = True
-            continue
-        counts[spec.checker] += int((f.detail or {}).get("checker_rows", 1))
-    if not_listed:
-        counts["smelter"] += 1
-    return counts
+    """The Checker rows the result's findings account for, per kind of field (``registry.checker_rows``)."""
+    return checker_rows(result.findings)
 
 
 def checker_remaining(result: ReviewResult) -> int:

@@ -49,6 +49,8 @@ class ReviewContext:
     reporting_year: int | None = None
     overrides: Mapping[str, str] = field(default_factory=dict)  # check id -> severity or "disabled"
     max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS  # older RMAP lists are named with their age
+    # the findings of every other check; the engine fills it for the checks that run last (``Check.after``)
+    prior: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Check:
     checker: str = ""
     needs: str = ""  # "reference", "rmap", "campaign" when it only runs with that context
     audience: str = SUPPLIER  # TEAM: findings stay ``info`` whatever the overrides say
+    after: bool = False  # runs after every other check, with their findings in ``ReviewContext.prior``
 
 
 @dataclass(frozen=True)

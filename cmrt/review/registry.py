@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ def check(
     checker: str = "",
     needs: str = "",
     audience: str = SUPPLIER,
+    after: bool = False,
 ) -> Callable[[CheckFunc], CheckFunc]:
     if audience == TEAM and severity is not Severity.INFO:
         raise ValueError(f"{id}: a check for the team only must be info")
@@ -43,7 +45,8 @@ def check(
     def register(func: CheckFunc) -> CheckFunc:
         if id in REGISTRY:
             raise ValueError(f"duplicate check id {id}")
-        REGISTRY[id] = Check(id, title, severity, area, rationale, message, func, sources, checker, needs, audience)
+        REGISTRY[id] = Check(id, title, severity, area, rationale, message, func, sources, checker, needs, audience,
+                             after)
         return func
 
     return register
@@ -61,6 +64,26 @@ def finding(
 ) -> Finding:
     spec = REGISTRY[check_id]
     return Finding(check_id, spec.severity, message, sheet, cell, row, mineral, spec.title, detail, spec.audience)
+
+
+def checker_rows(findings: Iterable[Finding]) -> Counter[str]:
+    """How many rows of the template's own Checker sheet ``findings`` account for, per kind of required field
+    (``Check.checker``). A finding stands for one Checker row, or for ``detail["checker_rows"]`` rows when it
+    explains several (a blank question 1 also makes a CMRT 6.x Checker count that mineral's later answers);
+    'Smelter not listed' rows count once for the whole list, as the Checker's single row for them does."""
+    counts: Counter[str] = Counter()
+    not_listed = False
+    for f in findings:
+        spec = REGISTRY.get(f.check)
+        if spec is None or not spec.checker:
+            continue
+        if f.check == "smelter.not_listed_incomplete":
+            not_listed = True
+            continue
+        counts[spec.checker] += int((f.detail or {}).get("checker_rows", 1))
+    if not_listed:
+        counts["smelter"] += 1
+    return counts
 
 
 # ---------------------------------------------------------------- values

@@ -96,7 +96,7 @@ def test_override_changes_severity_and_grade() -> None:
 
 def test_override_disables_a_check() -> None:
     d = with_answer(base(), "Q3", "Tantalum", "Yes")
-    result = review(d, context(overrides={"mineral.covered_countries": "disabled"}))
+    result = review(d, context(reference=reference(), overrides={"mineral.covered_countries": "disabled"}))
     assert result.findings == ()
     assert result.grade is Grade.ACCEPTED
     assert result.checks_run == len(CATALOGUE) - 1
@@ -142,7 +142,7 @@ def test_checker_parity_counts_checker_rows() -> None:
 
 def test_effective_date_text_is_parsed_leniently() -> None:
     d = with_company(base(), effective_date=None, effective_date_raw="02-May-2024")
-    assert review(d, context(reporting_year=2024)).findings == ()
+    assert review(d, context(reference=reference(), reporting_year=2024)).findings == ()
 
 
 def test_version_key_orders_like_rmi_releases() -> None:
@@ -218,7 +218,7 @@ def test_a_failing_check_is_set_aside(monkeypatch: pytest.MonkeyPatch, caplog: p
     spec = Check("smelter.broken", "Broken", Severity.CLARIFY, "smelter", "r", "m", broken)
     monkeypatch.setattr(engine, "CATALOGUE", (*engine.CATALOGUE, spec))
     d = with_company_question(base(), "A", "No")
-    result = engine.review(d, context())
+    result = engine.review(d, context(reference=reference()))
     assert result.failed_checks == ("smelter.broken",)
     assert [f.check for f in result.findings] == ["company_questions.no_policy"]
     assert result.to_json()["failed_checks"] == ["smelter.broken"]
