@@ -85,6 +85,7 @@ def _required_keys(d: Declaration, mineral: str) -> list[str]:
     message="{question} is not answered for {mineral}",
     sources="template Checker rows 13-52; ddm 'Invalid Data'; cirscn",
     checker="question",
+    supersedes=("mineral.answer_invalid",),
 )
 def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []

@@ -137,6 +137,7 @@ _URL = re.compile(r"(https?://|www\.)\S+|\b[\w-]+(\.[\w-]+)+\.[a-z]{2,}(/\S*)?|\
     message="company question {letter} says the policy is public but gives no URL",
     sources="template Checker row 56 (3.01: row 52); ddm B1.6/B2.15; cirscn",
     checker="company_question",
+    supersedes=("company_questions.policy_url_invalid",),
 )
 def policy_url_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     letter, answer, comment = _answer(d, CompanyTopic.POLICY_PUBLIC)
@@ -164,12 +165,15 @@ def policy_url_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     title="Public policy comment is not a URL",
     severity=Severity.CLARIFY,
     area="company_questions",
-    rationale="The Checker accepts any text; a policy title is not a link we can check.",
+    rationale="The Checker accepts any text; a policy title is not a link we can check. A hyperlinked comment "
+    "('Our policy' behind https://...) is a web address.",
     message="company question {letter}: the comment {value} is not a web address",
     sources="template instruction 'format www.companyname.com'; review notes §3 E22",
 )
 def policy_url_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     letter, answer, comment = _answer(d, CompanyTopic.POLICY_PUBLIC)
+    if letter and d.company_questions[letter].link:
+        return []  # the comment is a hyperlink ("Our policy" -> https://...): the address is behind the text
     if letter and is_yes(answer) and not blank(comment) and not _URL.search(str(comment)):
         sheet, cell = _cell(d, letter, "comment")
         return [finding("company_questions.policy_url_invalid",

@@ -53,7 +53,9 @@ def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if status.state in (RmapState.NOT_LISTED, RmapState.REMOVED):
             date = status.list_date
             lists = list_label(date, ctx.today, ctx.max_list_age_days).removeprefix("list of ")
-            removed = " and RMI has removed it from the smelter list" if status.state is RmapState.REMOVED else ""
+            removed = "" if status.removed is None else (
+                f" and RMI has removed it from the smelter list ({status.removed.revision_date or 'date unknown'}: "
+                f"{status.removed.details or 'no reason given'})")
             out.append(_f("smelter.not_conformant", d, r, "smelter_id",
                           f"{quote(_name(r, cid))} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of "
                           f"{lists}{removed}; please tell us how you manage this smelter's risk",

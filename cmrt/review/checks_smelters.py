@@ -51,6 +51,7 @@ def _f(check_id: str, d: Declaration, row: SmelterRow, field: str, message: str,
     rationale="A row without a metal cannot be matched to the reference list or counted.",
     message="the smelter row has no metal",
     sources="cirscn; ddm B2.16",
+    supersedes=("smelter.few_key_fields",),
 )
 def metal_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     return [_f("smelter.metal_missing", d, r, "metal", "the smelter row has no metal; please select one")
@@ -65,6 +66,7 @@ def metal_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     rationale="The Checker counts a row only when metal and look-up are filled.",
     message="the {metal} row has no Smelter Look-up value",
     sources="template Checker rows 65-68; cirscn",
+    supersedes=("smelter.few_key_fields",),
 )
 def lookup_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
@@ -93,6 +95,7 @@ def lookup_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     rationale="An unidentified smelter leaves a gap in the reasonable country-of-origin inquiry.",
     message="the {metal} smelter is 'not yet identified'",
     sources="ddm B2.16; review notes §3 F27",
+    supersedes=("smelter.few_key_fields",),
 )
 def not_yet_identified(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     return [_f("smelter.not_yet_identified", d, r, "lookup", f"the {r.metal} smelter is 'not yet identified'; "
@@ -109,6 +112,7 @@ def not_yet_identified(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     message="'Smelter not listed' without the smelter's name or country",
     sources="template Checker row 69; ddm B1.8/B2.16; cirscn",
     checker="smelter",
+    supersedes=("smelter.few_key_fields",),
 )
 def not_listed_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
@@ -121,6 +125,56 @@ def not_listed_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             out.append(_f("smelter.not_listed_incomplete", d, r, field,
                           f"'Smelter not listed' is selected but the smelter {' and '.join(missing)} "
                           f"{'is' if len(missing) == 1 else 'are'} empty"))
+    return out
+
+
+_PLACEHOLDER_FIELDS = (("name", "smelter name"), ("country", "country"), ("lookup", "Smelter Look-up value"),
+                       ("smelter_id", "smelter id"), ("id_source", "id source"), ("street", "street"),
+                       ("city", "city"), ("state", "state or province"), ("contact_name", "contact name"),
+                       ("contact_email", "contact e-mail"))  # fmt: skip
+ENTER_DETAILS = "enter smelter details"
+
+
+def _placeholder(row: SmelterRow, field: str) -> str | None:
+    """A template prompt left where data belongs: "Enter smelter details" (shown by the id-source formula of a
+    'Smelter not listed' row, so only elsewhere), or "!" marks."""
+    value = getattr(row, field)
+    text = norm(value)
+    if not text:
+        return None
+    if text == ENTER_DETAILS and not (field == "id_source" and _kind(row) == "not_listed"):
+        return str(value)
+    if set(text) == {"!"}:
+        return str(value)
+    return None
+
+
+@check(
+    "smelter.placeholder_left",
+    title="Template placeholder left in a smelter row",
+    severity=Severity.CLARIFY,
+    area="smelter",
+    rationale="'Enter smelter details' (outside the id-source column of a 'Smelter not listed' row, where the "
+    "template's formula shows it) or '!' in a name, country or address cell is a prompt the supplier did not "
+    "replace: the row has no real data there, and a fuzzy match on '!' would only mislead.",
+    message="the {field} of the {metal} row still says {value}",
+    sources="cirscn (review notes §3 F28)",
+    supersedes=("smelter.not_listed", "smelter.few_key_fields", "smelter.name_inconsistent",
+                "smelter.country_inconsistent", "smelter.lookup_inconsistent"),
+)
+def placeholder_left(d: Declaration, ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for r in rows_with_data(d):
+        left = [(field, text, _placeholder(r, field)) for field, text in _PLACEHOLDER_FIELDS]
+        left = [(field, text, value) for field, text, value in left if value is not None]
+        if not left:
+            continue
+        field, _, value = left[0]
+        names = " and ".join(text for _, text, _ in left)
+        out.append(_f("smelter.placeholder_left", d, r, field,
+                      f"the {names} of the {r.metal or 'smelter'} row still say{'s' if len(left) == 1 else ''} "
+                      f"{quote(value)}, a template placeholder; please enter the smelter's real "
+                      f"{names}", {"fields": [f for f, _, _ in left]}))  # fmt: skip
     return out
 
 
@@ -204,6 +258,8 @@ def id_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     rationale="Column A (the id typed) and column F (the id the look-up filled) disagree: a pasted-over formula.",
     message="the id typed in column A ({typed}) differs from the smelter id {cid}",
     sources="cirscn; review notes §3 F28",
+    supersedes=("smelter.lookup_inconsistent", "smelter.name_inconsistent", "smelter.country_inconsistent",
+                "smelter.id_not_in_reference"),
 )
 def id_input_mismatch(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
@@ -224,6 +280,7 @@ def id_input_mismatch(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     message="the smelter id {cid} is not in RMI's smelter reference",
     sources="R1, R8; review notes §3 F31",
     needs="reference",
+    supersedes=("smelter.not_conformant",),  # an unknown id: check the id before judging its status
 )
 def id_not_in_reference(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if ctx.reference is None:
@@ -236,6 +293,8 @@ def id_not_in_reference(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if ctx.rmap is not None and (cid in ctx.rmap.conformant or cid in ctx.rmap.active):
             continue  # RMI's status lists know it, even if this reference does not (they do not line up)
         removed = ctx.rmap.removals.get(cid) if ctx.rmap is not None else None
+        if removed is not None and ctx.rmap is not None and ctx.rmap.has_status_lists:
+            continue  # smelter.not_conformant says RMI removed it (a sourcing risk, not a typo)
         why = ""
         if removed is not None:
             why = f" (RMI removed it on {removed.revision_date or 'an unknown date'}: {removed.details or 'no reason'})"

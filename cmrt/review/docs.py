@@ -76,6 +76,14 @@ def render_markdown() -> str:
         "`cmrt-bot campaign set-check YEAR ID SEVERITY|default`). Checks marked *(team only)* give information for "
         "the compliance team: they stay `info` (only `disabled` changes them) and never reach a supplier.",
         "",
+        "## One finding per problem",
+        "",
+        "A problem is reported once per place: when a check reports a smelter row (or, outside the lists, a "
+        "cell), the findings of the checks it *replaces* on that same row or cell are dropped, as each check "
+        "below lists (a row marked 'Smelter not yet identified' is not also reported for its few key fields; an "
+        "unknown smelter id is not also judged for its RMAP status; a typed id that differs from the row's id "
+        "is not also reported for the name, country and look-up that follow from it).",
+        "",
         "## Checker parity",
         "",
         "Checks marked **Checker** mirror rows of the template's own Checker sheet, each for one kind of required "
@@ -119,6 +127,8 @@ def render_markdown() -> str:
             ]
             if spec.needs:
                 lines.append(f"- Runs only with {_NEEDS[spec.needs]}.")
+            if spec.supersedes:
+                lines.append("- Replaces, on the same row or cell: " + ", ".join(f"`{c}`" for c in spec.supersedes))
             if spec.sources:
                 lines.append(f"- Sources: {spec.sources}")
             lines.append("")

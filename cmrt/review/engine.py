@@ -16,7 +16,7 @@ overrides; disabled checks cost nothing, nor do findings about the review's own 
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -69,6 +69,25 @@ def merge_overrides(*layers: Mapping[str, str] | None) -> dict[str, str]:
     return merged
 
 
+def _place(f: Finding) -> tuple[str | None, int | str | None]:
+    return (f.sheet, f.row) if f.row is not None else (f.sheet, f.cell)
+
+
+def drop_superseded(findings: list[Finding]) -> list[Finding]:
+    """One finding per problem per place: a finding is dropped when another check that ``supersedes`` it reports
+    the same smelter row (or, outside the lists, the same cell)."""
+    checks_at: dict[tuple[str | None, int | str | None], set[str]] = defaultdict(set)
+    for f in findings:
+        checks_at[_place(f)].add(f.check)
+    kept: list[Finding] = []
+    for f in findings:
+        others = checks_at[_place(f)] - {f.check}
+        if any(f.check in CHECKS_BY_ID[other].supersedes for other in others if other in CHECKS_BY_ID):
+            continue
+        kept.append(f)
+    return kept
+
+
 def grade_of(findings: tuple[Finding, ...] | list[Finding]) -> Grade:
     severities = {f.severity for f in findings}
     if Severity.REJECT in severities:
@@ -116,7 +135,7 @@ def review(declaration: Declaration, context: ReviewContext) -> ReviewResult:
             findings.append(item if item.severity is severity else replace(item, severity=severity))
         if spec.id == "template.not_reporting_template" and findings:
             stop = True  # nothing else is meaningful on a file that is not a template
-    frozen = tuple(findings)
+    frozen = tuple(drop_superseded(findings))
     return ReviewResult(
         grade=grade_of(frozen),
         score=score_of(frozen),

@@ -117,6 +117,9 @@ class Check:
     needs: str = ""  # "reference", "rmap", "campaign" when it only runs with that context
     audience: str = SUPPLIER  # TEAM: findings stay ``info`` whatever the overrides say
     after: bool = False  # runs after every other check, with their findings in ``ReviewContext.prior``
+    # checks whose finding on the same smelter row (or the same cell) says the same problem less precisely: when
+    # this check reports a place, theirs for that place are dropped (one finding per problem per row)
+    supersedes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def check(
     needs: str = "",
     audience: str = SUPPLIER,
     after: bool = False,
+    supersedes: tuple[str, ...] = (),
 ) -> Callable[[CheckFunc], CheckFunc]:
     if audience == TEAM and severity is not Severity.INFO:
         raise ValueError(f"{id}: a check for the team only must be info")
@@ -46,7 +47,7 @@ def check(
         if id in REGISTRY:
             raise ValueError(f"duplicate check id {id}")
         REGISTRY[id] = Check(id, title, severity, area, rationale, message, func, sources, checker, needs, audience,
-                             after)
+                             after, supersedes)
         return func
 
     return register

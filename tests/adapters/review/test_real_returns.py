@@ -76,8 +76,6 @@ def test_honeywell() -> None:
         ("mineral.cahra", "D44"), ("mineral.cahra", "D45"), ("mineral.cahra", "D46"), ("mineral.cahra", "D47"),
         # tin and gold declared in scope, only tantalum and tungsten smelters listed (the Checker's 2 remaining)
         ("mineral.no_smelter_rows", "D27"), ("mineral.no_smelter_rows", "D28"),
-        # B = Yes with "Honeywell Conflict Minerals Policy" instead of a URL
-        ("company_questions.policy_url_invalid", "G77"),
         ("smelter.duplicate", "F7"),  # CID001522 on rows 6 and 7
         ("smelter.not_conformant", "F8"),  # CID000766 Hunan Chenzhou Mining
         ("smelter.not_conformant", "F19"),  # CID002513
@@ -90,6 +88,7 @@ def test_honeywell() -> None:
         ("smelter.reaudit_pending", "F26"), ("smelter.reaudit_pending", "F34"), ("smelter.reaudit_pending", "F35"),
     ]
     assert result.grade is Grade.HIGH_RISK
+    # B = Yes with "Honeywell Conflict Minerals Policy" in G77: a hyperlink to the policy PDF, so no finding
 
 
 def test_jx() -> None:

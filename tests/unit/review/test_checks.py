@@ -169,6 +169,11 @@ CASES: dict[str, tuple[Build, Build, Callable[[], ReviewContext]]] = {
         lambda: replace(b(), mines=(MineRow(row=5, metal="Cobalt", smelter_name="Some Refinery", mine_name="Mine A",
                                             country="ZAMBIA"), MineRow(row=6))),
         context),
+    "smelter.placeholder_left": (
+        lambda: add_smelters(b(), SmelterRow(row=9, metal="Tin", lookup="Smelter not listed", name="!",
+                                             country="INDONESIA")),
+        lambda: add_smelters(b(), SmelterRow(row=9, metal="Tin", lookup="Smelter not listed", name="Tin Co",
+                                             country="INDONESIA", id_source="Enter smelter details")), context),
     "limits.no_smelter_reference": (b, lambda: replace(b(), smelters=()), context),
     "limits.checker_count": (lambda: replace(b(), checker_remaining=2, checker_open=("company", "company")), b,
                              context),
