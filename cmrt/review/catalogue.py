@@ -14,6 +14,7 @@ from cmrt.review import (
     checks_rmap,
     checks_smelters,
     checks_template,
+    checks_text,
 )
 from cmrt.review.model import Check
 from cmrt.review.registry import REGISTRY
@@ -22,7 +23,7 @@ CATALOGUE_VERSION = "2026.2"
 
 # the catalogue order: by area (this tuple), then by definition order inside each module
 _MODULES = (checks_template, checks_company, checks_minerals, checks_questions, checks_smelters, checks_rmap,
-            checks_limits)
+            checks_text, checks_limits)
 CATALOGUE: tuple[Check, ...] = tuple(
     spec for module in _MODULES for spec in REGISTRY.values() if spec.func.__module__ == module.__name__
 )

@@ -19,6 +19,7 @@ _AREAS = {
     "company_questions": "Company-level questions",
     "smelter": "Smelter List rows",
     "mine": "Mine List rows (EMRT 2.x, AMRT)",
+    "text": "What suppliers type (cell lengths, claims)",
     "limits": "Limits of the review (for the team)",
 }
 _NEEDS = {

@@ -158,3 +158,12 @@ def test_no_supplier_facing_conformance_finding_for_a_smelter_on_the_conformant_
     assert "expired" not in mail and "audit cycle" not in mail
     lapses = [f for f in result.findings if f.check == "smelter.conformance_expired"]
     assert all(f.severity is Severity.INFO and f.audience == "team" for f in lapses)
+
+
+def test_jx_conflict_free_claim_needs_rmis_lists_to_stand() -> None:
+    """JX's question 3 and 4 comments say "Only uses approved conflict free material": with RMI's lists every JX
+    smelter is on the Conformant list (test_jx has no such finding); without them the claim cannot be checked."""
+    _, result = _review("CMRT_6.4_JX.xlsx", rmap=False)
+    (claim,) = [f for f in result.findings if f.check == "text.conflict_free_claim"]
+    assert (claim.sheet, claim.cell) == ("Declaration", "G38")
+    assert "and in 3 more cells" in claim.message and "no RMI Conformant list" in claim.message

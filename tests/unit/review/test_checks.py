@@ -174,6 +174,12 @@ CASES: dict[str, tuple[Build, Build, Callable[[], ReviewContext]]] = {
                                              country="INDONESIA")),
         lambda: add_smelters(b(), SmelterRow(row=9, metal="Tin", lookup="Smelter not listed", name="Tin Co",
                                              country="INDONESIA", id_source="Enter smelter details")), context),
+    "text.cell_too_long": (lambda: with_company(b(), name="Example Metals " * 20), b, context),
+    "text.conflict_free_claim": (  # quiet: the claim is backed (all identified, 100 %, every smelter Conformant)
+        lambda: with_answer(replace(b(), answer_comments={"Q3": {"Tantalum": "All our tantalum is conflict-free"}}),
+                            "Q6", "Tantalum", "Greater than 90%"),
+        lambda: replace(b(), answer_comments={"Q3": {"Tantalum": "All our tantalum is conflict-free"}}),
+        full_context),
     "limits.no_smelter_reference": (b, lambda: replace(b(), smelters=()), context),
     "limits.checker_count": (lambda: replace(b(), checker_remaining=2, checker_open=("company", "company")), b,
                              context),
