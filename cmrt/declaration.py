@@ -20,9 +20,17 @@ lettered company questions. Rules should look questions up by topic, never by nu
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+def _build(cls: type[_T], data: Any, **extra: Any) -> _T:
+    """``cls(**data)`` keeping only the fields ``cls`` knows (stored JSON may be older or newer than the code)."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in dict(data or {}).items() if k in names and k not in extra}, **extra)
 
 
 class Family(StrEnum):
@@ -270,4 +278,45 @@ class Declaration:
             "checker_open": list(self.checker_open),
             "warnings": [asdict(w) for w in self.warnings],
             "cells": self.cells,
+            "smelter_columns": self.smelter_columns,
+            "mine_columns": self.mine_columns,
+            "product_columns": self.product_columns,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Declaration:
+        """The declaration ``to_json()`` wrote (as stored with a submission); unknown keys are ignored, missing ones
+        take their defaults, so declarations stored by an older version still load."""
+        template = data.get("template") or {}
+        company = dict(data.get("company") or {})
+        effective = company.get("effective_date")
+        scope = company.get("scope")
+        return cls(
+            template=Template(Family(template["family"]) if template.get("family") else None, template.get("version")),
+            language=data.get("language"),
+            company=_build(
+                Company, company,
+                scope=Scope(scope) if scope in {s.value for s in Scope} else None,
+                effective_date=dt.date.fromisoformat(effective) if effective else None,
+                contact=_build(Person, company.get("contact")),
+                authorizer=_build(Person, company.get("authorizer")),
+            ),
+            minerals=tuple(data.get("minerals") or ()),
+            answers={k: dict(v) for k, v in (data.get("answers") or {}).items()},
+            answer_comments={k: dict(v) for k, v in (data.get("answer_comments") or {}).items()},
+            question_topics={k: QuestionTopic(v) for k, v in (data.get("question_topics") or {}).items()
+                             if v in {t.value for t in QuestionTopic}},
+            company_questions={k: _build(CompanyAnswer, v) for k, v in (data.get("company_questions") or {}).items()},
+            company_question_topics={k: CompanyTopic(v) for k, v in (data.get("company_question_topics") or {}).items()
+                                     if v in {t.value for t in CompanyTopic}},
+            smelters=tuple(_build(SmelterRow, row) for row in data.get("smelters") or ()),
+            mines=tuple(_build(MineRow, row) for row in data.get("mines") or ()),
+            products=tuple(_build(ProductRow, row) for row in data.get("products") or ()),
+            checker_remaining=data.get("checker_remaining"),
+            checker_open=tuple(data.get("checker_open") or ()),
+            warnings=tuple(_build(Warning_, w) for w in data.get("warnings") or ()),
+            cells=dict(data.get("cells") or {}),
+            smelter_columns=dict(data.get("smelter_columns") or {}),
+            mine_columns=dict(data.get("mine_columns") or {}),
+            product_columns=dict(data.get("product_columns") or {}),
+        )

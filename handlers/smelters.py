@@ -195,8 +195,13 @@ def review_summary(result: ReviewResult, limit: int = 12) -> str:
     )
     lists = f"; RMAP lists of {result.rmap_date}" if result.rmap_date else "; no RMAP list loaded (--rmap)"
     lines = [f"  review: {result.grade.value}, score {result.score}/100 ({counts or 'no findings'}){lists}"]
-    for item in result.findings[:limit]:
+    history = [f for f in result.findings if f.check.startswith("history.")]
+    others = [f for f in result.findings if not f.check.startswith("history.")]
+    for item in others[:limit]:
         lines.append(f"    [{item.severity.value}] {item.text}")
-    if len(result.findings) > limit:
-        lines.append(f"    ... {len(result.findings) - limit} more (use --json)")
+    if len(others) > limit:
+        lines.append(f"    ... {len(others) - limit} more (use --json)")
+    if history:  # what changed since the previous declaration: always shown in full
+        lines.append("  since the previous declaration:")
+        lines += [f"    [{item.severity.value}] {item.text}" for item in history]
     return "\n".join(lines)

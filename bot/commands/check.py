@@ -202,6 +202,14 @@ def run(args: argparse.Namespace) -> int:
         except CommandError as exc:
             print(f"cmrt-bot check: --campaign {args.campaign}: {exc}", file=sys.stderr)
             return exc.code
+    if getattr(args, "previous", None):
+        previous = file_result(args.previous, passwords=passwords, limits=limits)
+        if previous.declaration is None:
+            assert previous.error is not None
+            print(f"cmrt-bot check: --previous {args.previous}: {previous.error.message}", file=sys.stderr)
+            return 2
+        options = {**(options or {}), "previous": previous.declaration,
+                   "previous_label": pathlib.Path(args.previous).name}
     return check_paths(args.files, as_json=args.json, passwords=passwords, rmap=rmap, limits=limits,
                        review_options=options)
 
@@ -267,5 +275,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="YEAR",
         help="review as for this campaign: its review overrides (configuration's, then the campaign's own) and "
         "its template, version and scope requirements (needs the database)",
+    )
+    parser.add_argument(
+        "--previous",
+        metavar="FILE",
+        help="the supplier's last accepted declaration (a workbook): the review also says what changed since "
+        "(smelters added or dropped per metal, flipped answers, the scope, a policy URL gone)",
     )
     parser.set_defaults(func=run)

@@ -31,8 +31,11 @@ def context_for(
     requested_scope: str | None = None,
     reporting_year: int | None = None,
     overrides: Mapping[str, str] | None = None,
+    previous: Declaration | None = None,
+    previous_label: str | None = None,
 ) -> ReviewContext:
-    """A ReviewContext from imported lists; ``reference`` wins over lists, lists over the workbook's sheet."""
+    """A ReviewContext from imported lists; ``reference`` wins over lists, lists over the workbook's sheet.
+    ``previous`` is the supplier's last accepted declaration, for the year-over-year checks."""
     if reference is None:
         reference = reference_from_lists(lists)
     if reference is None and workbook is not None:
@@ -48,6 +51,8 @@ def context_for(
         requested_scope=requested_scope,
         reporting_year=reporting_year,
         overrides=dict(overrides or {}),
+        previous=previous,
+        previous_label=previous_label,
     )
 
 

@@ -23,7 +23,8 @@ _KIND_NAMES = {"company": "company fields", "question": "declaration questions",
     rationale="Without a smelter reference (no Smelter Look-up sheet in the workbook, no RMI reference "
     "imported) the smelter ids, names and countries cannot be checked and unlisted smelters get no proposed "
     "match; the review says so instead of passing them in silence.",
-    message="the {count} Smelter List rows: smelters were not checked against a reference",
+    message="smelters were not checked against a reference: ... the {count} Smelter List rows were checked for "
+    "completeness only",
     sources="issue 15 (explicit limits)",
     audience=TEAM,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION
+from cmrt.review.catalogue import CATALOGUE, CATALOGUE_VERSION, CHANGES
 from cmrt.review.engine import CAP, WEIGHT
 from cmrt.review.model import TEAM, Severity
 
@@ -20,12 +20,15 @@ _AREAS = {
     "smelter": "Smelter List rows",
     "mine": "Mine List rows (EMRT 2.x, AMRT)",
     "text": "What suppliers type (cell lengths, claims)",
+    "history": "Year over year (against the supplier's last accepted declaration)",
     "limits": "Limits of the review (for the team)",
 }
 _NEEDS = {
     "reference": "a smelter reference (the workbook's own Smelter Look-up sheet or RMI's reference export)",
     "rmap": "RMI's RMAP Conformant/Active lists (`cmrt-bot smelters import`, or `check --rmap`)",
     "campaign": "the campaign's requirement (family, minimum version or requested scope)",
+    "previous": "the supplier's last accepted declaration (the store, for replies to a campaign; "
+    "`cmrt-bot check --previous FILE`)",
 }
 
 
@@ -124,7 +127,8 @@ def render_markdown() -> str:
                    else ""),
                 f"- Why: {spec.rationale}",
                 (f"- Message for the team (never sent to a supplier): \"{spec.message}\"" if spec.audience == TEAM
-                 else f"- Message to the supplier: \"{spec.message}\""),
+                 else f"- Message {'for the team' if spec.severity is Severity.INFO else 'to the supplier'}: "
+                 f"\"{spec.message}\""),
             ]
             if spec.needs:
                 lines.append(f"- Runs only with {_NEEDS[spec.needs]}.")
@@ -135,6 +139,10 @@ def render_markdown() -> str:
             lines.append("")
         if lines[-1] == "":
             lines.pop()
+    lines += ["", "## Catalogue changes", ""]
+    for version, items in CHANGES:
+        lines += [f"### {version}", "", *[f"- {item}" for item in items], ""]
+    lines.pop()
     lines += [
         "",
         "Sources refer to `../shared/notes/review-checks-and-chatops.md` (§3 numbers, source ids) and "

@@ -49,6 +49,9 @@ class ReviewContext:
     reporting_year: int | None = None
     overrides: Mapping[str, str] = field(default_factory=dict)  # check id -> severity or "disabled"
     max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS  # older RMAP lists are named with their age
+    # the supplier's last accepted declaration, for the year-over-year checks, and how to name it ("2025")
+    previous: Declaration | None = None
+    previous_label: str | None = None
     # the findings of every other check; the engine fills it for the checks that run last (``Check.after``)
     prior: tuple[Finding, ...] = ()
 
@@ -114,7 +117,7 @@ class Check:
     # the kind of required field when the check mirrors rows of the template's own Checker sheet ("company",
     # "question", "company_question", "product", "smelter", as cmrt.workbook.checker.KINDS); "" otherwise
     checker: str = ""
-    needs: str = ""  # "reference", "rmap", "campaign" when it only runs with that context
+    needs: str = ""  # "reference", "rmap", "campaign", "previous" when it only runs with that context
     audience: str = SUPPLIER  # TEAM: findings stay ``info`` whatever the overrides say
     after: bool = False  # runs after every other check, with their findings in ``ReviewContext.prior``
     # checks whose finding on the same smelter row (or the same cell) says the same problem less precisely: when

@@ -138,3 +138,21 @@ def test_configured_review_overrides_apply_without_a_campaign(
     after = json.loads(capsys.readouterr().out)[0]["review"]
     assert after["findings"] == []
     assert after["grade"] == "accepted"
+
+
+def test_check_previous_shows_what_changed(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check --previous FILE`: the review compares with the supplier's last accepted declaration."""
+    last, now = tmp_path / "acme-2024.xlsx", tmp_path / "acme-2025.xlsx"
+    answers = CmrtSpec().answers
+    last.write_bytes(build_cmrt(answers={**answers, "Q3": {**answers["Q3"], "Tin": "Yes"}}))
+    now.write_bytes(build_cmrt(smelters=[s for s in CmrtSpec().smelters if s.metal != "Tin"]))
+    assert main(["check", "--json", "--previous", str(last), str(now)]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    history = [(f["check"], f["severity"]) for f in item["review"]["findings"] if f["check"].startswith("history.")]
+    assert history == [("history.smelters_changed", "info"), ("history.origin_flipped", "clarify")]
+    assert main(["check", "--previous", str(last), str(now)]) == 0
+    out = capsys.readouterr().out
+    assert "since the previous declaration:" in out
+    assert "the previous declaration (acme-2024.xlsx)" in out
+    assert main(["check", "--previous", str(tmp_path / "nope.xlsx"), str(now)]) == 2
+    assert "--previous" in capsys.readouterr().err
