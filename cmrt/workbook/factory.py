@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
@@ -333,11 +333,18 @@ class _Writer:
             ws.append(row)
 
 
-def build_cmrt(spec: CmrtSpec | None = None, **changes: Any) -> bytes:
-    """The bytes of an .xlsx CMRT-shaped workbook; keyword arguments override fields of ``spec`` (or defaults)."""
-    spec = spec or CmrtSpec()
+_Spec = TypeVar("_Spec")
+
+
+def with_changes(spec: _Spec, changes: dict[str, Any]) -> _Spec:
+    """``spec`` with ``changes`` applied field by field; an unknown field is a TypeError."""
     for name, value in changes.items():
         if not hasattr(spec, name):
-            raise TypeError(f"CmrtSpec has no field {name!r}")
+            raise TypeError(f"{type(spec).__name__} has no field {name!r}")
         setattr(spec, name, value)
-    return _Writer(spec).build()
+    return spec
+
+
+def build_cmrt(spec: CmrtSpec | None = None, **changes: Any) -> bytes:
+    """The bytes of an .xlsx CMRT-shaped workbook; keyword arguments override fields of ``spec`` (or defaults)."""
+    return _Writer(with_changes(spec or CmrtSpec(), changes)).build()

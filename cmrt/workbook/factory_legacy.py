@@ -17,6 +17,8 @@ from typing import Any
 
 import openpyxl
 
+from cmrt.workbook.factory import with_changes
+
 METALS_1 = ("Tantalum", "Tin", "Gold", "Tungsten")
 _METAL_LABELS_1 = {"Tantalum": "Tantalum (Ta) (*)", "Tin": "Tin (Sn) (*)", "Gold": "Gold (Au) (*)",
                    "Tungsten": "Tungsten (W) (*)"}  # fmt: skip
@@ -86,11 +88,7 @@ class Cmrt1Spec:
 
 def build_cmrt_1(spec: Cmrt1Spec | None = None, **changes: Any) -> bytes:
     """The bytes of a CMRT 1.00-shaped .xlsx; keyword arguments override fields of ``spec`` (or defaults)."""
-    spec = spec or Cmrt1Spec()
-    for name, value in changes.items():
-        if not hasattr(spec, name):
-            raise TypeError(f"Cmrt1Spec has no field {name!r}")
-        setattr(spec, name, value)
+    spec = with_changes(spec or Cmrt1Spec(), changes)
     wb = openpyxl.Workbook()
     revision = wb.active
     assert revision is not None
