@@ -79,7 +79,7 @@ def test_2_02_labels_in_another_language_are_mapped_through_the_sheet_translatio
     for r in range(7, 79):
         if _column_b(rows, r) in chinese:
             cells[f"B{r}"] = chinese[_column_b(rows, r)]
-    d = _read(edit_cells(data, {"Declaration": cells}))
+    d = _read(edit_cells(data, {"Declaration": cells}, cached=True))  # the label formulas, recalculated
     assert d.company.name == "Green Status Pro" and d.cells["company.name"] == "Declaration!D8"
     assert d.answers["Q2"]["Gold"] == "Uncertain or Unknown"
     assert d.company_questions["I"].comment == "We run GSP"
