@@ -172,7 +172,8 @@ def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, noti
         outreach=mail,
         notifier=notifier,
         options=options,
-        review_context=make_context_factory(settings.review.overrides, settings.review.campaigns),
+        review_context=make_context_factory(settings.review.overrides, settings.review.campaigns,
+                                            max_list_age_days=settings.smelters.max_list_age_days),
     )
 
 

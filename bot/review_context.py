@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from cmrt.review import ReviewConfigError, ReviewContext, merge_overrides, parse_overrides
 from cmrt.review.adhoc import context_for
-from cmrt.smelters import RmapStatus, SmelterReference
+from cmrt.smelters import DEFAULT_MAX_LIST_AGE_DAYS, RmapStatus, SmelterReference
 from store import smelters as smelter_repo
 from store.models import Campaign, Request, SmelterList
 
@@ -61,7 +61,10 @@ def effective_overrides(
 
 
 def make_context_factory(
-    overrides: Mapping[str, str] | None = None, campaigns: Mapping[str, Mapping[str, str]] | None = None
+    overrides: Mapping[str, str] | None = None,
+    campaigns: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
 ) -> ContextFactory:
     """Raises ``cmrt.review.ReviewConfigError`` at once when ``overrides`` or ``campaigns`` (reporting year ->
     overrides, the configuration's ``[review.campaigns]``) name an unknown check or severity."""
@@ -102,6 +105,7 @@ def make_context_factory(
             requested_scope=campaign.scope if campaign is not None else None,
             reporting_year=campaign.year if campaign is not None else None,
             overrides=effective_overrides(checked, tables, campaign),
+            max_list_age_days=max_list_age_days,
         )
 
     return factory

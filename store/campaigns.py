@@ -41,6 +41,11 @@ def list_campaigns(session: Session, state: CampaignState | None = None) -> list
     return list(session.scalars(stmt))
 
 
+def active(session: Session) -> list[Campaign]:
+    """The active campaigns, newest reporting year first."""
+    return list_campaigns(session, CampaignState.ACTIVE)[::-1]
+
+
 def create(
     session: Session,
     *,

@@ -123,6 +123,10 @@ def add_submission(
     return sub, True
 
 
+def get_submission(session: Session, submission_id: int) -> Submission | None:
+    return session.get(Submission, submission_id)
+
+
 def submissions_with_sha256(session: Session, digest: str) -> Sequence[Submission]:
     return session.scalars(sa.select(Submission).where(Submission.sha256 == digest).order_by(Submission.id)).all()
 
@@ -140,7 +144,10 @@ def add_review(
     catalogue_version: str,
     findings: list[dict[str, Any]],
     score: float | None = None,
+    origin: str = "inbound",
+    rmap_date: dt.date | None = None,
 ) -> Review:
+    """A review of ``submission``: ``origin`` inbound (made on arrival) or lists / rules / on_demand (made again)."""
     review = Review(
         submission_id=submission.id,
         request_id=submission.request_id,
@@ -148,6 +155,8 @@ def add_review(
         score=score,
         catalogue_version=catalogue_version,
         findings=findings,
+        origin=origin,
+        rmap_date=rmap_date,
     )
     session.add(review)
     session.flush()
