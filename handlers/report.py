@@ -14,14 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cmrt.outreach.states import RequestState
 from cmrt.reporting import Report
 from cmrt.review.adhoc import context_for
 from cmrt.smelters.consolidate import SupplierSmelters, consolidate, mines_from_json, rows_from_json
 from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmiList
 from store import figures as figure_repo
-from store import requests
 from store import smelters as smelter_repo
-from store.models import Campaign, Request, Submission
+from store.models import Campaign, Request, Submission, Supplier
 
 
 def latest_declarations(session: Session, campaign_id: int) -> dict[int, dict[str, Any]]:
@@ -58,17 +58,22 @@ def build_report(
     """The whole report on ``today`` (the local date in the configured time zone). ``lists`` (RMI's lists) and
     ``declarations`` (``latest_declarations``) when the caller has loaded them already."""
     figures = figure_repo.campaign_figures(session, campaign, today)
-    reqs = requests.for_campaign(session, campaign.id)
     if declarations is None:
         declarations = latest_declarations(session, campaign.id)
+    suppliers = session.execute(
+        sa.select(Request.id, Supplier.external_id)
+        .join(Supplier, Request.supplier_id == Supplier.id)
+        .where(Request.campaign_id == campaign.id, Request.state != RequestState.EXEMPT)
+        .order_by(Supplier.external_id)
+    ).all()
     items = [
         SupplierSmelters(
-            r.supplier.external_id,
-            rows_from_json(declarations[r.id].get("smelters") or []),
-            mines_from_json(declarations[r.id].get("mines") or []),
+            external_id,
+            rows_from_json(declarations[request_id].get("smelters") or []),
+            mines_from_json(declarations[request_id].get("mines") or []),
         )
-        for r in reqs
-        if r.id in declarations and r.state.value != "exempt"
+        for request_id, external_id in suppliers
+        if request_id in declarations
     ]
     if lists is None:
         lists = smelter_repo.latest_rmi_lists(session)

@@ -10,14 +10,14 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from cmrt.figures import CampaignFigures, RequestFacts
 from cmrt.figures import campaign_figures as compute
-from store.models import Campaign, Message, Request, Submission, Supplier
+from store.models import Campaign, Contact, Message, Request, Submission, Supplier
 from store.requests import latest_grades
 from store.states import ContactState, Direction
-from store.suppliers import primary_contact
+from store.suppliers import primary_index
 
 NO_WORKBOOK_REPLIES = ("question", "reply_link")  # mail.classify.Kind values of a reply without a workbook
 
@@ -59,29 +59,39 @@ def replied_without_workbook(session: Session, campaign_id: int) -> set[int]:
 
 
 def request_facts(session: Session, campaign_id: int) -> list[RequestFacts]:
-    requests = session.scalars(
-        sa.select(Request)
+    """One ``RequestFacts`` per request of the campaign, by request id (column queries: no ORM objects)."""
+    requests = session.execute(
+        sa.select(Request.id, Request.state, Request.sent_at, Request.supplier_id, Supplier.tier)
+        .join(Supplier, Request.supplier_id == Supplier.id)
         .where(Request.campaign_id == campaign_id)
-        .options(selectinload(Request.supplier).selectinload(Supplier.contacts))
         .order_by(Request.id)
     ).all()
+    contacts: dict[int, list[ContactState]] = {}
+    for supplier_id, contact_state in session.execute(
+        sa.select(Contact.supplier_id, Contact.state)
+        .join(Request, Request.supplier_id == Contact.supplier_id)
+        .where(Request.campaign_id == campaign_id)
+        .order_by(Contact.id)  # the order of Supplier.contacts
+    ):
+        contacts.setdefault(supplier_id, []).append(ContactState(contact_state))
     grades = latest_grades(session, campaign_id)
     scopes = latest_scopes(session, campaign_id)
     questions = replied_without_workbook(session, campaign_id)
     facts = []
-    for r in requests:
-        contact = primary_contact(r.supplier)
+    for request_id, state, sent_at, supplier_id, tier in requests:
+        states = contacts.get(supplier_id, [])
+        primary = primary_index(states)
         facts.append(
             RequestFacts(
-                request_id=r.id,
-                state=r.state.value,
-                sent=r.sent_at is not None,
-                workbook_read=r.id in scopes,
-                grade=grades.get(r.id),
-                scope=scopes.get(r.id),
-                replied_without_workbook=r.id in questions,
-                contact_bouncing=contact is not None and contact.state == ContactState.BOUNCING,
-                tier=r.supplier.tier.value,
+                request_id=request_id,
+                state=str(getattr(state, "value", state)),
+                sent=sent_at is not None,
+                workbook_read=request_id in scopes,
+                grade=grades.get(request_id),
+                scope=scopes.get(request_id),
+                replied_without_workbook=request_id in questions,
+                contact_bouncing=primary is not None and states[primary] == ContactState.BOUNCING,
+                tier=str(getattr(tier, "value", tier)),
             )
         )
     return facts

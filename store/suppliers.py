@@ -112,12 +112,18 @@ def active_contacts(supplier: Supplier) -> list[Contact]:
     return [c for c in supplier.contacts if c.state == ContactState.ACTIVE]
 
 
+def primary_index(states: Sequence[ContactState]) -> int | None:
+    """Which of a supplier's contacts (in their order) requests go to: the first active one, else the first."""
+    for index, state in enumerate(states):
+        if state == ContactState.ACTIVE:
+            return index
+    return 0 if states else None
+
+
 def primary_contact(supplier: Supplier) -> Contact | None:
-    """The contact requests go to: the first active one, else the first at all."""
-    active = active_contacts(supplier)
-    if active:
-        return active[0]
-    return supplier.contacts[0] if supplier.contacts else None
+    """The contact requests go to (``primary_index``)."""
+    index = primary_index([c.state for c in supplier.contacts])
+    return supplier.contacts[index] if index is not None else None
 
 
 def contacts_by_email(session: Session, email: str) -> Sequence[Contact]:

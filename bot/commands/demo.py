@@ -13,13 +13,17 @@ import argparse
 import pathlib
 import sys
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.check import check_paths
-from cmrt.workbook.factory import CmrtSpec, ProductSpec, build_cmrt
+
+if TYPE_CHECKING:  # openpyxl is imported only when the demo runs: every other command starts faster
+    from cmrt.workbook.factory import CmrtSpec
 
 
 def demo_spec() -> CmrtSpec:
+    from cmrt.workbook.factory import CmrtSpec, ProductSpec
+
     spec = CmrtSpec(version="6.5", language="en")
     spec.company_name = "Example Components Co., Ltd."
     spec.scope = "B. Product (or List of Products)"
@@ -30,6 +34,8 @@ def demo_spec() -> CmrtSpec:
 
 def write_demo_workbook(folder: pathlib.Path) -> pathlib.Path:
     folder.mkdir(parents=True, exist_ok=True)
+    from cmrt.workbook.factory import build_cmrt
+
     path = folder / "CMRT_6.5_Example_Components.xlsx"
     path.write_bytes(build_cmrt(demo_spec()))
     return path

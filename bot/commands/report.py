@@ -70,7 +70,6 @@ from typing import Any
 from bot.commands._common import CommandError, open_database, run_command, settings_from
 from cmrt.reporting import Report
 from cmrt.reporting.text import FORMATS, cmr_paragraph, render
-from cmrt.reporting.xlsx import workbook_bytes
 from handlers.report import build_report
 from store import campaigns, utcnow
 
@@ -153,6 +152,8 @@ def write_smelters(path: pathlib.Path, report: Report) -> list[pathlib.Path]:
                     writer.writerows(_row_values(item, (*columns, *extra)) for item in data)
             return [path, side]
         if suffix == ".xlsx":
+            from cmrt.reporting.xlsx import workbook_bytes  # openpyxl: only when a workbook is written
+
             path.write_bytes(workbook_bytes(report))
             return [path]
     except OSError as exc:
