@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.slack import actions, command, home, mail_actions, views
+from handlers.slack import actions, command, home, mail_actions, review_actions, views
 from handlers.slack.deps import ChatOps
 
 
@@ -18,4 +18,5 @@ def register_all(app: App, ops: ChatOps) -> home.PublishCache:
     actions.register(app, ops)
     views.register(app, ops)
     mail_actions.register(app, ops)
+    review_actions.register(app, ops)
     return home.register(app, ops)

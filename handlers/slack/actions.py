@@ -3,7 +3,8 @@
 *Send reminder now*, *Request clarification* (opens a modal pre-filled with the findings), *Accept* (opens a
 modal for an optional exception reason), *Snooze N days* (a select), *Mark exempt*, *Assign to me*, and the
 supplier pick buttons offered when a name was ambiguous. The mail alerts' buttons (*Assign to supplier*, *Send
-again*, *Count as sent*) go to ``handlers.slack.mail_actions``.
+again*, *Count as sent*) go to ``handlers.slack.mail_actions``; *Send new findings to suppliers…* (after a review
+made again with newer lists) to ``handlers.slack.review_actions``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.slack import blocks, mail_actions, mail_blocks, operations
+from handlers.slack import blocks, mail_actions, mail_blocks, operations, review_actions, review_blocks
 from handlers.slack.command import show_card
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit
@@ -54,6 +55,9 @@ def handle(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Respond, c
     action_id = str(action.get("action_id"))
     if action_id in mail_blocks.MAIL_ACTIONS:
         mail_actions.handle_action(ops, user_id, body, respond, client)
+        return
+    if action_id == review_blocks.A_SEND_FINDINGS:
+        review_actions.open_modal(ops, body, respond, client)
         return
     try:
         request_id, days = _parse(action)

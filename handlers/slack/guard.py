@@ -45,7 +45,11 @@ def modal_submission(
         subject: int | None = int(meta[key])
     except (ValueError, KeyError, TypeError):
         meta, subject = {}, None
-    channel = meta.get("channel")
+    return subject, submitter_reply(client, body, meta.get("channel"))
+
+
+def submitter_reply(client: WebClient, body: dict[str, Any], channel: str | None) -> Respond:
+    """Answer the user who submitted a modal: ephemeral in ``channel`` (where it was opened), else a DM."""
     user = user_of(body)
 
     def tell(text: str, **_: Any) -> None:
@@ -54,7 +58,7 @@ def modal_submission(
         elif user:
             client.chat_postMessage(channel=user, text=text)
 
-    return subject, tell
+    return tell
 
 
 def dedupe_key(body: dict[str, Any]) -> str | None:

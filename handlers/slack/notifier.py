@@ -16,7 +16,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from handlers.notify import FindingSummary, uncertain_text
-from handlers.slack import blocks, mail_blocks
+from handlers.rereview import RereviewResult
+from handlers.slack import blocks, mail_blocks, review_blocks
 from handlers.slack.deps import utc_now
 from handlers.slack.queries import RequestView, request_view
 from handlers.slack.text import MESSAGE_TEXT, bullet_lines, context, esc, section, truncate
@@ -112,6 +113,15 @@ class SlackNotifier:
             self.client.chat_postMessage(channel=self.channel, text=text, blocks=extra)
         except Exception:
             log.warning("could not post the uncertain delivery alert to Slack", exc_info=True)
+
+    def reviews_changed(self, result: RereviewResult) -> None:
+        """Reviews made again changed grades or findings: one summary in the channel, with the button that lets the
+        team pick the suppliers to send the new findings to (``handlers.rereview.announce`` calls it once)."""
+        try:
+            self.client.chat_postMessage(channel=self.channel, text=truncate(esc(result.headline()), MESSAGE_TEXT),
+                                         blocks=review_blocks.summary_blocks(result))  # fmt: skip
+        except Exception:
+            log.warning("could not post the re-review summary to Slack", exc_info=True)
 
     def note(self, request_id: int, mrkdwn: str) -> None:
         """A threaded update in mrkdwn composed by the caller, who escaped every supplier-provided part."""
