@@ -140,6 +140,7 @@ def _mail_loop(folder: pathlib.Path, s: Settings, say: Narrator, now: dt.datetim
     import zoneinfo
 
     from bot import mail_wiring
+    from bot.commands._common import report_options
     from bot.scheduling import outreach_config
     from cmrt.reporting.text import render
     from handlers.report import build_report
@@ -201,14 +202,16 @@ def _mail_loop(folder: pathlib.Path, s: Settings, say: Narrator, now: dt.datetim
         today = later.astimezone(zoneinfo.ZoneInfo(s.schedule.timezone)).date()
         with db.session() as session:
             campaign = campaigns.latest(session)
-            status = status_report(session, campaign, timezone=s.schedule.timezone, tick=s.schedule.tick, now=later)
+            status = status_report(session, campaign, timezone=s.schedule.timezone, tick=s.schedule.tick, now=later,
+                                   max_list_age_days=s.smelters.max_list_age_days)
         for line in report_lines(status):
             say.write(line)
         say.heading("the report figures and smelter summary (`cmrt-bot report`)")
         with db.session() as session:
             campaign = campaigns.latest(session)
             assert campaign is not None
-            report_text = render(build_report(session, campaign, today=today, now=later), "txt")
+            report_text = render(build_report(session, campaign, today=today, now=later, options=report_options(s)),
+                                 "txt")
         for line in report_text.splitlines():
             say.write(line)
     finally:

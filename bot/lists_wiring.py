@@ -23,6 +23,7 @@ from bot.review_context import make_context_factory
 from handlers.notify import Notifier, NullNotifier
 from handlers.rereview import Rereviewer
 from handlers.smelter_lists import Downloader, fetch_lists
+from mail.smtp import Backoff
 from store import runtime
 from store.engine import SessionSource
 
@@ -53,8 +54,8 @@ def rereviewer(settings: Settings, db: SessionSource,
 
 def retry_after(failures: int, refresh: dt.timedelta, rnd: random.Random | None = None) -> dt.timedelta:
     """The wait after ``failures`` failed fetches in a row: an hour, doubling, capped at ``refresh``, +-10 % jitter."""
-    base = min(RETRY_FIRST * (2 ** max(0, failures - 1)), refresh)
-    return base * (0.9 + 0.2 * (rnd or random).random())
+    backoff = Backoff(base=RETRY_FIRST.total_seconds(), cap=refresh.total_seconds(), jitter=(0.9, 1.1))
+    return dt.timedelta(seconds=backoff.delay(failures - 1, rnd))
 
 
 class ListsUpkeep:

@@ -26,13 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmrt.outreach.states import RequestState
+from cmrt.outreach.states import CONTACTED_STATES, DECIDED_STATES, RequestState
 
 STATES = tuple(state.value for state in RequestState)
 GRADES = ("accepted", "needs_clarification", "high_risk", "rejected")
 SCOPES = ("company", "product", "user_defined")
-CONTACTED = frozenset({"sent", "reminded", "escalated", "responded", "clarification_requested", "accepted"})
-SETTLED = frozenset({"accepted", "closed", "exempt"})  # nothing more is expected from the supplier
 
 DEFINITIONS: dict[str, str] = {
     "suppliers": "Suppliers in the campaign: one request each; surveyed + bounced + not sent + exempt.",
@@ -80,7 +78,7 @@ def group(facts: RequestFacts) -> str:
         return "surveyed"
     if facts.contact_bouncing:
         return "bounced"
-    if facts.sent or facts.state in CONTACTED:
+    if facts.sent or facts.state in CONTACTED_STATES:
         return "surveyed"
     return "not_sent"
 
@@ -91,7 +89,7 @@ def responded(facts: RequestFacts) -> bool:
 
 def overdue(facts: RequestFacts, due_date: dt.date, today: dt.date) -> bool:
     return (
-        today > due_date and group(facts) == "surveyed" and not responded(facts) and facts.state not in SETTLED
+        today > due_date and group(facts) == "surveyed" and not responded(facts) and facts.state not in DECIDED_STATES
     )
 
 
@@ -203,7 +201,7 @@ def campaign_figures(
         by_state={s: states.get(s, 0) for s in STATES} | {s: n for s, n in states.items() if s not in STATES},
         overdue_ids=tuple(late),
         open_high_risk_ids=tuple(
-            f.request_id for f in answered if f.grade == "high_risk" and f.state not in SETTLED
+            f.request_id for f in answered if f.grade == "high_risk" and f.state not in DECIDED_STATES
         ),
         escalated_ids=tuple(f.request_id for f in items if f.state == "escalated"),
         surveyed_ids=tuple(f.request_id for f in items if group(f) == "surveyed"),

@@ -10,17 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from cmrt.outreach import keys
-from cmrt.review import Grade, Severity
+from cmrt.review import Grade
+from handlers.findings import location, supplier_facing
 from mail.classify import InboundMessage, Kind
 from store.models import Message
 
 GRADE_ORDER = [Grade.ACCEPTED, Grade.NEEDS_CLARIFICATION, Grade.HIGH_RISK, Grade.REJECTED]
-
-
-def _location(finding: dict[str, Any]) -> str | None:
-    cell = finding.get("cell") or (f"row {finding['row']}" if finding.get("row") else None)
-    where = " ".join(str(x) for x in (finding.get("sheet"), cell) if x)
-    return where or None
 
 
 def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequence[str]) -> dict[str, Any] | None:
@@ -50,9 +45,8 @@ def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequenc
         grades.append(Grade(review.grade))
         if review.score is not None:
             scores.append(review.score)
-        for f in review.findings or []:
-            if f.get("severity") != Severity.INFO.value:
-                findings.append({"message": f.get("message", ""), "location": _location(f), "file": sub.filename})
+        for f in supplier_facing(review.findings or []):
+            findings.append({"message": f.get("message", ""), "location": location(f), "file": sub.filename})
     worst = max(grades, key=GRADE_ORDER.index) if grades else None
     return {
         "request_id": row.request_id,

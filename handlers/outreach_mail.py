@@ -34,6 +34,7 @@ from typing import Any
 
 from cmrt.outreach import keys
 from cmrt.outreach.states import CHASED_STATES, RequestState
+from handlers.findings import findings_text, still_standing
 from handlers.notify import Notifier, NullNotifier, alert_uncertain
 from handlers.slack.deps import OutreachResult
 from handlers.ticks import MailResult
@@ -44,6 +45,7 @@ from mail.smtp import SendResult, SendStatus
 from store import audit
 from store import messages as message_repo
 from store import requests as request_repo
+from store import reviews as review_repo
 from store import suppliers as supplier_repo
 from store.engine import SessionSource
 from store.states import ContactState, Direction, OutboxKind, OutboxState
@@ -149,17 +151,14 @@ class MailOutreach:
 
     # -- internals ------------------------------------------------------------------------------------------
     def _last_findings_text(self, request_id: int) -> str:
+        """The points the supplier was told about (on arrival, or sent later by the team) that still stand: a
+        review made again after a list import is not repeated to the supplier unless the team sent it."""
         with self.db.session() as s:
-            review = message_repo.latest_review(s, request_id)
-            if review is None:
+            told = review_repo.latest_told(s, request_id)
+            latest = review_repo.latest_reviews(s, [request_id]).get(request_id)
+            if told is None or latest is None:
                 return ""
-            lines = []
-            for n, f in enumerate(review.findings or [], start=1):
-                if f.get("severity") == "info":
-                    continue
-                where = " ".join(str(x) for x in (f.get("sheet"), f.get("cell")) if x)
-                lines.append(f"{n}. {where + ': ' if where else ''}{f.get('message', '')}")
-            return "\n".join(lines)
+            return findings_text(still_standing(told.findings or [], latest.findings or []))
 
     def _send(
         self,

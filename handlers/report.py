@@ -8,7 +8,9 @@ Loads each request's latest read declaration and the newest imported RMI lists, 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,10 +20,53 @@ from cmrt.outreach.states import RequestState
 from cmrt.reporting import Report
 from cmrt.review.adhoc import context_for
 from cmrt.smelters.consolidate import SupplierSmelters, consolidate, mines_from_json, rows_from_json
-from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmiList
+from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmiList, list_age_days, stale_warning
 from store import figures as figure_repo
 from store import smelters as smelter_repo
 from store.models import Campaign, Request, Submission, Supplier
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What every surface needs to show the same figures on the same day: the time zone that decides "today" (and
+    so what is overdue), how old the RMAP lists may get before they are named stale, the reporting company."""
+
+    timezone: str = "UTC"
+    max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS
+    company: str = ""
+
+    def today(self, now: dt.datetime) -> dt.date:
+        return now.astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
+
+
+@dataclass(frozen=True)
+class ListsState:
+    """The RMAP status lists as the team should see them: their date, age, and the stale-list warning ("" when
+    current, or when none is imported: then ``imported`` is False)."""
+
+    imported: bool
+    list_date: dt.date | None
+    age_days: int | None
+    warning: str
+
+    @property
+    def line(self) -> str:
+        if not self.imported:
+            return "RMAP status lists: none imported (`cmrt-bot smelters fetch`); statuses are unknown."
+        date = self.list_date.isoformat() if self.list_date else "undated"
+        age = f", {self.age_days} days old" if self.age_days is not None else ""
+        return f"RMAP status lists: list of {date}{age}."
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rmap_list_date": self.list_date.isoformat() if self.list_date else None,
+                "rmap_list_age_days": self.age_days, "rmap_lists_stale": bool(self.warning)}  # fmt: skip
+
+
+def lists_state(session: Session, today: dt.date, max_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS) -> ListsState:
+    if not smelter_repo.has_status_lists(session):
+        return ListsState(False, None, None, "")
+    date = smelter_repo.status_list_date(session)
+    return ListsState(True, date, list_age_days(date, today), stale_warning(date, today, max_age_days))
 
 
 def latest_declarations(session: Session, campaign_id: int) -> dict[int, dict[str, Any]]:
@@ -50,13 +95,13 @@ def build_report(
     today: dt.date,
     now: dt.datetime | None = None,
     with_suppliers: bool = False,
-    max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
-    company: str = "",
+    options: ReportOptions | None = None,
     lists: Sequence[RmiList] | None = None,
     declarations: Mapping[int, dict[str, Any]] | None = None,
 ) -> Report:
-    """The whole report on ``today`` (the local date in the configured time zone). ``lists`` (RMI's lists) and
-    ``declarations`` (``latest_declarations``) when the caller has loaded them already."""
+    """The whole report on ``today`` (the local date in the configured time zone, or ``--as-of``). ``lists`` (RMI's
+    lists) and ``declarations`` (``latest_declarations``) when the caller has loaded them already."""
+    options = options or ReportOptions()
     figures = figure_repo.campaign_figures(session, campaign, today)
     if declarations is None:
         declarations = latest_declarations(session, campaign.id)
@@ -80,7 +125,7 @@ def build_report(
     context = context_for(today=today, lists=lists)
     result = consolidate(
         items, today=today, reference=context.reference, rmap=context.rmap, with_suppliers=with_suppliers,
-        max_list_age_days=max_list_age_days,
+        max_list_age_days=options.max_list_age_days,
     )  # fmt: skip
     return Report(
         campaign=campaign_info(campaign),
@@ -88,6 +133,6 @@ def build_report(
         smelters=result,
         today=today,
         generated_at=now or dt.datetime.now(dt.UTC),
-        max_list_age_days=max_list_age_days,
-        company=company,
+        max_list_age_days=options.max_list_age_days,
+        company=options.company,
     )

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from cmrt.review import CATALOGUE_VERSION, ReviewContext, review
 from cmrt.smelters.rmap import list_label
 from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
+from handlers.findings import finding_key, supplier_facing
 from handlers.notify import Notifier
 from store import audit, campaigns, runtime
 from store import messages as message_repo
@@ -41,25 +42,6 @@ ContextFactory = Callable[[Session, Request | None, dt.date], ReviewContext]
 LISTS, RULES, ON_DEMAND = "lists", "rules", "on_demand"
 BASIS_KEY = "review_basis:{campaign_id}"
 RUN_KEY = "rereview:{campaign_id}:{basis}"  # bot_state: what a re-review changed (the Slack button reads it)
-
-
-def supplier_facing(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The findings a supplier may be told about (not info, not information for the team)."""
-    return [f for f in findings if f.get("severity") != "info" and f.get("audience", "supplier") != "team"]
-
-
-def finding_key(f: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (f.get("check"), f.get("severity"), f.get("sheet"), f.get("cell"), f.get("row"), f.get("mineral"))
-
-
-def findings_text(findings: Sequence[Mapping[str, Any]]) -> str:
-    """Numbered lines naming sheet and cell, as the clarification e-mail lists them."""
-    lines = []
-    for n, f in enumerate(findings, start=1):
-        where = " ".join(str(x) for x in (f.get("sheet"), f.get("cell") or (f"row {f['row']}" if f.get("row")
-                                                                             else None)) if x)  # fmt: skip
-        lines.append(f"{n}. {where + ': ' if where else ''}{f.get('message', '')}")
-    return "\n".join(lines)
 
 
 @dataclass

@@ -34,6 +34,13 @@ def latest(session: Session) -> Campaign | None:
     return session.scalars(sa.select(Campaign).order_by(Campaign.year.desc()).limit(1)).first()
 
 
+def current(session: Session) -> Campaign | None:
+    """The campaign every surface shows when none is named: the active one with the highest reporting year, else
+    the campaign with the highest year (all closed or drafts), else None."""
+    active_first = sa.select(Campaign).order_by((Campaign.state == CampaignState.ACTIVE).desc(), Campaign.year.desc())
+    return session.scalars(active_first.limit(1)).first()
+
+
 def list_campaigns(session: Session, state: CampaignState | None = None) -> list[Campaign]:
     stmt = sa.select(Campaign).order_by(Campaign.year)
     if state is not None:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cmrt.figures import CampaignFigures, RequestFacts
 from cmrt.figures import campaign_figures as compute
+from cmrt.outreach.states import RequestState
 from store.models import Campaign, Contact, Message, Request, Submission, Supplier
 from store.requests import latest_grades
 from store.states import ContactState, Direction
@@ -44,6 +46,17 @@ def latest_scopes(session: Session, campaign_id: int) -> dict[int, str | None]:
     return out
 
 
+def first_read_at(session: Session, campaign_id: int) -> dict[int, dt.datetime]:
+    """request id -> when its first readable workbook arrived (responded requests only, exempt ones left out)."""
+    stmt = (
+        sa.select(Submission.request_id, sa.func.min(Submission.created_at))
+        .join(Request, Submission.request_id == Request.id)
+        .where(Request.campaign_id == campaign_id, Request.state != RequestState.EXEMPT, has_declaration())
+        .group_by(Submission.request_id)
+    )
+    return {int(rid): at for rid, at in session.execute(stmt) if rid is not None and at is not None}
+
+
 def replied_without_workbook(session: Session, campaign_id: int) -> set[int]:
     stmt = (
         sa.select(Message.request_id)
@@ -58,14 +71,20 @@ def replied_without_workbook(session: Session, campaign_id: int) -> set[int]:
     return {int(rid) for rid in session.scalars(stmt) if rid is not None}
 
 
-def request_facts(session: Session, campaign_id: int) -> list[RequestFacts]:
-    """One ``RequestFacts`` per request of the campaign, by request id (column queries: no ORM objects)."""
-    requests = session.execute(
+def request_facts(
+    session: Session, campaign_id: int, request_ids: Sequence[int] | None = None
+) -> list[RequestFacts]:
+    """One ``RequestFacts`` per request of the campaign (or of ``request_ids`` in it), by request id; column
+    queries, no ORM objects."""
+    stmt = (
         sa.select(Request.id, Request.state, Request.sent_at, Request.supplier_id, Supplier.tier)
         .join(Supplier, Request.supplier_id == Supplier.id)
         .where(Request.campaign_id == campaign_id)
         .order_by(Request.id)
-    ).all()
+    )
+    if request_ids is not None:
+        stmt = stmt.where(Request.id.in_(list(request_ids)))
+    requests = session.execute(stmt).all()
     contacts: dict[int, list[ContactState]] = {}
     for supplier_id, contact_state in session.execute(
         sa.select(Contact.supplier_id, Contact.state)

@@ -120,6 +120,18 @@ def import_lists(session: Session, items: Sequence[tuple[RmiList, str]]) -> list
     return out
 
 
+def status_list_date(session: Session) -> dt.date | None:
+    """The date of the newest RMAP status lists (the older of the Conformant and Active dates, as
+    ``RmapStatus.list_date``), without loading their rows; None when none is imported (or they are undated)."""
+    dates = [sl.list_date for kind in (SmelterListKind.CONFORMANT, SmelterListKind.ACTIVE)
+             if (sl := latest_list(session, kind)) is not None and sl.list_date is not None]  # fmt: skip
+    return min(dates) if dates else None
+
+
+def has_status_lists(session: Session) -> bool:
+    return any(latest_list(session, kind) is not None for kind in (SmelterListKind.CONFORMANT, SmelterListKind.ACTIVE))
+
+
 def latest_list_ids(session: Session) -> tuple[tuple[str, int], ...]:
     """(kind, id) of the lists ``latest_rmi_lists`` would load: a cheap fingerprint of "which lists are current"."""
     out: list[tuple[str, int]] = []

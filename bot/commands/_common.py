@@ -9,10 +9,13 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import ConfigError, Settings, load_config
 from store import Database, StoreError, check_schema_current, redact_url, upgrade
+
+if TYPE_CHECKING:
+    from handlers.report import ReportOptions
 
 
 class CommandError(Exception):
@@ -61,6 +64,14 @@ def upgrade_database(url: str, *, failure: str) -> tuple[list[str], list[str]]:
     except Exception as exc:
         raise CommandError(f"{failure} {redact_url(url)}: {_first_line(exc)}", 2) from None
     return list(before), list(after)
+
+
+def report_options(settings: Settings) -> ReportOptions:
+    """The settings every surface's figures depend on: time zone (today, overdue), list age, company name."""
+    from handlers.report import ReportOptions
+
+    return ReportOptions(timezone=settings.schedule.timezone, max_list_age_days=settings.smelters.max_list_age_days,
+                         company=settings.outreach.company_name)  # fmt: skip
 
 
 def os_actor() -> str:

@@ -63,11 +63,10 @@ import datetime as dt
 import json
 import pathlib
 import sys
-import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
-from bot.commands._common import CommandError, open_database, run_command, settings_from
+from bot.commands._common import CommandError, open_database, report_options, run_command, settings_from
 from cmrt.reporting import Report
 from cmrt.reporting.text import FORMATS, cmr_paragraph, render
 from handlers.report import build_report
@@ -167,20 +166,18 @@ def do_report(args: argparse.Namespace) -> int:
     if target is not None and target.suffix.lower() not in (".csv", ".xlsx"):
         raise CommandError(f"--smelters: {target.name} must end in .csv or .xlsx", 2)
     now = utcnow()
-    today = args.as_of or now.astimezone(zoneinfo.ZoneInfo(settings.schedule.timezone)).date()
+    today = args.as_of or report_options(settings).today(now)
     with open_database(settings) as db, db.session() as session:
         if args.campaign is not None:
             campaign = campaigns.get_by_year(session, args.campaign)
             if campaign is None:
                 raise CommandError(f"no campaign for reporting year {args.campaign}")
         else:
-            campaign = campaigns.latest(session)
+            campaign = campaigns.current(session)
             if campaign is None:
                 raise CommandError("no campaign yet: create one with `cmrt-bot campaign create --year YEAR --due DATE`")
-        report = build_report(
-            session, campaign, today=today, now=now, with_suppliers=args.with_suppliers,
-            max_list_age_days=settings.smelters.max_list_age_days, company=settings.outreach.company_name,
-        )  # fmt: skip
+        report = build_report(session, campaign, today=today, now=now, with_suppliers=args.with_suppliers,
+                              options=report_options(settings))  # fmt: skip
     written = write_smelters(target, report) if target is not None else []
     if args.json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))

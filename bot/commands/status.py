@@ -8,13 +8,19 @@ JSON output (stable keys; new keys may be added, none renamed or removed)::
       "requests": 990,                       # requests in the campaign
       "states": {"not_sent": 990, "sent": 0, "reminded": 0, "responded": 0, "accepted": 0,
                  "clarification_requested": 0, "escalated": 0, "exempt": 0, "closed": 0},
-      "answered": 0,                         # requests with a response (responded_at set)
-      "response_rate": 0.0,                  # answered / (requests - exempt), 0..1, 4 decimals
-      "overdue": 0,                          # sent, reminded or escalated, unanswered, past the due date
-      "grades": {"accepted": 3, ...},        # latest review grade per request
+      "answered": 0,                         # = figures.responded (a workbook arrived and was read)
+      "response_rate": 0.0,                  # = figures.response_rate: responded / surveyed, 0..1, 4 decimals
+      "overdue": 0,                          # = figures.overdue (docs/figures.md)
+      "grades": {"accepted": 3, "needs_clarification": 0, "high_risk": 1, "rejected": 0},  # latest reviews
       "components": [{"component": "inbox", "state": "running", "host": "...", "pid": 123,
-                      "beat_at": "2026-01-15T09:30:00+00:00", "age_seconds": 12, "alive": true}]
+                      "beat_at": "2026-01-15T09:30:00+00:00", "age_seconds": 12, "alive": true}],
+      "figures": {...} | null,               # the campaign figures, as `report --json` prints them
+      "rmap_list_date": "2026-08-22" | null, "rmap_list_age_days": 102 | null, "rmap_lists_stale": true,
+      "warnings": ["The RMAP status lists are of 2026-08-22, 102 days old ..."],
+      "lists_fetch": {"last_try", "last_success", "failures", "next_try", "last_problem", "last_changes"} | null
     }
+
+Every figure comes from ``cmrt.figures`` (docs/figures.md), as in ``report``, Slack and the digest.
 """
 
 from __future__ import annotations
@@ -49,10 +55,11 @@ def do_status(args: argparse.Namespace) -> int:
         except NoSuchCampaign as exc:
             raise CommandError(str(exc)) from None
         report = status_report(
-            session, campaign, timezone=settings.schedule.timezone, tick=settings.schedule.tick, now=utcnow()
-        )
+            session, campaign, timezone=settings.schedule.timezone, tick=settings.schedule.tick, now=utcnow(),
+            max_list_age_days=settings.smelters.max_list_age_days,
+        )  # fmt: skip
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report.data, indent=2))
     else:
         print("\n".join(report_lines(report)))
     return 0

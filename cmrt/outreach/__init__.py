@@ -9,8 +9,9 @@ from cmrt.outreach.model import Action, ActionKind, CampaignView, EscalationTrig
 from cmrt.outreach.policy import plan
 from cmrt.outreach.states import (
     ALLOWED_TRANSITIONS,
-    ANSWERED,
     CHASED_STATES,
+    CONTACTED_STATES,
+    DECIDED_STATES,
     SETTLED_STATES,
     InvalidTransition,
     RequestState,
@@ -19,8 +20,9 @@ from cmrt.outreach.states import (
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
-    "ANSWERED",
     "CHASED_STATES",
+    "CONTACTED_STATES",
+    "DECIDED_STATES",
     "SETTLED_STATES",
     "Action",
     "ActionKind",

@@ -45,8 +45,13 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
 CHASED_STATES: frozenset[RequestState] = frozenset({RS.SENT, RS.REMINDED, RS.ESCALATED})
 # A response, a decision or an exemption: the bot leaves the supplier alone.
 SETTLED_STATES: frozenset[RequestState] = frozenset({RS.RESPONDED, RS.ACCEPTED, RS.EXEMPT, RS.CLOSED})
-# States that count as "the supplier answered" for the response rate shown in Slack.
-ANSWERED: frozenset[RequestState] = frozenset({RS.RESPONDED, RS.ACCEPTED, RS.CLARIFICATION_REQUESTED})
+# The request went out (or the supplier answered): every state but not_sent, exempt and closed (a request can be
+# closed without ever being sent). The campaign figures (``cmrt.figures``) count "surveyed" with it.
+CONTACTED_STATES: frozenset[RequestState] = frozenset(
+    {RS.SENT, RS.REMINDED, RS.ESCALATED, RS.RESPONDED, RS.CLARIFICATION_REQUESTED, RS.ACCEPTED}
+)
+# The team has decided (accepted, closed, exempted): nothing more is expected from the supplier, nothing is overdue.
+DECIDED_STATES: frozenset[RequestState] = frozenset({RS.ACCEPTED, RS.CLOSED, RS.EXEMPT})
 
 
 class InvalidTransition(ValueError):

@@ -144,21 +144,15 @@ def card_text(view: RequestView) -> str:
     return f"{esc(view.supplier_name)}: {view.state.value.replace('_', ' ')}, {grade_text(view.grade, view.score)}"
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{(100 * part / whole):.0f}%" if whole else "—"
-
-
 def stats_lines(stats: CampaignStats) -> str:
-    grades = ", ".join(f"{grade_text(g, None)}: {n}" for g, n in sorted(stats.grades.items())) or "none yet"
-    return "\n".join(
-        [
-            f"*Response rate:* {_pct(stats.answered, stats.sent)} ({stats.answered} of {stats.sent} asked; "
-            f"{stats.total} suppliers in the campaign)",
-            f"*Accepted:* {stats.accepted}  *Exempt:* {stats.exempt}  *Escalated:* {len(stats.escalated)}",
-            f"*Grades:* {grades}",
-            f"*Overdue:* {len(stats.overdue)}  *Open high-risk:* {len(stats.high_risk)}",
-        ]
-    )
+    """The campaign figures, the very lines ``cmrt-bot status`` and ``report`` print (``CampaignFigures.lines``),
+    then the RMAP lists they rest on."""
+    lines = [esc(line) for line in stats.figures.lines()]
+    lines.append(f"Open high-risk: {len(stats.high_risk)}. Escalated: {len(stats.escalated)}.")
+    lines.append(esc(stats.lists.line))
+    if stats.lists.warning:
+        lines.append(f":warning: {esc(stats.lists.warning)}")
+    return "\n".join(lines)
 
 
 def _request_list(title: str, views: list[RequestView], limit: int = 15) -> Block:
@@ -178,7 +172,8 @@ def status_blocks(stats: CampaignStats) -> list[Block]:
         header(f"CMRT campaign {stats.year}: status"),
         section(stats_lines(stats)),
         context(
-            f"Due {_date(stats.due_date)} · states: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.states.items()))
+            f"Due {_date(stats.due_date)} · states: "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in stats.figures.by_state.items() if v)
         ),
         _request_list("Overdue", stats.overdue),
         _request_list("Open high-risk", stats.high_risk),
@@ -211,7 +206,7 @@ def digest_blocks(stats: CampaignStats, period: str, new_answers: int) -> list[B
         [
             header(f"CMRT {period} digest: campaign {stats.year}"),
             section(
-                stats_lines(stats) + f"\n*New answers this {'week' if period == 'weekly' else 'day'}:* {new_answers}"
+                stats_lines(stats) + f"\n*New responses this {'week' if period == 'weekly' else 'day'}:* {new_answers}"
             ),
             _request_list("Overdue", stats.overdue, 10),
             _request_list("Open high-risk", stats.high_risk, 10),

@@ -69,7 +69,7 @@ def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Re
                 which = f"for {year}" if year else "yet"
                 respond(text=f"There is no campaign {which}.", response_type="ephemeral")
                 return
-            stats = campaign_stats(session, campaign, now.date())
+            stats = campaign_stats(session, campaign, ops.report, now)
         respond(text=f"Campaign {stats.year} status", blocks=blocks.status_blocks(stats), response_type="ephemeral")
         return
     if sub == "report":

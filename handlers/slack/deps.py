@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from handlers.notify import Notifier, NullNotifier
+from handlers.report import ReportOptions
 from handlers.slack.access import AccessPolicy
 from store.engine import SessionSource
 
@@ -73,3 +74,4 @@ class ChatOps:
     home_cache_seconds: float = 60.0
     inbound: InboundAssigner | None = None  # None: unmatched e-mails can only be assigned with the CLI
     outbox: OutboxReleaser | None = None  # None: uncertain e-mails can only be settled with the CLI
+    report: ReportOptions = field(default_factory=ReportOptions)  # time zone, list age, company: as the CLI's

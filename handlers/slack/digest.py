@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from slack_sdk import WebClient
 
 from handlers.report import build_report
@@ -22,7 +21,7 @@ from handlers.slack.deps import ChatOps
 from handlers.slack.guard import audit
 from handlers.slack.queries import campaign_stats, find_campaign, progress_points
 from store import runtime
-from store.models import Request
+from store.figures import first_read_at
 
 log = logging.getLogger("cmbot.slack.digest")
 
@@ -58,26 +57,23 @@ def post_report(
         campaign = find_campaign(session)
         if campaign is None:
             return "There is no campaign yet; nothing to report."
-        stats = campaign_stats(session, campaign, now.date())
-        points = progress_points(session, campaign, now.date())
+        today = ops.report.today(now)
+        stats = campaign_stats(session, campaign, ops.report, now)
+        points = progress_points(session, campaign, today)
         since = now - dt.timedelta(days=7 if period == "weekly" else 1)
-        new_answers = session.scalar(
-            sa.select(sa.func.count(Request.id)).where(
-                Request.campaign_id == campaign.id, Request.responded_at.is_not(None), Request.responded_at >= since
-            )
-        )
-        report = build_report(session, campaign, today=now.date(), now=now)
+        new_answers = sum(1 for at in first_read_at(session, campaign.id).values() if at >= since)
+        report = build_report(session, campaign, today=today, now=now, options=ops.report)
         audit(session, actor=actor, action="slack_digest_posted", details={"period": period}, at=now)
-    message = blocks.digest_blocks(stats, period, int(new_answers or 0)) + blocks.report_blocks(report)
+    message = blocks.digest_blocks(stats, period, new_answers) + blocks.report_blocks(report)
     client.chat_postMessage(channel=channel, text=f"CMRT campaign {stats.year}: {period} digest", blocks=message)
     if points:
         png = progress_chart(points, stats.total, due=stats.due_date)
         client.files_upload_v2(
             channel=channel,
             content=png,
-            filename=f"cmrt-{stats.year}-progress-{now.date().isoformat()}.png",
+            filename=f"cmrt-{stats.year}-progress-{today.isoformat()}.png",
             title=f"Responses over time, campaign {stats.year}",
-            alt_txt=f"Responses over time: {stats.answered} of {stats.sent} suppliers answered",
+            alt_txt=f"Responses over time: {stats.figures.responded} of {stats.figures.surveyed} suppliers responded",
         )
     return f"Posted the campaign {stats.year} figures to <#{channel}>."
 

@@ -50,7 +50,7 @@ def build_home(ops: ChatOps, user_id: str) -> dict[str, Any]:
         campaign = find_campaign(session)
         if campaign is None:
             return blocks.home_view(None, [], user_id, now)
-        stats = campaign_stats(session, campaign, now.date())
+        stats = campaign_stats(session, campaign, ops.report, now)
         mine = assigned_to(session, campaign, user_id)
     return blocks.home_view(stats, mine, user_id, now)
 

@@ -1,9 +1,12 @@
-"""Read-side queries for the Slack surfaces (status, supplier cards, App Home, digest); plain data out."""
+"""Read-side queries for the Slack surfaces (status, supplier cards, App Home, digest); plain data out.
+
+Every figure (surveyed, responded, grades, overdue ...) comes from ``cmrt.figures`` through ``store.figures``, the
+definition ``cmrt-bot status`` and ``report`` use too; this module only adds the lists of requests to show.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,10 +14,16 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
-from cmrt.outreach.states import ANSWERED, CHASED_STATES, RequestState
+from cmrt.figures import CampaignFigures, RequestFacts
+from cmrt.figures import campaign_figures as compute
+from cmrt.figures import overdue as figures_overdue
+from cmrt.outreach.states import RequestState
+from handlers.report import ListsState, ReportOptions, lists_state
 from handlers.slack.chart import ProgressPoint
+from store import campaigns
+from store import figures as figure_repo
 from store.models import Campaign, Request, Review, Supplier
-from store.states import CampaignState
+from store.reviews import latest_reviews
 
 FUZZY_SURE = 90.0  # a single match at or above this score is taken without asking
 FUZZY_FLOOR = 60.0  # below this a name is not offered at all
@@ -41,9 +50,10 @@ class RequestView:
     findings: list[dict[str, Any]] = field(default_factory=list)
     slack_channel: str | None = None
     slack_ts: str | None = None
+    facts: RequestFacts | None = None  # what the campaign figures know about it (overdue is theirs to say)
 
     def overdue(self, today: dt.date) -> bool:
-        return self.state in CHASED_STATES and today > self.due_date
+        return self.facts is not None and figures_overdue(self.facts, self.due_date, today)
 
     def top_findings(self, limit: int = 5) -> list[dict[str, Any]]:
         ordered = sorted(self.findings, key=lambda f: SEVERITY_ORDER.get(str(f.get("severity")), 9))
@@ -52,46 +62,35 @@ class RequestView:
 
 @dataclass(frozen=True)
 class CampaignStats:
-    year: int
-    due_date: dt.date
-    total: int
-    sent: int
-    answered: int
-    accepted: int
-    exempt: int
-    states: dict[str, int]
-    grades: dict[str, int]
+    """The campaign figures (``cmrt.figures``) with the requests behind the lists a surface shows."""
+
+    figures: CampaignFigures
+    lists: ListsState
     overdue: list[RequestView]
-    high_risk: list[RequestView]
+    high_risk: list[RequestView]  # responded, latest grade high_risk, not decided yet
     escalated: list[RequestView]
 
     @property
-    def response_rate(self) -> float:
-        return self.answered / self.sent if self.sent else 0.0
+    def year(self) -> int:
+        return self.figures.year
+
+    @property
+    def due_date(self) -> dt.date:
+        return self.figures.due_date
+
+    @property
+    def total(self) -> int:
+        return self.figures.suppliers
 
 
 def find_campaign(session: Session, year: int | None = None) -> Campaign | None:
-    query = sa.select(Campaign)
+    """The campaign of ``year``, else the current one (``store.campaigns.current``, as every surface)."""
     if year is not None:
-        return session.scalars(query.where(Campaign.year == year)).first()
-    active = session.scalars(query.where(Campaign.state == CampaignState.ACTIVE).order_by(Campaign.year.desc())).first()
-    return active or session.scalars(query.order_by(Campaign.year.desc())).first()
+        return campaigns.get_by_year(session, year)
+    return campaigns.current(session)
 
 
-def _latest_reviews(session: Session, request_ids: list[int]) -> dict[int, Review]:
-    if not request_ids:
-        return {}
-    latest = (
-        sa.select(Review.request_id, sa.func.max(Review.id).label("rid"))
-        .where(Review.request_id.in_(request_ids))
-        .group_by(Review.request_id)
-        .subquery()
-    )
-    rows = session.scalars(sa.select(Review).join(latest, Review.id == latest.c.rid)).all()
-    return {int(r.request_id): r for r in rows if r.request_id is not None}
-
-
-def _view(request: Request, review: Review | None) -> RequestView:
+def _view(request: Request, review: Review | None, facts: RequestFacts | None = None) -> RequestView:
     return RequestView(
         request_id=request.id,
         supplier_id=request.supplier_id,
@@ -111,6 +110,7 @@ def _view(request: Request, review: Review | None) -> RequestView:
         findings=list(review.findings or []) if review else [],
         slack_channel=request.slack_channel,
         slack_ts=request.slack_ts,
+        facts=facts,
     )
 
 
@@ -118,41 +118,35 @@ def request_view(session: Session, request_id: int) -> RequestView | None:
     request = session.get(Request, request_id)
     if request is None:
         return None
-    return _view(request, _latest_reviews(session, [request_id]).get(request_id))
+    facts = figure_repo.request_facts(session, request.campaign_id, [request_id])
+    return _view(request, latest_reviews(session, [request_id]).get(request_id), facts[0] if facts else None)
 
 
 def campaign_views(session: Session, campaign: Campaign) -> list[RequestView]:
     requests = session.scalars(
         sa.select(Request).where(Request.campaign_id == campaign.id).join(Request.supplier).order_by(Supplier.name)
     ).all()
-    reviews = _latest_reviews(session, [r.id for r in requests])
-    return [_view(r, reviews.get(r.id)) for r in requests]
+    reviews = latest_reviews(session, [r.id for r in requests])
+    facts = {f.request_id: f for f in figure_repo.request_facts(session, campaign.id)}
+    return [_view(r, reviews.get(r.id), facts.get(r.id)) for r in requests]
 
 
-def campaign_stats(session: Session, campaign: Campaign, today: dt.date) -> CampaignStats:
-    views = campaign_views(session, campaign)
-    states = Counter(v.state.value for v in views)
-    sent = sum(1 for v in views if v.sent_at is not None or v.state not in (RequestState.NOT_SENT, RequestState.EXEMPT))
-    answered = sum(1 for v in views if v.state in ANSWERED or v.responded_at is not None)
-    high_risk = [
-        v
-        for v in views
-        if v.state not in (RequestState.ACCEPTED, RequestState.EXEMPT, RequestState.CLOSED)
-        and (v.grade == "high_risk" or any(f.get("severity") == "high_risk" for f in v.findings))
-    ]
+def campaign_stats(session: Session, campaign: Campaign, options: ReportOptions, now: dt.datetime) -> CampaignStats:
+    """The figures on ``options.today(now)`` and the requests behind the overdue, open high-risk and escalated
+    lists (the same ids the figures count)."""
+    today = options.today(now)
+    figures = compute(campaign.year, campaign.due_date, today, figure_repo.request_facts(session, campaign.id))
+    views = {v.request_id: v for v in campaign_views(session, campaign)}
+
+    def pick(ids: tuple[int, ...]) -> list[RequestView]:
+        return sorted((views[i] for i in ids if i in views), key=lambda v: v.supplier_name.casefold())
+
     return CampaignStats(
-        year=campaign.year,
-        due_date=campaign.due_date,
-        total=len(views),
-        sent=sent,
-        answered=answered,
-        accepted=states.get(RequestState.ACCEPTED.value, 0),
-        exempt=states.get(RequestState.EXEMPT.value, 0),
-        states=dict(states),
-        grades=dict(Counter(v.grade for v in views if v.grade)),
-        overdue=[v for v in views if v.overdue(today)],
-        high_risk=high_risk,
-        escalated=[v for v in views if v.state == RequestState.ESCALATED],
+        figures=figures,
+        lists=lists_state(session, today, options.max_list_age_days),
+        overdue=pick(figures.overdue_ids),
+        high_risk=pick(figures.open_high_risk_ids),
+        escalated=pick(figures.escalated_ids),
     )
 
 
@@ -198,15 +192,18 @@ def find_supplier_requests(session: Session, campaign: Campaign, query: str) -> 
 
 
 def progress_points(session: Session, campaign: Campaign, today: dt.date) -> list[ProgressPoint]:
-    """Suppliers answered (and accepted) by the end of each day, from the first request sent to ``today``."""
+    """Suppliers responded (a workbook read, as ``cmrt.figures`` counts them) and accepted by the end of each day,
+    from the first request sent to ``today``; the last point's responded count is the figures' ``responded``."""
     rows = session.execute(
-        sa.select(Request.sent_at, Request.responded_at, Request.accepted_at).where(Request.campaign_id == campaign.id)
+        sa.select(Request.id, Request.sent_at, Request.responded_at, Request.accepted_at)
+        .where(Request.campaign_id == campaign.id)
     ).all()
     sent_days = [r.sent_at.date() for r in rows if r.sent_at is not None]
     if not sent_days:
         return []
     start = min(sent_days)
-    responded = sorted(r.responded_at.date() for r in rows if r.responded_at is not None)
+    read = figure_repo.first_read_at(session, campaign.id)  # the responded requests, by the figures' definition
+    responded = sorted((r.responded_at or read[r.id]).date() for r in rows if r.id in read)
     accepted = sorted(r.accepted_at.date() for r in rows if r.accepted_at is not None)
     points: list[ProgressPoint] = []
     day = start

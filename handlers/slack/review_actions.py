@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from cmrt.outreach.states import InvalidTransition, RequestState
-from handlers.rereview import findings_text
+from handlers.findings import findings_text
 from handlers.slack import operations
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit, audit, submitter_reply

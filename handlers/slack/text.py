@@ -16,6 +16,7 @@ SECTION_TEXT = 3000
 HEADER_TEXT = 150
 CONTEXT_TEXT = 2000
 BUTTON_TEXT = 75
+OPTION_TEXT = 75  # a select option's text
 BUTTON_VALUE = 2000
 MESSAGE_TEXT = 4000  # Slack truncates the top-level text at 40,000; 4,000 is the recommended maximum
 MESSAGE_BLOCKS = 50

@@ -83,7 +83,7 @@ def test_the_silent_supplier_is_reminded_and_status_is_shown(
     reminders = [m for m in _outbox(folder) if str(m["Subject"]).startswith("Reminder")]
     assert [_to(m) for m in reminders] == ["Chris Demo <chris@alloys.example>"]
     out = done.stdout
-    assert "requests: 3" in out and "response rate: 66.7% (2 answered)" in out
+    assert "requests: 3" in out and "Responded: 2 of 3 (66.7 %)." in out
     for line in ("accepted                      1", "reminded                      1",
                  "clarification_requested       1"):  # fmt: skip
         assert line in out
@@ -100,7 +100,7 @@ def test_rerun_starts_clean_and_a_foreign_folder_is_refused(
     again = _run(folder, tmp_path)
     assert again.returncode == 0, again.stderr
     assert len(_outbox(folder)) == count
-    assert "response rate: 66.7% (2 answered)" in again.stdout
+    assert "Responded: 2 of 3 (66.7 %)." in again.stdout
 
     foreign = tmp_path / "mine"
     foreign.mkdir()

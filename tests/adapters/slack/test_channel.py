@@ -107,7 +107,7 @@ def test_digest_posts_numbers_and_uploads_a_png_once_per_slot(slack: SlackRig) -
     assert send_digest_if_due(slack.api_client(), slack.ops, schedule, NOW) is True
     assert send_digest_if_due(slack.api_client(), slack.ops, schedule, NOW + dt.timedelta(hours=1)) is False
     message = slack.api.calls_to("chat.postMessage")
-    assert len(message) == 1 and "Response rate" in json.dumps(message[0].json_arg("blocks"))
+    assert len(message) == 1 and "Responded: 3 of 5 (60.0 %)." in json.dumps(message[0].json_arg("blocks"))
     steps = [
         m for m in slack.api.methods() if m in ("files.getUploadURLExternal", "upload", "files.completeUploadExternal")
     ]

@@ -45,7 +45,7 @@ def test_status_for_a_year_and_bad_year(http: tuple[SlackRig, str]) -> None:
     reply = _run(rig, url, "status 2025", "s1")
     text = json.dumps(reply["blocks"])
     assert "campaign 2025" in text
-    assert "Response rate:* 60%" in text  # 3 of 5 answered
+    assert "Responded: 3 of 5 (60.0 %)." in text  # 3 of 5 returned a workbook
     assert "Overdue" in text and "Acme Metals GmbH" in text  # due date passed, still awaiting
     assert "no campaign for 1990" in _run(rig, url, "status 1990", "s2")["text"]
     assert "not a campaign year" in _run(rig, url, "status soon", "s3")["text"]

@@ -44,7 +44,7 @@ def test_signed_status_command_is_acked_fast_and_answered_after(http: tuple[Slac
     reply = rig.api.wait_for("response_url")[0]
     assert reply.args["response_type"] == "ephemeral"
     text = json.dumps(reply.args["blocks"])
-    assert "Response rate" in text and "Overdue" in text
+    assert "Responded: 3 of 5" in text and "Overdue" in text
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ def test_socket_mode_service_from_settings(tmp_path: pathlib.Path) -> None:
             server.wait_connection()
             envelope = server.send_envelope("slash_commands", command_payload("status", api=api))
             assert server.wait_ack(envelope) == {"envelope_id": envelope}
-            assert "Response rate" in json.dumps(api.wait_for("response_url")[0].args["blocks"])
+            assert "Responded: 3 of 5" in json.dumps(api.wait_for("response_url")[0].args["blocks"])
             assert api.calls_to("auth.test")[0].headers["authorization"] == "Bearer xoxb-test"
             assert service.ops.access.allowed_users == frozenset({"UEXTRA"})
         finally:

@@ -149,7 +149,7 @@ def test_app_home_is_published_and_cached(socket: tuple[SlackRig, FakeSocketMode
     view = published.json_arg("view")
     text = json.dumps(view)
     assert published.args["user_id"] == MEMBER
-    assert "Response rate" in text and "Overdue suppliers" in text and "Open high-risk" in text
+    assert "Responded: 3 of 5" in text and "Overdue suppliers" in text and "Open high-risk" in text
     assert "Assigned to you" in text
     server.wait_ack(server.send_envelope("events_api", event_payload(event, event_id="EvB")))
     time.sleep(0.3)

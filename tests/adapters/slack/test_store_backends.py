@@ -20,11 +20,12 @@ def test_queries_and_operations(store_db: Any) -> None:
     with store_db.session() as s:
         campaign = find_campaign(s)
         assert campaign is not None and campaign.year == 2025
-        stats = campaign_stats(s, campaign, NOW.date())
-        assert (stats.total, stats.sent, stats.answered, stats.accepted) == (5, 5, 3, 1)
-        assert stats.grades == {"high_risk": 1, "needs_clarification": 1, "accepted": 1}
+        stats = campaign_stats(s, campaign, ops.report, NOW)
+        figures = stats.figures
+        assert (figures.suppliers, figures.surveyed, figures.responded, figures.by_state["accepted"]) == (5, 5, 3, 1)
+        assert figures.grades == {"accepted": 1, "needs_clarification": 1, "high_risk": 1, "rejected": 0}
         assert {v.supplier_external_id for v in stats.overdue} == {"S-001", "S-002"}
-        assert {v.supplier_external_id for v in stats.high_risk} == {"S-003", "S-004"}
+        assert {v.supplier_external_id for v in stats.high_risk} == {"S-003"}  # the one graded high risk
         matches = find_supplier_requests(s, campaign, "acme metal")
         assert {m.supplier_external_id for m in matches[:2]} == {"S-001", "S-002"}
         assert find_supplier_requests(s, campaign, "s-005")[0].score == 100.0
