@@ -46,8 +46,16 @@ class SchedulerComponent:
 
     name = "scheduler"
 
-    def __init__(self, ticker: Ticker, every: dt.timedelta, db: Database, max_failures: int = 3) -> None:
+    def __init__(
+        self,
+        ticker: Ticker,
+        every: dt.timedelta,
+        db: Database,
+        max_failures: int = 3,
+        upkeep: Callable[[], object] | None = None,
+    ) -> None:
         self.ticker = ticker
+        self.upkeep = upkeep  # RMI's lists fetched when due, reviews following them (bot.lists_wiring.ListsUpkeep)
         self.every = every
         self.db = db
         self.max_failures = max_failures
@@ -87,7 +95,7 @@ class SchedulerComponent:
     def start(self) -> None:
         self.failures, self.error = 0, None
         self.ticker.stop.clear()
-        self.scheduler = build_scheduler(self.tick, self.every)
+        self.scheduler = build_scheduler(self.tick, self.every, upkeep=self.upkeep)
         self.scheduler.start()
 
     def healthy(self) -> bool:
@@ -235,6 +243,7 @@ def _hard_exit() -> None:
 def build_parts(settings: Settings, db: Database, stop: threading.Event) -> Parts:
     """Build every adapter from the settings and register the handlers (the production wiring)."""
     import bot.wiring as wiring
+    from bot.lists_wiring import ListsUpkeep
 
     notifier: Notifier = NullNotifier()
     components: list[Component] = []
@@ -258,7 +267,8 @@ def build_parts(settings: Settings, db: Database, stop: threading.Event) -> Part
         stop=threading.Event(),
         digest=slack.digest if slack is not None else None,
     )
-    components.append(SchedulerComponent(ticker, tick_interval(settings), db))
+    upkeep = ListsUpkeep(settings, db, notifier=notifier)
+    components.append(SchedulerComponent(ticker, tick_interval(settings), db, upkeep=upkeep))
     return Parts(db=db, components=components, notifier=notifier, closers=closers)
 
 

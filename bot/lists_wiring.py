@@ -11,26 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import threading
 import zoneinfo
 from collections.abc import Callable
-from typing import Any
 
 from bot.config import Settings
 from bot.downloads import HttpDownloader
 from bot.review_context import make_context_factory
 from handlers.notify import Notifier, NullNotifier
 from handlers.rereview import Rereviewer
-from handlers.smelter_lists import Downloader, fetch_lists
-from mail.smtp import Backoff
-from store import runtime
+from handlers.smelter_lists import Downloader, fetch_when_due
 from store.engine import SessionSource
 
 log = logging.getLogger("cmbot.smelters")
 
-FETCH_STATE = "smelter_lists_fetch"  # bot_state: last attempt, last success, failures in a row, next try
-RETRY_FIRST = dt.timedelta(hours=1)
 
 
 def local_today(settings: Settings, now: dt.datetime) -> dt.date:
@@ -50,12 +44,6 @@ def rereviewer(settings: Settings, db: SessionSource,
         db, context, read_limits=settings.reader.read_limits(), passwords=settings.reader.passwords, clock=clock,
         today=lambda: local_today(settings, clock()),
     )  # fmt: skip
-
-
-def retry_after(failures: int, refresh: dt.timedelta, rnd: random.Random | None = None) -> dt.timedelta:
-    """The wait after ``failures`` failed fetches in a row: an hour, doubling, capped at ``refresh``, +-10 % jitter."""
-    backoff = Backoff(base=RETRY_FIRST.total_seconds(), cap=refresh.total_seconds(), jitter=(0.9, 1.1))
-    return dt.timedelta(seconds=backoff.delay(failures - 1, rnd))
 
 
 class ListsUpkeep:
@@ -79,38 +67,26 @@ class ListsUpkeep:
         self._lock = threading.Lock()
 
     def __call__(self) -> None:
+        """Reviews follow the lists and rules (the first time, only the basis is recorded), the lists are fetched
+        when due, and a fetch that brought new lists is followed at once. Never raises (a scheduler job)."""
         if not self._lock.acquire(blocking=False):  # a long re-review is still running
             return
         try:
-            self.fetch_if_due()
             self.rereviewer.follow(self.notifier)
+            if self.fetch_if_due():
+                self.rereviewer.follow(self.notifier)
+        except Exception:
+            log.exception("the lists upkeep failed; it runs again on the next tick")
         finally:
             self._lock.release()
 
     def fetch_if_due(self) -> bool:
-        """Fetch when ``refresh`` has passed since the last success (or the back-off after a failure); True when a
-        fetch was attempted."""
-        refresh = self.settings.smelters.refresh
-        urls = self.settings.smelters.urls()
+        """Fetch when ``[smelters] refresh`` is due (``handlers.smelter_lists.fetch_when_due``); True when new lists
+        were stored."""
+        refresh, urls = self.settings.smelters.refresh, self.settings.smelters.urls()
         if refresh is None or not urls:
             return False
         now = self.clock()
-        with self.db.session() as session:
-            state: dict[str, Any] = runtime.get_value(session, FETCH_STATE) or {}
-        due = state.get("next_try")
-        if due is not None and dt.datetime.fromisoformat(due) > now:
-            return False
-        report = fetch_lists(self.db, urls, self.download, today=local_today(self.settings, now))
-        failures = 0 if report.ok else int(state.get("failures", 0)) + 1
-        wait = refresh if report.ok else retry_after(failures, refresh)
-        state.update(last_try=now.isoformat(), failures=failures, next_try=(now + wait).isoformat(),
-                     last_problem="; ".join(report.problems) or None)  # fmt: skip
-        if report.ok:
-            state["last_success"] = now.isoformat()
-            state["last_changes"] = [c.summary() for c in report.changes.values()]
-        with self.db.session() as session:
-            runtime.set_value(session, FETCH_STATE, state)
-        if not report.ok:
-            log.warning("RMI's lists could not be fetched (try %d; next try %s); the previous lists are kept",
-                        failures, state["next_try"])  # fmt: skip
-        return True
+        report = fetch_when_due(self.db, urls, self.download, refresh=refresh, now=now,
+                                today=local_today(self.settings, now))  # fmt: skip
+        return report is not None and report.new_lists

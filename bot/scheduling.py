@@ -24,6 +24,7 @@ log = logging.getLogger("cmbot.scheduler")
 
 TICK_JOB_ID = "cmrt-outreach-tick"
 HEARTBEAT_JOB_ID = "cmrt-heartbeat"
+UPKEEP_JOB_ID = "cmrt-lists-upkeep"
 
 
 class ScheduleSettingsError(ValueError):
@@ -77,6 +78,7 @@ def build_scheduler(
     *,
     heartbeat: Callable[[], object] | None = None,
     heartbeat_every: dt.timedelta | None = None,
+    upkeep: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """A paused-free ``BackgroundScheduler`` with the tick (and heartbeat) jobs added; call ``start()``."""
     scheduler = BackgroundScheduler(
@@ -93,6 +95,17 @@ def build_scheduler(
         replace_existing=True,
         next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=min(seconds, 1.0)),
     )
+    if upkeep is not None:  # RMI's lists and the reviews that follow them: its own job, so a long re-review never
+        # holds up the outreach tick (APScheduler runs jobs in a thread pool; max_instances=1 per job)
+        scheduler.add_job(
+            upkeep,
+            "interval",
+            seconds=seconds,
+            id=UPKEEP_JOB_ID,
+            name="lists upkeep",
+            replace_existing=True,
+            next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds),
+        )
     if heartbeat is not None:
         hb = (heartbeat_every or every).total_seconds()
         scheduler.add_job(

@@ -32,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import SlackSettings
+from handlers.report import ReportOptions
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, InboundAssigner, OutboxReleaser, Outreach
@@ -187,6 +188,7 @@ class SlackService:
         workers: int = 4,
         inbound: InboundAssigner | None = None,
         outbox: OutboxReleaser | None = None,
+        report: ReportOptions | None = None,
     ) -> None:
         self.settings = settings
         self.secrets = read_secrets(settings, environ)
@@ -210,6 +212,7 @@ class SlackService:
             executor=self.executor,
             inbound=inbound,
             outbox=outbox,
+            report=report or ReportOptions(),
         )
         self.home_cache = register_all(self.app, self.ops)
         self.runner: SocketModeRunner | HttpRunner

@@ -85,6 +85,7 @@ def build_slack(
     if not settings.slack.configured:
         log.warning("[slack] channel is not set: running without Slack (no team notifications)")
         return None
+    from bot.commands._common import report_options
     from bot.slack_app import SlackService, build_client, read_secrets
     from handlers.slack.access import AccessPolicy
     from handlers.slack.deps import ChatOps
@@ -101,6 +102,7 @@ def build_slack(
         access=AccessPolicy(channel=channel, allowed_users=settings.slack.allowed_users),
         channel=channel,
         notifier=notifier,
+        report=report_options(settings),
     )
     period = settings.slack.digest
 
@@ -111,7 +113,8 @@ def build_slack(
             log.exception("could not post the digest")
 
     component = SlackComponent(
-        lambda: SlackService(settings.slack, db=db, outreach=outreach, inbound=inbound, outbox=outbox)
+        lambda: SlackService(settings.slack, db=db, outreach=outreach, inbound=inbound, outbox=outbox,
+                             report=report_options(settings))
     )
     return SlackParts(notifier=notifier, component=component, digest=digest, close=component.close)
 

@@ -12,17 +12,22 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cmrt.smelters import ListKind, RmapStatus, RmiImportError, RmiList, load_rmi_file
 from cmrt.smelters.changes import MetalChanges, check_download, list_changes
-from store import audit
+from mail.smtp import Backoff
+from store import audit, runtime
 from store import smelters as repo
 from store.engine import SessionSource
 
 log = logging.getLogger("cmbot.smelters")
+
+FETCH_STATE = "smelter_lists_fetch"  # bot_state: last try, last success, failures in a row, next try, last problem
+RETRY_FIRST = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -135,4 +140,43 @@ def fetch_lists(
             "changes": {metal: {k: len(v) for k, v in c.to_json().items()} for metal, c in report.changes.items()},
         })  # fmt: skip
     log.info("RMI's lists fetched: %s", "; ".join(report.lines()))
+    return report
+
+
+def retry_after(failures: int, refresh: dt.timedelta, rnd: random.Random | None = None) -> dt.timedelta:
+    """The wait after ``failures`` failed fetches in a row: an hour, doubling, capped at ``refresh``, +-10 % jitter."""
+    backoff = Backoff(base=RETRY_FIRST.total_seconds(), cap=refresh.total_seconds(), jitter=(0.9, 1.1))
+    return dt.timedelta(seconds=backoff.delay(failures - 1, rnd))
+
+
+def fetch_when_due(
+    db: SessionSource,
+    urls: Sequence[tuple[str, str]],
+    download: Downloader,
+    *,
+    refresh: dt.timedelta,
+    now: dt.datetime,
+    today: dt.date,
+) -> FetchReport | None:
+    """Fetch when ``refresh`` has passed since the last success, or the capped back-off (with jitter) after a
+    failure: never in a tight loop. The try, its outcome and the next try are kept in ``bot_state``
+    (``cmrt-bot status`` shows them). None when nothing was due."""
+    with db.session() as session:
+        state: dict[str, Any] = runtime.get_value(session, FETCH_STATE) or {}
+    due = state.get("next_try")
+    if due is not None and dt.datetime.fromisoformat(due) > now:
+        return None
+    report = fetch_lists(db, urls, download, today=today)
+    failures = 0 if report.ok else int(state.get("failures", 0)) + 1
+    wait = refresh if report.ok else retry_after(failures, refresh)
+    state.update(last_try=now.isoformat(), failures=failures, next_try=(now + wait).isoformat(),
+                 last_problem="; ".join(report.problems) or None)  # fmt: skip
+    if report.ok:
+        state["last_success"] = now.isoformat()
+        state["last_changes"] = [c.summary() for c in report.changes.values()]
+    with db.session() as session:
+        runtime.set_value(session, FETCH_STATE, state)
+    if not report.ok:
+        log.warning("RMI's lists could not be fetched (try %d; next try %s); the previous lists are kept",
+                    failures, state["next_try"])  # fmt: skip
     return report

@@ -19,11 +19,10 @@ from cmrt.figures import CampaignFigures
 from cmrt.outreach.states import RequestState
 from handlers.liveness import liveness
 from handlers.report import ListsState, ReportOptions, lists_state
+from handlers.smelter_lists import FETCH_STATE
 from store import campaigns, runtime
 from store import figures as figure_repo
 from store.models import Campaign
-
-FETCH_STATE = "smelter_lists_fetch"  # bot_state, written by the run's list upkeep (bot.lists_wiring)
 
 
 class NoSuchCampaign(LookupError):

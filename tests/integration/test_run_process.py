@@ -91,6 +91,9 @@ timezone = "UTC"
 business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 quiet_hours = []
 tick = "1s"
+
+[smelters]
+refresh = "off"                       # no download from RMI in tests (test_run_lists.py serves them)
 """
 
 

@@ -65,6 +65,9 @@ tick = "1s"
 
 [run]
 heartbeat = "1s"
+
+[smelters]
+refresh = "off"                       # no download from RMI in tests (test_run_lists.py serves them)
 """
 
 
