@@ -323,14 +323,14 @@ class InboundProcessor:
                 grade = Grade(prior.grade)
                 message_repo.add_review(
                     s, sub, grade=prior.grade, catalogue_version=prior.catalogue_version, findings=prior.findings,
-                    score=prior.score,
+                    score=prior.score, rmap_date=prior.rmap_date,
                 )  # fmt: skip
             else:
                 res = review(decl, context)
                 grade = res.grade
                 message_repo.add_review(
                     s, sub, grade=res.grade.value, catalogue_version=res.catalogue_version,
-                    findings=[f.to_json() for f in res.findings], score=res.score,
+                    findings=[f.to_json() for f in res.findings], score=res.score, rmap_date=res.rmap_date,
                 )  # fmt: skip
                 summaries += [
                     FindingSummary(f.check, f.severity.value, f.message, f.location or None)
