@@ -5,7 +5,9 @@ accepts: ``(session, request, today) -> ReviewContext``. It takes the newest imp
 (``cmrt-bot smelters import``; re-read only when a newer list is imported), the campaign's family, minimum
 version, scope and reporting year, and the effective review overrides of the request's campaign
 (``effective_overrides``): the configuration's ``[review.overrides]``, then its ``[review.campaigns."YEAR"]``
-table, then the campaign's own (``cmrt-bot campaign set-check``), later winning (``cmrt.review.merge_overrides``).
+table, then the campaign's own (``cmrt-bot campaign set-check``), later winning (``cmrt.review.merge_overrides``),
+and the supplier's last accepted declaration from an earlier campaign (``previous_declaration``) for the
+year-over-year checks.
 The configuration's layers are validated at start-up, so a typo in a check id stops the bot with a clear message
 instead of failing every review; a stored override the catalogue no longer knows is skipped with a warning.
 """
@@ -20,9 +22,11 @@ from collections.abc import Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cmrt.declaration import Declaration
 from cmrt.review import ReviewConfigError, ReviewContext, merge_overrides, parse_overrides
 from cmrt.review.adhoc import context_for
 from cmrt.smelters import DEFAULT_MAX_LIST_AGE_DAYS, RmapStatus, SmelterReference
+from store import messages as message_repo
 from store import smelters as smelter_repo
 from store.models import Campaign, Request, SmelterList
 
@@ -96,6 +100,7 @@ def make_context_factory(
     def factory(session: Session, request: Request | None, today: dt.date) -> ReviewContext:
         campaign = request.campaign if request is not None else None
         reference, rmap = lists_for(session)
+        previous, label = previous_declaration(session, request)
         return ReviewContext(
             today=today,
             reference=reference,
@@ -106,6 +111,25 @@ def make_context_factory(
             reporting_year=campaign.year if campaign is not None else None,
             overrides=effective_overrides(checked, tables, campaign),
             max_list_age_days=max_list_age_days,
+            previous=previous,
+            previous_label=label,
         )
 
     return factory
+
+
+def previous_declaration(session: Session, request: Request | None) -> tuple[Declaration | None, str | None]:
+    """The supplier's last accepted declaration from an earlier campaign, and that campaign's year, for the
+    year-over-year checks; (None, None) when there is none or it cannot be read back (logged, not fatal)."""
+    if request is None:
+        return None, None
+    found = message_repo.last_accepted_declaration(session, request.supplier_id, request.campaign.year)
+    if found is None:
+        return None, None
+    data, year = found
+    try:
+        return Declaration.from_json(data), str(year)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        log.warning("review: the %s declaration of supplier %s cannot be read back (%s); no year-over-year "
+                    "comparison", year, request.supplier_id, exc)
+        return None, None

@@ -28,12 +28,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cmrt.outreach.states import InvalidTransition, RequestState
-from cmrt.review import Grade, ReviewContext, Severity, review
+from cmrt.review import Grade, ReviewContext, review
 from cmrt.workbook import WorkbookError, read_workbook
 from cmrt.workbook.errors import ReadLimits
 from handlers.acknowledgment import GRADE_ORDER, acknowledgment_plan
 from handlers.mail_store import StoreDirectory
-from handlers.notify import FindingSummary, Notifier, NullNotifier, alert_unmatched
+from handlers.notify import FindingSummary, Notifier, NullNotifier, alert_unmatched, review_note
 from handlers.outreach_mail import MailOutreach
 from mail.attachments import AttachmentLimits, Extracted, extract_attachments
 from mail.classify import Classification, InboundMessage, Kind, classify, parse_inbound
@@ -332,11 +332,7 @@ class InboundProcessor:
                     s, sub, grade=res.grade.value, catalogue_version=res.catalogue_version,
                     findings=[f.to_json() for f in res.findings], score=res.score, rmap_date=res.rmap_date,
                 )  # fmt: skip
-                summaries += [
-                    FindingSummary(f.check, f.severity.value, f.message, f.location or None)
-                    for f in res.findings
-                    if f.severity is not Severity.INFO
-                ]
+                summaries += review_note(res.findings)
                 score = res.score if score is None else min(score, res.score)
             outcome.grades.append(grade.value)
             worst = grade if worst is None or GRADE_ORDER.index(grade) > GRADE_ORDER.index(worst) else worst

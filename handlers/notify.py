@@ -14,6 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from cmrt.review import CHECKS_BY_ID, Finding, Severity
+
+#: Catalogue areas whose findings the team always sees in the review note, info or not: what changed since the
+#: supplier's last accepted declaration, and what the review could not check.
+NOTE_AREAS = ("history", "limits")
+
 
 @dataclass(frozen=True)
 class FindingSummary:
@@ -23,6 +29,18 @@ class FindingSummary:
     severity: str  # reject | clarify | high_risk | info
     message: str
     location: str | None = None  # "Declaration!D16", "Smelter List row 12"
+    area: str = ""  # the check's catalogue area ("history", "limits", "smelter", ...)
+
+
+def review_note(findings: Sequence[Finding]) -> list[FindingSummary]:
+    """The findings a review note shows the team: every one that is not ``info``, and those of ``NOTE_AREAS``."""
+    out: list[FindingSummary] = []
+    for f in findings:
+        spec = CHECKS_BY_ID.get(f.check)
+        area = spec.area if spec is not None else ""
+        if f.severity is not Severity.INFO or area in NOTE_AREAS:
+            out.append(FindingSummary(f.check, f.severity.value, f.message, f.location or None, area))
+    return out
 
 
 @runtime_checkable

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.models import Message, Review, Submission
+from store.models import Campaign, Message, Request, Review, Submission
 from store.states import Direction, MessageState
 
 
@@ -166,3 +166,27 @@ def add_review(
 def latest_review(session: Session, request_id: int) -> Review | None:
     stmt = sa.select(Review).where(Review.request_id == request_id).order_by(Review.id.desc()).limit(1)
     return session.scalars(stmt).first()
+
+
+def last_accepted_declaration(
+    session: Session, supplier_id: int, before_year: int
+) -> tuple[dict[str, Any], int] | None:
+    """The declaration (as stored, ``Declaration.to_json()``) that the supplier's most recent earlier campaign
+    accepted, with that campaign's year: the request's last workbook read before it was accepted. None when the
+    supplier has no accepted request in an earlier campaign (or it was accepted without a readable workbook)."""
+    accepted = session.execute(
+        sa.select(Request.id, Request.accepted_at, Campaign.year)
+        .join(Campaign, Request.campaign_id == Campaign.id)
+        .where(Request.supplier_id == supplier_id, Campaign.year < before_year, Request.accepted_at.is_not(None))
+        .order_by(Campaign.year.desc())
+    ).all()
+    for request_id, accepted_at, year in accepted:
+        rows = session.execute(
+            sa.select(Submission.declaration, Submission.created_at)
+            .where(Submission.request_id == request_id, Submission.is_workbook.is_(True))
+            .order_by(Submission.id.desc())
+        ).all()
+        for declaration, created_at in rows:
+            if declaration and accepted_at is not None and created_at <= accepted_at:
+                return declaration, int(year)
+    return None

@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from handlers.notify import FindingSummary, uncertain_text
+from handlers.notify import NOTE_AREAS, FindingSummary, uncertain_text
 from handlers.rereview import RereviewResult
 from handlers.slack import blocks, mail_blocks, review_blocks
 from handlers.slack.deps import utc_now
@@ -26,6 +26,11 @@ from store.engine import SessionSource
 from store.models import Request
 
 log = logging.getLogger("cmbot.slack.notifier")
+
+
+def _line(f: FindingSummary) -> str:
+    return blocks.finding_line({"severity": f.severity, "message": f.message, "location": f.location,
+                                "check": f.check})  # fmt: skip
 
 
 class SlackNotifier:
@@ -59,16 +64,17 @@ class SlackNotifier:
     def review_result(
         self, request_id: int, *, grade: str, score: int | None, findings: Sequence[FindingSummary]
     ) -> None:
-        lines = [
-            blocks.finding_line(
-                {"severity": f.severity, "message": f.message, "location": f.location, "check": f.check}
-            )
-            for f in list(findings)[:5]
-        ]
-        if len(findings) > 5:
-            lines.append(f"_… and {len(findings) - 5} more findings_")
-        head = f":mag: Review: {blocks.grade_text(grade, score)}"
-        self._update(request_id, head + ("\n" + bullet_lines(lines, 2500) if lines else ""))
+        main = [f for f in findings if f.area not in NOTE_AREAS]
+        lines = [_line(f) for f in main[:5]]
+        if len(main) > 5:
+            lines.append(f"_… and {len(main) - 5} more findings_")
+        text = f":mag: Review: {blocks.grade_text(grade, score)}" + ("\n" + bullet_lines(lines, 2500) if lines else "")
+        history = [_line(f) for f in findings if f.area == "history"]
+        if history:  # what changed since the supplier's last accepted declaration, in full
+            text += "\n*Since the last accepted declaration:*\n" + bullet_lines(history, 1200)
+        for limit in (f for f in findings if f.area == "limits"):  # what the review could not check
+            text += f"\n:warning: {esc(limit.message)}"
+        self._update(request_id, text)
 
     def clarification_sent(self, request_id: int, *, actor: str | None = None) -> None:
         who = f" by <@{esc(actor)}>" if actor else ""

@@ -143,3 +143,28 @@ def test_team_alerts_quoting_supplier_text_are_escaped(slack: SlackRig) -> None:
     sent = _texts(slack)
     assert "<!channel>" not in sent and "<@U999>" not in sent and "<https://evil.example|click>" not in sent
     assert sent.count("&lt;!channel&gt;") >= 2
+
+
+def test_review_note_shows_what_changed_and_what_was_not_checked(slack: SlackRig) -> None:
+    """Info findings about the year-over-year changes and the review's limits reach the team's review note."""
+    request_id = slack.seeded.requests["S-003"]
+    slack.notifier.review_result(
+        request_id,
+        grade="needs_clarification",
+        score=90,
+        findings=[
+            FindingSummary("company.required_missing", "clarify", "the contact phone is missing", "D17", "company"),
+            FindingSummary("history.origin_flipped", "clarify", "question 3 for Tin said 'Yes' in the 2024 "
+                           "declaration and says No now", "D39", "history"),
+            FindingSummary("history.smelters_changed", "info", "Tin smelters since the 2024 declaration: 1 dropped "
+                           "(Minsur (CID001182))", None, "history"),
+            FindingSummary("limits.no_smelter_reference", "info", "smelters were not checked against a reference: "
+                           "<no look-up>", "Smelter List", "limits"),
+        ],
+    )  # fmt: skip
+    (reply,) = [c for c in slack.api.calls_to("chat.postMessage") if "thread_ts" in c.args]
+    text = reply.args["text"]
+    assert "the contact phone is missing" in text
+    assert text.index("*Since the last accepted declaration:*") < text.index("said 'Yes' in the 2024 declaration")
+    assert "1 dropped (Minsur (CID001182))" in text
+    assert ":warning: smelters were not checked against a reference: &lt;no look-up&gt;" in text
