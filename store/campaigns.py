@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cmrt.outreach.states import RequestState
+from store import requests as request_repo
 from store.models import Campaign, Request, Supplier
 from store.states import CampaignState
 
@@ -121,3 +123,38 @@ def add_requests(session: Session, campaign: Campaign, suppliers: Iterable[Suppl
         have.add(supplier.id)
     session.flush()
     return created
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    """What ``carry_over`` took from the earlier campaign."""
+
+    exempt: int  # requests that start exempt, as they ended there
+    assigned: int  # requests that keep the team member they were assigned to
+    review_overrides: dict[str, str]  # the new campaign's own overrides after the carry-over
+
+
+def carry_over(
+    session: Session, source: Campaign, target: Campaign, *, overrides: Mapping[str, str], actor: str = "system"
+) -> CarriedOver:
+    """Carry an earlier campaign's per-supplier decisions over to a new one, for the suppliers both cover: an
+    exemption (the new request becomes exempt, with the old reason and year), the team member a request was
+    assigned to, and the campaign's own review overrides (``overrides``: the source's, already validated by the
+    caller; the target's own win over them)."""
+    earlier = {r.supplier_id: r for r in source.requests}
+    exempt = assigned = 0
+    for request in target.requests:
+        old = earlier.get(request.supplier_id)
+        if old is None:
+            continue
+        if old.assignee and not request.assignee:
+            request.assignee = old.assignee
+            assigned += 1
+        if old.state == RequestState.EXEMPT and request.state == RequestState.NOT_SENT:
+            reason = f"exempt in {source.year}" + (f": {old.exception_reason}" if old.exception_reason else "")
+            request_repo.transition(session, request, RequestState.EXEMPT, actor=actor, reason=reason,
+                                    details={"carried_from": source.year})  # fmt: skip
+            exempt += 1
+    merged = {**dict(overrides), **dict(target.review_overrides or {})}
+    target.review_overrides = merged
+    return CarriedOver(exempt, assigned, merged)

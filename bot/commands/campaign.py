@@ -12,6 +12,7 @@ import difflib
 from typing import Any
 
 from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
+from bot.review_context import stored_overrides
 from store import audit, campaigns, suppliers
 
 FAMILIES = ("CMRT", "EMRT", "CRT", "AMRT")
@@ -74,6 +75,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--family", choices=FAMILIES, default="CMRT", help="required template (default: CMRT)")
     create.add_argument("--min-version", default=None,
                         help="oldest template version accepted (default for CMRT: 6.01)")
+    create.add_argument("--from", dest="from_year", type=_year, metavar="YEAR",
+                        help="carry an earlier campaign's decisions over: its exemptions, the team member each "
+                             "supplier was assigned to, and its own check settings (--check wins over them)")
     create.add_argument("--check", dest="checks", action="append", type=_check_override, default=[],
                         metavar="CHECK_ID=SEVERITY",
                         help="this campaign's review override: reject, high_risk, clarify, info or disabled "
@@ -102,6 +106,12 @@ def do_create(args: argparse.Namespace) -> int:
     with open_database(settings) as db, db.session() as session:
         if campaigns.get_by_year(session, args.year) is not None:
             raise CommandError(f"a campaign for reporting year {args.year} already exists (see `cmrt-bot status`)")
+        source = None
+        if args.from_year is not None:
+            source = campaigns.get_by_year(session, args.from_year)
+            if source is None:
+                raise CommandError(f"no campaign for reporting year {args.from_year} to carry over (see `cmrt-bot "
+                                   "campaign list`)")
         selected = suppliers.list_suppliers(session, tag=tag)
         if not selected:
             which = f"tagged {tag!r}" if tag else "at all"
@@ -118,6 +128,11 @@ def do_create(args: argparse.Namespace) -> int:
             created_by=os_actor(),
             review_overrides=dict(args.checks),
         )
+        carried, taken = None, 0
+        if source is not None:
+            earlier = stored_overrides(source)
+            taken = len(set(earlier) - set(dict(args.checks)))
+            carried = campaigns.carry_over(session, source, campaign, overrides=earlier, actor=os_actor())
         audit.record(
             session,
             os_actor(),
@@ -126,16 +141,22 @@ def do_create(args: argparse.Namespace) -> int:
             args.year,
             {"due_date": args.due.isoformat(), "scope": args.scope, "suppliers": tag or "all",
              "template_family": args.family, "min_template_version": min_version, "requests": len(selected),
-             "review_overrides": dict(args.checks)},
-        )
+             "review_overrides": dict(campaign.review_overrides or {})}
+            | ({"from": source.year, "exempt": carried.exempt, "assigned": carried.assigned} if source and carried
+               else {}),
+        )  # fmt: skip
+        overrides = dict(campaign.review_overrides or {})
         year = campaign.year
     version = f" >= {min_version}" if min_version else ""
     print(
         f"campaign {year} created: {len(selected)} request(s) in state not_sent; {args.family}{version}, "
         f"{args.scope} scope, due {args.due.isoformat()}, suppliers: {tag or 'all'}"
     )
-    if args.checks:
-        print("review overrides: " + ", ".join(f"{check}={value}" for check, value in dict(args.checks).items()))
+    if carried is not None:
+        print(f"carried over from {args.from_year}: {carried.exempt} exemption(s), {carried.assigned} "
+              f"assignment(s), {taken} check setting(s)")
+    if overrides:
+        print("review overrides: " + ", ".join(f"{check}={value}" for check, value in overrides.items()))
     print("requests go out when `cmrt-bot run` is running (preview with `cmrt-bot plan`)")
     return 0
 

@@ -184,3 +184,42 @@ def test_check_with_campaign_applies_its_overrides(config: str) -> None:
     assert as_2025["smelter.country_inconsistent"] == "info"  # the configuration's [review.campaigns."2025"]
     rc, _, err = run("--config", config, "check", workbook, "--campaign", "2031")
     assert rc == 1 and "--campaign 2031: no campaign for reporting year 2031" in err
+
+
+def test_cli_create_from_an_earlier_campaign_carries_exemptions_assignees_and_checks(config: str) -> None:
+    """``campaign create --from 2025``: S1 was exempt and assigned to a team member in 2025; the 2026 campaign
+    starts with S1 exempt (the reason kept), the same assignee, and 2025's own check settings under its own."""
+    from bot.config import load_config
+    from cmrt.outreach.states import RequestState
+    from store import Database, campaigns
+    from store import requests as request_repo
+
+    rc, _, err = run("--config", config, "campaign", "create", "--year", "2025", "--due", "2026-03-31",
+                     "--check", f"{COVERED}=clarify", "--check", "smelter.duplicate=disabled")  # fmt: skip
+    assert rc == 0, err
+    db = Database(load_config(config).store.url)
+    try:
+        with db.session() as s:
+            c25 = campaigns.get_by_year(s, 2025)
+            assert c25 is not None
+            one, two = sorted(c25.requests, key=lambda r: r.supplier.external_id)
+            request_repo.transition(s, one, RequestState.EXEMPT, actor="UTEAM", reason="no 3TG in our parts")
+            one.assignee, two.assignee = "UANNA", "UBEN"
+        rc, out, err = run("--config", config, "campaign", "create", "--year", "2026", "--due", "2027-03-31",
+                           "--from", "2025", "--check", "smelter.duplicate=info")  # fmt: skip
+        assert rc == 0, err
+        assert "carried over from 2025: 1 exemption(s), 2 assignment(s), 1 check setting(s)" in out
+        with db.session() as s:
+            c26 = campaigns.get_by_year(s, 2026)
+            assert c26 is not None
+            assert c26.review_overrides == {COVERED: "clarify", "smelter.duplicate": "info"}  # --check wins
+            one, two = sorted(c26.requests, key=lambda r: r.supplier.external_id)
+            assert (one.state, one.exception_reason) == (RequestState.EXEMPT, "exempt in 2025: no 3TG in our parts")
+            assert (two.state, one.assignee, two.assignee) == (RequestState.NOT_SENT, "UANNA", "UBEN")
+    finally:
+        db.dispose()
+    (event,) = [e for e in audit_events(config, "campaign.create") if e.get("from") == 2025]
+    assert (event["exempt"], event["assigned"]) == (1, 2)
+    rc, _, err = run("--config", config, "campaign", "create", "--year", "2027", "--due", "2028-03-31",
+                     "--from", "2019")  # fmt: skip
+    assert rc != 0 and "no campaign for reporting year 2019" in err
