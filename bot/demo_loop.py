@@ -131,7 +131,7 @@ def _run_loop(folder: pathlib.Path, fresh: bool, write: Callable[[str], None]) -
     say.heading(f"create the {year} campaign, as `cmrt-bot campaign create` does")
     campaign_cmd.do_create(
         argparse.Namespace(config=str(config), year=year, due=due, scope="company", suppliers="all",
-                           family="CMRT", min_version=None, checks=[])
+                           family="CMRT", min_version=None, checks=[], from_year=None)
     )
     return _mail_loop(folder, settings, say, now, year)
 
