@@ -122,15 +122,17 @@ def _held_back(d: Declaration, required: dict[str, set[str]]) -> dict[tuple[str,
     if d.template.family is not Family.CMRT or not version or version[0] < 6:
         return {}
     gates = gate_keys(d)
+    keys = question_keys(d)
+    numbers = {k: question_number(k) for k in keys}
     out: dict[tuple[str, str], list[str]] = {}
     for mineral in d.minerals:
-        for key in question_keys(d):
-            if key not in required[mineral] or blank(d.answers.get(key, {}).get(mineral)):
-                continue
-            before = [g for g in gates if question_number(g) < question_number(key)]
-            holding = next((g for g in before if not is_yes(d.answers.get(g, {}).get(mineral))), None)
-            if holding is not None and not is_no(d.answers.get(holding, {}).get(mineral)):
-                out.setdefault((holding, mineral), []).append(key)
+        holding = next((g for g in gates if not is_yes(d.answers.get(g, {}).get(mineral))), None)
+        if holding is None or is_no(d.answers.get(holding, {}).get(mineral)):
+            continue  # every gate says Yes, or a gate says No (then the later questions are not asked)
+        later = [k for k in keys if numbers[k] > numbers[holding] and k in required[mineral]
+                 and not blank(d.answers.get(k, {}).get(mineral))]  # fmt: skip
+        if later:
+            out[(holding, mineral)] = later
     return out
 
 

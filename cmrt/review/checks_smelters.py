@@ -139,14 +139,13 @@ def _placeholder(row: SmelterRow, field: str) -> str | None:
     """A template prompt left where data belongs: "Enter smelter details" (shown by the id-source formula of a
     'Smelter not listed' row, so only elsewhere), or "!" marks."""
     value = getattr(row, field)
-    text = norm(value)
-    if not text:
+    if not isinstance(value, str) or not value:
         return None
-    if text == ENTER_DETAILS and not (field == "id_source" and _kind(row) == "not_listed"):
-        return str(value)
-    if set(text) == {"!"}:
-        return str(value)
-    return None
+    if "!" in value:  # cheap tests first: this runs for every field of every row
+        return value if set(value.strip()) == {"!"} else None
+    if len(value) < len(ENTER_DETAILS) or value.lstrip()[:1] not in ("E", "e") or norm(value) != ENTER_DETAILS:
+        return None
+    return None if field == "id_source" and _kind(row) == "not_listed" else value
 
 
 @check(

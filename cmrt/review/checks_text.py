@@ -74,8 +74,8 @@ def cell_too_long(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         ("product", d.products, _PRODUCT_FIELDS, d.product_columns, PRODUCT_LIST),
     ):
         for row in rows:
-            long = [(field, name, getattr(row, field)) for field, name in fields
-                    if isinstance(getattr(row, field, None), str) and len(getattr(row, field)) > MAX_CELL]
+            long = [(field, name, value) for field, name in fields
+                    if isinstance(value := getattr(row, field, None), str) and len(value) > MAX_CELL]
             if not long:
                 continue
             field, _, value = long[0]

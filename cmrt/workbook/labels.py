@@ -176,7 +176,9 @@ def is_translation_header(cells: list[Any]) -> bool:
 def data_end(grid: Grid) -> int:
     """The first row after a sheet's data area: the copyright footer or an in-sheet translation table."""
     for row, cells in grid.iter_rows():
-        if any(isinstance(v, str) and v.lstrip().startswith("©") for v in cells[:3]) or is_translation_header(cells):
+        if any(isinstance(v, str) and v.lstrip().startswith("©") for v in cells[:3]):
+            return row
+        if "English" in cells and is_translation_header(cells):  # the membership test runs at C speed
             return row
     return grid.nrows + 1
 
