@@ -99,6 +99,8 @@ class MailSettings:
     max_message_bytes: int = field(default=50 * MIB, metadata={"bytes": True})
     max_attachment_bytes: int = field(default=25 * MIB, metadata={"bytes": True})
     message_id_domain: str | None = None  # default: the domain of outreach.from_address
+    # the authserv-id of our receiving server's Authentication-Results (RFC 8601); unset: headers are trusted as is
+    trusted_authserv_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ class OutreachSettings:
     clarification_followup: tuple[dt.timedelta, ...] = (dt.timedelta(days=7), dt.timedelta(days=14))
     batch_size: int = 50
     max_emails_per_hour: int = 200
+    max_acks_per_request: int = 3  # acknowledgments per request and day (a loop cannot run away)
+    max_acks_per_hour: int = 60  # acknowledgments' own rate budget, apart from requests and reminders (0: none)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
     from mail.compose import MailTemplates
     from mail.outbox import Outbox
     from mail.smtp import RateLimiter
+    from store.states import OutboxKind
 
     box: list[Notifier] = []
     from handlers.notify import NullNotifier
@@ -83,10 +84,12 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
     o = settings.outreach
     sender = outbound_sender(settings)
     per_hour = o.max_emails_per_hour
+    acks_per_hour = o.max_acks_per_hour  # acknowledgments have their own budget: a loop cannot starve requests
     outbox = Outbox(
         StoreOutboxRepository(db, mail_from=o.from_address or ""),
         sender,
         rate_limiter=RateLimiter(per_hour / 60.0) if per_hour > 0 else None,
+        kind_limiters={OutboxKind.ACKNOWLEDGMENT: RateLimiter(acks_per_hour / 60.0 if acks_per_hour > 0 else 0)},
         on_permanent=handle_permanent(db, notifier),
         on_sent=record_sent(db),
     )

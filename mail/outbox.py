@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -113,7 +113,11 @@ class Outbox:
         reconcile: Callable[[str], bool | None] | None = None,
         step: Callable[[str, OutboxRecord], None] | None = None,
         rng: random.Random | None = None,
+        kind_limiters: Mapping[str, RateLimiter] | None = None,
     ) -> None:
+        """``kind_limiters``: a rate budget of their own for some kinds (acknowledgments), so they neither use up
+        nor wait for ``rate_limiter`` (requests, reminders); a record of such a kind over its budget waits for the
+        next ``deliver_due`` instead of blocking the others."""
         import time
 
         self.repo = repo
@@ -127,6 +131,10 @@ class Outbox:
         self.reconcile = reconcile
         self.step = step or (lambda _name, _record: None)
         self.rng = rng or random.Random()
+        self.kind_limiters = dict(kind_limiters or {})
+
+    def limiter_for(self, kind: str) -> RateLimiter | None:
+        return self.kind_limiters.get(str(kind), self.rate_limiter)
 
     def enqueue(self, record: OutboxRecord) -> OutboxRecord:
         stored, created = self.repo.add(record)
@@ -167,7 +175,10 @@ class Outbox:
     def deliver_due(self, limit: int = 50) -> list[Delivery]:
         out: list[Delivery] = []
         for record in self.repo.due(self.clock(), limit):
-            delivery = self.deliver(record)
+            own = self.kind_limiters.get(str(record.kind))
+            if own is not None and not own.try_acquire():
+                continue  # over its own budget: a later round sends it
+            delivery = self.deliver(record, limited=own is None)
             if delivery is not None:
                 out.append(delivery)
         return out
@@ -178,7 +189,8 @@ class Outbox:
         record = self.repo.get(key)
         if record is None or record.state not in READY:
             return None
-        if not block and self.rate_limiter is not None and not self.rate_limiter.try_acquire():
+        limiter = self.limiter_for(record.kind)
+        if not block and limiter is not None and not limiter.try_acquire():
             return None
         return self.deliver(record, limited=block)
 
@@ -186,9 +198,10 @@ class Outbox:
         """Try one record (with a few quick retries for 4xx); None if another worker had claimed it."""
         result: SendResult | None = None
         attempts = record.attempts
+        limiter = self.limiter_for(record.kind)
         for quick in range(self.policy.quick_retries + 1):
-            if self.rate_limiter is not None and (limited or quick > 0):
-                self.rate_limiter.wait()
+            if limiter is not None and (limited or quick > 0):
+                limiter.wait()
             claimed = False
 
             def claim(current: OutboxRecord = record, n: int = attempts + 1) -> bool:

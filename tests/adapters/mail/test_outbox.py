@@ -143,3 +143,28 @@ def test_sigkill_at_any_step_never_sends_twice(
     assert restarted.returncode == 0, restarted.stderr
     assert restarted.stdout.strip() == final_state
     assert _count(mail_harness, user, key) == delivered
+
+
+def test_acknowledgments_have_their_own_budget(
+    mail_harness: MailHarness, mail_db: Database, mail_user: tuple[str, str]
+) -> None:
+    """A responder loop uses up the acknowledgments' budget, never the one of the requests and reminders."""
+    import dataclasses
+
+    from mail.smtp import RateLimiter
+
+    user, _ = mail_user
+    frozen = [1000.0]
+    main = RateLimiter(60, clock=lambda: frozen[0], sleep=lambda _s: None)
+    acks = RateLimiter(1, clock=lambda: frozen[0], sleep=lambda _s: None)
+    outbox = _outbox(mail_harness, mail_db, rate_limiter=main, kind_limiters={"acknowledgment": acks})
+    tag = uuid.uuid4().hex[:8]
+    for n in range(3):
+        outbox.enqueue(dataclasses.replace(_record(user, f"ack-{tag}-{n}"), kind="acknowledgment"))
+    outbox.enqueue(_record(user, f"req-{tag}"))
+    sent = [d.record.key for d in outbox.deliver_due() if d.result.status is SendStatus.SENT]
+    assert f"req-{tag}" in sent
+    assert [k for k in sent if k.startswith("ack-")] == [f"ack-{tag}-0"]
+    assert outbox.send_now(f"ack-{tag}-1", block=False) is None  # over its budget: left for a later round
+    frozen[0] += 61
+    assert [d.record.key for d in outbox.deliver_due()] == [f"ack-{tag}-1"]
