@@ -16,17 +16,18 @@ import hashlib
 import pathlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from cmrt.declaration import Declaration
 from cmrt.review import ReviewResult, Severity
 from cmrt.review.adhoc import context_for, review_with_lists
 from cmrt.review.model import ReviewContext
 from cmrt.smelters import NO_LISTS_TEXT, ListKind, RmiImportError, RmiList, load_rmi_file, stale_warning
-from store import smelters as repo
-from store.engine import SessionSource
+
+if TYPE_CHECKING:  # `cmrt-bot check --rmap` reviews files without the store: SQLAlchemy loads for the database uses
+    from sqlalchemy.orm import Session
+
+    from store.engine import SessionSource
 
 NO_LISTS = "No smelter lists imported yet: run `cmrt-bot smelters import FILE...`."
 NO_LISTS_TO_SHOW = "No smelter lists imported yet: run `cmrt-bot smelters fetch` or `cmrt-bot smelters import FILE...`."
@@ -51,6 +52,8 @@ def _iso(item: RmiList) -> str | None:
 
 def import_files(db: SessionSource, names: Sequence[str]) -> list[dict[str, Any]]:
     """Import each file (one unit of work per file); one row per file, with ``error`` when it was not imported."""
+    from store import smelters as repo
+
     report: list[dict[str, Any]] = []
     for name in names:
         path = pathlib.Path(name)
@@ -90,6 +93,8 @@ def import_lines(report: list[dict[str, Any]]) -> list[str]:
 
 
 def list_rows(session: Session) -> list[dict[str, Any]]:
+    from store import smelters as repo
+
     return [
         {
             "list_id": sl.id,
@@ -123,6 +128,8 @@ class Statuses:
 def status_rows(session: Session, ids: Sequence[str], today: dt.date, max_age: int) -> Statuses | None:
     """Each smelter's RMAP status as published on the newest imported lists (with their date); None when no
     list is imported. ``max_age``: days after which a status list counts as stale."""
+    from store import smelters as repo
+
     ctx = context_for(today=today, lists=repo.latest_rmi_lists(session))
     if ctx.rmap is None and ctx.reference is None:
         return None

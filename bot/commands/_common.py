@@ -1,4 +1,9 @@
-"""Helpers shared by the foundation commands: settings, the database, the acting OS user, progress output."""
+"""Helpers shared by the foundation commands: settings, the database, the acting OS user, progress output.
+
+Imports stay lazy here and in every ``bot.commands`` module: ``cmrt-bot --help`` builds the whole parser, so a
+module-level import of the store (SQLAlchemy, Alembic) or of the review catalogue would make every command pay
+for it (``tests/unit/test_cli_imports.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
-from bot.config import ConfigError, Settings, load_config
-from store import Database, StoreError, check_schema_current, redact_url, upgrade
-
 if TYPE_CHECKING:
+    from bot.config import Settings
     from handlers.report import ReportOptions
+    from store import Database
 
 
 class CommandError(Exception):
@@ -27,6 +31,8 @@ class CommandError(Exception):
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from bot.config import ConfigError, load_config
+
     try:
         return load_config(getattr(args, "config", None))
     except ConfigError as exc:
@@ -36,6 +42,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 @contextmanager
 def open_database(settings: Settings, *, check_schema: bool = True) -> Iterator[Database]:
     """The configured database, refused (naming ``cmrt-bot db upgrade``) when its schema is not current."""
+    from store import Database, StoreError, check_schema_current
+
     try:
         if check_schema:
             check_schema_current(settings.store.url)
@@ -57,6 +65,8 @@ def _first_line(exc: BaseException) -> str:
 
 def upgrade_database(url: str, *, failure: str) -> tuple[list[str], list[str]]:
     """Create or migrate the schema: (revisions before, revisions after); ``failure`` starts the error message."""
+    from store import StoreError, redact_url, upgrade
+
     try:
         before, after = upgrade(url)
     except StoreError as exc:

@@ -12,8 +12,6 @@ import difflib
 from typing import Any
 
 from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
-from bot.review_context import stored_overrides
-from store import audit, campaigns, suppliers
 
 FAMILIES = ("CMRT", "EMRT", "CRT", "AMRT")
 SEVERITIES = ("reject", "high_risk", "clarify", "info", "disabled")
@@ -100,6 +98,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def do_create(args: argparse.Namespace) -> int:
+    from bot.review_context import stored_overrides
+    from store import audit, campaigns, suppliers
+
     settings = settings_from(args)
     tag = None if args.suppliers.lower() == "all" else args.suppliers
     min_version = args.min_version or DEFAULT_MIN_VERSION.get(args.family)
@@ -162,6 +163,8 @@ def do_create(args: argparse.Namespace) -> int:
 
 
 def do_list(args: argparse.Namespace) -> int:
+    from store import campaigns
+
     settings = settings_from(args)
     with open_database(settings) as db, db.session() as session:
         rows = [
@@ -187,6 +190,8 @@ def _overrides_text(overrides: dict[str, Any] | None) -> str:
 
 
 def do_set_check(args: argparse.Namespace) -> int:
+    from store import audit, campaigns
+
     settings = settings_from(args)
     value = args.severity.strip().lower()
     check_id = args.check_id.strip()

@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cmrt.declaration import Declaration, QuestionTopic
-from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the reader and the review load when a file is checked, not for `cmrt-bot --help`
     from bot.config import Settings
+    from cmrt.declaration import Declaration
+    from cmrt.workbook import ReadLimits, WorkbookError
 
 #: Top-level keys of each ``--json`` object, in order (the README documents them).
 JSON_KEYS = (
@@ -47,6 +46,8 @@ class FileResult:
 def file_result(
     path: str | pathlib.Path, *, passwords: Sequence[str] = (), limits: ReadLimits | None = None
 ) -> FileResult:
+    from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
+
     path = pathlib.Path(path)
     limits = limits or ReadLimits()
     try:
@@ -95,6 +96,8 @@ def file_json(result: FileResult) -> dict[str, Any]:
 
 
 def _in_scope(declaration: Declaration) -> list[str]:
+    from cmrt.declaration import QuestionTopic
+
     key = declaration.question(QuestionTopic.INTENTIONALLY_ADDED) or declaration.question(QuestionTopic.NECESSARY)
     if key is None:
         return list(declaration.minerals)
@@ -178,6 +181,7 @@ def check_paths(
 
 def run(args: argparse.Namespace) -> int:
     from cmrt.smelters import RmiImportError
+    from cmrt.workbook import ReadLimits
     from handlers.smelters import load_rmi_paths
 
     try:

@@ -13,12 +13,14 @@ import os
 import pathlib
 import ssl
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, run_command, settings_from
-from bot.config import ImapSettings, Settings, SmtpSettings
 
-Check = Callable[[Settings], tuple[str, str]]  # -> (status "OK" | "FAILED" | "not configured", detail)
+if TYPE_CHECKING:
+    from bot.config import ImapSettings, Settings, SmtpSettings
+
+Check = Callable[["Settings"], tuple[str, str]]  # -> (status "OK" | "FAILED" | "not configured", detail)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from bot.commands._common import CommandError, run_command, settings_from, upgrade_database
-from store import StoreError, current_revisions, head_revisions, make_engine, redact_url
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -19,6 +18,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def do_upgrade(args: argparse.Namespace) -> int:
+    from store import redact_url
+
     settings = settings_from(args)
     url = settings.store.url
     before, after = upgrade_database(url, failure="cannot upgrade")
@@ -30,6 +31,8 @@ def do_upgrade(args: argparse.Namespace) -> int:
 
 
 def do_current(args: argparse.Namespace) -> int:
+    from store import StoreError, current_revisions, head_revisions, make_engine, redact_url
+
     settings = settings_from(args)
     url = settings.store.url
     try:

@@ -9,8 +9,6 @@ import pathlib
 from typing import Any
 
 from bot.commands._common import CommandError, run_command, upgrade_database
-from bot.config import DEFAULT_CONFIG_NAME, ConfigError, load_config
-from store import redact_url
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -33,6 +31,9 @@ def example_text() -> str:
 
 
 def do_init(args: argparse.Namespace) -> int:
+    from bot.config import DEFAULT_CONFIG_NAME, ConfigError, load_config
+    from store import redact_url
+
     path = pathlib.Path(getattr(args, "config", None) or os.environ.get("CMRT_CONFIG") or DEFAULT_CONFIG_NAME)
     if path.exists() and not args.force:
         print(f"configuration {path}: exists, kept (use --force to overwrite)")

@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
-from bot.config import Settings
-from handlers import mailroom
-from handlers.notify import Notifier, NullNotifier
-from store import Database
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from handlers.notify import Notifier
+    from store import Database
 
 log = logging.getLogger("cmbot.cli.mail")
 
@@ -56,6 +57,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def do_unmatched(args: argparse.Namespace) -> int:
+    from handlers import mailroom
+
     settings = settings_from(args)
     with open_database(settings) as db, db.session() as session:
         items = mailroom.unmatched(session)
@@ -89,6 +92,8 @@ def do_unmatched(args: argparse.Namespace) -> int:
 
 def _notifier(settings: Settings, db: Database) -> Notifier:
     """The team's Slack channel when Slack is configured (the request's thread shows the review), else nobody."""
+    from handlers.notify import NullNotifier
+
     if not settings.slack.channel:
         return NullNotifier()
     try:
@@ -103,6 +108,8 @@ def _notifier(settings: Settings, db: Database) -> Notifier:
 
 
 def do_assign(args: argparse.Namespace) -> int:
+    from handlers import mailroom
+
     settings = settings_from(args)
     try:
         ref = mailroom.parse_ref(args.ref)
@@ -146,6 +153,7 @@ def do_assign(args: argparse.Namespace) -> int:
 
 def do_release(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    from handlers import mailroom
     from handlers.mail_store import StoreOutboxRepository
     from mail.outbox import Outbox
     from mail.smtp import SmtpSender, SmtpServer

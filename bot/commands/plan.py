@@ -13,10 +13,11 @@ import json
 import os
 import sys
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from cmrt.outreach import Held, OutreachConfig
+if TYPE_CHECKING:
+    from cmrt.outreach import Held, OutreachConfig
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -64,13 +64,15 @@ import json
 import pathlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, open_database, report_options, run_command, settings_from
-from cmrt.reporting import Report
-from cmrt.reporting.text import FORMATS, cmr_paragraph, render
-from handlers.report import build_report
-from store import campaigns, utcnow
+
+if TYPE_CHECKING:
+    from cmrt.reporting import Report
+
+#: ``--format`` choices (``cmrt.reporting.text.FORMATS``; a unit test keeps them equal, the parser stays light)
+FORMATS = ("txt", "md")
 
 ROW_COLUMNS = (
     "metal", "smelter_id", "standard_name", "country", "reference_country", "suppliers", "rmap_status",
@@ -108,6 +110,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def report_json(report: Report) -> dict[str, Any]:
+    from cmrt.reporting.text import cmr_paragraph
+
     result = report.smelters
     warning = report.stale_warning
     return {
@@ -161,6 +165,10 @@ def write_smelters(path: pathlib.Path, report: Report) -> list[pathlib.Path]:
 
 
 def do_report(args: argparse.Namespace) -> int:
+    from cmrt.reporting.text import render
+    from handlers.report import build_report
+    from store import campaigns, utcnow
+
     settings = settings_from(args)
     target = pathlib.Path(args.smelters) if args.smelters else None
     if target is not None and target.suffix.lower() not in (".csv", ".xlsx"):

@@ -31,14 +31,14 @@ import os
 import pathlib
 import tempfile
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, open_database, run_command, settings_from
-from bot.config import Settings
-from cmrt.rollup.model import CompanyInfo, PolicyAnswer, Product, RollupInputError
-from cmrt.rollup.products import ProductListError, parse_products
-from handlers.rollup import Rollup, RollupError, RollupOrder, build_rollup
-from store import utcnow
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from cmrt.rollup.model import CompanyInfo, Product
+    from handlers.rollup import Rollup, RollupOrder
 
 
 def _date(text: str) -> dt.date:
@@ -69,6 +69,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def company_info(settings: Settings) -> CompanyInfo:
+    from cmrt.rollup.model import CompanyInfo
+
     c = settings.company
     return CompanyInfo(
         name=c.name, unique_id=c.unique_id, unique_id_authority=c.unique_id_authority, address=c.address,
@@ -89,6 +91,9 @@ def order_for(settings: Settings, *, today: dt.date, year: int | None, scope: st
               products: list[Product], as_of: dt.date | None = None,
               effective_date: dt.date | None = None) -> RollupOrder:  # fmt: skip
     """The roll-up order from the configuration (template, company, answers) and the request's options."""
+    from cmrt.rollup.model import PolicyAnswer
+    from handlers.rollup import RollupOrder
+
     path = template_path(settings)
     try:
         template = path.read_bytes()
@@ -108,6 +113,8 @@ def order_for(settings: Settings, *, today: dt.date, year: int | None, scope: st
 
 
 def local_today(settings: Settings) -> dt.date:
+    from store import utcnow
+
     return utcnow().astimezone(zoneinfo.ZoneInfo(settings.schedule.timezone)).date()
 
 
@@ -147,6 +154,10 @@ def summary_lines(rollup: Rollup, out: pathlib.Path) -> list[str]:
 
 
 def do_rollup(args: argparse.Namespace) -> int:
+    from cmrt.rollup.model import RollupInputError
+    from cmrt.rollup.products import ProductListError, parse_products
+    from handlers.rollup import RollupError, build_rollup
+
     settings = settings_from(args)
     out = pathlib.Path(args.out)
     if out.suffix.lower() != ".xlsx":

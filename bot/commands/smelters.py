@@ -12,15 +12,17 @@ import argparse
 import json
 import sys
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.config import ConfigError, Settings, load_config
-from handlers import smelters
-from store import Database, StoreError, check_schema_current, utcnow
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def _settings(args: argparse.Namespace, command: str) -> Settings | None:
     """The settings of a database whose schema is current; None (the reason printed) otherwise."""
+    from bot.config import ConfigError, load_config
+    from store import StoreError, check_schema_current
+
     try:
         settings = load_config(args.config)
         check_schema_current(settings.store.url)
@@ -40,6 +42,9 @@ def _print(rows: object, lines: list[str], as_json: bool) -> None:
 
 
 def import_files(args: argparse.Namespace) -> int:
+    from handlers import smelters
+    from store import Database, StoreError
+
     settings = _settings(args, "import")
     if settings is None:
         return 2
@@ -54,6 +59,9 @@ def import_files(args: argparse.Namespace) -> int:
 
 
 def list_lists(args: argparse.Namespace) -> int:
+    from handlers import smelters
+    from store import Database, StoreError
+
     settings = _settings(args, "list")
     if settings is None:
         return 2
@@ -69,6 +77,9 @@ def list_lists(args: argparse.Namespace) -> int:
 
 def show_status(args: argparse.Namespace) -> int:
     """``cmrt-bot smelters show CID...``: each smelter's RMAP status on the newest imported lists, as published."""
+    from handlers import smelters
+    from store import Database, StoreError, utcnow
+
     settings = _settings(args, "show")
     if settings is None:
         return 2

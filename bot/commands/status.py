@@ -30,8 +30,6 @@ import json
 from typing import Any
 
 from bot.commands._common import CommandError, open_database, run_command, settings_from
-from handlers.status import NoSuchCampaign, campaign_for, report_lines, status_report
-from store import utcnow
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -48,6 +46,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def do_status(args: argparse.Namespace) -> int:
+    from handlers.status import NoSuchCampaign, campaign_for, report_lines, status_report
+    from store import utcnow
+
     settings = settings_from(args)
     with open_database(settings) as db, db.session() as session:
         try:

@@ -16,9 +16,6 @@ import pathlib
 from typing import Any
 
 from bot.commands._common import CommandError, Progress, open_database, os_actor, run_command, settings_from
-from cmrt.roster import RosterError, parse_roster
-from store import audit, suppliers
-from store.states import Tier
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -40,6 +37,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def do_import(args: argparse.Namespace) -> int:
+    from cmrt.roster import RosterError, parse_roster
+    from store import audit, suppliers
+    from store.states import Tier
+
     settings = settings_from(args)
     path = pathlib.Path(args.file)
     try:
@@ -110,6 +111,8 @@ def do_import(args: argparse.Namespace) -> int:
 
 
 def do_list(args: argparse.Namespace) -> int:
+    from store import suppliers
+
     settings = settings_from(args)
     with open_database(settings) as db, db.session() as session:
         rows: list[dict[str, Any]] = []
