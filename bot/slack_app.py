@@ -33,6 +33,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot.config import SlackSettings
 from handlers.report import ReportOptions
+from handlers.rollup import RollupOrders
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, InboundAssigner, OutboxReleaser, Outreach
@@ -189,6 +190,7 @@ class SlackService:
         inbound: InboundAssigner | None = None,
         outbox: OutboxReleaser | None = None,
         report: ReportOptions | None = None,
+        rollup: RollupOrders | None = None,
     ) -> None:
         self.settings = settings
         self.secrets = read_secrets(settings, environ)
@@ -213,6 +215,7 @@ class SlackService:
             inbound=inbound,
             outbox=outbox,
             report=report or ReportOptions(),
+            rollup=rollup,
         )
         self.home_cache = register_all(self.app, self.ops)
         self.runner: SocketModeRunner | HttpRunner

@@ -112,9 +112,11 @@ def build_slack(
         except Exception:
             log.exception("could not post the digest")
 
+    from bot.commands.rollup import orders_from
+
     component = SlackComponent(
         lambda: SlackService(settings.slack, db=db, outreach=outreach, inbound=inbound, outbox=outbox,
-                             report=report_options(settings))
+                             report=report_options(settings), rollup=orders_from(settings))
     )
     return SlackParts(notifier=notifier, component=component, digest=digest, close=component.close)
 

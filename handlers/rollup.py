@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,15 @@ class RollupOrder:
     products: Sequence[Product] = ()
     answers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     policy: Mapping[str, PolicyAnswer] = field(default_factory=dict)
+
+
+class RollupOrders(Protocol):
+    """Makes the order for a roll-up asked for outside the CLI (Slack's ``/cmrt rollup``) from the configuration:
+    template, ``[company]``, ``[rollup.answers]`` and ``[rollup.company_questions]``. Raises ``RollupError`` when
+    the configuration cannot give one (no template, an unreadable file). ``bot.commands.rollup.orders_from``."""
+
+    def __call__(self, *, today: dt.date, year: int | None, scope: str | None,
+                 products: Sequence[Product]) -> RollupOrder: ...  # fmt: skip
 
 
 @dataclass(frozen=True)

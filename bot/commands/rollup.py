@@ -31,6 +31,7 @@ import os
 import pathlib
 import tempfile
 import zoneinfo
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, open_database, run_command, settings_from
@@ -38,7 +39,7 @@ from bot.commands._common import CommandError, open_database, run_command, setti
 if TYPE_CHECKING:
     from bot.config import Settings
     from cmrt.rollup.model import CompanyInfo, Product
-    from handlers.rollup import Rollup, RollupOrder
+    from handlers.rollup import Rollup, RollupOrder, RollupOrders
 
 
 def _date(text: str) -> dt.date:
@@ -110,6 +111,21 @@ def order_for(settings: Settings, *, today: dt.date, year: int | None, scope: st
         answers=settings.rollup.answers,
         policy={k: PolicyAnswer(v.answer, v.comment) for k, v in settings.rollup.company_questions.items()},
     )
+
+
+def orders_from(settings: Settings) -> RollupOrders:
+    """Roll-up orders for Slack's ``/cmrt rollup``: the same configuration as the command; a configuration that
+    cannot give one is a ``RollupError`` (answered in Slack), read again at each roll-up."""
+
+    from handlers.rollup import RollupError
+
+    def order(*, today: dt.date, year: int | None, scope: str | None, products: Sequence[Product]) -> RollupOrder:
+        try:
+            return order_for(settings, today=today, year=year, scope=scope, products=list(products))
+        except CommandError as exc:
+            raise RollupError(str(exc)) from None
+
+    return order
 
 
 def local_today(settings: Settings) -> dt.date:

@@ -242,6 +242,8 @@ HELP = "\n".join(
         "• `/cmrt remind SUPPLIER`: send a reminder now",
         "• `/cmrt report`: post the campaign figures and progress chart to the channel",
         "• `/cmrt assign REF SUPPLIER`: assign an unmatched inbound e-mail (REF from the alert) to a supplier",
+        "• `/cmrt rollup [product] [campaign year]`: build our own CMRT and upload it to the channel"
+        " (product: attach the product list in a form)",
         "• `/cmrt help`: this text",
     ]
 )

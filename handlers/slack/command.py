@@ -1,5 +1,6 @@
 """The ``/cmrt`` slash command: ``status [campaign]``, ``supplier NAME|ID``, ``remind SUPPLIER``, ``report``,
-``assign REF SUPPLIER`` (an unmatched inbound e-mail), ``help``.
+``assign REF SUPPLIER`` (an unmatched inbound e-mail), ``rollup [product] [campaign]`` (our own CMRT,
+``handlers.slack.rollup``), ``help``.
 
 The listener acks at once (empty ack) and answers through ``respond`` (ephemeral) after the ack.
 """
@@ -12,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.slack import blocks, digest, mail_actions, operations
+from handlers.slack import blocks, digest, mail_actions, operations, rollup
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit, audit
 from handlers.slack.queries import (
@@ -26,7 +27,7 @@ from handlers.slack.text import esc
 
 log = logging.getLogger("cmbot.slack.command")
 
-SUBCOMMANDS = ("status", "supplier", "remind", "report", "assign", "help")
+SUBCOMMANDS = ("status", "supplier", "remind", "report", "assign", "rollup", "help")
 
 
 def register(app: App, ops: ChatOps) -> None:
@@ -79,6 +80,9 @@ def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Re
         return
     if sub == "assign":
         mail_actions.command(ops, user_id, arg, respond, client)
+        return
+    if sub == "rollup":
+        rollup.command(ops, user_id, arg, body, respond, client)
         return
     if not arg:
         respond(text=f"Usage: `/cmrt {sub} NAME|ID`", response_type="ephemeral")

@@ -10,12 +10,15 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from handlers.notify import Notifier, NullNotifier
 from handlers.report import ReportOptions
 from handlers.slack.access import AccessPolicy
 from store.engine import SessionSource
+
+if TYPE_CHECKING:
+    from handlers.rollup import RollupOrders
 
 log = logging.getLogger("cmbot.slack")
 
@@ -75,3 +78,4 @@ class ChatOps:
     inbound: InboundAssigner | None = None  # None: unmatched e-mails can only be assigned with the CLI
     outbox: OutboxReleaser | None = None  # None: uncertain e-mails can only be settled with the CLI
     report: ReportOptions = field(default_factory=ReportOptions)  # time zone, list age, company: as the CLI's
+    rollup: RollupOrders | None = None  # None: `/cmrt rollup` answers with the CLI command to use

@@ -7,9 +7,11 @@ It serves ``http://127.0.0.1:<port>/api/<method>`` from a ``ThreadingHTTPServer`
 What it answers: ``auth.test``, ``chat.postMessage`` / ``chat.update`` / ``chat.postEphemeral``, ``views.open`` /
 ``views.update`` / ``views.publish``, ``conversations.members``, ``usergroups.users.list``, the three steps of
 ``files_upload_v2`` (``files.getUploadURLExternal``, an upload URL on this server, ``files.completeUploadExternal``),
-``apps.connections.open`` (with the ``ws://127.0.0.1`` URL of a fake Socket Mode server), and ``response_url``
-posts (``http://127.0.0.1:<port>/respond/<id>``, recorded as method ``response_url``). Any other method gets
-``{"ok": true}`` and is recorded too.
+``apps.connections.open`` (with the ``ws://127.0.0.1`` URL of a fake Socket Mode server), ``response_url``
+posts (``http://127.0.0.1:<port>/respond/<id>``, recorded as method ``response_url``), and files a user attached
+(``fake.add_file(name, data)``): ``files.info`` gives their ``url_private_download`` on this server, where a GET
+with a bearer token (recorded as method ``download``) returns the bytes. Any other method gets ``{"ok": true}`` and
+is recorded too.
 
 Failures on demand: ``fake.fail_next("chat.postMessage", status=429, retry_after=1)`` answers the next call of
 that method with HTTP 429 and ``Retry-After``; ``times=`` repeats it.
@@ -67,6 +69,7 @@ class FakeSlackAPI:
         self.team_id = team_id
         self.calls: list[Call] = []
         self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # attached by a user: id -> (name, bytes)
         self.channel_members: dict[str, list[str]] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.socket_mode_url: str | None = None
@@ -85,6 +88,12 @@ class FakeSlackAPI:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 fake._handle(self)
+
+            def do_GET(self) -> None:  # Web API methods slack_sdk calls with GET (files.info), or a download
+                if self.path.startswith("/api/"):
+                    fake._handle(self)
+                else:
+                    fake._download(self)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -142,6 +151,13 @@ class FakeSlackAPI:
         default = {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
         with self._lock:
             self._failures.setdefault(method, []).append(_Failure(status, retry_after, times, body or default))
+
+    def add_file(self, name: str, data: bytes) -> str:
+        """A file a user attached (a modal's file input); returns its id."""
+        file_id = f"F{next(self._ids)}"
+        with self._lock:
+            self.files[file_id] = (name, data)
+        return file_id
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -215,6 +231,24 @@ class FakeSlackAPI:
         payload = answer(call) if answer is not None else self._default_answer(call)
         self._reply(request, 200, json.dumps(payload))
 
+    def _download(self, request: BaseHTTPRequestHandler) -> None:
+        """GET ``/files/<id>/<name>``: an attached file, only with a bearer token (as Slack's private URLs)."""
+        path = urllib.parse.urlsplit(request.path).path
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        parts = path.split("/")
+        file_id = parts[2] if len(parts) > 2 and parts[1] == "files" else ""
+        self._record(Call("download", {"file_id": file_id}, headers))
+        with self._lock:
+            found = self.files.get(file_id)
+        if found is None or not headers.get("authorization", "").startswith("Bearer "):
+            self._reply(request, 404 if found is None else 403, "not found", content_type="text/plain")
+            return
+        request.send_response(200)
+        request.send_header("Content-Type", "application/octet-stream")
+        request.send_header("Content-Length", str(len(found[1])))
+        request.end_headers()
+        request.wfile.write(found[1])
+
     def _take_failure(self, method: str) -> _Failure | None:
         with self._lock:
             queue = self._failures.get(method)
@@ -287,6 +321,15 @@ class FakeSlackAPI:
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids)}"
             return {"ok": True, "upload_url": f"{self.root_url}upload/{file_id}", "file_id": file_id}
+        if method == "files.info":
+            with self._lock:
+                found = self.files.get(str(args.get("file")))
+            if found is None:
+                return {"ok": False, "error": "file_not_found"}
+            name, data = found
+            url = f"{self.root_url}files/{args.get('file')}/{urllib.parse.quote(name)}"
+            return {"ok": True, "file": {"id": args.get("file"), "name": name, "size": len(data),
+                                         "url_private": url, "url_private_download": url}}  # fmt: skip
         if method == "files.completeUploadExternal":
             files = call.json_arg("files") or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}

@@ -87,6 +87,8 @@ def test_manifest_declares_what_the_code_uses() -> None:
         "- chat:write",
         "- commands",
         "- files:write",
+        "- files:read",
+        "rollup [product] [year]",
         "- channels:read",
         "- groups:read",
         "- usergroups:read",
