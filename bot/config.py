@@ -142,6 +142,8 @@ class OutreachSettings:
     max_emails_per_hour: int = 200
     max_acks_per_request: int = 3  # acknowledgments per request and day (a loop cannot run away)
     max_acks_per_hour: int = 60  # acknowledgments' own rate budget, apart from requests and reminders (0: none)
+    # BCP 47 tag (cmrt.languages): e-mails to suppliers without a language of their own are written in it
+    language: str = field(default="en", metadata={"language": True})
 
 
 @dataclass(frozen=True)
@@ -436,6 +438,15 @@ def _convert(f: dataclasses.Field[Any], hint: Any, value: Any, base_dir: pathlib
         return int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()])
     if meta.get("weekday"):
         return _weekday(value)
+    if meta.get("language"):
+        from cmrt.languages import UnknownLanguage, normalise
+
+        if not isinstance(value, str):
+            raise ValueError(f"expected a language tag such as \"de\", got {_type_name(value)}")
+        try:
+            return normalise(value)
+        except UnknownLanguage as exc:
+            raise ValueError(str(exc)) from None
     if meta.get("weekdays"):
         if not isinstance(value, list):
             raise ValueError(f"expected a list of weekdays, got {_type_name(value)}")

@@ -2,8 +2,13 @@
 
 Columns (header names matched case-insensitively; spaces and hyphens count as underscores, so ``Supplier ID``
 matches ``supplier_id``): ``supplier_id``, ``name``, ``contact_email`` required; ``contact_name``, ``tier``
-(``direct``/``indirect``, default direct) and ``tags`` (separated by commas, semicolons or ``|``) optional.
-Other columns are ignored and listed in ``Roster.ignored_columns``.
+(``direct``/``indirect``, default direct), ``tags`` (separated by commas, semicolons or ``|``), ``cc_emails`` and
+``language`` optional. Other columns are ignored and listed in ``Roster.ignored_columns``.
+
+``contact_email`` may hold several addresses (separated by commas, semicolons or spaces): the first is the primary
+contact, the others are contacts too (requests go to all of them). ``cc_emails`` lists colleagues who get a copy.
+``language`` is a BCP 47 tag of a language the bot writes (``cmrt.languages``: en, zh-Hans, zh-Hant, ja, ko, de,
+fr, es, pt, it; ``de-DE`` or ``zh-CN`` are understood); empty means the configured default.
 
 A bad row never stops the import: it is set aside in ``Roster.rejected`` with its row number (as a
 spreadsheet shows it; the header is row 1) and a reason a person can act on. Blank rows are skipped. The first
@@ -21,8 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cmrt.languages import UnknownLanguage, normalise
+
 REQUIRED_COLUMNS = ("supplier_id", "name", "contact_email")
-OPTIONAL_COLUMNS = ("contact_name", "tier", "tags")
+OPTIONAL_COLUMNS = ("contact_name", "tier", "tags", "cc_emails", "language")
 ALIASES = {
     "supplier": "supplier_id",
     "id": "supplier_id",
@@ -32,6 +39,11 @@ ALIASES = {
     "email": "contact_email",
     "e_mail": "contact_email",
     "contact_e_mail": "contact_email",
+    "contact_emails": "contact_email",
+    "cc": "cc_emails",
+    "cc_email": "cc_emails",
+    "lang": "language",
+    "locale": "language",
 }
 TIERS = {"direct": "direct", "indirect": "indirect", "1": "direct", "2": "indirect", "tier_1": "direct",
          "tier_2": "indirect"}
@@ -51,6 +63,7 @@ class RejectReason(StrEnum):
     MISSING_EMAIL = "missing_email"
     BAD_EMAIL = "bad_email"
     BAD_TIER = "bad_tier"
+    BAD_LANGUAGE = "bad_language"
     DUPLICATE_IN_FILE = "duplicate_in_file"
 
 
@@ -63,10 +76,17 @@ class RosterEntry:
     row: int
     supplier_id: str
     name: str
-    contact_email: str
+    contact_email: str  # the primary contact
     contact_name: str | None = None
     tier: str = "direct"
     tags: tuple[str, ...] = ()
+    contact_emails: tuple[str, ...] = ()  # every address of the contact_email cell, the primary first
+    cc_emails: tuple[str, ...] = ()
+    language: str | None = None  # a tag of cmrt.languages.LANGUAGES; None: the configured default
+
+    @property
+    def contacts(self) -> tuple[str, ...]:
+        return self.contact_emails or (self.contact_email,)
 
 
 @dataclass(frozen=True)
@@ -216,23 +236,54 @@ def _validate(number: int, get: Callable[[str], str], first_row: dict[str, int])
         return RejectedRow(number, RejectReason.MISSING_NAME, "missing supplier name", supplier_id)
     if not email:
         return RejectedRow(number, RejectReason.MISSING_EMAIL, "missing contact e-mail", supplier_id)
-    if email.lower().startswith("mailto:"):
-        email = email[7:].strip()
-    if not is_valid_email(email):
-        return RejectedRow(number, RejectReason.BAD_EMAIL, f"bad e-mail address {email!r}", supplier_id)
+    emails = split_addresses(email)
+    bad = [a for a in emails if not is_valid_email(a)]
+    if bad or not emails:
+        return RejectedRow(number, RejectReason.BAD_EMAIL, f"bad e-mail address {(bad or [email])[0]!r}", supplier_id)
+    cc = [a for a in split_addresses(get("cc_emails")) if a.casefold() not in {e.casefold() for e in emails}]
+    bad = [a for a in cc if not is_valid_email(a)]
+    if bad:
+        return RejectedRow(number, RejectReason.BAD_EMAIL, f"bad cc e-mail address {bad[0]!r}", supplier_id)
+    language: str | None = None
+    language_text = get("language")
+    if language_text:
+        try:
+            language = normalise(language_text)
+        except UnknownLanguage as exc:
+            return RejectedRow(number, RejectReason.BAD_LANGUAGE, str(exc), supplier_id)
     tier_text = get("tier")
     tier = TIERS.get(normalise_header(tier_text)) if tier_text else "direct"
     if tier is None:
         return RejectedRow(number, RejectReason.BAD_TIER, f"unknown tier {tier_text!r} (use direct or indirect)",
                            supplier_id)
     tags = tuple(dict.fromkeys(t.strip() for t in re.split(r"[,;|]", get("tags")) if t.strip()))
-    local, _, domain = email.rpartition("@")
+    contacts = tuple(dict.fromkeys(_lower_domain(a) for a in emails))
     return RosterEntry(
         row=number,
         supplier_id=supplier_id,
         name=name[:MAX_NAME_LENGTH],
-        contact_email=f"{local}@{domain.lower()}",
+        contact_email=contacts[0],
         contact_name=get("contact_name") or None,
         tier=tier,
         tags=tags,
+        contact_emails=contacts,
+        cc_emails=tuple(dict.fromkeys(_lower_domain(a) for a in cc)),
+        language=language,
     )
+
+
+def split_addresses(text: str) -> list[str]:
+    """The addresses of one cell: separated by commas, semicolons or white space; ``mailto:`` and ``<>`` dropped."""
+    out = []
+    for part in re.split(r"[,;\s]+", text.strip()):
+        part = part.strip().strip("<>")
+        if part.lower().startswith("mailto:"):
+            part = part[7:].strip()
+        if part:
+            out.append(part)
+    return out
+
+
+def _lower_domain(address: str) -> str:
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{domain.lower()}"

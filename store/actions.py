@@ -120,3 +120,30 @@ def recent(session: Session, limit: int = 20, kinds: Iterable[str] | None = None
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(sa.select(OutreachAction.state, sa.func.count()).group_by(OutreachAction.state)).all()
     return {str(state): int(n) for state, n in rows}
+
+
+def release_failed(session: Session, request_ids: Iterable[int], *, reason: str) -> int:
+    """Free the keys of the e-mail actions of ``request_ids`` that failed for good (a refused address), and of
+    their outbox records, so the next tick plans and sends them again (after the team fixed the address).
+
+    The failed rows stay, as history, under ``<key>~failed<id>``. Returns how many actions were released.
+    """
+    from store.models import OutboxItem
+    from store.states import OutboxState
+
+    ids = list(request_ids)
+    if not ids:
+        return 0
+    rows = session.scalars(
+        sa.select(OutreachAction).where(
+            OutreachAction.request_id.in_(ids), OutreachAction.state == FAILED, OutreachAction.kind.in_(EMAIL_KINDS)
+        )
+    ).all()
+    for row in rows:
+        old = row.key
+        item = session.scalars(sa.select(OutboxItem).where(OutboxItem.idempotency_key == old)).one_or_none()
+        if item is not None and item.state == OutboxState.FAILED_PERMANENT:
+            item.idempotency_key = f"{old}~failed{item.id}"[:255]
+        row.key = f"{old}~failed{row.id}"[:255]
+        row.last_error = f"{row.last_error or ''} (released: {reason})"[:2000]
+    return len(rows)

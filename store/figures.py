@@ -89,8 +89,8 @@ def request_facts(
     for supplier_id, contact_state in session.execute(
         sa.select(Contact.supplier_id, Contact.state)
         .join(Request, Request.supplier_id == Contact.supplier_id)
-        .where(Request.campaign_id == campaign_id)
-        .order_by(Contact.id)  # the order of Supplier.contacts
+        .where(Request.campaign_id == campaign_id, Contact.cc.is_(False))
+        .order_by(Contact.position, Contact.id)  # the order of the addressed contacts (store.suppliers)
     ):
         contacts.setdefault(supplier_id, []).append(ContactState(contact_state))
     grades = latest_grades(session, campaign_id)

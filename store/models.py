@@ -54,10 +54,15 @@ class Supplier(Base):
     tier: Mapped[Tier] = mapped_column(StrEnumType(Tier, 16), default=Tier.DIRECT)
     email_domains: Mapped[JSONList] = mapped_column(default=list)
     tags: Mapped[JSONList] = mapped_column(default=list)
+    # BCP 47 tag of the language e-mails are written in (cmrt.languages); None: [outreach] language
+    language: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    contacts: Mapped[list[Contact]] = relationship(back_populates="supplier", order_by="Contact.id")
+    # addressed contacts first (the primary is the first active one), then those copied
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="supplier", order_by="(Contact.cc, Contact.position, Contact.id)"
+    )
 
 
 class Contact(Base):
@@ -70,6 +75,8 @@ class Contact(Base):
     name: Mapped[str | None] = mapped_column(sa.String(300))
     role: Mapped[str | None] = mapped_column(sa.String(100))
     state: Mapped[ContactState] = mapped_column(StrEnumType(ContactState, 16), default=ContactState.ACTIVE)
+    cc: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # copied, not addressed
+    position: Mapped[int] = mapped_column(default=0, server_default="0")  # order in the import's cell
     last_bounce_at: Mapped[dt.datetime | None]
     bounce_detail: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,13 @@ UpsertOutcome = Literal["added", "updated", "unchanged"]
 
 @dataclass(frozen=True)
 class SupplierData:
-    """What an import knows about one supplier and its primary contact."""
+    """What an import knows about one supplier and its contacts.
+
+    ``contact_email`` is the primary contact; ``contact_emails`` (when given) lists every addressed contact, the
+    primary first. ``cc_emails``: None leaves the copied contacts as they are, a tuple replaces them. ``language``:
+    None leaves the supplier's language as it is, ``""`` clears it (the configured default applies), a tag of
+    ``cmrt.languages.LANGUAGES`` sets it.
+    """
 
     external_id: str
     name: str
@@ -27,6 +33,21 @@ class SupplierData:
     contact_name: str | None = None
     tier: Tier = Tier.DIRECT
     tags: tuple[str, ...] = ()
+    contact_emails: tuple[str, ...] = ()
+    cc_emails: tuple[str, ...] | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who one e-mail goes to: ``to`` addressed, ``cc`` copied (lower-cased addresses, no repeats)."""
+
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.to + self.cc
 
 
 def get_by_external_id(session: Session, external_id: str) -> Supplier | None:
@@ -56,24 +77,39 @@ def _domain(email: str) -> str:
     return email.rpartition("@")[2].lower()
 
 
+def _norm(email: str) -> str:
+    return email.strip().lower()
+
+
 def upsert(
     session: Session, data: SupplierData, existing: Supplier | None = None, *, lookup: bool = True
 ) -> tuple[Supplier, UpsertOutcome]:
-    """Insert or update one supplier and make ``contact_email`` its primary (first active) contact.
+    """Insert or update one supplier; its addressed contacts become ``data``'s (see ``SupplierData``).
 
-    Pass ``existing`` (e.g. from ``all_by_external_id``) to skip the lookup in bulk imports. Re-applying the
-    same data changes nothing and reports ``unchanged``.
+    Addressed contacts the data no longer names become inactive (kept for history: a reply from them still
+    matches). Pass ``existing`` (e.g. from ``all_by_external_id``) to skip the lookup in bulk imports. Re-applying
+    the same data changes nothing and reports ``unchanged``.
     """
     supplier = existing
     if supplier is None and lookup:
         supplier = get_by_external_id(session, data.external_id)
-    email = data.contact_email.strip().lower()
+    addressed = list(dict.fromkeys(_norm(e) for e in (data.contact_emails or (data.contact_email,))))
+    primary = _norm(data.contact_email)
+    if primary in addressed:
+        addressed.remove(primary)
+    addressed.insert(0, primary)
     tags = sorted(set(data.tags))
     if supplier is None:
         supplier = Supplier(
-            external_id=data.external_id, name=data.name, tier=data.tier, tags=tags, email_domains=[_domain(email)]
+            external_id=data.external_id, name=data.name, tier=data.tier, tags=tags,
+            email_domains=list(dict.fromkeys(_domain(e) for e in addressed)), language=data.language or None,
         )
-        supplier.contacts.append(Contact(email=email, name=data.contact_name, state=ContactState.ACTIVE))
+        for position, email in enumerate(addressed):
+            supplier.contacts.append(Contact(email=email, name=data.contact_name if position == 0 else None,
+                                             state=ContactState.ACTIVE, cc=False, position=position))
+        for position, email in enumerate(dict.fromkeys(_norm(e) for e in data.cc_emails or ())):
+            if email not in addressed:
+                supplier.contacts.append(Contact(email=email, state=ContactState.ACTIVE, cc=True, position=position))
         session.add(supplier)
         return supplier, "added"
 
@@ -87,33 +123,86 @@ def upsert(
     if list(supplier.tags) != tags:
         supplier.tags = tags
         changed = True
-    domain = _domain(email)
-    if domain not in supplier.email_domains:
-        supplier.email_domains = [*supplier.email_domains, domain]
+    if data.language is not None and supplier.language != (data.language or None):
+        supplier.language = data.language or None
         changed = True
-    contact = next((c for c in supplier.contacts if c.email == email), None)
-    if contact is None:
-        for other in supplier.contacts:
-            if other.state == ContactState.ACTIVE:
-                other.state = ContactState.INACTIVE
-        supplier.contacts.append(Contact(email=email, name=data.contact_name, state=ContactState.ACTIVE))
-        changed = True
-    else:
-        if data.contact_name is not None and contact.name != data.contact_name:
-            contact.name = data.contact_name
-            changed = True
-        if contact.state == ContactState.INACTIVE:
-            contact.state = ContactState.ACTIVE
-            changed = True
+    changed |= set_contacts(supplier, addressed, data.cc_emails, contact_name=data.contact_name)
     return supplier, "updated" if changed else "unchanged"
 
 
+def set_contacts(
+    supplier: Supplier,
+    addressed: Sequence[str],
+    cc: Sequence[str] | None = None,
+    *,
+    contact_name: str | None = None,
+    reactivate_bouncing: bool = False,
+) -> bool:
+    """Make ``addressed`` the supplier's addressed contacts (the first is the primary) and, unless ``cc`` is None,
+    ``cc`` its copied ones. Contacts no longer named become inactive; a named inactive one is active again (a
+    bouncing one stays bouncing, unless ``reactivate_bouncing``: a person named it, so it was fixed).
+    Returns whether anything changed. The e-mail domains of new addresses are added to the supplier's."""
+    changed = False
+    to_list = list(dict.fromkeys(_norm(e) for e in addressed if e.strip()))
+    if not to_list:
+        raise ValueError("a supplier needs at least one contact address")
+    cc_list = None if cc is None else [e for e in dict.fromkeys(_norm(x) for x in cc if x.strip()) if e not in to_list]
+    by_email = {c.email: c for c in supplier.contacts}
+    for wanted, is_cc in ((to_list, False), (cc_list, True)):
+        if wanted is None:
+            continue
+        for position, email in enumerate(wanted):
+            contact = by_email.get(email)
+            if contact is None:
+                contact = Contact(email=email, state=ContactState.ACTIVE, cc=is_cc, position=position)
+                supplier.contacts.append(contact)
+                by_email[email] = contact
+                changed = True
+            else:
+                if contact.cc != is_cc or contact.position != position:
+                    contact.cc, contact.position = is_cc, position
+                    changed = True
+                if contact.state == ContactState.INACTIVE or (
+                    reactivate_bouncing and contact.state == ContactState.BOUNCING
+                ):
+                    contact.state = ContactState.ACTIVE
+                    changed = True
+            if position == 0 and not is_cc and contact_name is not None and contact.name != contact_name:
+                contact.name = contact_name
+                changed = True
+            domain = _domain(email)
+            if domain not in supplier.email_domains:
+                supplier.email_domains = [*supplier.email_domains, domain]
+                changed = True
+    for contact in supplier.contacts:
+        named = contact.email in to_list or (contact.email in cc_list if cc_list is not None else contact.cc)
+        if not named and contact.state != ContactState.INACTIVE:
+            contact.state = ContactState.INACTIVE
+            changed = True
+    return changed
+
+
+def _order(contact: Contact) -> tuple[bool, int, int]:
+    return (bool(contact.cc), contact.position or 0, contact.id or 1 << 62)
+
+
+def ordered_contacts(supplier: Supplier) -> list[Contact]:
+    """The supplier's contacts, addressed ones first (in their order), then copied ones; of every state."""
+    return sorted(supplier.contacts, key=_order)
+
+
 def active_contacts(supplier: Supplier) -> list[Contact]:
-    return [c for c in supplier.contacts if c.state == ContactState.ACTIVE]
+    return [c for c in ordered_contacts(supplier) if c.state == ContactState.ACTIVE]
+
+
+def known_contacts(supplier: Supplier) -> list[Contact]:
+    """The contacts the bot writes to: active ones, addressed first (the primary first), then copied ones."""
+    return active_contacts(supplier)
 
 
 def primary_index(states: Sequence[ContactState]) -> int | None:
-    """Which of a supplier's contacts (in their order) requests go to: the first active one, else the first."""
+    """Which of a supplier's addressed contacts (in their order) requests go to: the first active one, else the
+    first."""
     for index, state in enumerate(states):
         if state == ContactState.ACTIVE:
             return index
@@ -121,12 +210,54 @@ def primary_index(states: Sequence[ContactState]) -> int | None:
 
 
 def primary_contact(supplier: Supplier) -> Contact | None:
-    """The contact requests go to (``primary_index``)."""
-    index = primary_index([c.state for c in supplier.contacts])
-    return supplier.contacts[index] if index is not None else None
+    """The contact requests go to first (``primary_index`` over the addressed contacts)."""
+    addressed = [c for c in ordered_contacts(supplier) if not c.cc]
+    index = primary_index([c.state for c in addressed])
+    return addressed[index] if index is not None else None
+
+
+def request_recipients(supplier: Supplier) -> Recipients:
+    """To: the primary contact and the other active addressed contacts; CC: the active copied contacts."""
+    primary = primary_contact(supplier)
+    to = [primary.email] if primary is not None else []
+    cc: list[str] = []
+    for contact in active_contacts(supplier):
+        if contact.email in to or contact.email in cc:
+            continue
+        (cc if contact.cc else to).append(contact.email)
+    return Recipients(tuple(to), tuple(cc))
+
+
+def is_known_sender(supplier: Supplier, address: str) -> bool:
+    """The address is one of the supplier's contacts (of any state) or on one of its known e-mail domains."""
+    email = _norm(address)
+    return any(c.email == email for c in supplier.contacts) or _domain(email) in supplier.email_domains
+
+
+def reply_recipients(supplier: Supplier, sender: str | None) -> Recipients:
+    """Who an answer to an e-mail from ``sender`` goes to (acknowledgments, the team's answers).
+
+    A sender the supplier is known by (a contact, or an address on its known domains): To the sender, CC the
+    supplier's other known contacts. Anyone else (or no sender): the supplier's known contacts, as for a request,
+    so nothing is told to a stranger.
+    """
+    known = request_recipients(supplier)
+    if sender and is_known_sender(supplier, sender):
+        email = _norm(sender)
+        return Recipients((email,), tuple(a for a in known.all if a != email))
+    return known
+
+
+def set_language(supplier: Supplier, language: str | None) -> bool:
+    """Set (a tag of ``cmrt.languages.LANGUAGES``) or clear (None) the supplier's language; whether it changed."""
+    if supplier.language == language:
+        return False
+    supplier.language = language
+    return True
 
 
 def contacts_by_email(session: Session, email: str) -> Sequence[Contact]:
+    """Every contact (of any supplier, any state, addressed or copied) with this address."""
     return session.scalars(sa.select(Contact).where(Contact.email == email.strip().lower())).all()
 
 
@@ -140,6 +271,77 @@ def mark_contact_bouncing(contact: Contact, detail: str, at: dt.datetime | None 
     contact.state = ContactState.BOUNCING
     contact.last_bounce_at = at or utcnow()
     contact.bounce_detail = detail
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    changed: bool
+    before: tuple[str, ...]  # "email (state)" / "cc email (state)" of every contact, before
+    after: tuple[str, ...]
+    resumed: int = 0  # e-mails refused for the old address that will be sent again
+
+
+def describe(supplier: Supplier) -> str:
+    """One line: the active contacts, the primary first, copied ones marked ``cc``, and the language."""
+    to = request_recipients(supplier)
+    parts = [", ".join(to.to) or "no active contact"]
+    if to.cc:
+        parts.append("cc " + ", ".join(to.cc))
+    if supplier.language:
+        parts.append(f"language {supplier.language}")
+    return "; ".join(parts)
+
+
+def _snapshot(supplier: Supplier) -> tuple[str, ...]:
+    return tuple(f"{'cc ' if c.cc else ''}{c.email} ({c.state.value})" for c in ordered_contacts(supplier))
+
+
+def change_contacts(
+    session: Session,
+    supplier: Supplier,
+    emails: Sequence[str],
+    *,
+    cc: Sequence[str] | None = None,
+    add: bool = False,
+    name: str | None = None,
+    language: str | None = None,
+    actor: str,
+) -> ContactChange:
+    """A person changes a supplier's contacts (CLI ``suppliers set-contact``, the Slack supplier card).
+
+    ``emails`` become the addressed contacts (the first the primary), or with ``add`` join the active ones. ``cc``
+    (None: unchanged) replaces the copied ones. ``language`` as in ``SupplierData``. A named address that bounced
+    is taken as fixed. E-mails that were refused for the supplier's open requests are sent again by the next tick
+    (``store.actions.release_failed``). Audited as ``supplier.contacts``.
+    """
+    from store import actions, audit
+    from store.models import Request
+
+    before = _snapshot(supplier)
+    addressed = list(emails)
+    if add:
+        current = [c.email for c in ordered_contacts(supplier) if not c.cc and c.state == ContactState.ACTIVE]
+        addressed = current + [e for e in addressed if _norm(e) not in current]
+    changed = set_contacts(supplier, addressed, cc, contact_name=name, reactivate_bouncing=True)
+    if language is not None:
+        changed |= set_language(supplier, language or None)
+    session.flush()
+    resumed = 0
+    if changed and primary_contact(supplier) is not None:
+        from cmrt.outreach.states import SETTLED_STATES
+
+        open_ids = [
+            rid for rid, state in session.execute(
+                sa.select(Request.id, Request.state).where(Request.supplier_id == supplier.id)
+            ) if state not in SETTLED_STATES
+        ]
+        resumed = actions.release_failed(session, open_ids, reason="the contact address was changed")
+    after = _snapshot(supplier)
+    if changed:
+        audit.record(session, actor, "supplier.contacts", "supplier", supplier.external_id,
+                     {"before": list(before), "after": list(after), "language": supplier.language,
+                      "resumed": resumed})  # fmt: skip
+    return ContactChange(changed, before, after, resumed)
 
 
 def count(session: Session) -> int:

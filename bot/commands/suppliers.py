@@ -1,7 +1,10 @@
-"""``cmrt-bot suppliers import FILE`` (CSV or XLSX, idempotent) and ``cmrt-bot suppliers list``.
+"""``cmrt-bot suppliers import FILE`` (CSV or XLSX, idempotent), ``cmrt-bot suppliers list`` and
+``cmrt-bot suppliers set-contact ID EMAIL [--cc ...]``.
 
-Import: columns ``supplier_id``, ``name``, ``contact_email`` required, ``contact_name``, ``tier``, ``tags``
-optional (see ``cmrt.roster``). A known supplier id is updated, a new one added, never duplicated; suppliers
+Import: columns ``supplier_id``, ``name``, ``contact_email`` required (several addresses allowed, the first is the
+primary contact), ``contact_name``, ``tier``, ``tags``, ``cc_emails`` and ``language`` optional (see
+``cmrt.roster``); a column the file does not have leaves that value as it was. A known supplier id is updated, a
+new one added, never duplicated; suppliers
 missing from the file are left alone. Every rejected row is printed with its reason. One audit event records
 who (the OS user) imported which file, when, and what changed. Exit status 0 when the file was read (even with
 rejected rows), 1 when it could not be used, 2 for configuration or database problems.
@@ -34,6 +37,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     lst.add_argument("--tag", help="only suppliers with this tag")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(func=lambda a: run_command("suppliers list", a, do_list))
+    setc = sub.add_parser(
+        "set-contact",
+        parents=[common],
+        help="change or add a supplier's contact address (e.g. replace one that bounces); audited",
+        description="EMAIL becomes the supplier's primary contact (the addresses it replaces are kept, inactive, "
+        "so their replies still match). --cc replaces the addresses copied on every e-mail (--cc '' for none). "
+        "--add keeps the other contacts and adds EMAIL after them. A request whose e-mails bounced is chased again.",
+    )
+    setc.add_argument("supplier_id", metavar="ID", help="the supplier id of the supplier list")
+    setc.add_argument("email", metavar="EMAIL", help="the new contact address (several: separated by commas)")
+    setc.add_argument("--cc", action="append", metavar="EMAIL", help="an address to copy (repeatable)")
+    setc.add_argument("--add", action="store_true", help="add EMAIL as another contact instead of replacing")
+    setc.add_argument("--name", help="the contact's name")
+    setc.add_argument("--language", help="also set the supplier's language (en, de, zh-Hans, ...; '' for default)")
+    setc.set_defaults(func=lambda a: run_command("suppliers set-contact", a, do_set_contact))
 
 
 def do_import(args: argparse.Namespace) -> int:
@@ -66,6 +84,9 @@ def do_import(args: argparse.Namespace) -> int:
                 contact_name=entry.contact_name,
                 tier=Tier(entry.tier),
                 tags=entry.tags,
+                contact_emails=entry.contacts,
+                cc_emails=entry.cc_emails if "cc_emails" in roster.columns else None,
+                language=(entry.language or "") if "language" in roster.columns else None,
             )
             supplier, outcome = suppliers.upsert(session, record, known.get(entry.supplier_id), lookup=False)
             known[entry.supplier_id] = supplier
@@ -127,6 +148,9 @@ def do_list(args: argparse.Namespace) -> int:
                     "contact_email": contact.email if contact else None,
                     "contact_name": contact.name if contact else None,
                     "contact_state": contact.state.value if contact else None,
+                    "contacts": [{"email": c.email, "name": c.name, "state": c.state.value, "cc": c.cc}
+                                 for c in suppliers.ordered_contacts(s)],
+                    "language": s.language,
                 }
             )
     if args.json:
@@ -136,14 +160,45 @@ def do_list(args: argparse.Namespace) -> int:
         print("no suppliers" + (f" tagged {args.tag!r}" if args.tag else "") + ": import some with "
               "`cmrt-bot suppliers import FILE`")
         return 0
-    headers = ("SUPPLIER ID", "NAME", "TIER", "CONTACT", "STATE", "TAGS")
+    headers = ("SUPPLIER ID", "NAME", "TIER", "CONTACT", "STATE", "LANG", "TAGS")
     table = [
         (r["supplier_id"], r["name"], r["tier"], r["contact_email"] or "-", r["contact_state"] or "-",
-         ",".join(r["tags"]))
+         r["language"] or "-", ",".join(r["tags"]))
         for r in rows
     ]
     widths = [min(max(len(str(x)) for x in col), 40) for col in zip(headers, *table, strict=False)]
     for line in (headers, *table):
         print("  ".join(str(v)[:40].ljust(w) for v, w in zip(line, widths, strict=False)).rstrip())
     print(f"{len(rows)} supplier(s)")
+    return 0
+
+
+def do_set_contact(args: argparse.Namespace) -> int:
+    from cmrt.languages import UnknownLanguage, normalise
+    from cmrt.roster import is_valid_email, split_addresses
+    from store import suppliers
+
+    settings = settings_from(args)
+    emails = split_addresses(args.email)
+    cc = None if args.cc is None else [a for item in args.cc for a in split_addresses(item)]
+    bad = [a for a in [*emails, *(cc or [])] if not is_valid_email(a)]
+    if not emails or bad:
+        raise CommandError(f"not an e-mail address: {(bad or [args.email])[0]!r}")
+    language: str | None = None
+    if args.language is not None:
+        try:
+            language = normalise(args.language) if args.language.strip() else ""
+        except UnknownLanguage as exc:
+            raise CommandError(str(exc)) from None
+    with open_database(settings) as db, db.session() as session:
+        supplier = suppliers.get_by_external_id(session, args.supplier_id)
+        if supplier is None:
+            raise CommandError(f"no supplier with id {args.supplier_id!r} (see `cmrt-bot suppliers list`)")
+        change = suppliers.change_contacts(
+            session, supplier, emails, cc=cc, add=args.add, name=args.name, language=language, actor=os_actor()
+        )
+        summary = suppliers.describe(supplier)
+    print(f"{args.supplier_id}: {summary}" + ("" if change.changed else " (unchanged)"))
+    if change.resumed:
+        print(f"chasing resumes for {change.resumed} request(s)")
     return 0
