@@ -8,7 +8,9 @@ matches ``supplier_id``): ``supplier_id``, ``name``, ``contact_email`` required;
 ``contact_email`` may hold several addresses (separated by commas, semicolons or spaces): the first is the primary
 contact, the others are contacts too (requests go to all of them). ``cc_emails`` lists colleagues who get a copy.
 ``language`` is a BCP 47 tag of a language the bot writes (``cmrt.languages``: en, zh-Hans, zh-Hant, ja, ko, de,
-fr, es, pt, it; ``de-DE`` or ``zh-CN`` are understood); empty means the configured default.
+fr, es, pt, it; ``de-DE`` or ``zh-CN`` are understood); empty means the configured default. ``domains`` lists the
+supplier's own e-mail domains (separated by commas, semicolons or spaces; ``@`` and ``http(s)://`` prefixes dropped):
+mail from them is known to come from the supplier.
 
 A bad row never stops the import: it is set aside in ``Roster.rejected`` with its row number (as a
 spreadsheet shows it; the header is row 1) and a reason a person can act on. Blank rows are skipped. The first
@@ -29,7 +31,7 @@ from enum import StrEnum
 from cmrt.languages import UnknownLanguage, normalise
 
 REQUIRED_COLUMNS = ("supplier_id", "name", "contact_email")
-OPTIONAL_COLUMNS = ("contact_name", "tier", "tags", "cc_emails", "language")
+OPTIONAL_COLUMNS = ("contact_name", "tier", "tags", "cc_emails", "language", "domains")
 ALIASES = {
     "supplier": "supplier_id",
     "id": "supplier_id",
@@ -43,6 +45,8 @@ ALIASES = {
     "cc": "cc_emails",
     "cc_email": "cc_emails",
     "lang": "language",
+    "domain": "domains",
+    "email_domains": "domains",
     "locale": "language",
 }
 TIERS = {"direct": "direct", "indirect": "indirect", "1": "direct", "2": "indirect", "tier_1": "direct",
@@ -55,6 +59,8 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
 
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
 
 class RejectReason(StrEnum):
     MISSING_ID = "missing_id"
@@ -64,6 +70,7 @@ class RejectReason(StrEnum):
     BAD_EMAIL = "bad_email"
     BAD_TIER = "bad_tier"
     BAD_LANGUAGE = "bad_language"
+    BAD_DOMAIN = "bad_domain"
     DUPLICATE_IN_FILE = "duplicate_in_file"
 
 
@@ -83,6 +90,7 @@ class RosterEntry:
     contact_emails: tuple[str, ...] = ()  # every address of the contact_email cell, the primary first
     cc_emails: tuple[str, ...] = ()
     language: str | None = None  # a tag of cmrt.languages.LANGUAGES; None: the configured default
+    domains: tuple[str, ...] = ()  # the supplier's own e-mail domains, lower-cased
 
     @property
     def contacts(self) -> tuple[str, ...]:
@@ -251,6 +259,14 @@ def _validate(number: int, get: Callable[[str], str], first_row: dict[str, int])
             language = normalise(language_text)
         except UnknownLanguage as exc:
             return RejectedRow(number, RejectReason.BAD_LANGUAGE, str(exc), supplier_id)
+    domains: list[str] = []
+    for part in re.split(r"[,;\s]+", get("domains").strip()):
+        domain = re.sub(r"^(https?://)?(www\.)?@?", "", part.strip().lower()).rstrip("/.")
+        if not domain:
+            continue
+        if not _DOMAIN.match(domain):
+            return RejectedRow(number, RejectReason.BAD_DOMAIN, f"bad e-mail domain {part!r}", supplier_id)
+        domains.append(domain)
     tier_text = get("tier")
     tier = TIERS.get(normalise_header(tier_text)) if tier_text else "direct"
     if tier is None:
@@ -269,6 +285,7 @@ def _validate(number: int, get: Callable[[str], str], first_row: dict[str, int])
         contact_emails=contacts,
         cc_emails=tuple(dict.fromkeys(_lower_domain(a) for a in cc)),
         language=language,
+        domains=tuple(dict.fromkeys(domains)),
     )
 
 

@@ -36,6 +36,7 @@ class SupplierData:
     contact_emails: tuple[str, ...] = ()
     cc_emails: tuple[str, ...] | None = None
     language: str | None = None
+    domains: tuple[str, ...] = ()  # more e-mail domains of the supplier (added to those of its contacts)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def upsert(
     if supplier is None:
         supplier = Supplier(
             external_id=data.external_id, name=data.name, tier=data.tier, tags=tags,
-            email_domains=list(dict.fromkeys(_domain(e) for e in addressed)), language=data.language or None,
+            email_domains=list(dict.fromkeys([*(_domain(e) for e in addressed), *(d.lower() for d in data.domains)])),
+            language=data.language or None,
         )
         for position, email in enumerate(addressed):
             supplier.contacts.append(Contact(email=email, name=data.contact_name if position == 0 else None,
@@ -127,6 +129,10 @@ def upsert(
         supplier.language = data.language or None
         changed = True
     changed |= set_contacts(supplier, addressed, data.cc_emails, contact_name=data.contact_name)
+    extra = [d.lower() for d in data.domains if d.lower() not in supplier.email_domains]
+    if extra:
+        supplier.email_domains = [*supplier.email_domains, *dict.fromkeys(extra)]
+        changed = True
     return supplier, "updated" if changed else "unchanged"
 
 

@@ -2,7 +2,7 @@
 ``cmrt-bot suppliers set-contact ID EMAIL [--cc ...]``.
 
 Import: columns ``supplier_id``, ``name``, ``contact_email`` required (several addresses allowed, the first is the
-primary contact), ``contact_name``, ``tier``, ``tags``, ``cc_emails`` and ``language`` optional (see
+primary contact), ``contact_name``, ``tier``, ``tags``, ``cc_emails``, ``language`` and ``domains`` optional (see
 ``cmrt.roster``); a column the file does not have leaves that value as it was. A known supplier id is updated, a
 new one added, never duplicated; suppliers
 missing from the file are left alone. Every rejected row is printed with its reason. One audit event records
@@ -87,6 +87,7 @@ def do_import(args: argparse.Namespace) -> int:
                 contact_emails=entry.contacts,
                 cc_emails=entry.cc_emails if "cc_emails" in roster.columns else None,
                 language=(entry.language or "") if "language" in roster.columns else None,
+                domains=entry.domains,
             )
             supplier, outcome = suppliers.upsert(session, record, known.get(entry.supplier_id), lookup=False)
             known[entry.supplier_id] = supplier

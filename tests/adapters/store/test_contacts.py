@@ -36,6 +36,11 @@ def test_contacts_cc_and_language(store_db: Database) -> None:
             ("dora@mueller.example",), ("anna@mueller.example", "bob@mueller.example", "carl@mueller.example"))
         # a stranger: the known contacts, as for a request
         assert suppliers.reply_recipients(sup, "eve@elsewhere.example") == suppliers.request_recipients(sup)
+        # domains of the supplier list join those of the contacts
+        suppliers.upsert(s, _data(contact_emails=("anna@mueller.example", "bob@mueller.example"),
+                                  domains=("mueller-group.example",)))
+        assert sup.email_domains == ["mueller.example", "mueller-group.example"]
+        assert suppliers.reply_recipients(sup, "x@mueller-group.example").to == ("x@mueller-group.example",)
         # re-importing the same data changes nothing; a file without cc or language columns leaves them alone
         assert suppliers.upsert(s, _data(contact_emails=("anna@mueller.example", "bob@mueller.example")))[1] == (
             "unchanged")

@@ -59,3 +59,12 @@ def test_language_tags(typed: str, tag: str) -> None:
 def test_unsupported_language_tags(typed: str) -> None:
     with pytest.raises(UnknownLanguage):
         normalise(typed)
+
+
+def test_domains_column() -> None:
+    data = (b"supplier_id,name,contact_email,Domains\n"
+            b"S-1,A,a@a.example,\"A.example; @a-group.example https://www.a.example.cn/\"\n"
+            b"S-2,B,b@b.example,not_a_domain\n")
+    roster = parse_roster(data)
+    assert roster.entries[0].domains == ("a.example", "a-group.example", "a.example.cn")
+    assert roster.rejected[0].reason == RejectReason.BAD_DOMAIN
