@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 from bot.config import Settings
 from bot.downloads import HttpDownloader
-from bot.review_context import make_context_factory
 from handlers.notify import Notifier, NullNotifier
 from handlers.rereview import Rereviewer
+from handlers.review_context import make_context_factory
 from handlers.smelter_lists import Downloader, fetch_when_due
 from store.engine import SessionSource
 

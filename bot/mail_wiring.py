@@ -159,8 +159,8 @@ def outbound_sender(settings: Settings) -> MaildirSender | SmtpSender:
 def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, notifier: Notifier) -> InboundProcessor:
     """The inbound handler (``handlers.inbound.InboundProcessor``): fed by the inbox, and used by the team to assign
     an unmatched e-mail (Slack, ``cmrt-bot mail assign``)."""
-    from bot.review_context import make_context_factory
     from handlers.inbound import InboundOptions, InboundProcessor
+    from handlers.review_context import make_context_factory
     from mail.attachments import AttachmentLimits
 
     own = tuple(a for a in (settings.outreach.from_address, settings.outreach.reply_to) if a)

@@ -7,20 +7,37 @@ acknowledgment is the same either way (and its outbox key ``ack:<Message-ID>`` k
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from cmrt.outreach import keys
+from cmrt.outreach.replies import worst_grade
 from cmrt.review import Grade
 from handlers.findings import location, supplier_facing
 from mail.classify import InboundMessage, Kind
 from store.models import Message
 
-GRADE_ORDER = [Grade.ACCEPTED, Grade.NEEDS_CLARIFICATION, Grade.HIGH_RISK, Grade.REJECTED]
+
+@dataclass(frozen=True)
+class Acknowledgment:
+    """The acknowledgment of one reply, as ``MailOutreach.send_acknowledgment`` sends it."""
+
+    request_id: int
+    key: str  # ``ack:<Message-ID>``: a replay never sends it twice
+    reply_to_message_id: str
+    to_address: str
+    reply_references: list[str] = field(default_factory=list)
+    filenames: list[str] = field(default_factory=list)
+    grade: str | None = None  # the worst grade of the reply's workbooks
+    score: int | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)  # supplier-facing: message, location, file
+    accepted: bool = False
+    problems: list[str] = field(default_factory=list)  # unreadable files, attachments left out
 
 
-def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequence[str]) -> dict[str, Any] | None:
-    """Keyword arguments for ``MailOutreach.send_acknowledgment``, or None when no acknowledgment is due (not a
-    matched reply with a workbook, or nobody to answer)."""
+def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequence[str]) -> Acknowledgment | None:
+    """The acknowledgment due for stored reply ``row``, or None when none is due (not a matched reply with a
+    workbook, or nobody to answer)."""
     if row.request_id is None or row.classification != Kind.REPLY_WITH_WORKBOOK.value:
         return None
     try:
@@ -47,17 +64,17 @@ def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequenc
             scores.append(review.score)
         for f in supplier_facing(review.findings or []):
             findings.append({"message": f.get("message", ""), "location": location(f), "file": sub.filename})
-    worst = max(grades, key=GRADE_ORDER.index) if grades else None
-    return {
-        "request_id": row.request_id,
-        "key": keys.acknowledgment(row.message_id),
-        "reply_to_message_id": row.message_id,
-        "reply_references": (row.references or "").split(),
-        "to_address": to_address,
-        "filenames": [x.filename for x in subs],
-        "grade": worst.value if worst else None,
-        "score": int(min(scores)) if scores else None,
-        "findings": findings,
-        "accepted": worst is Grade.ACCEPTED,
-        "problems": unreadable + [p for p in problems if p not in unreadable],
-    }
+    worst = worst_grade(grades)
+    return Acknowledgment(
+        request_id=row.request_id,
+        key=keys.acknowledgment(row.message_id),
+        reply_to_message_id=row.message_id,
+        reply_references=(row.references or "").split(),
+        to_address=to_address,
+        filenames=[x.filename for x in subs],
+        grade=worst.value if worst else None,
+        score=int(min(scores)) if scores else None,
+        findings=findings,
+        accepted=worst is Grade.ACCEPTED,
+        problems=unreadable + [p for p in problems if p not in unreadable],
+    )

@@ -138,7 +138,8 @@ class StoreDirectory:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def _open_for_suppliers(self, supplier_ids: Sequence[int]) -> list[int]:
+    def open_for_suppliers(self, supplier_ids: Sequence[int]) -> list[int]:
+        """The open requests of these suppliers, newest campaign first."""
         if not supplier_ids:
             return []
         stmt = (
@@ -167,14 +168,14 @@ class StoreDirectory:
 
     def by_address(self, address: str) -> list[int]:
         contacts: Sequence[Contact] = supplier_repo.contacts_by_email(self.s, address)
-        return self._open_for_suppliers(sorted({c.supplier_id for c in contacts}))
+        return self.open_for_suppliers(sorted({c.supplier_id for c in contacts}))
 
     def by_domain(self, domain: str) -> list[int]:
         suppliers = supplier_repo.suppliers_by_domain(self.s, domain)
         if not suppliers:  # fall back to contacts' domains
             stmt = sa.select(Contact.supplier_id).where(Contact.email.like(f"%@{domain.lower()}"))
-            return self._open_for_suppliers(sorted(set(self.s.scalars(stmt))))
-        return self._open_for_suppliers([s.id for s in suppliers])
+            return self.open_for_suppliers(sorted(set(self.s.scalars(stmt))))
+        return self.open_for_suppliers([s.id for s in suppliers])
 
     def company_candidates(self) -> list[Candidate]:
         stmt = (

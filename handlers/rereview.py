@@ -24,11 +24,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cmrt.review import CATALOGUE_VERSION, ReviewContext, review
+from cmrt.review import CATALOGUE_VERSION, review
 from cmrt.smelters.rmap import list_label
 from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
 from handlers.findings import finding_key, supplier_facing
 from handlers.notify import Notifier
+from handlers.review_context import ContextFactory
 from store import audit, campaigns, runtime
 from store import messages as message_repo
 from store import reviews as review_repo
@@ -38,7 +39,6 @@ from store.models import Campaign, Request
 
 log = logging.getLogger("cmbot.review")
 
-ContextFactory = Callable[[Session, Request | None, dt.date], ReviewContext]
 LISTS, RULES, ON_DEMAND = "lists", "rules", "on_demand"
 BASIS_KEY = "review_basis:{campaign_id}"
 RUN_KEY = "rereview:{campaign_id}:{basis}"  # bot_state: what a re-review changed (the Slack button reads it)

@@ -2,7 +2,7 @@
 ``cmrt-bot campaign list`` and ``cmrt-bot campaign set-check`` (the campaign's own review overrides).
 
 A campaign's own overrides (``--check CHECK_ID=SEVERITY`` at creation, ``set-check`` later) are applied after the
-configuration's ``[review.overrides]`` and ``[review.campaigns."YEAR"]`` (see ``bot.review_context``)."""
+configuration's ``[review.overrides]`` and ``[review.campaigns."YEAR"]`` (see ``handlers.review_context``)."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def do_create(args: argparse.Namespace) -> int:
-    from bot.review_context import stored_overrides
+    from handlers.review_context import stored_overrides
     from store import audit, campaigns, suppliers
 
     settings = settings_from(args)

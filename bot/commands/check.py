@@ -223,7 +223,7 @@ def campaign_review_options(config_path: str | None, year: int) -> dict[str, Any
     ``[review.campaigns."YEAR"]``, then the campaign's own) and its template, version and scope requirements.
     A year with only a configuration table (no campaign in the database) gets the overrides alone."""
     from bot.commands._common import CommandError, open_database, settings_from
-    from bot.review_context import effective_overrides
+    from handlers.review_context import effective_overrides
     from store import campaigns
 
     settings = settings_from(argparse.Namespace(config=config_path))

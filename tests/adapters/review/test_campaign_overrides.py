@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main as cli
-from bot.review_context import effective_overrides, make_context_factory
 from cmrt.review import Grade, ReviewConfigError, review
+from handlers.review_context import effective_overrides, make_context_factory
 from tests.conftest import corpus_path
 from tests.unit.review.builder import base, with_answer, with_company
 

@@ -11,10 +11,10 @@ import pathlib
 from typing import Any
 
 from bot.cli import main as cli
-from bot.review_context import make_context_factory
 from cmrt.smelters import load_rmi_file
 from handlers.notify import NullNotifier
 from handlers.rereview import LISTS, Rereviewer, announce
+from handlers.review_context import make_context_factory
 from store import campaigns, smelters
 from store.models import Review
 from store.reviews import latest_told

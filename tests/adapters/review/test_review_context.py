@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.review_context import make_context_factory
 from cmrt.review import ReviewConfigError, review
 from cmrt.smelters import RmapState, load_rmi_file
 from cmrt.workbook import read_workbook
+from handlers.review_context import make_context_factory
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus

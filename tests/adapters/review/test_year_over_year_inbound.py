@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from typing import Any
 
-from bot.review_context import make_context_factory, previous_declaration
 from cmrt.outreach.states import RequestState
 from cmrt.workbook.factory import CmrtSpec, ProductSpec, build_cmrt, default_answers
 from handlers.inbound import InboundProcessor
 from handlers.notify import FindingSummary, NullNotifier
+from handlers.review_context import make_context_factory, previous_declaration
 from store import Database
 from store import messages as message_repo
 from store import requests as request_repo

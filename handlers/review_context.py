@@ -1,9 +1,12 @@
-"""The review context the running bot uses: campaign requirements, RMI lists from the database, overrides.
+"""The review context: what a review of a supplier's workbook depends on besides the workbook (a use case over the
+store; ``bot/`` only wires it with the configuration).
 
-``make_context_factory(settings)`` returns the ``review_context`` callable ``handlers.inbound.InboundProcessor``
-accepts: ``(session, request, today) -> ReviewContext``. It takes the newest imported RMI lists
-(``cmrt-bot smelters import``; re-read only when a newer list is imported), the campaign's family, minimum
-version, scope and reporting year, and the effective review overrides of the request's campaign
+``ContextFactory`` is its one signature: ``(session, request, today) -> ReviewContext``. ``default_context`` gives
+the campaign's requirements only. ``make_context_factory(overrides, campaigns, max_list_age_days=...)`` returns
+the factory the running bot gives ``handlers.inbound.InboundProcessor`` and ``handlers.rereview``. It takes the
+newest imported RMI lists (``cmrt-bot smelters import``; re-read only when a newer list is imported), the
+campaign's family, minimum version, scope and reporting year, and the effective review overrides of the request's
+campaign
 (``effective_overrides``): the configuration's ``[review.overrides]``, then its ``[review.campaigns."YEAR"]``
 table, then the campaign's own (``cmrt-bot campaign set-check``), later winning (``cmrt.review.merge_overrides``),
 and the supplier's last accepted declaration from an earlier campaign (``previous_declaration``) for the
@@ -33,6 +36,20 @@ from store.models import Campaign, Request, SmelterList
 log = logging.getLogger("cmbot.review")
 
 ContextFactory = Callable[[Session, Request | None, dt.date], ReviewContext]
+
+
+def default_context(session: Session, request: Request | None, today: dt.date) -> ReviewContext:
+    """The campaign's requirements (family, minimum version, scope, reporting year); no lists, no overrides."""
+    if request is None:
+        return ReviewContext(today=today)
+    c = request.campaign
+    return ReviewContext(
+        today=today,
+        required_family=c.template_family,
+        min_version=c.min_template_version,
+        requested_scope=c.scope,
+        reporting_year=c.year,
+    )
 
 
 def stored_overrides(campaign: Campaign) -> dict[str, str]:

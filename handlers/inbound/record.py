@@ -1,0 +1,287 @@
+"""The recording steps: they run in one unit of work (``ctx.work``: one session, committed when they are done), so
+an e-mail is recorded completely or not at all. A step returning ``Flow.STOP`` ends the recording (the unit still
+commits and the acknowledgment is still planned).
+
+label -> read -> match -> bounce -> route -> review -> record, then plan_acknowledgment; ``take_assignment`` starts
+the same review when the team assigns an unmatched e-mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.orm import Session
+
+from cmrt.declaration import Declaration
+from cmrt.outreach.replies import after_review, worst_grade
+from cmrt.outreach.states import InvalidTransition, RequestState
+from cmrt.review import Grade, review
+from cmrt.workbook import WorkbookError, read_workbook
+from handlers.acknowledgment import acknowledgment_plan
+from handlers.inbound.context import (
+    Escalation,
+    Flow,
+    InboundContext,
+    InboundDeps,
+    Reading,
+    ReplyReceived,
+    ReviewResult,
+    TeamAlert,
+    UnmatchedMail,
+)
+from handlers.mail_store import StoreDirectory
+from handlers.notify import review_note
+from mail.classify import Classification, InboundMessage, Kind, parse_inbound
+from mail.matching import match_company, match_headers
+from store import audit
+from store import messages as message_repo
+from store import requests as request_repo
+from store import suppliers as supplier_repo
+from store.models import Request, Submission
+
+log = logging.getLogger("cmbot.mail.inbound")
+
+
+def label(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Record the classification. Stops for an e-mail recorded by an earlier run (``replay``: its request and kind
+    are taken back) and for the bot's own e-mail coming back (recorded as ``own``, nothing else)."""
+    row = ctx.work.row
+    if ctx.replay:
+        ctx.request_id, ctx.kind = row.request_id, row.classification
+        return Flow.STOP
+    row.classification = ctx.kind
+    return Flow.STOP if ctx.own else None
+
+
+def read(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Store every attachment as a submission (once per sha256) and read each workbook (``cmrt.workbook``); an
+    unreadable one is recorded with its error and named in ``problems``. Not for bounces.
+
+    Needs ``ctx.extracted``; gives ``readings`` and ``names``."""
+    if _classification(ctx).kind is Kind.BOUNCE:
+        return None
+    s, row = ctx.work.session, ctx.work.row
+    for wb in ctx.extracted.workbooks:
+        sub, _ = message_repo.add_submission(
+            s, row, filename=wb.filename, content=wb.content, content_type=wb.content_type, is_workbook=True
+        )
+        ctx.readings.append(Reading(sub, read_submission(ctx, deps, sub, wb.content)))
+        ctx.names.append(wb.filename)
+    for other in ctx.extracted.others:
+        message_repo.add_submission(
+            s, row, filename=other.filename, content=other.content, content_type=other.content_type, is_workbook=False
+        )
+    return None
+
+
+def read_submission(
+    ctx: InboundContext, deps: InboundDeps, sub: Submission, content: bytes, *, again: bool = False
+) -> Declaration | None:
+    """Read one stored workbook and record the result on its submission; None when unreadable, or (unless
+    ``again``) when this message already carried the same file."""
+    if not again and (sub.declaration is not None or sub.parse_error_code is not None):
+        return None  # seen before (same file in this message)
+    try:
+        decl = read_workbook(
+            content, filename=sub.filename, limits=deps.options.read_limits, passwords=deps.options.passwords
+        )
+    except WorkbookError as exc:
+        sub.parse_error_code, sub.parse_error = exc.code, exc.message
+        ctx.problems.append(f"{sub.filename}: {exc.message}")
+        return None
+    sub.declaration = decl.to_json()
+    sub.detected_family = decl.template.family.value if decl.template.family else None
+    sub.detected_version = decl.template.version
+    return decl
+
+
+def match(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Find the supplier request the e-mail answers (``mail.matching``: the request token, the thread, the sender's
+    address or domain); failing that, and not for a bounce, the company named in a workbook. Every submission goes
+    with the request.
+
+    Needs ``ctx.message``, ``readings``; gives ``match``, ``request_id`` and ``ctx.work.request``."""
+    s, row = ctx.work.session, ctx.work.row
+    directory = StoreDirectory(s)
+    found = match_headers(_message(ctx), directory)
+    if _classification(ctx).kind is Kind.BOUNCE:
+        ctx.match = found
+        return None  # the bounce step finds the request through the failed addresses
+    if not found.matched:
+        for reading in ctx.readings:
+            if reading.declaration is not None:
+                found = match_company(reading.declaration.company.name, directory)
+                if found.matched:
+                    break
+    ctx.match, ctx.request_id = found, found.request_id
+    ctx.work.request = request_repo.get(s, found.request_id) if found.request_id is not None else None
+    row.request_id = found.request_id
+    for sub in row.submissions:
+        sub.request_id = found.request_id
+    return None
+
+
+def bounce(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """A bounce: a permanent failure marks the failed contacts as bouncing; the team is told once per open request
+    of theirs. Ends the recording of a bounce; other e-mails pass."""
+    result = _classification(ctx)
+    if result.kind is not Kind.BOUNCE:
+        return None
+    s, row = ctx.work.session, ctx.work.row
+    matched = ctx.match.request_id if ctx.match is not None else None
+    request_ids: set[int] = {matched} if matched is not None else set()
+    directory = StoreDirectory(s)
+    marked = 0
+    for address in result.failed_addresses:
+        for contact in supplier_repo.contacts_by_email(s, address):
+            if not result.temporary:
+                supplier_repo.mark_contact_bouncing(contact, "; ".join(result.reasons), deps.clock())
+                marked += 1
+            request_ids.update(directory.open_for_suppliers([contact.supplier_id])[:1])
+    row.request_id = matched if matched is not None else next(iter(request_ids), None)
+    ctx.request_id = row.request_id
+    audit.record(
+        s, audit.SYSTEM, "mail.bounce", "message", row.id,
+        {"temporary": result.temporary, "contacts_marked": marked, "addresses": len(result.failed_addresses)},
+    )  # fmt: skip
+    what = "was delayed" if result.temporary else "bounced; the contact is marked as failing"
+    text = f"An e-mail to a supplier contact {what}. Please check the address."
+    targets: list[int | None] = list(sorted(request_ids)) or [None]
+    for rid in targets:
+        ctx.notices.append(TeamAlert(text, request_id=rid))
+    return Flow.STOP
+
+
+def route(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Audit the e-mail's arrival, then send it its way: unmatched, the team is asked to assign it; an auto-reply
+    is only recorded; a question or a link goes to the team; a reply with workbooks goes on to the review."""
+    result, row = _classification(ctx), ctx.work.row
+    audit.record(
+        ctx.work.session, audit.SYSTEM, "mail.received", "message", row.id,
+        {"kind": result.kind.value, "match": ctx.match.method.value if ctx.match else None,
+         "request_id": ctx.request_id, "workbooks": len(ctx.extracted.workbooks),
+         "others": len(ctx.extracted.others)},
+    )  # fmt: skip
+    request = ctx.work.request
+    if request is None:
+        ctx.notices.append(UnmatchedMail(row.id, kind=result.kind.value, subject=_message(ctx).subject[:120]))
+        return Flow.STOP
+    if result.kind is Kind.AUTO_REPLY:
+        return Flow.STOP
+    if result.kind in (Kind.QUESTION, Kind.REPLY_WITH_LINK):
+        summary = "no workbook, a question" if result.kind is Kind.QUESTION else "a link to a published CMRT"
+        links = ", ".join(result.links[:3])
+        text = f"The supplier replied with {summary}{': ' + links if links else ''}; please answer."
+        ctx.notices += [ReplyReceived(request.id, summary), TeamAlert(text, request_id=request.id)]
+        return Flow.STOP
+    return None
+
+
+def review_workbooks(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Review each workbook read (``cmrt.review`` with the request's review context); the same file seen before
+    keeps its earlier review. Needs ``readings`` and ``ctx.work.request``; gives ``grades``, ``worst``, ``score`` and
+    the ``summaries`` the team's note shows."""
+    s, request = ctx.work.session, _request(ctx)
+    context = deps.review_context(s, request, deps.clock().date())
+    for reading in ctx.readings:
+        sub, decl = reading.submission, reading.declaration
+        if decl is None:
+            continue
+        earlier = [x for x in message_repo.submissions_with_sha256(s, sub.sha256) if x.id != sub.id and x.reviews]
+        if earlier:  # the same file again: reuse its review
+            prior = earlier[-1].reviews[-1]
+            grade = Grade(prior.grade)
+            message_repo.add_review(
+                s, sub, grade=prior.grade, catalogue_version=prior.catalogue_version, findings=prior.findings,
+                score=prior.score, rmap_date=prior.rmap_date,
+            )  # fmt: skip
+        else:
+            res = review(decl, context)
+            grade = res.grade
+            message_repo.add_review(
+                s, sub, grade=res.grade.value, catalogue_version=res.catalogue_version,
+                findings=[f.to_json() for f in res.findings], score=res.score, rmap_date=res.rmap_date,
+            )  # fmt: skip
+            ctx.summaries += review_note(res.findings)
+            ctx.score = res.score if ctx.score is None else min(ctx.score, res.score)
+        ctx.grades.append(grade)
+    ctx.worst = worst_grade(ctx.grades)
+    return None
+
+
+def record(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Move the request: responded, then where the worst grade leads (``cmrt.outreach.replies.after_review``: accepted,
+    clarification requested, escalated; nothing readable asks for a readable file). A closed request keeps its
+    state. The team is told of the reply, the review and an escalation."""
+    s, request = ctx.work.session, _request(ctx)
+    now = deps.clock()
+    ctx.notices.append(ReplyReceived(request.id, f"{len(ctx.names)} workbook(s): {', '.join(ctx.names)}"))
+    if request.state != RequestState.RESPONDED:
+        _move(s, request, RequestState.RESPONDED, now, "a workbook arrived")
+    decision = after_review(ctx.worst)
+    _move(s, request, decision.state, now, decision.reason)
+    if ctx.worst is None:
+        return None
+    if decision.stop_chasing:
+        request.next_due_at = None
+    ctx.notices.append(ReviewResult(request.id, ctx.worst.value, ctx.score, tuple(ctx.summaries)))
+    if decision.escalate:
+        ctx.notices.append(Escalation(request.id, reason="the review found high-risk points"))
+    return None
+
+
+def take_assignment(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """The team assigned a stored, unmatched e-mail to request ``ctx.request_id`` (by ``ctx.actor``): audited, its
+    submissions go with the request, and the workbooks not yet reviewed are read again. Stops when there is none."""
+    s, row = ctx.work.session, ctx.work.row
+    request = request_repo.get(s, ctx.request_id) if ctx.request_id is not None else None
+    if request is None:
+        raise ValueError("no such e-mail or request")
+    ctx.work.request = request
+    ctx.message = parse_inbound(row.raw)
+    ctx.message_id, ctx.kind = row.message_id, row.classification
+    row.request_id = request.id
+    audit.record(s, ctx.actor or audit.SYSTEM, "mail.assigned", "message", row.id, {"request_id": request.id})
+    for sub in row.submissions:
+        sub.request_id = request.id
+        if sub.is_workbook and sub.content is not None and not sub.reviews:
+            ctx.readings.append(Reading(sub, read_submission(ctx, deps, sub, sub.content, again=True)))
+            ctx.names.append(sub.filename)
+    return None if ctx.readings else Flow.STOP
+
+
+def plan_acknowledgment(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Plan the acknowledgment (``handlers.acknowledgment``: the grade and the findings to fix) from what is stored,
+    so a replay plans the same one. None for the bot's own e-mail and for a robot's."""
+    machine = ctx.classification is not None and ctx.classification.machine
+    if ctx.own or machine:
+        return None
+    ctx.acknowledgment = acknowledgment_plan(ctx.work.row, _message(ctx), ctx.problems)
+    return None
+
+
+def _move(s: Session, request: Request, target: RequestState, now: dt.datetime, reason: str) -> None:
+    """Transition when the state machine allows it (a closed request keeps its state; the reply is recorded)."""
+    try:
+        request_repo.transition(s, request, target, now=now, reason=reason)
+    except InvalidTransition:
+        log.info("request %s stays %s (a reply cannot move it to %s)", request.id, request.state, target)
+
+
+def _classification(ctx: InboundContext) -> Classification:
+    if ctx.classification is None:
+        raise RuntimeError("the e-mail was not classified (classify_message runs first)")
+    return ctx.classification
+
+
+def _message(ctx: InboundContext) -> InboundMessage:
+    if ctx.message is None:
+        raise RuntimeError("the e-mail was not parsed (store_raw runs first)")
+    return ctx.message
+
+
+def _request(ctx: InboundContext) -> Request:
+    if ctx.work.request is None:
+        raise RuntimeError("no request to review for (match or take_assignment runs first)")
+    return ctx.work.request

@@ -1,0 +1,84 @@
+"""The steps after the commit: acknowledge the reply, tell the team, mark the e-mail processed; and quarantine, when
+a step failed."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.inbound.context import (
+    Escalation,
+    Flow,
+    InboundContext,
+    InboundDeps,
+    Notice,
+    ReplyReceived,
+    ReviewResult,
+    TeamAlert,
+    UnmatchedMail,
+)
+from handlers.notify import Notifier, alert_unmatched
+from mail.imap import Disposition
+from store import messages as message_repo
+from store.states import MessageState
+
+log = logging.getLogger("cmbot.mail.inbound")
+
+
+def acknowledge(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Send the planned acknowledgment in the supplier's thread, through the outbox under ``ack:<Message-ID>`` (a
+    replay never sends it twice); a failure is a ``problem``, not an error."""
+    ack = ctx.acknowledgment
+    if ack is None or deps.outreach is None or not deps.options.acknowledge:
+        return None
+    sent = deps.outreach.send_acknowledgment(
+        ack.request_id, key=ack.key, reply_to_message_id=ack.reply_to_message_id,
+        reply_references=ack.reply_references, to_address=ack.to_address, filenames=ack.filenames,
+        grade=ack.grade, score=ack.score, findings=ack.findings, accepted=ack.accepted, problems=ack.problems,
+    )  # fmt: skip
+    if not sent.accepted:
+        ctx.problems.append(f"acknowledgment not sent: {sent.detail}")
+    return None
+
+
+def notify(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Tell the team (the injected ``Notifier``) what was recorded, in order."""
+    for notice in ctx.notices:
+        tell(deps.notifier, notice)
+    return None
+
+
+def tell(notifier: Notifier, notice: Notice) -> None:
+    match notice:
+        case ReplyReceived(request_id, summary):
+            notifier.reply_received(request_id, summary=summary)
+        case ReviewResult(request_id, grade, score, findings):
+            notifier.review_result(request_id, grade=grade, score=score, findings=list(findings))
+        case Escalation(request_id, reason):
+            notifier.escalation(request_id, reason=reason)
+        case TeamAlert(text, request_id):
+            notifier.team_alert(text, request_id=request_id)
+        case UnmatchedMail(ref, kind, subject):
+            alert_unmatched(notifier, ref, kind=kind, subject=subject)
+
+
+def finish(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Mark the e-mail processed (the mailbox moves it to the processed folder)."""
+    with deps.db.session() as s:
+        row = message_repo.get_by_message_id(s, ctx.message_id)
+        if row is not None:
+            row.state = MessageState.PROCESSED
+    ctx.disposition = Disposition.PROCESSED
+    return None
+
+
+def quarantine(ctx: InboundContext, deps: InboundDeps, exc: Exception) -> None:
+    """A step failed after the e-mail was stored: keep it in quarantine with the error, and tell the team."""
+    log.exception("inbound message could not be handled; quarantined")
+    with deps.db.session() as s:
+        row = message_repo.get_by_message_id(s, ctx.message_id)
+        if row is not None:
+            row.state = MessageState.QUARANTINED
+            row.error = f"{type(exc).__name__}: {exc}"[:2000]
+    deps.notifier.team_alert(
+        f"An inbound e-mail could not be handled ({type(exc).__name__}); it is in quarantine for a person to check."
+    )

@@ -1,0 +1,181 @@
+"""The inbound pipeline's steps one by one, on a migrated SQLite store (``handlers.inbound``): each is run alone (or
+with the steps it needs before it) and checked by what it leaves in the context and the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from cmrt.outreach.replies import after_review
+from cmrt.workbook.factory import build_cmrt
+from handlers.inbound import InboundContext, InboundDeps, InboundProcessor
+from handlers.inbound.context import Flow, ReplyReceived, ReviewResult, TeamAlert, UnmatchedMail
+from handlers.inbound.pipeline import OneUnit, run
+from handlers.inbound.receive import classify_message, store_raw
+from handlers.inbound.record import (
+    bounce,
+    label,
+    match,
+    plan_acknowledgment,
+    read,
+    record,
+    review_workbooks,
+    route,
+)
+from handlers.inbound.tell import finish
+from mail.headers import token_tag
+from mail.imap import Disposition
+from store import Database
+from store import messages as message_repo
+from store import requests as request_repo
+from store import suppliers as supplier_repo
+from store.models import Message, Submission
+from store.states import ContactState, MessageState
+from tests.adapters.mail.support import Seeded, seed_request
+from tests.unit.mail.helpers import XLSX, inbound
+
+CONTACT = "anna@acme-metals.test"
+
+
+def _received(db: Database, raw: bytes, deps: InboundDeps | None = None) -> tuple[InboundContext, InboundDeps]:
+    deps = deps or InboundDeps(db)
+    ctx = InboundContext(raw=raw)
+    assert store_raw(ctx, deps) is None
+    assert classify_message(ctx, deps) is None
+    return ctx, deps
+
+
+def _reply(seeded: Seeded, *, sender: str = CONTACT, subject: str | None = None, company: str = "Acme Metals Ltd",
+           workbook: bool = True) -> bytes:  # fmt: skip
+    attachments = [("cmrt.xlsx", build_cmrt(company_name=company), XLSX)] if workbook else []
+    return inbound(sender=sender, subject=subject or f"Re: CMRT {token_tag(seeded.token)}", attachments=attachments)
+
+
+def test_store_raw_commits_the_bytes_before_any_other_step(mail_db: Database) -> None:
+    raw = inbound(subject="kept whatever follows")
+
+    def boom(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+        raise RuntimeError("a later step failed")
+
+    ctx = InboundContext(raw=raw)
+    with pytest.raises(RuntimeError):
+        run((store_raw, boom), ctx, InboundDeps(mail_db))
+    with mail_db.session() as s:
+        row = message_repo.get_by_message_id(s, ctx.message_id)
+        assert row is not None and row.raw == raw and row.state == MessageState.RECEIVED
+
+
+def test_store_raw_stops_for_a_message_handled_before(mail_db: Database) -> None:
+    raw = inbound(subject="twice")
+    first = InboundProcessor(mail_db).process(raw)
+    assert first.disposition is Disposition.PROCESSED and not first.replayed
+    ctx = InboundContext(raw=raw)
+    assert store_raw(ctx, InboundDeps(mail_db)) is Flow.STOP
+    assert ctx.replayed and ctx.disposition is Disposition.PROCESSED
+
+
+def test_read_and_match_by_the_token(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    ctx, deps = _received(mail_db, _reply(seeded))
+    OneUnit((label, read, match))(ctx, deps)
+    assert [r.declaration is not None for r in ctx.readings] == [True] and ctx.names == ["cmrt.xlsx"]
+    assert ctx.match is not None and ctx.match.method.value == "token" and ctx.request_id == seeded.request_id
+    with mail_db.session() as s:
+        row = message_repo.get_by_message_id(s, ctx.message_id)
+        assert row is not None and row.classification == "reply_workbook" and row.request_id == seeded.request_id
+        assert [sub.request_id for sub in row.submissions] == [seeded.request_id]
+
+
+def test_match_falls_back_to_the_company_named_in_the_workbook(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT, name="Zircon Smelting Works")
+    ctx, deps = _received(mail_db, _reply(seeded, sender="pat@elsewhere.test", subject="Our CMRT",
+                                          company="Zircon Smelting Works"))  # fmt: skip
+    OneUnit((label, read, match))(ctx, deps)
+    assert ctx.match is not None and ctx.match.method.value == "company" and ctx.request_id == seeded.request_id
+
+
+def test_bounce_marks_the_contact_and_ends_the_recording(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    dsn = (
+        "From: MAILER-DAEMON@mx.buyer.test\r\nTo: bot@buyer.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        "Message-ID: <dsn-1@mx.buyer.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.buyer.test\r\n\r\n"
+        f"Final-Recipient: rfc822; {CONTACT}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B--\r\n"
+    ).encode()
+    ctx, deps = _received(mail_db, dsn)
+    seen: list[str] = []
+
+    def after(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+        seen.append("after")
+        return None
+
+    OneUnit((label, read, match, bounce, after))(ctx, deps)
+    assert seen == [] and ctx.request_id == seeded.request_id
+    assert [type(n) for n in ctx.notices] == [TeamAlert] and ctx.notices[0].request_id == seeded.request_id
+    with mail_db.session() as s:
+        (contact,) = supplier_repo.contacts_by_email(s, CONTACT)
+        assert contact.state == ContactState.BOUNCING
+        assert s.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
+
+
+def test_route_sends_a_question_to_the_team_and_an_unknown_sender_to_be_assigned(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    question = inbound(sender=CONTACT, subject=f"Re: CMRT {token_tag(seeded.token)}", body="Which template?")
+    ctx, deps = _received(mail_db, question)
+    assert OneUnit((label, read, match, bounce, route, review_workbooks))(ctx, deps) is None
+    assert [type(n) for n in ctx.notices] == [ReplyReceived, TeamAlert] and ctx.grades == []
+
+    ctx, deps = _received(mail_db, inbound(sender="who@nowhere.test", subject="hello"))
+    OneUnit((label, read, match, bounce, route, review_workbooks))(ctx, deps)
+    assert [type(n) for n in ctx.notices] == [UnmatchedMail] and ctx.request_id is None
+
+
+def test_review_and_record_move_the_request_where_the_worst_grade_leads(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    ctx, deps = _received(mail_db, _reply(seeded))
+    OneUnit((label, read, match, bounce, route, review_workbooks, record), then=(plan_acknowledgment,))(ctx, deps)
+    assert ctx.worst is not None and ctx.grades == [ctx.worst]
+    assert [type(n) for n in ctx.notices][:2] == [ReplyReceived, ReviewResult]
+    with mail_db.session() as s:
+        request = request_repo.get(s, seeded.request_id)
+        assert request is not None and request.state == after_review(ctx.worst).state
+        (sub,) = s.scalars(sa.select(Submission)).all()
+        assert [r.grade for r in sub.reviews] == [ctx.worst.value]
+    ack = ctx.acknowledgment
+    assert ack is not None and ack.key == f"ack:{ctx.message_id}" and ack.to_address == CONTACT
+    assert ack.grade == ctx.worst.value and ack.filenames == ["cmrt.xlsx"]
+    finish(ctx, deps)
+    with mail_db.session() as s:
+        assert s.scalars(sa.select(Message.state)).one() == MessageState.PROCESSED
+
+
+def test_a_failure_while_recording_rolls_the_unit_back_and_quarantines(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    with mail_db.session() as s:
+        before = request_repo.get(s, seeded.request_id)
+        assert before is not None
+        state_before = before.state
+
+    def broken(session: Any, request: Any, today: Any) -> Any:
+        raise RuntimeError("lists unavailable")
+
+    told: list[str] = []
+
+    class Alerts:
+        def __getattr__(self, name: str) -> Any:
+            return lambda *a, **k: told.append(name)
+
+    processor = InboundProcessor(mail_db, review_context=broken, notifier=Alerts())  # type: ignore[arg-type]
+    outcome = processor.process(_reply(seeded))
+    assert outcome.disposition is Disposition.QUARANTINE and outcome.problems == ["lists unavailable"]
+    assert told == ["team_alert"]
+    with mail_db.session() as s:
+        row = message_repo.get_by_message_id(s, outcome.message_id)
+        assert row is not None and row.state == MessageState.QUARANTINED and "lists unavailable" in (row.error or "")
+        assert row.classification is None and row.submissions == []  # nothing half-recorded
+        request = request_repo.get(s, seeded.request_id)
+        assert request is not None and request.state == state_before
