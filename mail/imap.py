@@ -324,11 +324,20 @@ class ImapWatcher:
         self.close()
 
     def _sync_until_quiet(self, stop: threading.Event) -> None:
-        """Sync until a pass finds nothing new. The server announces mail that lands during a pass in its replies
-        to that pass's commands, which imapclient drops; IDLE would not announce it again, so it would wait for
-        the IDLE renewal."""
-        while self.sync() and not stop.is_set():
-            pass
+        """Sync until a pass finds nothing new and the server announced no new mail while it ran.
+
+        A pass's SEARCH sees the folder as the server last showed it to this connection: mail that lands after
+        the pass's previous command is not in the result, only announced (``* n EXISTS``) in the reply. imapclient
+        keeps such announcements aside instead of returning them, and IDLE does not repeat them, so without
+        looking the watcher would sleep in IDLE until its renewal with mail waiting. Any announcement during a
+        pass therefore asks for one more pass."""
+        while not stop.is_set():
+            client = self.client or self.open()
+            _take_announcements(client)  # those of earlier commands: this pass sees their mail
+            if self.sync():
+                continue
+            if not _take_announcements(client):
+                return
 
     def _idle_until_news(self, stop: threading.Event) -> None:
         client = self.client
@@ -354,6 +363,18 @@ class ImapWatcher:
                 client.idle_done()
             except CONNECTION_ERRORS as exc:
                 raise ServerGone(f"connection lost leaving IDLE: {exc}") from exc
+
+
+def _take_announcements(client: IMAPClient) -> bool:
+    """Whether the server announced new mail (``* n EXISTS``) in a reply imapclient kept aside; forgets it.
+
+    imapclient leaves the untagged replies it does not return in its imaplib connection, where imaplib's public
+    ``IMAP4.response`` reads them; imapclient offers no other way to see them."""
+    connection = getattr(client, "_imap", None)
+    if not isinstance(connection, imaplib.IMAP4):
+        return False  # cannot tell (not imapclient over imaplib): the IDLE renewal syncs again
+    _typ, data = connection.response("EXISTS")
+    return any(d is not None for d in data)
 
 
 def find_message_id(mailbox: ImapMailbox, folder: str, message_id: str) -> bool | None:
