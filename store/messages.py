@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,13 +20,54 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# header fields the servers on the way add (or rewrite) when they deliver a message: the same e-mail delivered twice
+# (two routes, a copy moved back) differs only in these
+_TRACE = re.compile(
+    rb"^(received|return-path|delivered-to|x-original-to|envelope-to|x-envelope-to|authentication-results|"
+    rb"received-spf|arc-[a-z-]+|x-spam[a-z-]*|x-virus[a-z-]*|x-rspamd[a-z-]*|x-ms-exchange-[a-z-]*|x-uid|status|"
+    rb"x-status|x-keywords|content-length|lines)\s*:",
+    re.IGNORECASE,
+)
+
+
+def message_digest(raw: bytes) -> str:
+    """The digest that, with the Message-ID, names one e-mail (``messages.raw_sha256``): SHA-256 of the raw bytes
+    with line endings made LF, without the trace fields delivering servers add (Received, Return-Path, ...) and
+    without trailing empty lines."""
+    data = raw.replace(b"\r\n", b"\n")
+    head, sep, body = data.partition(b"\n\n")
+    kept: list[bytes] = []
+    dropping = False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = bool(_TRACE.match(line))
+        if not dropping:
+            kept.append(line)
+    return hashlib.sha256(b"\n".join(kept) + sep + body.rstrip(b"\n")).hexdigest()
+
+
 def synthetic_message_id(raw: bytes) -> str:
     """The Message-ID recorded for a message that has none: stable for the same bytes."""
     return f"<{sha256(raw)}@cmrt-bot.invalid>"
 
 
 def get_by_message_id(session: Session, message_id: str) -> Message | None:
-    return session.scalars(sa.select(Message).where(Message.message_id == message_id)).one_or_none()
+    """The newest stored e-mail with this Message-ID (several when a sender reused one: see ``get_by_key``)."""
+    stmt = sa.select(Message).where(Message.message_id == message_id).order_by(Message.id.desc()).limit(1)
+    return session.scalars(stmt).first()
+
+
+def get_by_key(session: Session, message_id: str, raw_sha256: str) -> Message | None:
+    """The e-mail stored under this Message-ID with this ``message_digest`` (an e-mail's identity)."""
+    stmt = sa.select(Message).where(Message.message_id == message_id, Message.raw_sha256 == raw_sha256)
+    return session.scalars(stmt).one_or_none()
+
+
+def get(session: Session, row_id: int) -> Message | None:
+    return session.get(Message, row_id)
 
 
 def find_by_message_ids(session: Session, message_ids: Iterable[str]) -> Sequence[Message]:
@@ -53,19 +95,22 @@ def add(
     request_id: int | None = None,
     state: MessageState | None = None,
 ) -> tuple[Message, bool]:
-    """Store a message unless one with the same Message-ID exists; returns (message, created).
+    """Store a message unless the same one (same Message-ID *and* the same ``message_digest`` of its raw bytes)
+    exists; returns (message, created). A different e-mail under an old Message-ID is a new message: nothing that
+    arrives is dropped.
 
-    Runs in a savepoint, so a concurrent insert of the same Message-ID is handled as "already there".
+    Runs in a savepoint, so a concurrent insert of the same message is handled as "already there".
     """
     mid = message_id or synthetic_message_id(raw)
-    existing = get_by_message_id(session, mid)
+    digest = message_digest(raw)
+    existing = get_by_key(session, mid, digest)
     if existing is not None:
         return existing, False
     msg = Message(
         direction=direction,
         message_id=mid,
         raw=raw,
-        raw_sha256=sha256(raw),
+        raw_sha256=digest,
         subject=subject,
         from_address=from_address.lower() if from_address else None,
         to_addresses=[a.lower() for a in to_addresses],
@@ -82,7 +127,7 @@ def add(
         with session.begin_nested():
             session.add(msg)
     except IntegrityError:
-        found = get_by_message_id(session, mid)
+        found = get_by_key(session, mid, digest)
         if found is None:
             raise
         return found, False

@@ -145,18 +145,21 @@ class Message(Base):
     """An e-mail in either direction, raw bytes kept. Inbound mail is stored before anything else happens."""
 
     __tablename__ = "messages"
+    # keyed by Message-ID *and* the digest of the raw bytes: a different e-mail under an old Message-ID is stored
+    # and handled as new; the same bytes again are the same e-mail (a re-delivery)
+    __table_args__ = (sa.UniqueConstraint("message_id", "raw_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[Direction] = mapped_column(StrEnumType(Direction, 8))
-    # unique; an inbound message without one gets a synthesised "<sha256-of-raw@cmrt-bot.invalid>"
-    message_id: Mapped[str] = mapped_column(sa.String(998), unique=True)
+    # an inbound message without one gets a synthesised "<sha256-of-raw@cmrt-bot.invalid>"
+    message_id: Mapped[str] = mapped_column(sa.String(998))
     in_reply_to: Mapped[str | None] = mapped_column(sa.String(998))
     references: Mapped[str | None] = mapped_column(sa.Text)
     subject: Mapped[str | None] = mapped_column(sa.Text)
     from_address: Mapped[str | None] = mapped_column(sa.String(320), index=True)
     to_addresses: Mapped[JSONList] = mapped_column(default=list)
     raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    raw_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    raw_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)  # store.messages.message_digest(raw)
     classification: Mapped[str | None] = mapped_column(sa.String(32))  # reply, auto_reply, bounce, ...
     state: Mapped[MessageState] = mapped_column(StrEnumType(MessageState, 16), default=MessageState.RECEIVED)
     error: Mapped[str | None] = mapped_column(sa.Text)

@@ -134,6 +134,16 @@ def test_messages_submissions_reviews(store_db: Database) -> None:
         assert not created and again.id == msg.id
         anon, created = messages.add(s, direction=Direction.IN, message_id=None, raw=b"no id")
         assert created and anon.message_id.endswith("@cmrt-bot.invalid>")
+        # a different e-mail under an old Message-ID is stored as new (keyed by Message-ID and raw digest)
+        other, created = messages.add(s, direction=Direction.IN, message_id="<m1@example.com>", raw=raw + b"!")
+        assert created and other.id != msg.id
+        assert messages.get_by_key(s, "<m1@example.com>", messages.message_digest(raw)) is msg
+        # the same e-mail delivered again with other trace fields (and line endings) is the same e-mail
+        traced = b"Return-Path: <a@example.com>\nReceived: from x\n\tby y\n" + raw.replace(b"\r\n", b"\n")
+        assert messages.add(s, direction=Direction.IN, message_id="<m1@example.com>", raw=traced)[0] is msg
+        assert messages.get_by_message_id(s, "<m1@example.com>") is other  # the newest
+        s.delete(other)
+        s.flush()
         sub, created = messages.add_submission(s, msg, filename="cmrt.xlsx", content=b"PK\x03\x04data")
         assert created and sub.size == 8
         _, created = messages.add_submission(s, msg, filename="copy.xlsx", content=b"PK\x03\x04data")
