@@ -8,6 +8,9 @@ Shared by Slack (``handlers.slack.mail_actions``) and the CLI (``cmrt-bot mail .
   reviews the workbooks, moves the request, acknowledges and notifies) once; a second assignment of the same
   e-mail is refused, so a repeated click or command never reviews or acknowledges twice.
 * ``release(db, outbox, key, resend=..., actor=...)``: ``Outbox.release`` for an ``uncertain`` e-mail, audited.
+* ``retry(db, processor, ref, actor=...)``: a quarantined inbound e-mail is handled again from its stored bytes
+  (after a person fixed the cause, or when the cause was passing); audited. Moving it back to the INBOX folder
+  does the same.
 
 Results are plain data; the caller renders them (Slack escapes every supplier-provided part).
 """
@@ -38,6 +41,12 @@ class Assigner(Protocol):
     """``handlers.inbound.InboundProcessor`` (only its ``assign``)."""
 
     def assign(self, message_id: str, request_id: int, *, actor: str) -> Any: ...
+
+
+class Retrier(Protocol):
+    """``handlers.inbound.InboundProcessor`` (only its ``process``)."""
+
+    def process(self, raw: bytes, *, folder: str | None = None, uid: int | None = None) -> Any: ...
 
 
 class Releaser(Protocol):
@@ -181,3 +190,37 @@ def release(db: SessionSource, outbox: Releaser, key: str, *, resend: bool, acto
     if resend:
         return Result(True, "The e-mail is queued again; the bot sends it within a minute.")
     return Result(True, "The e-mail counts as sent; it will not be sent again.")
+
+
+def retry(db: SessionSource, processor: Retrier, ref: int, *, actor: str) -> Result:
+    """Handle quarantined inbound e-mail ``ref`` again from its stored bytes (once per quarantine: a second click
+    while it runs is refused)."""
+    with db.session() as s:
+        message = s.get(Message, ref)
+        if message is None or message.direction != Direction.IN:
+            return Result(False, f"There is no inbound e-mail {ref_text(ref)}.")
+        if message.state != MessageState.QUARANTINED:
+            state = str(message.state.value if hasattr(message.state, "value") else message.state)
+            return Result(False, f"E-mail {ref_text(ref)} is {state}; only a quarantined e-mail can be retried.")
+        result = s.execute(
+            sa.update(Message)
+            .where(Message.id == ref, Message.state == MessageState.QUARANTINED)
+            .values(state=MessageState.RECEIVED, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return Result(False, f"E-mail {ref_text(ref)} is being retried by someone else.")
+        audit.record(s, actor, "mail.retried", "message", ref, {})
+        raw, folder, uid = message.raw, message.imap_folder, message.imap_uid
+    outcome = processor.process(raw, folder=folder, uid=uid)
+    log.info("inbound message %s retried by a person", ref)
+    disposition = str(getattr(outcome, "disposition", ""))
+    with db.session() as s:
+        message = s.get(Message, ref)
+        if message is not None and disposition == "quarantine" and message.state != MessageState.QUARANTINED:
+            message.state = MessageState.QUARANTINED  # could not be handled again: back where it was
+        request_id = message.request_id if message is not None else None
+    if disposition == "quarantine":
+        return Result(False, f"E-mail {ref_text(ref)} still cannot be handled; it stays in quarantine.", request_id)
+    grades = tuple(getattr(outcome, "grades", ()) or ())
+    return Result(True, f"E-mail {ref_text(ref)} was handled again.", request_id, grades)

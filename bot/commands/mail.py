@@ -1,5 +1,5 @@
-"""``cmrt-bot mail unmatched | assign REF SUPPLIER_ID | release KEY --resend|--sent``: settle mail problems
-without Slack.
+"""``cmrt-bot mail unmatched | assign REF SUPPLIER_ID | release KEY --resend|--sent | retry REF``: settle mail
+problems without Slack.
 
 * ``unmatched``: the inbound e-mails no supplier request was found for (reference, date, sender domain, kind;
   ``--details`` adds the sender address and the subject, for the operator's screen only).
@@ -9,6 +9,8 @@ without Slack.
   (this command never sends e-mail itself, so nothing goes out twice). A second assignment is refused.
 * ``release KEY --resend|--sent``: an e-mail left *uncertain* (the bot stopped while handing it to the mail
   server) is queued again, or counted as sent.
+* ``retry REF``: a quarantined inbound e-mail (``REF`` from its alert) is handled again from the stored bytes, after
+  the cause was fixed; as with ``assign``, an acknowledgment is only queued for the running bot.
 
 Every change is audited with the OS user (``os:<user>@<host>``). Exit status 0 when done, 1 when refused, 2 for
 configuration or database problems.
@@ -35,7 +37,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "mail",
         parents=[common],
-        help="unmatched inbound e-mails and uncertain deliveries: list, assign, release",
+        help="unmatched, quarantined inbound e-mails and uncertain deliveries: list, assign, retry, release",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -54,6 +56,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     how.add_argument("--resend", action="store_true", help="queue it again: the running bot sends it")
     how.add_argument("--sent", action="store_true", help="count it as sent: it is never sent again")
     rel.set_defaults(func=lambda a: run_command("mail release", a, do_release))
+    rty = sub.add_parser("retry", parents=[common], help="handle a quarantined inbound e-mail again")
+    rty.add_argument("ref", metavar="REF", help="the e-mail's reference (from the quarantine alert)")
+    rty.set_defaults(func=lambda a: run_command("mail retry", a, do_retry))
 
 
 def do_unmatched(args: argparse.Namespace) -> int:
@@ -171,4 +176,28 @@ def do_release(args: argparse.Namespace) -> int:
     if not result.ok:
         raise CommandError(result.text)
     print(result.text.replace("within a minute", "from its outbox loop"))
+    return 0
+
+
+def do_retry(args: argparse.Namespace) -> int:
+    from handlers import mailroom
+
+    settings = settings_from(args)
+    try:
+        ref = mailroom.parse_ref(args.ref)
+    except mailroom.BadReference as exc:
+        raise CommandError(str(exc)) from None
+    from bot import mail_wiring
+
+    with open_database(settings) as db:
+        try:
+            parts = mail_wiring.build(settings, db, offline=True)
+        except ValueError as exc:
+            raise CommandError(str(exc), 2) from None
+        parts.set_notifier(_notifier(settings, db))
+        result = mailroom.retry(db, parts.inbound, ref, actor=os_actor())
+    if not result.ok:
+        raise CommandError(result.text)
+    print(result.text)
+    print("Any acknowledgment e-mail is queued in the outbox; the running bot sends it.")
     return 0

@@ -160,3 +160,24 @@ def test_assign_tells_the_slack_channel_when_slack_is_configured(
         assert "Tantalum Works Ltd" in update.args["text"] and "command line" in json.dumps(update.json_arg("blocks"))
         threaded = [c for c in api.calls_to("chat.postMessage") if "thread_ts" in c.args]
         assert any("Review" in c.args["text"] for c in threaded)  # the request's thread shows the review
+
+
+def test_retry_a_quarantined_email(tmp_path: pathlib.Path, store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``mail retry REF``: a quarantined e-mail (a passing database error put it there) is handled again from its
+    stored bytes, once; anything else is refused."""
+    cfg, ref = _setup(tmp_path, store_url)
+    base = ["--config", str(cfg), "mail", "retry"]
+    assert main([*base, f"#{ref}"]) == 1
+    assert "only a quarantined e-mail can be retried" in capsys.readouterr().err
+    with Database(store_url) as db, db.session() as s:
+        row = s.get(Message, ref)
+        assert row is not None
+        row.state, row.error = "quarantined", "OperationalError: server closed the connection unexpectedly"
+    assert main([*base, str(ref)]) == 0
+    assert "handled again" in capsys.readouterr().out
+    with Database(store_url) as db, db.session() as s:
+        row = s.get(Message, ref)
+        assert row is not None and row.state == "processed" and row.error is None
+        assert [e.action for e in audit.events(s)].count("mail.retried") == 1
+    assert main([*base, "#999999"]) == 1
+    assert "no inbound e-mail" in capsys.readouterr().err.lower()
