@@ -188,11 +188,14 @@ def test_check_with_campaign_applies_its_overrides(config: str) -> None:
 
 def test_cli_create_from_an_earlier_campaign_carries_exemptions_assignees_and_checks(config: str) -> None:
     """``campaign create --from 2025``: S1 was exempt and assigned to a team member in 2025; the 2026 campaign
-    starts with S1 exempt (the reason kept), the same assignee, and 2025's own check settings under its own."""
+    starts with S1 exempt (the reason kept), the same assignee, S2's contacts as 2025 left them, and 2025's own
+    check settings under its own."""
     from bot.config import load_config
     from cmrt.outreach.states import RequestState
     from store import Database, campaigns
     from store import requests as request_repo
+    from store.models import Contact
+    from store.states import ContactState
 
     rc, _, err = run("--config", config, "campaign", "create", "--year", "2025", "--due", "2026-03-31",
                      "--check", f"{COVERED}=clarify", "--check", "smelter.duplicate=disabled")  # fmt: skip
@@ -205,6 +208,9 @@ def test_cli_create_from_an_earlier_campaign_carries_exemptions_assignees_and_ch
             one, two = sorted(c25.requests, key=lambda r: r.supplier.external_id)
             request_repo.transition(s, one, RequestState.EXEMPT, actor="UTEAM", reason="no 3TG in our parts")
             one.assignee, two.assignee = "UANNA", "UBEN"
+            # contacts learned or found bouncing during 2025 belong to the supplier, so 2026 starts with them
+            two.supplier.contacts.append(Contact(email="cmrt@two.example", name="Kim Two"))
+            two.supplier.contacts[0].state = ContactState.BOUNCING
         rc, out, err = run("--config", config, "campaign", "create", "--year", "2026", "--due", "2027-03-31",
                            "--from", "2025", "--check", "smelter.duplicate=info")  # fmt: skip
         assert rc == 0, err
@@ -216,6 +222,8 @@ def test_cli_create_from_an_earlier_campaign_carries_exemptions_assignees_and_ch
             one, two = sorted(c26.requests, key=lambda r: r.supplier.external_id)
             assert (one.state, one.exception_reason) == (RequestState.EXEMPT, "exempt in 2025: no 3TG in our parts")
             assert (two.state, one.assignee, two.assignee) == (RequestState.NOT_SENT, "UANNA", "UBEN")
+            assert [(c.email, c.state) for c in two.supplier.contacts] == [
+                ("cm@two.example", ContactState.BOUNCING), ("cmrt@two.example", ContactState.ACTIVE)]  # fmt: skip
     finally:
         db.dispose()
     (event,) = [e for e in audit_events(config, "campaign.create") if e.get("from") == 2025]
