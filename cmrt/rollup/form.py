@@ -161,7 +161,7 @@ class TemplateForm:
             return self._list_values(sheet, name, depth + 1)
         quoted, plain, c1, r1, c2, r2 = target.groups()
         where = (quoted.replace("''", "'") if quoted else plain) or sheet
-        grid = self._grid(where)
+        grid = self.grid(where)
         if grid is None:
             return None
         out: list[Choice] = []
@@ -174,7 +174,8 @@ class TemplateForm:
                 out.append(Choice(cell_value, normalise_answer(value) or str(value)))
         return tuple(out)
 
-    def _grid(self, sheet: str) -> list[list[Any]] | None:
+    def grid(self, sheet: str) -> list[list[Any]] | None:
+        """The cell values of ``sheet`` (case-insensitive name), read once; None when the template has no such sheet."""
         if sheet not in self._grids:
             name = next((n for n in self._book.sheet_names if n.casefold() == sheet.casefold()), None)
             if name is None:
@@ -184,7 +185,7 @@ class TemplateForm:
 
     def value_at(self, sheet: str, ref: str) -> Any:
         """The cached value of one template cell."""
-        grid = self._grid(sheet)
+        grid = self.grid(sheet)
         col, row = _split_ref(ref)
         return _at(grid, row, col) if grid is not None else None
 
@@ -362,12 +363,12 @@ def load_form(data: bytes, limits: ReadLimits | None = None) -> TemplateForm:
     smelter_sheet = declaration.cells.get("smelters.header", "").rpartition("!")[0]
     product_sheet = declaration.cells.get("products.header", "").rpartition("!")[0]
     form.smelters = _area(declaration, "smelters", declaration.smelter_columns, "metal", parts, archive,
-                          form._grid(smelter_sheet) if smelter_sheet else None,
+                          form.grid(smelter_sheet) if smelter_sheet else None,
                           validations.get(smelter_sheet, []))  # fmt: skip
     form.products = _area(declaration, "products", declaration.product_columns, "number", parts, archive,
-                          form._grid(product_sheet) if product_sheet else None,
+                          form.grid(product_sheet) if product_sheet else None,
                           validations.get(product_sheet, []))  # fmt: skip
-    form.lookup = _lookup_rows(form._grid("Smelter Look-up"))
+    form.lookup = _lookup_rows(form.grid("Smelter Look-up"))
     return form
 
 
