@@ -1,4 +1,5 @@
-"""Helpers shared by the foundation commands: settings, the database, the acting OS user, progress output.
+"""Helpers shared by the foundation commands: settings, the database, the acting OS user (progress bars and
+tables: ``bot.commands._console``).
 
 Imports stay lazy here and in every ``bot.commands`` module: ``cmrt-bot --help`` builds the whole parser, so a
 module-level import of the store (SQLAlchemy, Alembic) or of the review catalogue would make every command pay
@@ -14,7 +15,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -105,30 +106,3 @@ def run_command(name: str, args: argparse.Namespace, body: object) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-
-
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal and the work is large."""
-
-    def __init__(self, total: int, label: str, stream: TextIO | None = None, threshold: int = 200) -> None:
-        self.stream = stream or sys.stderr
-        self.total = total
-        self.label = label
-        self.enabled = total >= threshold and self.stream.isatty()
-        self._last = -1
-
-    def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        percent = done * 100 // max(self.total, 1)
-        if percent == self._last:
-            return
-        self._last = percent
-        filled = percent * 30 // 100
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()

@@ -12,6 +12,7 @@ import difflib
 from typing import Any
 
 from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
+from bot.commands._console import print_table
 
 FAMILIES = ("CMRT", "EMRT", "CRT", "AMRT")
 SEVERITIES = ("reject", "high_risk", "clarify", "info", "disabled")
@@ -175,10 +176,8 @@ def do_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no campaigns: create one with `cmrt-bot campaign create --year YEAR --due YYYY-MM-DD`")
         return 0
-    print("YEAR  STATE   DUE         TEMPLATE  MIN    SCOPE    SUPPLIERS  REQUESTS  CHECK OVERRIDES")
-    for year, state, due, family, min_version, scope, which, count, overrides in rows:
-        print(f"{year}  {state:<7} {due}  {family:<8}  {min_version:<5}  {scope:<7}  {which:<9}  {count:<8}  "
-              f"{overrides}")
+    print_table(("YEAR", "STATE", "DUE", "TEMPLATE", "MIN", "SCOPE", "SUPPLIERS", "REQUESTS", "CHECK OVERRIDES"),
+                rows, max_cells=None)  # fmt: skip
     return 0
 
 

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.commands._console import interactive, progress
+
 if TYPE_CHECKING:  # the reader and the review load when a file is checked, not for `cmrt-bot --help`
     from bot.config import Settings
     from cmrt.declaration import Declaration
@@ -155,10 +157,18 @@ def check_paths(
 
     out = out or sys.stdout
     today = today or dt.date.today()
-    results = [file_result(p, passwords=passwords, limits=limits) for p in paths]
     options = review_options or {}
-    reviews = {r.file: review_for_file(r.file, r.declaration, rmap, today, **options)
-               for r in results if r.declaration}
+    results: list[FileResult] = []
+    reviews = {}
+    show = len(paths) > 1 and out is sys.stdout and interactive(as_json=as_json)
+    with progress("checking workbooks", len(paths), show=show) as steps:
+        for path in paths:
+            steps.update(label=f"checking {pathlib.Path(path).name}")
+            result = file_result(path, passwords=passwords, limits=limits)
+            results.append(result)
+            if result.declaration is not None:
+                reviews[result.file] = review_for_file(result.file, result.declaration, rmap, today, **options)
+            steps.advance()
     if as_json:
         objects = [file_json(r) for r in results]
         for obj in objects:

@@ -67,6 +67,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, open_database, report_options, run_command, settings_from
+from bot.commands._console import interactive, progress
 
 if TYPE_CHECKING:
     from cmrt.reporting import Report
@@ -175,7 +176,8 @@ def do_report(args: argparse.Namespace) -> int:
         raise CommandError(f"--smelters: {target.name} must end in .csv or .xlsx", 2)
     now = utcnow()
     today = args.as_of or report_options(settings).today(now)
-    with open_database(settings) as db, db.session() as session:
+    bar = progress("building the report", show=interactive(as_json=args.json))
+    with open_database(settings) as db, db.session() as session, bar:
         if args.campaign is not None:
             campaign = campaigns.get_by_year(session, args.campaign)
             if campaign is None:
@@ -186,7 +188,8 @@ def do_report(args: argparse.Namespace) -> int:
                 raise CommandError("no campaign yet: create one with `cmrt-bot campaign create --year YEAR --due DATE`")
         report = build_report(session, campaign, today=today, now=now, with_suppliers=args.with_suppliers,
                               options=report_options(settings))  # fmt: skip
-    written = write_smelters(target, report) if target is not None else []
+    with progress(f"writing {target.name}" if target else "", show=target is not None and interactive()):
+        written = write_smelters(target, report) if target is not None else []
     if args.json:
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
         return 0

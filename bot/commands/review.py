@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from bot.commands._common import CommandError, open_database, run_command, settings_from
+from bot.commands._console import interactive, progress
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -38,7 +39,8 @@ def do_review(args: argparse.Namespace) -> int:
     from bot.lists_wiring import rereviewer
 
     settings = settings_from(args)
-    with open_database(settings) as db:
+    bar = progress(f"reviewing campaign {args.campaign} again", show=interactive(as_json=args.json))
+    with open_database(settings) as db, bar:
         try:
             result = rereviewer(settings, db).run(args.campaign, dry_run=args.dry_run)
         except ValueError as exc:

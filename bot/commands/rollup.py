@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, open_database, run_command, settings_from
+from bot.commands._console import interactive, progress
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -189,7 +190,8 @@ def do_rollup(args: argparse.Namespace) -> int:
     scope = args.scope or ("product" if products else None)
     order = order_for(settings, today=local_today(settings), year=args.campaign, scope=scope, products=products,
                       as_of=args.as_of, effective_date=args.effective_date)  # fmt: skip
-    with open_database(settings) as db, db.session() as session:
+    bar = progress(f"building {out.name}", show=interactive(as_json=args.json))
+    with open_database(settings) as db, db.session() as session, bar:
         try:
             rollup = build_rollup(session, order)
         except RollupInputError as exc:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import pathlib
 import sys
 import zoneinfo
 from typing import TYPE_CHECKING, Any
+
+from bot.commands._console import interactive, progress
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -48,9 +51,14 @@ def import_files(args: argparse.Namespace) -> int:
     settings = _settings(args, "import")
     if settings is None:
         return 2
+    report: list[dict[str, Any]] = []
+    bar = progress("importing RMI lists", len(args.files), show=interactive(as_json=args.json))
     try:
-        with Database(settings.store.url) as db:
-            report = smelters.import_files(db, args.files)
+        with Database(settings.store.url) as db, bar as steps:
+            for name in args.files:  # one unit of work per file, as import_files does it
+                steps.update(label=f"importing {pathlib.Path(name).name}")
+                report += smelters.import_files(db, [name])
+                steps.advance()
     except StoreError as exc:
         print(f"cmrt-bot smelters import: {exc}", file=sys.stderr)
         return 2
@@ -107,7 +115,7 @@ def fetch(args: argparse.Namespace) -> int:
     from bot.commands._common import os_actor
     from bot.config import ConfigError, load_config
     from bot.downloads import HttpDownloader
-    from handlers.smelter_lists import fetch_lists
+    from handlers.smelter_lists import Download, fetch_lists
     from store import Database, StoreError, check_schema_current, utcnow
 
     try:
@@ -127,9 +135,18 @@ def fetch(args: argparse.Namespace) -> int:
     smelters = settings.smelters
     download = HttpDownloader(timeout=smelters.download_timeout.total_seconds(), max_bytes=smelters.max_download_bytes)
     today = utcnow().astimezone(zoneinfo.ZoneInfo(settings.schedule.timezone)).date()
+    bar = progress("downloading RMI's lists", len(urls), show=interactive(as_json=args.json))
     try:
-        with Database(settings.store.url) as db:
-            report = fetch_lists(db, urls, download, today=today, actor=os_actor())
+        with Database(settings.store.url) as db, bar as steps:
+
+            def counted(url: str) -> Download:
+                steps.update(label=f"downloading {url.rsplit('/', 1)[-1] or url}")
+                try:
+                    return download(url)
+                finally:
+                    steps.advance()
+
+            report = fetch_lists(db, urls, counted, today=today, actor=os_actor())
     except StoreError as exc:
         print(f"cmrt-bot smelters fetch: {exc}", file=sys.stderr)
         return 2

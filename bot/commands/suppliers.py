@@ -18,7 +18,10 @@ import json
 import pathlib
 from typing import Any
 
-from bot.commands._common import CommandError, Progress, open_database, os_actor, run_command, settings_from
+from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
+from bot.commands._console import interactive, print_table, progress
+
+PROGRESS_ROWS = 200  # smaller files are imported in well under a second: no bar
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -73,10 +76,11 @@ def do_import(args: argparse.Namespace) -> int:
     added: list[str] = []
     updated: list[str] = []
     unchanged = 0
-    with open_database(settings) as db, db.session() as session:
+    bar = progress(f"importing {path.name}", len(roster.entries),
+                   show=interactive() and len(roster.entries) >= PROGRESS_ROWS)  # fmt: skip
+    with open_database(settings) as db, db.session() as session, bar as steps:
         known = suppliers.all_by_external_id(session)
-        progress = Progress(len(roster.entries), f"importing {path.name}")
-        for done, entry in enumerate(roster.entries, start=1):
+        for entry in roster.entries:
             record = suppliers.SupplierData(
                 external_id=entry.supplier_id,
                 name=entry.name,
@@ -97,8 +101,7 @@ def do_import(args: argparse.Namespace) -> int:
                 updated.append(entry.supplier_id)
             else:
                 unchanged += 1
-            progress.update(done)
-        progress.close()
+            steps.advance()
         audit.record(
             session,
             os_actor(),
@@ -162,14 +165,11 @@ def do_list(args: argparse.Namespace) -> int:
               "`cmrt-bot suppliers import FILE`")
         return 0
     headers = ("SUPPLIER ID", "NAME", "TIER", "CONTACT", "STATE", "LANG", "TAGS")
-    table = [
+    print_table(headers, [
         (r["supplier_id"], r["name"], r["tier"], r["contact_email"] or "-", r["contact_state"] or "-",
          r["language"] or "-", ",".join(r["tags"]))
         for r in rows
-    ]
-    widths = [min(max(len(str(x)) for x in col), 40) for col in zip(headers, *table, strict=False)]
-    for line in (headers, *table):
-        print("  ".join(str(v)[:40].ljust(w) for v, w in zip(line, widths, strict=False)).rstrip())
+    ])  # fmt: skip
     print(f"{len(rows)} supplier(s)")
     return 0
 
