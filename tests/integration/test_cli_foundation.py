@@ -312,23 +312,3 @@ api_base_url = "http://127.0.0.1:{server.server_address[1]}/api/"
     finally:
         server.shutdown()
         server.server_close()
-
-
-def test_progress_bar_only_on_a_terminal() -> None:
-    from bot.commands._common import Progress
-
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    tty = Tty()
-    bar = Progress(1000, "importing", stream=tty)
-    for done in range(1, 1001):
-        bar.update(done)
-    bar.close()
-    assert tty.getvalue().count("\r") == 101 and tty.getvalue().endswith("1000/1000\n")
-    plain = io.StringIO()
-    quiet = Progress(1000, "importing", stream=plain)
-    quiet.update(500)
-    quiet.close()
-    assert plain.getvalue() == ""
