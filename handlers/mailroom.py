@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -32,6 +32,9 @@ from store.engine import SessionSource
 from store.models import Message, Request
 from store.states import Direction, MessageState
 
+if TYPE_CHECKING:
+    from handlers.inbound import Outcome
+
 log = logging.getLogger("cmbot.mail.mailroom")
 
 NOT_ASSIGNABLE = ("own", "bounce")  # our own mail coming back and bounces are not supplier replies
@@ -40,13 +43,13 @@ NOT_ASSIGNABLE = ("own", "bounce")  # our own mail coming back and bounces are n
 class Assigner(Protocol):
     """``handlers.inbound.InboundProcessor`` (only its ``assign``)."""
 
-    def assign(self, message_id: str, request_id: int, *, actor: str) -> Any: ...
+    def assign(self, message_id: str, request_id: int, *, actor: str) -> Outcome: ...
 
 
 class Retrier(Protocol):
     """``handlers.inbound.InboundProcessor`` (only its ``process``)."""
 
-    def process(self, raw: bytes, *, folder: str | None = None, uid: int | None = None) -> Any: ...
+    def process(self, raw: bytes, *, folder: str | None = None, uid: int | None = None) -> Outcome: ...
 
 
 class Releaser(Protocol):
@@ -163,7 +166,7 @@ def assign(db: SessionSource, processor: Assigner, ref: int, request_id: int, *,
             s.execute(sa.update(Message).where(Message.id == ref).values(request_id=None))
         return Result(False, f"E-mail {ref_text(ref)} could not be assigned ({type(exc).__name__}); see the bot's log.")
     log.info("inbound message %s assigned to request %s", ref, request_id)
-    grades = tuple(getattr(outcome, "grades", ()) or ())
+    grades = tuple(outcome.grades)
     with db.session() as s:
         request = s.get(Request, request_id)
         state = str(request.state.value if request is not None else "?").replace("_", " ")
@@ -214,7 +217,7 @@ def retry(db: SessionSource, processor: Retrier, ref: int, *, actor: str) -> Res
         raw, folder, uid = message.raw, message.imap_folder, message.imap_uid
     outcome = processor.process(raw, folder=folder, uid=uid)
     log.info("inbound message %s retried by a person", ref)
-    disposition = str(getattr(outcome, "disposition", ""))
+    disposition = outcome.disposition.value
     with db.session() as s:
         message = s.get(Message, ref)
         if message is not None and disposition == "quarantine" and message.state != MessageState.QUARANTINED:
@@ -222,5 +225,4 @@ def retry(db: SessionSource, processor: Retrier, ref: int, *, actor: str) -> Res
         request_id = message.request_id if message is not None else None
     if disposition == "quarantine":
         return Result(False, f"E-mail {ref_text(ref)} still cannot be handled; it stays in quarantine.", request_id)
-    grades = tuple(getattr(outcome, "grades", ()) or ())
-    return Result(True, f"E-mail {ref_text(ref)} was handled again.", request_id, grades)
+    return Result(True, f"E-mail {ref_text(ref)} was handled again.", request_id, tuple(outcome.grades))
