@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from cmrt.outreach.replies import after_review
 from cmrt.workbook.factory import build_cmrt
-from handlers.inbound import InboundContext, InboundDeps, InboundProcessor
+from handlers.inbound import InboundContext, InboundDeps, InboundOptions, InboundProcessor
 from handlers.inbound.context import Flow, ReplyReceived, ReviewResult, TeamAlert, UnmatchedMail
 from handlers.inbound.pipeline import OneUnit, run
 from handlers.inbound.receive import classify_message, store_raw
@@ -23,6 +23,7 @@ from handlers.inbound.record import (
     record,
     review_workbooks,
     route,
+    take_assignment,
 )
 from handlers.inbound.tell import finish
 from mail.headers import token_tag
@@ -179,3 +180,43 @@ def test_a_failure_while_recording_rolls_the_unit_back_and_quarantines(mail_db: 
         assert row.classification is None and row.submissions == []  # nothing half-recorded
         request = request_repo.get(s, seeded.request_id)
         assert request is not None and request.state == state_before
+
+
+def test_label_records_the_bots_own_mail_and_nothing_else(mail_db: Database) -> None:
+    own = inbound(sender="bot@buyer.test", attachments=[("cmrt.xlsx", build_cmrt(), XLSX)])
+    ctx, deps = _received(mail_db, own, InboundDeps(mail_db, options=InboundOptions(own_addresses=("bot@buyer.test",))))
+    OneUnit((label, read, match), then=(plan_acknowledgment,))(ctx, deps)
+    assert ctx.kind == "own" and ctx.readings == [] and ctx.acknowledgment is None
+    with mail_db.session() as s:
+        row = message_repo.get_by_message_id(s, ctx.message_id)
+        assert row is not None and row.classification == "own" and row.submissions == []
+
+
+def test_label_takes_back_what_an_earlier_run_recorded(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    raw = _reply(seeded)
+    first, deps = _received(mail_db, raw)
+    OneUnit((label, read, match, bounce, route, review_workbooks, record))(first, deps)  # then the run stopped
+    again, deps = _received(mail_db, raw)
+    assert again.replay
+    OneUnit((label, read, match), then=(plan_acknowledgment,))(again, deps)
+    assert again.request_id == seeded.request_id and again.kind == "reply_workbook" and again.readings == []
+    assert again.acknowledgment is not None and again.acknowledgment.grade == first.worst.value  # type: ignore[union-attr]
+
+
+def test_take_assignment_reviews_an_unmatched_e_mail_for_the_chosen_request(mail_db: Database) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    stranger = _reply(seeded, sender="pat@elsewhere.test", subject="Our CMRT", company="Nobody We Know Ltd")
+    outcome = InboundProcessor(mail_db).process(stranger)
+    assert outcome.request_id is None
+    ctx = InboundContext(message_id=outcome.message_id, request_id=seeded.request_id, actor="U1")
+    deps = InboundDeps(mail_db)
+    OneUnit((take_assignment, review_workbooks, record), then=(plan_acknowledgment,))(ctx, deps)
+    assert ctx.names == ["cmrt.xlsx"] and len(ctx.grades) == 1 and ctx.acknowledgment is not None
+    assert [type(n) for n in ctx.notices][:2] == [ReplyReceived, ReviewResult]
+    with mail_db.session() as s:
+        row = message_repo.get_by_message_id(s, outcome.message_id)
+        assert row is not None and row.request_id == seeded.request_id
+        assert [sub.request_id for sub in row.submissions] == [seeded.request_id]
+    again = InboundContext(message_id=outcome.message_id, request_id=seeded.request_id, actor="U1")
+    assert OneUnit((take_assignment, review_workbooks))(again, deps) is None and again.grades == []  # reviewed once

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from handlers.acknowledgment import Acknowledgment
 from handlers.inbound import RECEIVE, InboundContext, InboundDeps, InboundOptions
 from handlers.inbound.context import (
     Escalation,
@@ -17,7 +18,7 @@ from handlers.inbound.context import (
 )
 from handlers.inbound.pipeline import OneUnit, run
 from handlers.inbound.receive import classify_message, store_raw
-from handlers.inbound.tell import notify
+from handlers.inbound.tell import acknowledge, notify
 from handlers.notify import FindingSummary
 from mail.attachments import AttachmentLimits
 from mail.classify import Kind, parse_inbound
@@ -124,3 +125,29 @@ def test_the_pipeline_reads_top_to_bottom() -> None:
         "plan_acknowledgment", "acknowledge", "notify", "finish",
     ]  # fmt: skip
     assert RECEIVE[0] is store_raw  # every inbound e-mail is stored before anything else happens
+
+
+class Outreach:
+    def __init__(self, accepted: bool) -> None:
+        self.accepted = accepted
+        self.sent: list[Any] = []
+
+    def send_acknowledgment(self, request_id: int, **kwargs: Any) -> Any:
+        self.sent.append((request_id, kwargs))
+        return type("Sent", (), {"accepted": self.accepted, "detail": "rate limit"})()
+
+
+def test_acknowledge_sends_the_plan_and_names_a_refusal_as_a_problem() -> None:
+    plan = Acknowledgment(request_id=3, key="ack:<m@x>", reply_to_message_id="<m@x>", to_address="a@b.test",
+                          grade="accepted", accepted=True)  # fmt: skip
+    refused = Outreach(accepted=False)
+    ctx = InboundContext(acknowledgment=plan)
+    assert acknowledge(ctx, InboundDeps(NoDatabase(), outreach=refused)) is None  # type: ignore[arg-type]
+    ((rid, kwargs),) = refused.sent
+    assert rid == 3 and kwargs["key"] == "ack:<m@x>" and kwargs["to_address"] == "a@b.test" and kwargs["accepted"]
+    assert ctx.problems == ["acknowledgment not sent: rate limit"]
+    quiet = Outreach(accepted=True)
+    off = InboundDeps(NoDatabase(), outreach=quiet, options=InboundOptions(acknowledge=False))  # type: ignore[arg-type]
+    acknowledge(InboundContext(acknowledgment=plan), off)
+    acknowledge(InboundContext(), InboundDeps(NoDatabase(), outreach=quiet))  # type: ignore[arg-type]
+    assert quiet.sent == []  # switched off, or nothing planned
