@@ -104,6 +104,17 @@ class NullNotifier:
 # buttons to settle it). Others get the same facts as a plain ``team_alert``; the helpers below choose.
 
 
+def tell_question(notifier: Notifier, request_id: int, text: str) -> None:
+    """The supplier asked a question (``text``: their own words, ``mail.question.question_text``): the Slack notifier
+    shows it in the thread with *Reply* and *Resume reminders*; others get a plain alert."""
+    question = getattr(notifier, "question", None)
+    if callable(question):
+        question(request_id, text=text)
+        return
+    notifier.team_alert(f"The supplier asked a question (reminders are paused until the team answers): {text}",
+                        request_id=request_id)  # fmt: skip
+
+
 def unmatched_text(ref: int, kind: str, subject: str) -> str:
     return (
         f"A {kind.replace('_', ' ')} e-mail (ref #{ref}) could not be matched to a supplier request "

@@ -11,6 +11,8 @@ Slack (``SlackOutreach(mail)`` implements ``handlers.slack.deps.Outreach``; it a
 
     SlackOutreach(mail).send_reminder(request_id, actor="U123")             -> OutreachResult
     SlackOutreach(mail).send_clarification(request_id, body=text, actor="U123")
+    SlackOutreach(mail).send_answer(request_id, body=text, actor="U123")   # in the question's mail thread
+    SlackOutreach(mail).send_request(request_id, actor="U123")             # *Send now*
 
 Inbound handler: ``mail.send_acknowledgment(request_id, key=..., reply_to_message_id=..., ...)``.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import pathlib
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +42,7 @@ from handlers.notify import Notifier, NullNotifier, alert_uncertain
 from handlers.slack.deps import OutreachResult
 from handlers.ticks import MailResult
 from mail.compose import Attachment, MailTemplates, OutgoingEmail, build_message, to_bytes
-from mail.headers import HeaderInjectionError, domain_of, references_for_reply, stable_message_id
+from mail.headers import HeaderInjectionError, domain_of, message_ids, references_for_reply, stable_message_id
 from mail.outbox import Outbox, OutboxRecord
 from mail.smtp import SendResult, SendStatus
 from store import audit
@@ -115,6 +118,30 @@ class MailOutreach:
     # -- for Slack and the inbound handler -------------------------------------------------------------------
     def send_clarification(self, request_id: int, *, key: str, text: str) -> MailResult:
         return self._send(OutboxKind.CLARIFICATION, request_id, key, {"clarification_text": text})
+
+    def send_answer(
+        self,
+        request_id: int,
+        *,
+        key: str,
+        text: str,
+        reply_to_message_id: str | None,
+        reply_references: Sequence[str] = (),
+        to_address: str | None = None,
+        question_subject: str = "",
+    ) -> MailResult:
+        """The team's answer to a supplier's question (kind ``answer``): ``text`` as typed, In-Reply-To the
+        question's Message-ID, References its thread."""
+        extra = {"answer_text": text, "question_subject": _without_reply_prefix(question_subject)}
+        return self._send(
+            OutboxKind.ANSWER,
+            request_id,
+            key,
+            extra,
+            parent=reply_to_message_id,
+            parent_refs=list(reply_references),
+            to_address=to_address,
+        )
 
     def send_acknowledgment(
         self,
@@ -280,6 +307,14 @@ class _Refused(Exception):
     pass
 
 
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|rif|r|res|odp|tr|wg|fw|fwd)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def _without_reply_prefix(subject: str) -> str:
+    """A subject without its ``Re:``/``AW:``/``Fwd:`` prefixes (the answer's template adds one ``Re:``)."""
+    return _REPLY_PREFIX.sub("", subject or "").strip()
+
+
 class SlackOutreach:
     """``handlers.slack.deps.Outreach`` over ``MailOutreach``: keys per request and step, state changes, notes."""
 
@@ -322,6 +357,50 @@ class SlackOutreach:
                 except ValueError:
                     log.info("request %s: clarification sent from state %s", request_id, req.state)
         self.mail.notifier.clarification_sent(request_id, actor=actor)
+        return OutreachResult(True, result.detail)
+
+
+    def send_request(self, request_id: int, *, actor: str) -> OutreachResult:
+        """*Send now*: the initial request under the scheduler's key (one request e-mail, whoever sends it)."""
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is None:
+                return OutreachResult(False, f"request {request_id} does not exist")
+            if req.state != RequestState.NOT_SENT:
+                return OutreachResult(False, f"the request is {req.state.value.replace('_', ' ')} already")
+            key = keys.initial_request(req.campaign_id, request_id)
+        result = self.mail.send_request(request_id, key=key)
+        if not result.accepted:
+            return OutreachResult(False, result.detail)
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is not None and req.state == RequestState.NOT_SENT:
+                request_repo.transition(s, req, RequestState.SENT, actor=actor, now=self.mail.clock())
+                req.next_due_at = self.mail.clock()  # the scheduler plans its reminders from now on
+        self.mail.notifier.request_sent(request_id)
+        return OutreachResult(True, result.detail)
+
+    def send_answer(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
+        """The team's answer to the supplier's latest question, in its mail thread; the request stays waiting for
+        the team (the caller resumes the reminders when the team says so)."""
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is None:
+                return OutreachResult(False, f"request {request_id} does not exist")
+            question = message_repo.latest_question(s, request_id)
+            if question is None:
+                return OutreachResult(False, "no question from the supplier was recorded")
+            key = keys.answer(req.campaign_id, request_id, question.message_id, body)
+            parent, refs = question.message_id, message_ids(question.references)
+            to_address, subject = question.from_address, question.subject or ""
+        result = self.mail.send_answer(
+            request_id, key=key, text=body, reply_to_message_id=parent, reply_references=refs,
+            to_address=to_address, question_subject=subject,
+        )  # fmt: skip
+        if not result.accepted:
+            return OutreachResult(False, result.detail)
+        with self.mail.db.session() as s:
+            audit.record(s, actor, "mail.answer_sent", "request", request_id, {"key": key, "chars": len(body)})
         return OutreachResult(True, result.detail)
 
 

@@ -173,7 +173,7 @@ class Ticker:
         if request is None:
             return True
         state = RequestState(request.state)
-        if state in SETTLED_STATES:
+        if state in SETTLED_STATES or state == RequestState.AWAITING_TEAM:  # answered, or a question waits
             return True
         return job.kind == ActionKind.REMINDER and request.responded_at is not None
 

@@ -1,14 +1,17 @@
 """Outbound e-mails: Jinja2 templates (plain text + HTML, autoescaped) rendered into RFC 5322 messages.
 
 Templates live in ``mail/templates`` as ``<kind>.subject.j2``, ``<kind>.txt.j2`` and ``<kind>.html.j2`` for the
-kinds ``request``, ``reminder``, ``clarification`` and ``acknowledgment``. A directory given as ``override_dir``
-(config ``[outreach] template_path``) is searched first, so a team can replace any single file. HTML templates are
-autoescaped; undefined variables raise (``MailTemplates.check()`` renders every kind once at start-up).
+kinds ``request``, ``reminder``, ``clarification``, ``acknowledgment`` and ``answer`` (the team's answer to a
+supplier's question: ``answer_text`` as the team typed it, greeting included; no greeting of the template's own).
+A directory given as ``override_dir`` (config ``[outreach] template_path``) is searched first, so a team can
+replace any single file. HTML templates are autoescaped; undefined variables raise (``MailTemplates.check()``
+renders every kind once at start-up).
 
 Variables every template gets: ``supplier_name``, ``contact_name``, ``campaign_year``, ``due_date``, ``token``,
 ``sender_name``, ``sender_company``, ``min_version``, ``attachment_name``, ``reminder_number``,
 ``clarification_text``, ``grade``, ``score``, ``findings`` (objects with ``message``/``location``/``severity``),
-``accepted``, ``filenames``, ``problems`` and ``subject`` (in the HTML body) -- missing ones default to empty.
+``accepted``, ``filenames``, ``problems``, ``answer_text``, ``question_subject`` and ``subject`` (in the HTML
+body) -- missing ones default to empty.
 
 ``build_message`` turns an ``OutgoingEmail`` into an ``EmailMessage``: From/To/Reply-To validated
 (``HeaderInjectionError`` otherwise), the token in the subject, a stable Message-ID, In-Reply-To/References,
@@ -37,7 +40,7 @@ from mail.headers import (
     subject_with_token,
 )
 
-KINDS = ("request", "reminder", "clarification", "acknowledgment")
+KINDS = ("request", "reminder", "clarification", "acknowledgment", "answer")
 PACKAGE_TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
 POLICY = email.policy.SMTP.clone(max_line_length=78)
 
@@ -58,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "findings": (),
     "accepted": False,
     "filenames": (),
+    "answer_text": "",
+    "question_subject": "",
     "problems": (),
 }
 

@@ -208,6 +208,18 @@ def add_review(
     return review
 
 
+def latest_question(session: Session, request_id: int) -> Message | None:
+    """The supplier's latest e-mail classified as a question (no workbook) for the request."""
+    stmt = (
+        sa.select(Message)
+        .where(Message.request_id == request_id, Message.direction == Direction.IN)
+        .where(Message.classification == "question")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
 def latest_review(session: Session, request_id: int) -> Review | None:
     stmt = sa.select(Review).where(Review.request_id == request_id).order_by(Review.id.desc()).limit(1)
     return session.scalars(stmt).first()

@@ -86,6 +86,12 @@ def latest_grades(session: Session, campaign_id: int) -> dict[int, str]:
     return grades
 
 
+def has_review(session: Session, request_id: int) -> bool:
+    """Whether a returned workbook of the request was reviewed (what *accept* needs)."""
+    found = session.scalar(sa.select(Review.id).where(Review.request_id == request_id).limit(1))
+    return found is not None
+
+
 def transition(
     session: Session,
     request: Request,
@@ -101,13 +107,17 @@ def transition(
     Sets: sent_at (sent), reminder_count/last_reminder_at (reminded), responded_at (responded),
     clarification_requested_at (clarification_requested), escalation_count/escalated_at (escalated),
     accepted_at and exception_reason (accepted), closed_at (closed), exception_reason (exempt). Scheduling
-    fields (``next_due_at``, ``snoozed_until``) are the caller's business.
+    fields (``next_due_at``, ``snoozed_until``) are the caller's business. *Accept* is refused unless a returned
+    workbook of the request was reviewed. Going back from ``awaiting_team`` to the chased state it came from
+    (``cmrt.outreach.states.resume_state``) changes no timestamp: the chasing goes on where it stopped.
     """
     now = now or utcnow()
     before = request.state
-    check_transition(before, target)
+    check_transition(before, target, reviewed=target == RS.ACCEPTED and has_review(session, request.id))
     request.state = target
-    if target == RS.SENT:
+    if before == RS.AWAITING_TEAM and target in (RS.SENT, RS.REMINDED, RS.ESCALATED, RS.CLARIFICATION_REQUESTED):
+        pass  # resumed: the reminders and escalations already recorded stand
+    elif target == RS.SENT:
         request.sent_at = now
     elif target == RS.REMINDED:
         request.reminder_count += 1

@@ -53,6 +53,7 @@ class OutboxKind(StrEnum):
     CLARIFICATION = "clarification"
     ACKNOWLEDGMENT = "acknowledgment"
     FOLLOW_UP = "follow_up"
+    ANSWER = "answer"  # the team's answer to a supplier's question (in the question's mail thread)
     OTHER = "other"
 
 

@@ -74,6 +74,12 @@ def clarification(campaign_id: int, request_id: int, text: str) -> str:
     return f"{request_key(campaign_id, request_id)}:clarification:{digest}"
 
 
+def answer(campaign_id: int, request_id: int, question_message_id: str, text: str) -> str:
+    """The team's answer to one question: the same text to the same question is one e-mail."""
+    digest = hashlib.sha256(f"{question_message_id}\n{text.strip()}".encode()).hexdigest()[:16]
+    return f"{request_key(campaign_id, request_id)}:answer:{digest}"
+
+
 def digest(campaign_id: int, day: dt.date) -> str:
     return f"c{campaign_id}:digest:{day.isoformat()}"
 

@@ -5,6 +5,9 @@ it; ``cmrt-bot plan`` prints the same result. Rules, in order of precedence:
 
 * A settled request (responded, accepted, exempt, closed) gets nothing. A response stops the chasing, also when
   the request was escalated afterwards (a high-risk review): the team decides then, not the cadence.
+* A request waiting for the team (``awaiting_team``: the supplier asked a question) gets nothing either: what would
+  be due for it (reminders, escalations, follow-ups of the state it goes back to) is *held*, with the reason, until
+  the team answers it and resumes the chasing.
 * A snoozed request gets nothing until ``snoozed_until``; what fell due meanwhile is held, then runs once.
 * ``not_sent`` requests of an active campaign get the initial request, in batches (``batch_size`` e-mails per
   tick) under an hourly cap (``max_emails_per_hour``); follow-ups and reminders go before new requests.
@@ -26,12 +29,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 
 import cmrt.outreach.keys as keys
 from cmrt.outreach.calendar import UTC, WorkingCalendar, require_aware
 from cmrt.outreach.config import DigestFrequency, OutreachConfig
 from cmrt.outreach.model import Action, ActionKind, CampaignView, EscalationTrigger, Held, Plan, RequestView
-from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState
+from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState, resume_state
+
+AWAITING_TEAM_REASON = "the supplier asked a question; waiting for the team to answer it or resume the reminders"
 
 # Lower runs first when the e-mail budget is short.
 _EMAIL_PRIORITY = {ActionKind.CLARIFICATION_FOLLOWUP: 0, ActionKind.REMINDER: 1, ActionKind.INITIAL_REQUEST: 2}
@@ -122,6 +128,10 @@ def plan(
 
     next_by_request: dict[int, dt.datetime | None] = {}
     for req in requests:
+        if req.state == RequestState.AWAITING_TEAM:
+            held.extend(_held(a, None, AWAITING_TEAM_REASON) for a in _awaiting_team(ctx, req))
+            next_by_request[req.id] = None  # nothing until the team resumes (which sets the request due again)
+            continue
         nearest: dt.datetime | None = None
         for action in _request_actions(ctx, req):
             at = place(action, req.snoozed_until)
@@ -199,6 +209,12 @@ def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
         actions.extend(_escalations(ctx, req))
         return actions
     return []
+
+
+def _awaiting_team(ctx: _Ctx, req: RequestView) -> list[Action]:
+    """What the request would get if it were chased again (the state it goes back to): shown as held."""
+    back = replace(req, state=resume_state(req))
+    return [a for a in _request_actions(ctx, back) if a.kind is not ActionKind.INITIAL_REQUEST]
 
 
 def _reminder_action(ctx: _Ctx, req: RequestView) -> Action | None:

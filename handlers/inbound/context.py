@@ -98,7 +98,16 @@ class UnmatchedMail:
     subject: str
 
 
-Notice = ReplyReceived | ReviewResult | Escalation | TeamAlert | UnmatchedMail
+@dataclass(frozen=True)
+class Question:
+    """The supplier asked a question (``text``: their own words, ``mail.question.question_text``); the request waits
+    for the team."""
+
+    request_id: int
+    text: str
+
+
+Notice = ReplyReceived | ReviewResult | Escalation | TeamAlert | UnmatchedMail | Question
 
 
 @dataclass

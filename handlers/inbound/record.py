@@ -24,6 +24,7 @@ from handlers.inbound.context import (
     Flow,
     InboundContext,
     InboundDeps,
+    Question,
     Reading,
     ReplyReceived,
     ReviewResult,
@@ -32,6 +33,7 @@ from handlers.inbound.context import (
 )
 from handlers.mail_store import StoreDirectory
 from handlers.notify import review_note
+from handlers.questions import hold_for_team
 from mail.classify import Classification, InboundMessage, Kind, parse_inbound
 from mail.matching import match_company, match_headers
 from store import audit
@@ -155,7 +157,8 @@ def bounce(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
 
 def route(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     """Audit the e-mail's arrival, then send it its way: unmatched, the team is asked to assign it; an auto-reply
-    is only recorded; a question or a link goes to the team; a reply with workbooks goes on to the review."""
+    is only recorded; a question moves the request to ``awaiting_team`` and goes to the team with its text
+    (``handlers.questions``), a link goes to the team; a reply with workbooks goes on to the review."""
     result, row = _classification(ctx), ctx.work.row
     audit.record(
         ctx.work.session, audit.SYSTEM, "mail.received", "message", row.id,
@@ -169,8 +172,12 @@ def route(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
         return Flow.STOP
     if result.kind is Kind.AUTO_REPLY:
         return Flow.STOP
-    if result.kind in (Kind.QUESTION, Kind.REPLY_WITH_LINK):
-        summary = "no workbook, a question" if result.kind is Kind.QUESTION else "a link to a published CMRT"
+    if result.kind is Kind.QUESTION:  # the request waits for the team's answer; the thread shows the question
+        text = hold_for_team(ctx.work.session, request, _message(ctx).text, deps.clock())
+        ctx.notices.append(Question(request.id, text))
+        return Flow.STOP
+    if result.kind is Kind.REPLY_WITH_LINK:
+        summary = "a link to a published CMRT"
         links = ", ".join(result.links[:3])
         text = f"The supplier replied with {summary}{': ' + links if links else ''}; please answer."
         ctx.notices += [ReplyReceived(request.id, summary), TeamAlert(text, request_id=request.id)]

@@ -11,12 +11,13 @@ from handlers.inbound.context import (
     InboundContext,
     InboundDeps,
     Notice,
+    Question,
     ReplyReceived,
     ReviewResult,
     TeamAlert,
     UnmatchedMail,
 )
-from handlers.notify import Notifier, alert_unmatched
+from handlers.notify import Notifier, alert_unmatched, tell_question
 from mail.imap import Disposition
 from store import messages as message_repo
 from store.states import MessageState
@@ -59,6 +60,8 @@ def tell(notifier: Notifier, notice: Notice) -> None:
             notifier.team_alert(text, request_id=request_id)
         case UnmatchedMail(ref, kind, subject):
             alert_unmatched(notifier, ref, kind=kind, subject=subject)
+        case Question(request_id, text):
+            tell_question(notifier, request_id, text)
 
 
 def finish(ctx: InboundContext, deps: InboundDeps) -> Flow | None:

@@ -8,7 +8,26 @@ from typing import Any
 
 from cmrt.reporting import Report
 from cmrt.reporting.text import cmr_paragraph, report_smelter_lines
+from cmrt.review import CHECKS_BY_ID
 from cmrt.review.render import POINTS_OUTRO, SECTIONS, points_intro
+from handlers.slack.card_actions import (
+    A_ACCEPT,
+    A_ASSIGN,
+    A_CHANGE_ADDRESS,
+    A_CLARIFY,
+    A_EXEMPT,
+    A_FINDINGS,
+    A_REMIND,
+    A_REPLY,
+    A_RESUME,
+    A_SEND_NOW,
+    A_SNOOZE,
+    BUTTONS,
+    CARD_ACTIONS,
+    CardAction,
+    Situation,
+    situation,
+)
 from handlers.slack.queries import CampaignStats, RequestView, SupplierMatch
 from handlers.slack.text import (
     INPUT_VALUE,
@@ -19,6 +38,7 @@ from handlers.slack.text import (
     button,
     cap_blocks,
     clean,
+    confirm_dialog,
     context,
     divider,
     esc,
@@ -30,15 +50,13 @@ from handlers.slack.text import (
 
 Block = dict[str, Any]
 
-A_REMIND = "cmrt_remind"
-A_CLARIFY = "cmrt_clarify"
-A_ACCEPT = "cmrt_accept"
-A_SNOOZE = "cmrt_snooze"
-A_EXEMPT = "cmrt_exempt"
-A_ASSIGN = "cmrt_assign"
 A_PICK = "cmrt_pick_supplier"
 V_CLARIFY = "cmrt_clarify_modal"
 V_ACCEPT = "cmrt_accept_modal"
+V_EXEMPT = "cmrt_exempt_modal"
+V_REPLY = "cmrt_reply_modal"
+V_ADDRESS = "cmrt_address_modal"
+REASON_MAX = 2000
 
 GRADE_ICON = {
     "accepted": ":white_check_mark:",
@@ -56,7 +74,13 @@ STATE_ICON = {
     "escalated": ":rotating_light:",
     "exempt": ":no_entry_sign:",
     "closed": ":lock:",
+    "awaiting_team": ":question:",
 }
+
+__all__ = [
+    "A_ACCEPT", "A_ASSIGN", "A_CHANGE_ADDRESS", "A_CLARIFY", "A_EXEMPT", "A_FINDINGS", "A_PICK", "A_REMIND",
+    "A_REPLY", "A_RESUME", "A_SEND_NOW", "A_SNOOZE",
+]  # fmt: skip
 
 
 def _date(value: dt.datetime | dt.date | None) -> str:
@@ -106,21 +130,40 @@ def request_fields(view: RequestView, today: dt.date) -> str:
     return "\n".join(lines)
 
 
-def action_buttons(view: RequestView, snooze_choices: tuple[int, ...]) -> Block:
-    value = str(view.request_id)
-    elements: list[Block] = [
-        button("Send reminder now", A_REMIND, value, style="primary"),
-        button("Request clarification", A_CLARIFY, value),
-        button("Accept", A_ACCEPT, value),
-        {
+def card_situation(view: RequestView) -> Situation:
+    return situation(view.state, reviewed=view.reviewed, findings=bool(view.open_findings()), bouncing=view.bouncing)
+
+
+def _element(action: CardAction, value: str, snooze_choices: tuple[int, ...]) -> Block:
+    spec = BUTTONS[action]
+    if action is CardAction.SNOOZE:
+        return {
             "type": "static_select",
-            "action_id": A_SNOOZE,
-            "placeholder": plain_text("Snooze…", 75),
+            "action_id": spec.action_id,
+            "placeholder": plain_text(spec.label, 75),
             "options": [{"text": plain_text(f"Snooze {d} days", 75), "value": f"{value}:{d}"} for d in snooze_choices],
-        },
-        button("Mark exempt", A_EXEMPT, value, style="danger"),
-        button("Assign to me", A_ASSIGN, value),
-    ]
+        }
+    dialog = None
+    if spec.confirm is not None:
+        c = spec.confirm
+        dialog = confirm_dialog(c.title, c.text, c.confirm, c.deny, danger=c.danger)
+    return button(spec.label, spec.action_id, value, style=spec.style, confirm=dialog)
+
+
+def question_buttons(request_id: int) -> list[Block]:
+    """*Reply* and *Resume reminders* under a supplier's question."""
+    value = str(request_id)
+    elements = [_element(a, value, ()) for a in CARD_ACTIONS[Situation.QUESTION] if a is not CardAction.ASSIGN]
+    return [{"type": "actions", "block_id": f"cmrt_question_{value}", "elements": elements}]
+
+
+def action_buttons(view: RequestView, snooze_choices: tuple[int, ...]) -> Block | None:
+    """The card's buttons: what ``CARD_ACTIONS`` offers in the request's situation (None: nothing to do)."""
+    offered = CARD_ACTIONS[card_situation(view)]
+    if not offered:
+        return None
+    value = str(view.request_id)
+    elements = [_element(a, value, snooze_choices) for a in offered]
     return {"type": "actions", "block_id": f"cmrt_req_{value}", "elements": elements}
 
 
@@ -134,8 +177,9 @@ def request_card(
         more = len(view.findings) - len(top)
         lines = [finding_line(f) for f in top] + ([f"_… and {more} more findings_"] if more > 0 else [])
         blocks.append(section("*Top findings*\n" + bullet_lines(lines, 2800)))
-    if actions and view.state.value not in ("closed",):
-        blocks.append(action_buttons(view, snooze_choices))
+    buttons = action_buttons(view, snooze_choices) if actions else None
+    if buttons is not None:
+        blocks.append(buttons)
     return cap_blocks(blocks, MESSAGE_BLOCKS)
 
 
@@ -308,7 +352,24 @@ def clarify_modal(view: RequestView) -> Block:
     }
 
 
+def _reason_input(label: str, hint: str) -> Block:
+    return {
+        "type": "input",
+        "block_id": "reason",
+        "label": plain_text(label, 2000),
+        "hint": plain_text(hint, 2000),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "text",
+            "multiline": True,
+            "min_length": 3,
+            "max_length": REASON_MAX,
+        },
+    }
+
+
 def accept_modal(view: RequestView) -> Block:
+    """*Accept*: the reason is required (kept in the audit log, shown in the thread)."""
     return {
         "type": "modal",
         "callback_id": V_ACCEPT,
@@ -321,12 +382,150 @@ def accept_modal(view: RequestView) -> Block:
                 f"Accept the declaration of *{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}), "
                 f"currently {grade_text(view.grade, view.score)}."
             ),
+            _reason_input("Why is it accepted?", "Kept in the audit log and shown in the supplier's thread."),
+        ],
+    }
+
+
+def exempt_modal(view: RequestView) -> Block:
+    """*Mark exempt*: the reason is required (kept in the audit log, shown in the thread)."""
+    return {
+        "type": "modal",
+        "callback_id": V_EXEMPT,
+        "private_metadata": _metadata({"request_id": view.request_id}),
+        "title": plain_text("Mark exempt", 24),
+        "submit": plain_text("Mark exempt", 24),
+        "close": plain_text("Cancel", 24),
+        "blocks": [
+            section(f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}) is not asked any more."),
+            _reason_input("Why is it exempt?", "Kept in the audit log and shown in the supplier's thread."),
+        ],
+    }
+
+
+RESUME_BLOCK = "resume"
+RESUME_OPTION = "resume"
+
+
+def reply_modal(view: RequestView, question: str | None, greeting: str) -> Block:
+    """*Reply* to the supplier's question: the answer goes out by e-mail in the same mail thread, as typed."""
+    shown = truncate(esc(question), 2500) if question else "_(the question's text is in the thread)_"
+    return {
+        "type": "modal",
+        "callback_id": V_REPLY,
+        "private_metadata": _metadata({"request_id": view.request_id}),
+        "title": plain_text("Answer the supplier", 24),
+        "submit": plain_text("Send e-mail", 24),
+        "close": plain_text("Cancel", 24),
+        "blocks": [
+            section(f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}) asked:\n>{shown}"),
             {
                 "type": "input",
-                "block_id": "reason",
+                "block_id": "body",
+                "label": plain_text("Your answer (sent as typed, in the same e-mail thread)", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "max_length": INPUT_VALUE,
+                    "initial_value": truncate(clean(greeting, empty=""), 200) + "\n\n",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": RESUME_BLOCK,
                 "optional": True,
-                "label": plain_text("Exception reason (kept in the audit log)", 2000),
-                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": 2000},
+                "label": plain_text("Reminders", 2000),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "choice",
+                    "options": [
+                        {
+                            "text": plain_text("Resume the reminders after this answer", 75),
+                            "value": RESUME_OPTION,
+                        }
+                    ],
+                },
             },
         ],
+    }
+
+
+def address_modal(view: RequestView, current: str | None) -> Block:
+    """*Change address*: the contact address requests go to (the bouncing one is replaced)."""
+    element: Block = {"type": "email_text_input", "action_id": "text"}
+    return {
+        "type": "modal",
+        "callback_id": V_ADDRESS,
+        "private_metadata": _metadata({"request_id": view.request_id}),
+        "title": plain_text("Change address", 24),
+        "submit": plain_text("Save", 24),
+        "close": plain_text("Cancel", 24),
+        "blocks": [
+            section(
+                f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}): the address "
+                f"`{esc(current)}` bounces."
+            ),
+            {"type": "input", "block_id": "address", "label": plain_text("New e-mail address", 2000),
+             "element": element},
+        ],
+    }  # fmt: skip
+
+
+FINDING_GROUPS = ("Supplier must correct", "Supplier must explain", "For us")
+_GROUP_OF = {"reject": 0, "clarify": 0, "high_risk": 1}  # anything else (info) is for us
+
+
+def finding_groups(findings: list[dict[str, Any]]) -> list[tuple[str, list[tuple[str, list[dict[str, Any]]]]]]:
+    """Every finding in one of ``FINDING_GROUPS`` (by severity), inside grouped by the check's catalogue section."""
+    groups: list[dict[str, list[dict[str, Any]]]] = [{} for _ in FINDING_GROUPS]
+    for finding in findings:
+        check = str(finding.get("check") or "")
+        spec = CHECKS_BY_ID.get(check)
+        area = spec.area if spec is not None else (check.split(".")[0] or "other")
+        groups[_GROUP_OF.get(str(finding.get("severity")), 2)].setdefault(area, []).append(finding)
+    return [(title, sorted(group.items())) for title, group in zip(FINDING_GROUPS, groups, strict=True)]
+
+
+def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
+    """Lines packed into texts of at most ``limit`` characters, none lost (a long line is shortened)."""
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        line = truncate(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out
+
+
+def findings_modal(view: RequestView) -> Block:
+    """*All findings*: every finding of the latest review, grouped, with sheet and cell."""
+    blocks: list[Block] = [
+        section(
+            f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}): "
+            f"{grade_text(view.grade, view.score)}, {len(view.findings)} finding(s)."
+        )
+    ]
+    for title, sections in finding_groups(view.findings):
+        count = sum(len(items) for _, items in sections)
+        blocks.append(header(f"{title} ({count})"))
+        if not sections:
+            blocks.append(context("_none_"))
+            continue
+        lines: list[str] = []
+        for area, items in sections:
+            lines.append(f"*{esc(area.replace('_', ' ').capitalize())}*")
+            lines.extend(finding_line(f) for f in items)
+        blocks.extend(section(text) for text in _chunks(lines))
+    return {
+        "type": "modal",
+        "callback_id": "cmrt_findings_modal",
+        "title": plain_text("All findings", 24),
+        "close": plain_text("Close", 24),
+        "blocks": cap_blocks(blocks, VIEW_BLOCKS),
     }

@@ -43,6 +43,14 @@ class Outreach(Protocol):
 
     def send_clarification(self, request_id: int, *, body: str, actor: str) -> OutreachResult: ...
 
+    def send_request(self, request_id: int, *, actor: str) -> OutreachResult:
+        """*Send now*: the initial request e-mail (the request becomes sent)."""
+        ...
+
+    def send_answer(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
+        """The team's answer to the supplier's latest question, in its mail thread (the state is the caller's)."""
+        ...
+
 
 class InboundAssigner(Protocol):
     """``handlers.inbound.InboundProcessor``: assigns an unmatched inbound e-mail (reviews, acknowledges, notifies)."""

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from handlers.notify import uncertain_text
-from handlers.slack.text import context, esc, plain_text, section
+from handlers.slack.text import confirm_dialog, context, esc, plain_text, section
 
 A_MAIL_ASSIGN = "cmrt_mail_assign"  # value: the message ref
 A_OUTBOX_RESEND = "cmrt_outbox_resend"  # value: the outbox key
@@ -21,11 +21,28 @@ SUPPLIER_BLOCK = "supplier"
 Block = dict[str, Any]
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+def _button(
+    text: str, action_id: str, value: str, style: str | None = None, confirm: Block | None = None
+) -> Block:
     element: Block = {"type": "button", "text": plain_text(text, 75), "action_id": action_id, "value": value[:2000]}
     if style:
         element["style"] = style
+    if confirm is not None:
+        element["confirm"] = confirm
     return element
+
+
+CONFIRM_RESEND = confirm_dialog(
+    "Send the e-mail again?",
+    "Only if the supplier did not get it: if they did, they get it twice.",
+    "Send again",
+    danger=True,
+)
+CONFIRM_SENT = confirm_dialog(
+    "Count the e-mail as sent?",
+    "Only if the supplier got it: the bot will not send it again.",
+    "Count as sent",
+)
 
 
 def alert_key(ref: int) -> str:
@@ -61,8 +78,8 @@ def uncertain_blocks(key: str, kind: str) -> list[Block]:
             "type": "actions",
             "block_id": "outbox-release",
             "elements": [
-                _button("Send again", A_OUTBOX_RESEND, key, "danger"),
-                _button("Count as sent", A_OUTBOX_SENT, key),
+                _button("Send again", A_OUTBOX_RESEND, key, "danger", CONFIRM_RESEND),
+                _button("Count as sent", A_OUTBOX_SENT, key, None, CONFIRM_SENT),
             ],
         },
     ]

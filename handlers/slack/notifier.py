@@ -129,6 +129,14 @@ class SlackNotifier:
         except Exception:
             log.warning("could not post the re-review summary to Slack", exc_info=True)
 
+    def question(self, request_id: int, *, text: str) -> None:
+        """The supplier asked a question: their words (escaped, quoted) in the thread, with *Reply* and *Resume
+        reminders*; the card shows the same buttons (the request is waiting for the team)."""
+        quoted = "\n".join(f">{esc(line, empty='')}" for line in (text or "(no text)").splitlines())
+        head = ":question: *The supplier asked a question.* Reminders are paused until you answer or resume them."
+        message = truncate(f"{head}\n{quoted}", 2900)
+        self._update(request_id, message, extra_blocks=[section(message), *blocks.question_buttons(request_id)])
+
     def note(self, request_id: int, mrkdwn: str) -> None:
         """A threaded update in mrkdwn composed by the caller, who escaped every supplier-provided part."""
         self._update(request_id, mrkdwn)
@@ -178,8 +186,10 @@ class SlackNotifier:
             reply["blocks"] = [
                 section(f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)})\n{text}"),
                 context(blocks.request_fields(view, today).replace("\n", " · ")),
-                blocks.action_buttons(view, self.snooze_choices),
             ]
+            buttons = blocks.action_buttons(view, self.snooze_choices)
+            if buttons is not None:
+                reply["blocks"].append(buttons)
         elif extra_blocks:
             reply["blocks"] = extra_blocks
         self.client.chat_postMessage(**reply)

@@ -12,13 +12,22 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from cmrt.outreach.states import CHASED_STATES, InvalidTransition, RequestState, check_transition
+from cmrt.outreach.states import (
+    CHASED_STATES,
+    NO_REVIEW,
+    InvalidTransition,
+    RequestState,
+    check_transition,
+    resume_state,
+)
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import audit
 from handlers.slack.notifier import SlackNotifier
 from handlers.slack.text import esc
 from store import requests
+from store import suppliers as supplier_repo
 from store.models import Request
+from store.states import ContactState
 
 log = logging.getLogger("cmbot.slack.ops")
 
@@ -113,28 +122,132 @@ def _transition(ops: ChatOps, request_id: int, actor: str, target: RequestState,
         if state == target:
             return Outcome(True, f"{name} is already {_state_text(target)}.", request_id)
         try:
-            check_transition(state, target)
-        except InvalidTransition:
-            return Outcome(False, f"{name} is {_state_text(state)} and cannot be marked {_state_text(target)}.")
+            check_transition(state, target, reviewed=requests.has_review(session, request_id))
+        except InvalidTransition as refused:
+            why = " (no returned workbook was reviewed)" if refused.why == NO_REVIEW else ""
+            return Outcome(
+                False, f"{name} is {_state_text(state)} and cannot be marked {_state_text(target)}{why}.", request_id
+            )
         requests.transition(session, request, target, actor=actor, now=now, reason=reason)
         request.next_due_at = None
-    note = f" Exception: {esc(reason)}" if reason else ""
+    note = f" Reason: {esc(reason)}" if reason else ""
     who = f"<@{actor}>"
     _announce(
         ops,
         request_id,
         f"{name} marked *{_state_text(target)}* by {who}.{note}",
-        f"{supplier} marked {_state_text(target)} by {actor}." + (f" Exception: {reason}" if reason else ""),
+        f"{supplier} marked {_state_text(target)} by {actor}." + (f" Reason: {reason}" if reason else ""),
     )
     return Outcome(True, f"{name} is now {_state_text(target)}.{note}", request_id)
 
 
-def accept(ops: ChatOps, request_id: int, actor: str, reason: str | None = None) -> Outcome:
-    return _transition(ops, request_id, actor, RequestState.ACCEPTED, (reason or "").strip() or None)
+def accept(ops: ChatOps, request_id: int, actor: str, reason: str | None) -> Outcome:
+    """*Accept*: refused without a reason (the reason is audited and shown in the thread)."""
+    reason = (reason or "").strip()
+    if not reason:
+        return Outcome(False, "Accepting needs a reason; nothing was changed.", request_id)
+    return _transition(ops, request_id, actor, RequestState.ACCEPTED, reason)
 
 
-def exempt(ops: ChatOps, request_id: int, actor: str, reason: str | None = None) -> Outcome:
-    return _transition(ops, request_id, actor, RequestState.EXEMPT, (reason or "").strip() or None)
+def exempt(ops: ChatOps, request_id: int, actor: str, reason: str | None) -> Outcome:
+    """*Mark exempt*: refused without a reason (the reason is audited and shown in the thread)."""
+    reason = (reason or "").strip()
+    if not reason:
+        return Outcome(False, "Marking exempt needs a reason; nothing was changed.", request_id)
+    return _transition(ops, request_id, actor, RequestState.EXEMPT, reason)
+
+
+def send_now(ops: ChatOps, request_id: int, actor: str) -> Outcome:
+    """*Send now*: the initial request goes out at once (instead of with the next batch)."""
+    with ops.db.session() as session:
+        request = session.get(Request, request_id)
+        if request is None:
+            return Outcome(False, "That supplier request no longer exists.")
+        name, state = _name(request), RequestState(request.state)
+        if state != RequestState.NOT_SENT:
+            return Outcome(False, f"{name} is {_state_text(state)}; the request went out already.", request_id)
+        audit(session, actor=actor, action="slack_send_now", request_id=request_id, details={}, at=ops.clock())
+    result = ops.outreach.send_request(request_id, actor=actor)
+    if not result.queued:
+        return Outcome(False, f"No request sent to {name}: {esc(result.detail)}", request_id)
+    return Outcome(True, f"The request to {name} is on its way.", request_id)
+
+
+def resume(ops: ChatOps, request_id: int, actor: str, *, answered: bool = False) -> Outcome:
+    """*Resume reminders*: a request waiting for the team goes back to the chased state it had."""
+    now = ops.clock()
+    with ops.db.session() as session:
+        request = session.get(Request, request_id)
+        if request is None:
+            return Outcome(False, "That supplier request no longer exists.")
+        name, state, supplier = _name(request), RequestState(request.state), request.supplier.name
+        if state != RequestState.AWAITING_TEAM:
+            return Outcome(False, f"{name} is {_state_text(state)}; there is no question waiting.", request_id)
+        target = resume_state(request)
+        requests.transition(session, request, target, actor=actor, now=now, details={"answered": answered})
+        request.next_due_at = now  # the scheduler plans what is due again
+    _announce(
+        ops, request_id, f":arrow_forward: Reminders for {name} resumed by <@{actor}>.",
+        f"Reminders for {supplier} resumed by {actor}.",
+    )  # fmt: skip
+    return Outcome(True, f"Reminders for {name} are resumed ({_state_text(target)}).", request_id)
+
+
+def answer(ops: ChatOps, request_id: int, body: str, actor: str, *, resume_after: bool = False) -> Outcome:
+    """*Reply*: the team's words go to the supplier by e-mail in the question's thread; the request keeps waiting
+    for the team unless ``resume_after`` (the team said the chasing goes on)."""
+    now = ops.clock()
+    body = body.strip()
+    with ops.db.session() as session:
+        request = session.get(Request, request_id)
+        if request is None:
+            return Outcome(False, "That supplier request no longer exists.")
+        name, supplier = _name(request), request.supplier.name
+        if not body:
+            return Outcome(False, "The answer is empty; nothing was sent.", request_id)
+        audit(session, actor=actor, action="slack_answer_requested", request_id=request_id,
+              details={"chars": len(body), "resume": resume_after}, at=now)  # fmt: skip
+    result = ops.outreach.send_answer(request_id, body=body, actor=actor)
+    if not result.queued:
+        return Outcome(False, f"No answer sent to {name}: {esc(result.detail)}", request_id)
+    _announce(
+        ops, request_id, f":outbox_tray: Answer to the question sent by <@{actor}>.\n>{esc(body[:1000])}",
+        f"Answer to {supplier}'s question sent by {actor}.",
+    )  # fmt: skip
+    if resume_after:
+        resumed = resume(ops, request_id, actor, answered=True)
+        return Outcome(True, f"Answer to {name} is on its way. {resumed.text}", request_id)
+    return Outcome(True, f"Answer to {name} is on its way; reminders stay paused until you resume them.", request_id)
+
+
+def change_address(ops: ChatOps, request_id: int, actor: str, address: str) -> Outcome:
+    """*Change address*: the bouncing contact's address is replaced (the contact is active again)."""
+    now = ops.clock()
+    address = address.strip().lower()
+    if "@" not in address or any(c.isspace() for c in address) or len(address) > 254:
+        return Outcome(False, "That is not an e-mail address; nothing was changed.", request_id)
+    with ops.db.session() as session:
+        request = session.get(Request, request_id)
+        if request is None:
+            return Outcome(False, "That supplier request no longer exists.")
+        name, supplier = _name(request), request.supplier.name
+        contact = supplier_repo.primary_contact(request.supplier)
+        if contact is None:
+            return Outcome(False, f"{name} has no contact to change.", request_id)
+        previous = contact.email
+        same = next((c for c in request.supplier.contacts if c.email == address), None)
+        if same is not None and same is not contact:  # a known contact: it becomes the one requests go to
+            same.state, contact.state = ContactState.ACTIVE, ContactState.INACTIVE
+        else:
+            contact.email, contact.state, contact.bounce_detail = address, ContactState.ACTIVE, None
+        request.next_due_at = now
+        audit(session, actor=actor, action="slack_address_changed", request_id=request_id,
+              details={"contact_id": contact.id}, at=now)  # fmt: skip
+    _announce(
+        ops, request_id, f":email: Address of {name} changed by <@{actor}> (was `{esc(previous)}`).",
+        f"Address of {supplier} changed by {actor}.",
+    )  # fmt: skip
+    return Outcome(True, f"{name} now gets e-mail at `{esc(address)}`.", request_id)
 
 
 def snooze(ops: ChatOps, request_id: int, actor: str, days: int) -> Outcome:

@@ -20,8 +20,12 @@ from cmrt.figures import overdue as figures_overdue
 from cmrt.outreach.states import RequestState
 from handlers.report import ListsState, ReportOptions, lists_state
 from handlers.slack.chart import ProgressPoint
+from mail.classify import parse_inbound
+from mail.question import question_text
 from store import campaigns
 from store import figures as figure_repo
+from store import messages as message_repo
+from store import suppliers as supplier_repo
 from store.models import Campaign, Request, Review, Supplier
 from store.reviews import latest_reviews
 
@@ -54,6 +58,19 @@ class RequestView:
 
     def overdue(self, today: dt.date) -> bool:
         return self.facts is not None and figures_overdue(self.facts, self.due_date, today)
+
+    @property
+    def reviewed(self) -> bool:
+        """A returned workbook was reviewed (what *Accept* needs)."""
+        return self.grade is not None
+
+    @property
+    def bouncing(self) -> bool:
+        return self.facts is not None and self.facts.contact_bouncing
+
+    def open_findings(self) -> list[dict[str, Any]]:
+        """The latest review's findings that are not for information only."""
+        return [f for f in self.findings if f.get("severity") != "info"]
 
     def top_findings(self, limit: int = 5) -> list[dict[str, Any]]:
         ordered = sorted(self.findings, key=lambda f: SEVERITY_ORDER.get(str(f.get("severity")), 9))
@@ -212,6 +229,24 @@ def progress_points(session: Session, campaign: Campaign, today: dt.date) -> lis
         points.append(ProgressPoint(day, sum(1 for d in responded if d <= day), sum(1 for d in accepted if d <= day)))
         day += dt.timedelta(days=1)
     return points
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """The supplier's latest question: their own words (``mail.question.question_text``) and who to greet."""
+
+    text: str
+    contact_name: str | None
+
+
+def latest_question(session: Session, request_id: int) -> QuestionView | None:
+    request = session.get(Request, request_id)
+    if request is None:
+        return None
+    message = message_repo.latest_question(session, request_id)
+    text = question_text(parse_inbound(message.raw).text) if message is not None else ""
+    contact = supplier_repo.primary_contact(request.supplier)
+    return QuestionView(text, contact.name if contact is not None else None)
 
 
 def sure_match(matches: list[SupplierMatch]) -> SupplierMatch | None:

@@ -90,7 +90,29 @@ def divider() -> dict[str, Any]:
     return {"type": "divider"}
 
 
-def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
+
+
+def confirm_dialog(
+    title: str, text: str, confirm: str, deny: str = "Cancel", *, danger: bool = False
+) -> dict[str, Any]:
+    """A Block Kit ``confirm`` object: Slack asks before the button's action is sent."""
+    dialog: dict[str, Any] = {
+        "title": plain_text(title, CONFIRM_TITLE),
+        "text": plain_text(text, CONFIRM_TEXT),
+        "confirm": plain_text(confirm, CONFIRM_BUTTON),
+        "deny": plain_text(deny, CONFIRM_BUTTON),
+    }
+    if danger:
+        dialog["style"] = "danger"
+    return dialog
+
+
+def button(
+    text: str, action_id: str, value: str, *, style: str | None = None, confirm: dict[str, Any] | None = None
+) -> dict[str, Any]:
     if len(value) > BUTTON_VALUE:
         raise ValueError(f"button value longer than {BUTTON_VALUE} characters")
     element: dict[str, Any] = {
@@ -101,6 +123,8 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     }
     if style is not None:
         element["style"] = style
+    if confirm is not None:
+        element["confirm"] = confirm
     return element
 
 

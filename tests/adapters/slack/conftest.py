@@ -83,6 +83,15 @@ class RecordingOutreach:
         self._advance(request_id, RequestState.CLARIFICATION_REQUESTED, actor)
         return OutreachResult(True)
 
+    def send_request(self, request_id: int, *, actor: str) -> OutreachResult:
+        self.calls.append(("request", request_id, {"actor": actor}))
+        self._advance(request_id, RequestState.SENT, actor)
+        return OutreachResult(True)
+
+    def send_answer(self, request_id: int, *, body: str, actor: str) -> OutreachResult:
+        self.calls.append(("answer", request_id, {"actor": actor, "body": body}))
+        return OutreachResult(True)
+
 
 @dataclass
 class Seeded:
@@ -313,7 +322,16 @@ def action_payload(
     }
 
 
-def view_payload(callback_id: str, request_id: int, block_id: str, text: str, *, user: str = MEMBER) -> dict[str, Any]:
+def view_payload(
+    callback_id: str,
+    request_id: int,
+    block_id: str,
+    text: str,
+    *,
+    user: str = MEMBER,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A modal submission; ``extra``: more input blocks' state (block id -> element state)."""
     return {
         "type": "view_submission",
         "team": {"id": "T1", "domain": "fake"},
@@ -327,7 +345,7 @@ def view_payload(callback_id: str, request_id: int, block_id: str, text: str, *,
             "type": "modal",
             "callback_id": callback_id,
             "private_metadata": json.dumps({"request_id": request_id, "channel": CHANNEL}),
-            "state": {"values": {block_id: {"text": {"type": "plain_text_input", "value": text}}}},
+            "state": {"values": {block_id: {"text": {"type": "plain_text_input", "value": text}}, **(extra or {})}},
         },
     }
 

@@ -57,6 +57,12 @@ def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRi
         def send_clarification(self, request_id: int, *, body: str, actor: str) -> Any:
             return holder["o"].send_clarification(request_id, body=body, actor=actor)
 
+        def send_request(self, request_id: int, *, actor: str) -> Any:
+            return holder["o"].send_request(request_id, actor=actor)
+
+        def send_answer(self, request_id: int, *, body: str, actor: str) -> Any:
+            return holder["o"].send_answer(request_id, body=body, actor=actor)
+
     rig_iter = make_rig(tmp_path, LateOutreach())
     rig = next(rig_iter)
     sender = SmtpSender(
@@ -80,6 +86,8 @@ def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRi
         clock=lambda: NOW,
     )
     holder["o"] = SlackOutreach(mail)
+    holder["mail"] = mail
+    rig.mail = mail  # type: ignore[attr-defined]  # the question tests run the scheduler over the same outbox
     with rig.db.session() as s:
         for ext in ("S-002", "S-004"):
             request = s.get(Request, rig.seeded.requests[ext])

@@ -159,3 +159,25 @@ def test_event_retry_header_does_not_publish_twice(http: tuple[SlackRig, str]) -
     assert post_signed(url, body, content_type="application/json", extra_headers=retry)[0] == 200
     time.sleep(0.3)
     assert len(rig.api.calls_to("views.publish")) == 1
+
+
+def test_accept_and_exempt_are_confirmed_and_refused_without_a_reason(http: tuple[SlackRig, str]) -> None:
+    """The card's Accept / Mark exempt carry a Block Kit ``confirm``; an empty reason is an error in the modal and
+    the request stays as it was; the reason given is audited and shown in the thread."""
+    rig, url = http
+    request_id = rig.seeded.requests["S-003"]
+    rig.notifier.reply_received(request_id, summary="1 workbook")  # posts the card
+    card = rig.api.calls_to("chat.postMessage")[0].json_arg("blocks")
+    buttons = {e["action_id"]: e for b in card if b["type"] == "actions" for e in b["elements"]}
+    assert "confirm" in buttons[blocks.A_ACCEPT] and blocks.A_EXEMPT not in buttons  # reviewed: no exempt here
+    status, reply, _ = post_signed(url, interaction(view_payload(blocks.V_ACCEPT, request_id, "reason", "   ")))
+    assert status == 200 and json.loads(reply)["response_action"] == "errors"
+    assert rig.request_state("S-003").state.value == "responded"
+    sent = view_payload(blocks.V_EXEMPT, rig.seeded.requests["S-001"], "reason", "Sold the business in 2025")
+    assert post_signed(url, interaction(sent))[0] == 200
+    rig.wait_until(lambda: rig.request_state("S-001").state.value == "exempt")
+    with rig.db.session() as s:
+        (event,) = audit.events(s, action="request.exempt")
+        assert event.actor == MEMBER and event.details["reason"] == "Sold the business in 2025"
+    rig.wait_until(lambda: any("Sold the business in 2025" in c.args.get("text", "")
+                               for c in rig.api.calls_to("chat.postMessage") if "thread_ts" in c.args))  # fmt: skip

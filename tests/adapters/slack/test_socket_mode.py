@@ -68,7 +68,7 @@ def test_slash_command_is_acked_then_answered(socket: tuple[SlackRig, FakeSocket
     reply = rig.api.wait_for("response_url")[0]
     card = json.dumps(reply.args["blocks"])
     assert "Borealis Tantalum" in card
-    assert blocks.A_REMIND in card and blocks.A_ASSIGN in card
+    assert blocks.A_ACCEPT in card and blocks.A_FINDINGS in card and blocks.A_ASSIGN in card  # reviewed, findings
 
 
 def test_ambiguous_supplier_offers_buttons_and_a_pick_shows_the_card(

@@ -35,8 +35,10 @@ def test_queries_and_operations(store_db: Any) -> None:
     assert operations.snooze(ops, seeded.requests["S-003"], MEMBER, 14).ok
     assert not operations.snooze(ops, seeded.requests["S-003"], MEMBER, 5).ok  # not an offered choice
     assert operations.accept(ops, seeded.requests["S-003"], MEMBER, "audit booked").ok
-    assert not operations.exempt(ops, seeded.requests["S-005"], MEMBER).ok  # accepted cannot become exempt
-    assert operations.exempt(ops, seeded.requests["S-001"], MEMBER).ok
+    assert not operations.exempt(ops, seeded.requests["S-005"], MEMBER, "gone").ok  # accepted cannot be exempt
+    assert not operations.exempt(ops, seeded.requests["S-001"], MEMBER, "  ").ok  # a reason is required
+    assert not operations.accept(ops, seeded.requests["S-002"], MEMBER, "looks fine").ok  # nothing was reviewed
+    assert operations.exempt(ops, seeded.requests["S-001"], MEMBER, "sold the business").ok
     assert operations.remind(ops, seeded.requests["S-002"], MEMBER).ok
     with store_db.session() as s:
         view = request_view(s, seeded.requests["S-003"])

@@ -65,3 +65,19 @@ def test_sqlite_concurrent_writers_wait_instead_of_failing(tmp_path: pathlib.Pat
             assert len(audit.events(s, action="test.write")) == 160
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("current", sorted(s for s in RS if RS.ACCEPTED in ALLOWED_TRANSITIONS[s]))
+def test_accept_needs_a_reviewed_workbook_from_every_state(current: RequestState) -> None:
+    """An escalated request nobody answered (or any other without a review) cannot become accepted."""
+    with pytest.raises(InvalidTransition, match="no returned workbook was reviewed"):
+        check_transition(current, RS.ACCEPTED)
+    check_transition(current, RS.ACCEPTED, reviewed=True)
+
+
+def test_a_question_holds_a_chased_request_and_resuming_goes_back() -> None:
+    for current in (RS.SENT, RS.REMINDED, RS.ESCALATED, RS.CLARIFICATION_REQUESTED):
+        check_transition(current, RS.AWAITING_TEAM)
+        check_transition(RS.AWAITING_TEAM, current)
+    with pytest.raises(InvalidTransition):
+        check_transition(RS.NOT_SENT, RS.AWAITING_TEAM)

@@ -314,3 +314,21 @@ def test_an_answered_request_escalated_for_high_risk_is_not_chased() -> None:
     world.set(1, state=RequestState.ESCALATED, responded_at=start + 3 * DAY, escalated_at=start + 3 * DAY)
     world.run(start + 3 * DAY, start + 120 * DAY, step=dt.timedelta(hours=1))
     assert [e.action.kind for e in world.log] == [ActionKind.INITIAL_REQUEST]
+
+
+def test_a_question_holds_reminders_and_escalations_until_the_team_resumes() -> None:
+    """``awaiting_team``: nothing goes out; ``plan`` shows what is held and why; resuming picks the cadence up."""
+    world = World.build(config(escalate_at_due=True), due=dt.date(2025, 2, 28))
+    start = berlin(2025, 1, 6, 10, 0)
+    world.tick(start)
+    world.set(1, state=RequestState.AWAITING_TEAM)  # the supplier asked a question on day 2
+    world.run(start + dt.timedelta(minutes=15), start + 90 * DAY, step=dt.timedelta(hours=6))
+    assert world.executed(request_id=1)[1:] == []  # only the initial request, ever
+    held = world.plan(start + 90 * DAY)
+    assert held.actions == () and held.held
+    assert all("asked a question" in h.reason for h in held.held)
+    assert {h.kind for h in held.held} >= {ActionKind.REMINDER}
+    assert held.next_by_request[1] is None
+    world.set(1, state=RequestState.SENT)  # the team answered and resumed the reminders
+    world.run(start + 90 * DAY, start + 100 * DAY, step=dt.timedelta(hours=6))
+    assert world.executed(ActionKind.REMINDER, request_id=1)
