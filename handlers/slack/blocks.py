@@ -258,12 +258,16 @@ def digest_blocks(stats: CampaignStats, period: str, new_answers: int) -> list[B
     )
 
 
+LONG_LISTS = ("Countries of the smelters", "Mine countries of origin")  # lines left to the uploaded workbook
+
+
 def report_blocks(report: Report) -> list[Block]:
     """The Conflict Minerals Report paragraph and the consolidated smelter summary (no supplier names)."""
     out = [divider(), section(f"*For the Conflict Minerals Report:* {esc(cmr_paragraph(report))}")]
     if report.stale_warning:
         out.append(section(f":warning: {esc(report.stale_warning)}"))
-    summary = report_smelter_lines(report)
+    summary = [line for line in report_smelter_lines(report) if not line.startswith(LONG_LISTS)]
+    summary.append("Countries, every smelter and every supplier: in the report workbook (XLSX) below.")
     return [*out, section(f"```{bullet_lines([esc(line) for line in summary])}```")]
 
 

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
+from cmrt.reporting.xlsx import workbook_bytes
 from handlers.report import build_report
 from handlers.slack import blocks
 from handlers.slack.chart import progress_chart
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import audit
 from handlers.slack.queries import campaign_stats, find_campaign, progress_points
-from store import runtime
+from store import campaigns, runtime
 from store.figures import first_read_at
 
 log = logging.getLogger("cmbot.slack.digest")
@@ -60,21 +61,30 @@ def post_report(
         today = ops.report.today(now)
         stats = campaign_stats(session, campaign, ops.report, now)
         points = progress_points(session, campaign, today)
+        earlier = campaigns.get_by_year(session, campaign.year - 1)
+        previous = progress_points(session, earlier, earlier.due_date) if earlier is not None else []
         since = now - dt.timedelta(days=7 if period == "weekly" else 1)
         new_answers = sum(1 for at in first_read_at(session, campaign.id).values() if at >= since)
         report = build_report(session, campaign, today=today, now=now, options=ops.report)
         audit(session, actor=actor, action="slack_digest_posted", details={"period": period}, at=now)
     message = blocks.digest_blocks(stats, period, new_answers) + blocks.report_blocks(report)
     client.chat_postMessage(channel=channel, text=f"CMRT campaign {stats.year}: {period} digest", blocks=message)
-    if points:
-        png = progress_chart(points, stats.total, due=stats.due_date)
-        client.files_upload_v2(
-            channel=channel,
-            content=png,
-            filename=f"cmrt-{stats.year}-progress-{today.isoformat()}.png",
-            title=f"Responses over time, campaign {stats.year}",
-            alt_txt=f"Responses over time: {stats.figures.responded} of {stats.figures.surveyed} suppliers responded",
-        )
+    png = progress_chart(points, stats.total, due=stats.due_date, previous=previous, year=stats.year,
+                         previous_year=earlier.year if earlier is not None else None)  # fmt: skip
+    client.files_upload_v2(
+        channel=channel,
+        content=png,
+        filename=f"cmrt-{stats.year}-progress-{today.isoformat()}.png",
+        title=f"Responses over time, campaign {stats.year}",
+        alt_txt=f"Responses over time: {stats.figures.responded} of {stats.figures.surveyed} suppliers responded",
+    )
+    # the long lists (smelter and mine countries, every smelter) go into the report workbook, not inline
+    client.files_upload_v2(
+        channel=channel,
+        content=workbook_bytes(report),
+        filename=f"cmrt-{stats.year}-report-{today.isoformat()}.xlsx",
+        title=f"Campaign {stats.year} report (countries, smelters, suppliers)",
+    )
     return f"Posted the campaign {stats.year} figures to <#{channel}>."
 
 

@@ -298,7 +298,7 @@ def test_auto_reply_question_and_link_are_not_acknowledged(loop: Loop) -> None:
     loop.send_as(seeded.contact, password, _reply(loop.bot, seeded.contact, request,
                                                   body="See https://acme.test/compliance/CMRT-2025.xlsx"))  # fmt: skip
     assert loop.process_inbox(3) == 3
-    assert _state(loop.db, seeded.request_id) == RequestState.SENT
+    assert _state(loop.db, seeded.request_id) == RequestState.AWAITING_TEAM  # the question waits for the team
     with loop.db.session() as s:
         stmt = sa.select(Message.classification).where(
             Message.request_id == seeded.request_id, Message.direction == Direction.IN

@@ -105,9 +105,11 @@ def test_digest_posts_numbers_and_uploads_a_png_once_per_slot(slack: SlackRig) -
     steps = [
         m for m in slack.api.methods() if m in ("files.getUploadURLExternal", "upload", "files.completeUploadExternal")
     ]
-    assert steps == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
-    png = next(iter(slack.api.uploads.values()))
+    assert steps == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"] * 2
+    png, xlsx = list(slack.api.uploads.values())[:2]
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert xlsx.startswith(b"PK")  # the report workbook: countries and every smelter, not inline
+    assert "Countries of the smelters" not in json.dumps(message[0].json_arg("blocks"))
     complete = slack.api.calls_to("files.completeUploadExternal")[0]
     assert complete.args["channel_id"] == CHANNEL
     assert send_digest_if_due(slack.api_client(), slack.ops, schedule, NOW + dt.timedelta(days=1)) is True

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import pathlib
 import struct
-import zlib
 
 from hypothesis import given
 from hypothesis import strategies as st
+from matplotlib.image import imread
 
 from handlers.slack.chart import ProgressPoint, progress_chart
 from handlers.slack.text import SECTION_TEXT, bullet_lines, cap_blocks, context, esc, plain_text, truncate
@@ -55,29 +56,30 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def test_progress_chart_is_a_valid_png() -> None:
-    start = dt.date(2026, 9, 1)
-    points = [ProgressPoint(start + dt.timedelta(days=i), min(i, 30), min(i // 2, 20)) for i in range(60)]
-    data = progress_chart(points, 40, due=dt.date(2026, 12, 31))
-    assert _png_size(data) == (640, 320)
-    # walk the chunks, check CRCs, inflate the image data
-    pos, idat = 8, b""
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
-        assert zlib.crc32(kind + body) & 0xFFFFFFFF == crc
-        if kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    assert len(raw) == 320 * (1 + 640 * 3)
-    assert len(data) < 60_000
+def _inked(data: bytes) -> float:
+    """The share of pixels that are not (nearly) white."""
+    pixels = imread(io.BytesIO(data), format="png")[..., :3]
+    return float((pixels.min(axis=2) < 0.9).mean())
 
 
-def test_empty_progress_still_draws_axes() -> None:
-    assert _png_size(progress_chart([], 0, width=200, height=100)) == (200, 100)
+START = dt.date(2026, 9, 1)
+
+
+def test_chart_on_day_thirty_has_axes_legend_and_curves() -> None:
+    points = [ProgressPoint(START + dt.timedelta(days=i), min(i, 30), min(i // 2, 20)) for i in range(31)]
+    previous = [ProgressPoint(dt.date(2025, 9, 3) + dt.timedelta(days=i), min(i // 2, 35)) for i in range(120)]
+    data = progress_chart(points, 40, due=dt.date(2026, 12, 31), previous=previous, year=2026, previous_year=2025)
+    assert _png_size(data) == (1200, 600)
+    assert 0.04 < _inked(data) < 0.6  # curves, fill, text: not blank, not a solid block
+    assert len(data) < 250_000
+
+
+def test_chart_on_day_one_says_no_answers_yet() -> None:
+    day_one = progress_chart([ProgressPoint(START, 0, 0)], 40, due=dt.date(2026, 12, 31), year=2026)
+    assert _png_size(day_one) == (1200, 600)
+    assert _inked(day_one) > 0.005  # the "no answers yet" picture, not an empty frame
+    nothing_sent = progress_chart([], 0, width=300, height=150)
+    assert _png_size(nothing_sent) == (300, 150) and _inked(nothing_sent) > 0.005
 
 
 def test_manifest_declares_what_the_code_uses() -> None:
