@@ -115,7 +115,8 @@ def transition(
     before = request.state
     check_transition(before, target, reviewed=target == RS.ACCEPTED and has_review(session, request.id))
     request.state = target
-    if before == RS.AWAITING_TEAM and target in (RS.SENT, RS.REMINDED, RS.ESCALATED, RS.CLARIFICATION_REQUESTED):
+    if before == RS.AWAITING_TEAM and target in (RS.NOT_SENT, RS.SENT, RS.REMINDED, RS.ESCALATED,
+                                                 RS.CLARIFICATION_REQUESTED):  # fmt: skip
         pass  # resumed: the reminders and escalations already recorded stand
     elif target == RS.SENT:
         request.sent_at = now

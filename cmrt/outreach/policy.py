@@ -214,7 +214,7 @@ def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
 def _awaiting_team(ctx: _Ctx, req: RequestView) -> list[Action]:
     """What the request would get if it were chased again (the state it goes back to): shown as held."""
     back = replace(req, state=resume_state(req))
-    return [a for a in _request_actions(ctx, back) if a.kind is not ActionKind.INITIAL_REQUEST]
+    return _request_actions(ctx, back)
 
 
 def _reminder_action(ctx: _Ctx, req: RequestView) -> Action | None:

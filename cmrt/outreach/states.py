@@ -33,7 +33,7 @@ class RequestState(StrEnum):
 RS = RequestState
 
 ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
-    RS.NOT_SENT: frozenset({RS.SENT, RS.RESPONDED, RS.EXEMPT, RS.CLOSED}),
+    RS.NOT_SENT: frozenset({RS.SENT, RS.RESPONDED, RS.AWAITING_TEAM, RS.EXEMPT, RS.CLOSED}),
     RS.SENT: frozenset({RS.REMINDED, RS.RESPONDED, RS.ESCALATED, RS.AWAITING_TEAM, RS.EXEMPT, RS.CLOSED}),
     RS.REMINDED: frozenset({RS.REMINDED, RS.RESPONDED, RS.ESCALATED, RS.AWAITING_TEAM, RS.EXEMPT, RS.CLOSED}),
     RS.ESCALATED: frozenset({RS.REMINDED, RS.RESPONDED, RS.ACCEPTED, RS.AWAITING_TEAM, RS.EXEMPT, RS.CLOSED}),
@@ -56,6 +56,7 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     RS.AWAITING_TEAM: frozenset(
         {
             RS.AWAITING_TEAM,
+            RS.NOT_SENT,
             RS.SENT,
             RS.REMINDED,
             RS.ESCALATED,
@@ -115,6 +116,8 @@ class ResumeFacts(Protocol):
     """What ``resume_state`` looks at (a store ``Request`` or the policy's ``RequestView``)."""
 
     @property
+    def sent_at(self) -> dt.datetime | None: ...
+    @property
     def reminder_count(self) -> int: ...
     @property
     def responded_at(self) -> dt.datetime | None: ...
@@ -126,7 +129,10 @@ class ResumeFacts(Protocol):
 
 def resume_state(request: ResumeFacts) -> RequestState:
     """Where a request waiting for the team goes back to when the chasing resumes: clarification requested (a
-    workbook came and a correction was asked), escalated, reminded or sent."""
+    workbook came and a correction was asked), escalated, reminded, sent, or not sent (the supplier wrote before
+    the request went out: it goes out then)."""
+    if request.sent_at is None:
+        return RS.NOT_SENT
     if request.clarification_requested_at is not None and request.responded_at is not None:
         return RS.CLARIFICATION_REQUESTED
     if request.escalated_at is not None:

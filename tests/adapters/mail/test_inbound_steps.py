@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from cmrt.outreach.replies import after_review
+from cmrt.outreach.states import RequestState
 from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundContext, InboundDeps, InboundOptions, InboundProcessor
-from handlers.inbound.context import Flow, ReplyReceived, ReviewResult, TeamAlert, UnmatchedMail
+from handlers.inbound.context import Flow, Question, ReplyReceived, ReviewResult, TeamAlert, UnmatchedMail
 from handlers.inbound.pipeline import OneUnit, run
 from handlers.inbound.receive import classify_message, store_raw
 from handlers.inbound.record import (
@@ -128,7 +129,10 @@ def test_route_sends_a_question_to_the_team_and_an_unknown_sender_to_be_assigned
     question = inbound(sender=CONTACT, subject=f"Re: CMRT {token_tag(seeded.token)}", body="Which template?")
     ctx, deps = _received(mail_db, question)
     assert OneUnit((label, read, match, bounce, route, review_workbooks))(ctx, deps) is None
-    assert [type(n) for n in ctx.notices] == [ReplyReceived, TeamAlert] and ctx.grades == []
+    assert ctx.notices == [Question(seeded.request_id, "Which template?")] and ctx.grades == []
+    with mail_db.session() as s:  # the request waits for the team's answer: no reminders meanwhile
+        request = request_repo.get(s, seeded.request_id)
+        assert request is not None and request.state == RequestState.AWAITING_TEAM
 
     ctx, deps = _received(mail_db, inbound(sender="who@nowhere.test", subject="hello"))
     OneUnit((label, read, match, bounce, route, review_workbooks))(ctx, deps)
