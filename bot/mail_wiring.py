@@ -159,10 +159,12 @@ def outbound_sender(settings: Settings) -> MaildirSender | SmtpSender:
 def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, notifier: Notifier) -> InboundProcessor:
     """The inbound handler (``handlers.inbound.InboundProcessor``): fed by the inbox, and used by the team to assign
     an unmatched e-mail (Slack, ``cmrt-bot mail assign``)."""
+    from cmrt.workbook.isolation import configure
     from handlers.inbound import InboundOptions, InboundProcessor
     from handlers.review_context import make_context_factory
     from mail.attachments import AttachmentLimits
 
+    configure(workers=settings.reader.pool_size())
     own = tuple(a for a in (settings.outreach.from_address, settings.outreach.reply_to) if a)
     options = InboundOptions(
         own_addresses=own,
@@ -214,6 +216,7 @@ def _inbox_component(settings: Settings, handler: InboundProcessor, notifier: No
         idle_renew=min(i.idle_timeout.total_seconds(), 1500.0),
         poll_interval=i.poll_interval.total_seconds(),
         max_message_bytes=settings.mail.max_message_bytes,
+        batch_size=i.fetch_batch,
     )
     watcher = ImapWatcher(mailbox, handler, StoreCheckpoints(db), on_error=lambda text: notifier.team_alert(text))
 
@@ -221,4 +224,10 @@ def _inbox_component(settings: Settings, handler: InboundProcessor, notifier: No
         state = "connected" if watcher.client is not None else "not connected (reconnecting with back-off)"
         return f"{state}; {watcher.handled} message(s) handled, {watcher.reconnects} reconnect(s)"
 
-    return ThreadComponent("inbox", watcher.run, on_stop=watcher.close, describe=describe)
+    def on_stop() -> None:
+        from cmrt.workbook.isolation import interrupt
+
+        interrupt()  # a workbook being read stops at once; the message is handled again at the next start
+        watcher.close()
+
+    return ThreadComponent("inbox", watcher.run, on_stop=on_stop, describe=describe)

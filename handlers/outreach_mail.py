@@ -452,7 +452,7 @@ def run_outbox(
         alert_uncertain(notifier or NullNotifier(), record.key, kind=record.kind, request_id=record.request_id)
     while not stop.is_set():
         try:
-            outbox.deliver_due()
+            outbox.deliver_due(stop=stop)
         except Exception:
             log.exception("outbox pass failed; retrying")
         stop.wait(interval)

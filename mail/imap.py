@@ -10,8 +10,10 @@
 * ``sync()`` -- fetch every message above the checkpoint's last UID (all of them if UIDVALIDITY changed), oldest
   first, hand each one's raw bytes to ``handler`` (which stores it before anything else happens and returns a
   ``Disposition``), move it to the processed or quarantine folder (created when missing; MOVE, or COPY + UID
-  EXPUNGE of that one UID where MOVE is missing -- nothing is ever deleted), then save the checkpoint. A crash
-  anywhere repeats at most the handling of one message, which the handler makes idempotent (Message-ID).
+  EXPUNGE of that one UID where MOVE is missing -- nothing is ever deleted), then save the checkpoint. Messages
+  come ``batch_size`` at a time ([imap] fetch_batch), streamed: the next batch downloads while this one is
+  handled, and a batch's moves follow its handling. A crash anywhere repeats at most the handling of one batch,
+  which the handler makes idempotent (Message-ID and digest).
 * A handler exception is an infrastructure problem (database down): the loop reconnects and tries again. After
   ``max_handler_failures`` failures on the same UID the message is moved to quarantine unhandled and reported
   (``on_error``), so one poisonous message cannot stop the inbox. A message over ``max_message_bytes`` is not
@@ -69,7 +71,7 @@ class ImapMailbox:
     use_idle: bool = True
     idle_renew: float = 300.0  # re-issue IDLE and sync at least this often (RFC 2177: under 29 minutes)
     poll_interval: float = 60.0  # without IDLE
-    batch_size: int = 25
+    batch_size: int = 10  # [imap] fetch_batch
     backoff: Backoff = field(default_factory=lambda: Backoff(base=1.0, factor=2.0, cap=300.0))
     max_handler_failures: int = 3
     max_message_bytes: int = 80 * 1024 * 1024  # larger messages are set aside in quarantine, not downloaded
@@ -194,8 +196,13 @@ class ImapWatcher:
         _logout(client)
 
     # -- one pass -------------------------------------------------------------------------------------------
-    def sync(self) -> int:
-        """Handle every message above the checkpoint; returns how many were handled."""
+    def sync(self, stop: threading.Event | None = None) -> int:
+        """Handle every message above the checkpoint; returns how many were handled.
+
+        Messages are downloaded ``batch_size`` at a time, and streamed: while the handler works through one batch
+        a helper thread downloads the next on the same connection (the handler never touches the connection;
+        the moves and checkpoints of a batch follow once that download is done), so fetching and handling
+        overlap and at most two batches are held in memory. ``stop`` ends the pass after the message in hand."""
         client = self.client or self.open()
         folder = self.mailbox.folder
         status = client.folder_status(folder, ["UIDVALIDITY"])
@@ -210,26 +217,37 @@ class ImapWatcher:
                     "UIDVALIDITY of %s changed (%s -> %s): rescanning the folder", folder, saved[0], uidvalidity
                 )
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        size = max(1, self.mailbox.batch_size)
+        batches = [uids[i : i + size] for i in range(0, len(uids), size)]
         count = 0
-        for start in range(0, len(uids), self.mailbox.batch_size):
-            batch = uids[start : start + self.mailbox.batch_size]
-            sizes = client.fetch(batch, ["RFC822.SIZE"])
-            wanted = []
-            for uid in batch:
-                size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
-                if size > self.mailbox.max_message_bytes:
-                    self._set_aside(client, folder, uidvalidity, uid, size)
-                else:
-                    wanted.append(uid)
-            fetched = client.fetch(wanted, ["BODY.PEEK[]"]) if wanted else {}
-            for uid in wanted:
-                data = fetched.get(uid)
-                raw = data.get(b"BODY[]") if data else None
-                if raw is None:  # expunged by someone else meanwhile
-                    self.checkpoints.save(folder, uidvalidity, uid)
-                    continue
-                self._handle_one(client, FetchedMessage(folder, uidvalidity, uid, bytes(raw)))
-                count += 1
+        limit = self.mailbox.max_message_bytes
+        ahead: _Download | None = _Download.start(client, batches[0], limit) if batches else None
+        for index in range(len(batches)):
+            assert ahead is not None
+            current = ahead.result()
+            ahead = None
+            for uid, bytes_ in current.too_large:
+                self._set_aside(client, folder, uidvalidity, uid, bytes_)
+            if index + 1 < len(batches) and not (stop is not None and stop.is_set()):
+                ahead = _Download.start(client, batches[index + 1], limit)
+            done: list[tuple[FetchedMessage, Disposition | None]] = []  # None: expunged by someone else
+            try:
+                for uid in current.wanted:
+                    if stop is not None and stop.is_set():
+                        break
+                    message = FetchedMessage(folder, uidvalidity, uid, current.raw.pop(uid, b""))
+                    if uid not in current.present:  # expunged by someone else meanwhile
+                        done.append((message, None))
+                        continue
+                    done.append((message, self._dispose(message)))
+            finally:
+                if ahead is not None:
+                    ahead.wait()  # the connection is ours again before anything is moved
+                for message, disposition in done:
+                    self._finish(client, message, disposition)
+                    count += disposition is not None
+            if stop is not None and stop.is_set():
+                break
         return count
 
     def _set_aside(self, client: IMAPClient, folder: str, uidvalidity: int, uid: int, size: int) -> None:
@@ -244,7 +262,8 @@ class ImapWatcher:
             f"limit; it was not read and is in the {self.mailbox.quarantine_folder} folder on the mail server."
         )
 
-    def _handle_one(self, client: IMAPClient, message: FetchedMessage) -> None:
+    def _dispose(self, message: FetchedMessage) -> Disposition:
+        """The handler's verdict; after ``max_handler_failures`` failures on one UID: quarantine, unhandled."""
         key = (message.uidvalidity, message.uid)
         try:
             disposition = self.handler(message)
@@ -261,12 +280,22 @@ class ImapWatcher:
             )
             disposition = Disposition.QUARANTINE
         self.failures.pop(key, None)
-        target = (
-            self.mailbox.processed_folder if disposition is Disposition.PROCESSED else self.mailbox.quarantine_folder
-        )
-        self._move(client, message.uid, target)
+        return disposition
+
+    def _finish(self, client: IMAPClient, message: FetchedMessage, disposition: Disposition | None) -> None:
+        """Move a handled message to its folder, then save the checkpoint (a crash between repeats the handling)."""
+        if disposition is not None:
+            target = (
+                self.mailbox.processed_folder
+                if disposition is Disposition.PROCESSED
+                else self.mailbox.quarantine_folder
+            )
+            self._move(client, message.uid, target)
+            self.handled += 1
         self.checkpoints.save(message.folder, message.uidvalidity, message.uid)
-        self.handled += 1
+
+    def _handle_one(self, client: IMAPClient, message: FetchedMessage) -> None:
+        self._finish(client, message, self._dispose(message))
 
     def _move(self, client: IMAPClient, uid: int, target: str) -> None:
         if self._move_supported:
@@ -334,7 +363,7 @@ class ImapWatcher:
         while not stop.is_set():
             client = self.client or self.open()
             _take_announcements(client)  # those of earlier commands: this pass sees their mail
-            if self.sync():
+            if self.sync(stop):
                 continue
             if not _take_announcements(client):
                 return
@@ -363,6 +392,58 @@ class ImapWatcher:
                 client.idle_done()
             except CONNECTION_ERRORS as exc:
                 raise ServerGone(f"connection lost leaving IDLE: {exc}") from exc
+
+
+@dataclass
+class _Batch:
+    wanted: list[int] = field(default_factory=list)
+    too_large: list[tuple[int, int]] = field(default_factory=list)  # (uid, size): set aside, not downloaded
+    raw: dict[int, bytes] = field(default_factory=dict)
+    present: set[int] = field(default_factory=set)
+
+
+class _Download:
+    """One batch's FETCH (sizes, then the bodies of those under the limit) in a helper thread."""
+
+    def __init__(self, client: IMAPClient, uids: list[int], max_bytes: int) -> None:
+        self.client, self.uids, self.max_bytes = client, uids, max_bytes
+        self.batch = _Batch()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="imap-fetch", daemon=True)
+
+    @classmethod
+    def start(cls, client: IMAPClient, uids: list[int], max_bytes: int) -> _Download:
+        download = cls(client, uids, max_bytes)
+        download.thread.start()
+        return download
+
+    def _run(self) -> None:
+        try:
+            sizes = self.client.fetch(self.uids, ["RFC822.SIZE"])
+            for uid in self.uids:
+                size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+                if size > self.max_bytes:
+                    self.batch.too_large.append((uid, size))
+                else:
+                    self.batch.wanted.append(uid)
+            fetched = self.client.fetch(self.batch.wanted, ["BODY.PEEK[]"]) if self.batch.wanted else {}
+            for uid in self.batch.wanted:
+                data = fetched.get(uid)
+                raw = data.get(b"BODY[]") if data else None
+                if raw is not None:
+                    self.batch.raw[uid] = bytes(raw)
+                    self.batch.present.add(uid)
+        except BaseException as exc:
+            self.error = exc
+
+    def wait(self) -> None:
+        self.thread.join()
+
+    def result(self) -> _Batch:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.batch
 
 
 def _take_announcements(client: IMAPClient) -> bool:

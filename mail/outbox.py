@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -172,13 +173,17 @@ class Outbox:
             return self.repo.transition(key, [OutboxState.UNCERTAIN], OutboxState.PENDING, last_error="")
         return self.repo.transition(key, [OutboxState.UNCERTAIN], OutboxState.SENT, sent_at=self.clock())
 
-    def deliver_due(self, limit: int = 50) -> list[Delivery]:
+    def deliver_due(self, limit: int = 50, *, stop: threading.Event | None = None) -> list[Delivery]:
+        """Send what is due. ``stop`` (shutdown) ends the pass between e-mails and cuts every wait short (rate
+        limit, quick retries): what is not sent stays due for the next start."""
         out: list[Delivery] = []
         for record in self.repo.due(self.clock(), limit):
+            if stop is not None and stop.is_set():
+                break
             own = self.kind_limiters.get(str(record.kind))
             if own is not None and not own.try_acquire():
                 continue  # over its own budget: a later round sends it
-            delivery = self.deliver(record, limited=own is None)
+            delivery = self.deliver(record, limited=own is None, stop=stop)
             if delivery is not None:
                 out.append(delivery)
         return out
@@ -194,14 +199,19 @@ class Outbox:
             return None
         return self.deliver(record, limited=block)
 
-    def deliver(self, record: OutboxRecord, *, limited: bool = True) -> Delivery | None:
-        """Try one record (with a few quick retries for 4xx); None if another worker had claimed it."""
+    def deliver(
+        self, record: OutboxRecord, *, limited: bool = True, stop: threading.Event | None = None
+    ) -> Delivery | None:
+        """Try one record (with a few quick retries for 4xx); None if another worker had claimed it, or if ``stop``
+        was set while it waited (the record is left as it was)."""
         result: SendResult | None = None
         attempts = record.attempts
         limiter = self.limiter_for(record.kind)
         for quick in range(self.policy.quick_retries + 1):
             if limiter is not None and (limited or quick > 0):
-                limiter.wait()
+                limiter.wait(stop)
+            if stop is not None and stop.is_set():
+                return Delivery(record, result) if result is not None else None
             claimed = False
 
             def claim(current: OutboxRecord = record, n: int = attempts + 1) -> bool:
@@ -252,7 +262,12 @@ class Outbox:
             )
             record = replace(record, state=OutboxState.FAILED_TEMPORARY, attempts=attempts, next_attempt_at=next_at)
             if quick < self.policy.quick_retries:
-                self.sleep(self.policy.quick_backoff.delay(quick, self.rng))
+                delay = self.policy.quick_backoff.delay(quick, self.rng)
+                if stop is not None:
+                    if stop.wait(delay):
+                        break
+                else:
+                    self.sleep(delay)
         assert result is not None
         log.info("outbox %s: transient failure, next attempt at %s", record.key, record.next_attempt_at)
         return Delivery(record, result)

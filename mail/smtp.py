@@ -251,8 +251,9 @@ class RateLimiter:
             self._next = now + self.interval
             return True
 
-    def wait(self) -> float:
-        """Block until the next send is allowed; returns the seconds waited."""
+    def wait(self, stop: threading.Event | None = None) -> float:
+        """Block until the next send is allowed; returns the seconds waited. With ``stop``, the wait ends as soon
+        as it is set (shutdown): the caller checks it and sends nothing."""
         if self.interval <= 0:
             return 0.0
         with self._lock:
@@ -261,5 +262,8 @@ class RateLimiter:
             self._next = start + self.interval
         waited = start - now
         if waited > 0:
-            self._sleep(waited)
+            if stop is not None:
+                stop.wait(waited)
+            else:
+                self._sleep(waited)
         return waited

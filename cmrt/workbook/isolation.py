@@ -1,11 +1,17 @@
-"""Run the reader in a separate worker process with hard limits on time and memory.
+"""Run the reader in separate worker processes with hard limits on time and memory.
 
 python-calamine is native code: a crafted workbook can make it allocate hundreds of gigabytes (an ``.xlsx`` of
 5 KB with one cell at XFD1048576 aborts the whole process) or spin for many seconds on a damaged ``.xls``.
 Neither can be interrupted from Python. So by default ``read_workbook`` sends the bytes to a long-lived worker
-process (started once, with an address-space limit) and waits at most ``timeout_seconds``; a worker that
-crashes or overruns is killed and replaced, and the caller gets a typed ``WorkbookError``. The round trip costs
-a few milliseconds (the bytes and the Declaration are pickled through a pipe).
+process (with an address-space limit) and waits at most ``timeout_seconds``; a worker that crashes or overruns is
+killed and replaced, and the caller gets a typed ``WorkbookError``. The round trip costs a few milliseconds (the
+bytes and the Declaration are pickled through a socket).
+
+Workers form a pool of at most ``configure(workers=N)`` processes (default: the CPU count), started when first
+needed: concurrent callers (threads) read in parallel, each on a worker of its own. A worker is a fresh
+interpreter started from the lean entry point ``cmrt.workbook.worker`` (it imports the reader only, never the
+caller's ``__main__``). ``interrupt()`` (shutdown) kills the workers; a read in progress then raises
+``ReadInterrupted`` -- not a ``WorkbookError``: the workbook was not found faulty, it was not read.
 """
 
 from __future__ import annotations
@@ -13,9 +19,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import multiprocessing
 import os
+import pathlib
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -27,68 +37,148 @@ log = logging.getLogger("cmbot.cmrt.workbook")
 
 _GRACE_SECONDS = 2.0  # the worker's own cooperative timeout normally fires first
 _START_SECONDS = 30.0  # a fresh worker imports calamine, openpyxl is not needed
+_SLICE_SECONDS = 0.2  # waits are cut in slices so that interrupt() is noticed at once
+_ENTRY = "from cmrt.workbook.worker import main; main()"
+_ROOT = str(pathlib.Path(__file__).resolve().parents[2])  # the directory holding the cmrt package
 
 
-def _serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - runs in the worker process
-
-    os.environ["RUST_BACKTRACE"] = "0"
-    with contextlib.suppress(OSError):  # native panics and allocation failures would print to the user's terminal
-        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    except (ImportError, ValueError, OSError):
-        pass
-    from cmrt.workbook.reader import read_in_process
-
-    conn.send(("ready",))
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        data, filename, limits, passwords = request
-        try:
-            reply: tuple[Any, ...] = (
-                "ok",
-                read_in_process(data, filename=filename, limits=limits, passwords=passwords),
-            )
-        except WorkbookError as exc:
-            reply = ("error", exc.code, exc.message)
-        except MemoryError:
-            reply = ("error", "too_large", "Reading the workbook needed more memory than allowed.")
-        except BaseException:  # anything else (a Rust panic included) is a damaged file, never a traceback
-            reply = ("error", "corrupt", "The workbook is damaged and cannot be read.")
-        conn.send(reply)
+class ReadInterrupted(RuntimeError):
+    """The reader pool was stopped (shutdown) while this workbook was being read; nothing is known about it."""
 
 
 class _Worker:
     def __init__(self, memory_bytes: int) -> None:
-        context = multiprocessing.get_context("spawn")
         self.memory_bytes = memory_bytes
-        self.owner = os.getpid()  # a forked child must not share this worker's pipe
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, memory_bytes), daemon=True, name="cmrt-reader")
-        self.process.start()
-        child.close()
-        if not self.conn.poll(_START_SECONDS) or self.conn.recv() != ("ready",):
+        self.owner = os.getpid()  # a forked child must not share this worker's socket
+        self.interrupted = False
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH", "")) if p)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _ENTRY, str(child.fileno()), str(memory_bytes)],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,  # a terminal's Ctrl-C goes to the bot, which stops its workers itself
+            )
+        except BaseException:
+            parent.close()
+            raise
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        if not self._poll(_START_SECONDS) or self.conn.recv() != ("ready",):
             self.stop()
             raise RuntimeError("workbook reader process did not start")
 
+    def _poll(self, seconds: float) -> bool:
+        """Wait for a reply up to ``seconds``; raises ``ReadInterrupted`` when ``interrupt()`` stopped the pool."""
+        end = time.monotonic() + seconds
+        while True:
+            if self.interrupted:
+                raise ReadInterrupted("the workbook reader was stopped")
+            try:
+                ready = self.conn.poll(max(0.0, min(_SLICE_SECONDS, end - time.monotonic())))
+            except (OSError, ValueError):  # closed by interrupt() meanwhile
+                if self.interrupted:
+                    raise ReadInterrupted("the workbook reader was stopped") from None
+                raise
+            if self.interrupted:  # the kill woke the wait: the end of the socket is no reply
+                raise ReadInterrupted("the workbook reader was stopped")
+            if ready:
+                return True
+            if time.monotonic() >= end:
+                return False
+
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
             self.conn.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=5)
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
 
 
-_lock = threading.Lock()
-_worker: _Worker | None = None
+class _Pool:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.idle: list[_Worker] = []
+        self.busy: set[_Worker] = set()
+        self.starting = 0
+        self.cond = threading.Condition()
+
+    def acquire(self, memory_bytes: int) -> _Worker:
+        """An idle worker with this memory limit, or a new one while the pool has room; else wait for one."""
+        with self.cond:
+            while True:
+                self._forget_foreign()
+                while self.idle:
+                    worker = self.idle.pop()
+                    if worker.alive() and worker.memory_bytes == memory_bytes:
+                        self.busy.add(worker)
+                        return worker
+                    worker.stop()
+                if len(self.busy) + self.starting < self.size:
+                    self.starting += 1  # start it outside the lock: others may use idle workers meanwhile
+                    break
+                self.cond.wait(_SLICE_SECONDS)
+        try:
+            worker = _Worker(memory_bytes)
+        except BaseException:
+            with self.cond:
+                self.starting -= 1
+                self.cond.notify()
+            raise
+        with self.cond:
+            self.starting -= 1
+            self.busy.add(worker)
+        return worker
+
+    def release(self, worker: _Worker, *, keep: bool) -> None:
+        with self.cond:
+            self.busy.discard(worker)
+            if keep and not worker.interrupted and worker.alive():
+                self.idle.append(worker)
+            else:
+                worker.stop()
+            self.cond.notify()
+
+    def _forget_foreign(self) -> None:
+        """Workers inherited through fork belong to the parent: leave them alone and start our own."""
+        self.idle = [w for w in self.idle if w.owner == os.getpid()]
+        self.busy = {w for w in self.busy if w.owner == os.getpid()}
+
+    def stop_all(self, *, interrupt: bool) -> None:
+        with self.cond:
+            workers = [*self.idle, *self.busy] if interrupt else list(self.idle)
+            self.idle = []
+            for worker in workers:
+                if worker.owner != os.getpid():
+                    continue
+                worker.interrupted = interrupt or worker.interrupted
+                worker.stop()
+            self.cond.notify_all()
+
+
+_pool = _Pool(max(1, os.cpu_count() or 1))
+
+
+def configure(*, workers: int | None) -> None:
+    """At most ``workers`` reader processes at once (None or 0: the CPU count)."""
+    size = workers if workers and workers > 0 else max(1, os.cpu_count() or 1)
+    with _pool.cond:
+        _pool.size = size
+        _pool.cond.notify_all()
+
+
+def pool_size() -> int:
+    return _pool.size
 
 
 def read_isolated(
@@ -99,48 +189,42 @@ def read_isolated(
     passwords: Sequence[str],
     fallback: Callable[[], Declaration],
 ) -> Declaration:
-    """``read_in_process`` in the worker; ``fallback`` (in-process) only if no worker can be started at all."""
-    global _worker
+    """``read_in_process`` in a worker; ``fallback`` (in-process) only if no worker can be started at all."""
     inner = dataclasses.replace(limits, isolated=False)
-    with _lock:
-        if _worker is not None and _worker.owner != os.getpid():
-            _worker = None  # inherited through fork: leave it to the parent, start our own
-        if _worker is None or not _worker.alive() or _worker.memory_bytes != limits.max_memory_bytes:
-            if _worker is not None:
-                _worker.stop()
-            try:
-                _worker = _Worker(limits.max_memory_bytes)
-            except Exception as exc:  # e.g. a daemonic process may not have children
-                _worker = None
-                log.warning("reading workbooks in-process: no worker process (%s)", exc)
-                return fallback()
-        worker = _worker
-        try:
-            worker.conn.send((data, filename, inner, tuple(passwords)))
-            if not worker.conn.poll(limits.timeout_seconds + _GRACE_SECONDS):
-                worker.stop()
-                _worker = None
-                raise WorkbookError("timeout", "Reading the workbook took longer than allowed; it was stopped.")
-            reply = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            worker.stop()
-            _worker = None
-            log.info("workbook reader process ended while reading %s", filename or "(unnamed)")
-            raise WorkbookError(
-                "corrupt",
-                "The workbook is damaged or malformed in a way that makes the reader fail (for example a sheet"
-                " claiming billions of cells); it was not read.",
-            ) from None
+    try:
+        worker = _pool.acquire(limits.max_memory_bytes)
+    except Exception as exc:
+        log.warning("reading workbooks in-process: no worker process (%s)", exc)
+        return fallback()
+    keep = False
+    try:
+        worker.conn.send((data, filename, inner, tuple(passwords)))
+        if not worker._poll(limits.timeout_seconds + _GRACE_SECONDS):
+            raise WorkbookError("timeout", "Reading the workbook took longer than allowed; it was stopped.")
+        reply: tuple[Any, ...] = worker.conn.recv()
+        keep = True
+    except (EOFError, OSError, BrokenPipeError):
+        if worker.interrupted:
+            raise ReadInterrupted("the workbook reader was stopped") from None
+        log.info("workbook reader process ended while reading %s", filename or "(unnamed)")
+        raise WorkbookError(
+            "corrupt",
+            "The workbook is damaged or malformed in a way that makes the reader fail (for example a sheet"
+            " claiming billions of cells); it was not read.",
+        ) from None
+    finally:
+        _pool.release(worker, keep=keep)
     if reply[0] == "ok":
         result: Declaration = reply[1]
         return result
     raise WorkbookError(reply[1], reply[2])
 
 
+def interrupt() -> None:
+    """Stop every worker now (shutdown): reads in progress raise ``ReadInterrupted``; later reads start afresh."""
+    _pool.stop_all(interrupt=True)
+
+
 def shutdown() -> None:
-    """Stop the worker process (tests, or before forking)."""
-    global _worker
-    with _lock:
-        if _worker is not None:
-            _worker.stop()
-            _worker = None
+    """Stop the idle workers (tests, or before forking)."""
+    _pool.stop_all(interrupt=False)

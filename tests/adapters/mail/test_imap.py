@@ -284,3 +284,36 @@ def test_mail_arriving_while_another_is_handled_is_not_left_for_the_idle_renewal
         stop.set()
         thread.join(10)
     assert recorder.subjects() == ["first", "second"]
+
+
+def test_batches_stream_in_order_and_stop_ends_the_pass_after_the_message_in_hand(
+    mail_harness: MailHarness, mail_user: tuple[str, str]
+) -> None:
+    """[imap] fetch_batch: 7 messages in batches of 3 (the next batch downloads while one is handled) arrive in
+    order, each moved and checkpointed; a stop set during the third message ends the pass there: the rest stays
+    in INBOX above the checkpoint for the next pass, nothing is skipped."""
+    user, password = mail_user
+    for n in range(7):
+        mail_harness.append(user, inbound(subject=f"s{n}", to=user))
+    stop = threading.Event()
+
+    def decide(message: FetchedMessage) -> Disposition:
+        if b"Subject: s2" in message.raw:
+            stop.set()
+        return Disposition.PROCESSED
+
+    recorder = Recorder(decide)
+    checkpoints = MemoryCheckpoints()
+    watcher = ImapWatcher(_settings(mail_harness, user, password, batch_size=3), recorder, checkpoints)
+    watcher.open()
+    try:
+        assert watcher.sync(stop) == 3
+    finally:
+        watcher.close()
+    assert recorder.subjects() == ["s0", "s1", "s2"]
+    assert len(mail_harness.folder_uids(user, "INBOX")) == 4
+    assert checkpoints.data["INBOX"][1] == recorder.seen[-1].uid
+    assert watcher.run_once() == 4
+    assert recorder.subjects() == [f"s{n}" for n in range(7)]
+    assert mail_harness.folder_uids(user, "INBOX") == []
+    assert len(mail_harness.folder_uids(user, "Processed")) == 7

@@ -168,3 +168,34 @@ def test_acknowledgments_have_their_own_budget(
     assert outbox.send_now(f"ack-{tag}-1", block=False) is None  # over its budget: left for a later round
     frozen[0] += 61
     assert [d.record.key for d in outbox.deliver_due()] == [f"ack-{tag}-1"]
+
+
+def test_stop_cuts_the_rate_limit_wait_short_and_leaves_the_rest_due(
+    mail_harness: MailHarness, mail_db: Database, mail_user: tuple[str, str]
+) -> None:
+    """SIGTERM must not wait for the rate limit (here one e-mail a minute): the pass ends at once, the e-mail that
+    was waiting for its slot is neither claimed nor sent, and the next pass sends it."""
+    import threading
+    import time
+
+    from mail.smtp import RateLimiter
+
+    user, _ = mail_user
+    tag = uuid.uuid4().hex[:8]
+    outbox = _outbox(mail_harness, mail_db, rate_limiter=RateLimiter(1.0))
+    for n in range(2):
+        outbox.enqueue(_record(user, f"slow-{tag}-{n}"))
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    timer.start()
+    began = time.monotonic()
+    deliveries = outbox.deliver_due(stop=stop)
+    assert time.monotonic() - began < 5.0
+    timer.cancel()
+    assert [d.record.key for d in deliveries] == [f"slow-{tag}-0"]
+    repo = StoreOutboxRepository(mail_db, mail_from="bot@example.test")
+    waiting = repo.get(f"slow-{tag}-1")
+    assert waiting is not None and waiting.state is OutboxState.PENDING and waiting.attempts == 0
+    assert _count(mail_harness, user, f"slow-{tag}-1") == 0
+    rest = Outbox(repo, outbox.sender, sleep=lambda _s: None).deliver_due()
+    assert [d.record.key for d in rest] == [f"slow-{tag}-1"]

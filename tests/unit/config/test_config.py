@@ -220,3 +220,20 @@ def test_secrets_come_from_the_environment() -> None:
 def test_key_lines_handles_dotted_and_inline_tables() -> None:
     lines = key_lines('[a]\nb = 1\nc.d = 2\n[e."f.g"]\nh = { i = 1, j = 2 }\n')
     assert lines["a.b"] == 2 and lines["a.c.d"] == 3 and lines["e.f.g.h"] == 5 and lines["e.f.g.h.j"] == 5
+
+
+def test_ingest_keys_fetch_batch_and_reader_workers() -> None:
+    """[imap] fetch_batch (default 10: the backlog peak stays under 300 MB) and [reader] workers (0: the CPU
+    count) reach the IMAP watcher and the reader pool; nonsense values are refused."""
+    import os
+
+    defaults = Settings()
+    assert defaults.imap.fetch_batch == 10
+    assert defaults.reader.workers == 0 and defaults.reader.pool_size() == max(1, os.cpu_count() or 1)
+    settings = parse_config("[imap]\nfetch_batch = 4\n[reader]\nworkers = 3\n")
+    assert settings.imap.fetch_batch == 4 and settings.reader.pool_size() == 3
+    with pytest.raises(ConfigError) as info:
+        parse_config("[imap]\nfetch_batch = 0\n[reader]\nworkers = -1\n", source="bot.toml")
+    problems = info.value.problems
+    assert any("imap.fetch_batch: must be at least 1" in p for p in problems)
+    assert any("reader.workers: expected a number >= 0" in p for p in problems)

@@ -1,0 +1,60 @@
+"""The reader worker's entry point: a fresh interpreter that imports the reader and nothing else.
+
+``cmrt.workbook.isolation`` starts it as ``python -c "from cmrt.workbook.worker import main; main()" FD BYTES``
+(not ``multiprocessing``'s ``spawn``, which re-imports the parent's ``__main__`` module -- the whole CLI and its
+store -- in every worker). ``FD`` is the worker's end of a socket pair, spoken to with
+``multiprocessing.connection.Connection`` (pickled requests and replies); ``BYTES`` the address-space limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - runs in the worker process
+    """Answer read requests ``(data, filename, limits, passwords)`` until the parent closes its end."""
+    os.environ["RUST_BACKTRACE"] = "0"
+    with contextlib.suppress(OSError):  # native panics and allocation failures would print to the user's terminal
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    except (ImportError, ValueError, OSError):
+        pass
+    from cmrt.workbook.errors import WorkbookError
+    from cmrt.workbook.reader import read_in_process
+
+    conn.send(("ready",))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        data, filename, limits, passwords = request
+        try:
+            reply: tuple[Any, ...] = (
+                "ok",
+                read_in_process(data, filename=filename, limits=limits, passwords=passwords),
+            )
+        except WorkbookError as exc:
+            reply = ("error", exc.code, exc.message)
+        except MemoryError:
+            reply = ("error", "too_large", "Reading the workbook needed more memory than allowed.")
+        except BaseException:  # anything else (a Rust panic included) is a damaged file, never a traceback
+            reply = ("error", "corrupt", "The workbook is damaged and cannot be read.")
+        del data, request
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs in the worker process
+    args = sys.argv[1:] if argv is None else argv
+    fd, memory_bytes = int(args[0]), int(args[1])
+    serve(Connection(fd), memory_bytes)

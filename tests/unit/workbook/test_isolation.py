@@ -1,0 +1,104 @@
+"""The reader's worker pool: a lean entry point, parallel workers up to [reader] workers, interruptible waits."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from cmrt.workbook import ReadLimits, isolation, read_workbook
+from cmrt.workbook.factory import build_cmrt
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pool() -> object:
+    isolation.interrupt()
+    yield
+    isolation.interrupt()
+    isolation.configure(workers=None)
+
+
+def test_the_worker_does_not_import_the_callers_main_module(tmp_path: pathlib.Path) -> None:
+    """A worker started from a script must not run the script's imports again (multiprocessing's spawn does):
+    the script counts its own imports in a file; only the parent's is there."""
+    marker = tmp_path / "imports.txt"
+    script = tmp_path / "bot_script.py"
+    script.write_text(
+        "import os, sys\n"
+        f"open({str(marker)!r}, 'a').write(f'{{os.getpid()}}\\n')\n"
+        "from cmrt.workbook import read_workbook\n"
+        "from cmrt.workbook.factory import build_cmrt\n"
+        "if __name__ == '__main__':\n"
+        "    d = read_workbook(build_cmrt())\n"
+        "    assert d.company.name, d\n"
+        "    import cmrt.workbook.isolation as iso\n"
+        "    assert iso._pool.idle, 'read in-process instead of in a worker'\n"
+        "    print(iso._pool.idle[0].process.pid)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    worker_pid = int(out.stdout.strip())
+    lines = marker.read_text().split()
+    assert len(lines) == 1 and int(lines[0]) != worker_pid
+
+
+def _read_concurrently(data: bytes, threads: int) -> tuple[list[object], int]:
+    results: list[object] = []
+    peak = 0
+    lock = threading.Lock()
+
+    def one() -> None:
+        nonlocal peak
+        result = read_workbook(data)
+        with lock:
+            results.append(result)
+            peak = max(peak, len(isolation._pool.busy) + len(isolation._pool.idle))
+
+    pool = [threading.Thread(target=one) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(120)
+    return results, peak
+
+
+def test_concurrent_reads_use_a_worker_each_up_to_the_pool_size() -> None:
+    data = build_cmrt()
+    expected = read_workbook(data, limits=ReadLimits(isolated=False))
+    for size, threads in ((2, 4), (1, 3)):
+        isolation.interrupt()
+        isolation.configure(workers=size)
+        results, peak = _read_concurrently(data, threads)
+        assert results == [expected] * threads
+        assert 1 <= peak <= size
+        assert len(isolation._pool.idle) <= size and not isolation._pool.busy
+
+
+def test_interrupt_ends_a_read_in_progress_at_once() -> None:
+    """Shutdown must not wait for a read's time limit (30 s by default): the read raises ReadInterrupted (not a
+    WorkbookError: the workbook is not faulty, it was not read), and the next read starts a fresh worker."""
+    worker = isolation._pool.acquire(ReadLimits().max_memory_bytes)
+    raised: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            worker._poll(30.0)  # nothing was sent: only interrupt() ends this
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    began = time.monotonic()
+    isolation.interrupt()
+    thread.join(5)
+    assert not thread.is_alive() and time.monotonic() - began < 2.0
+    assert raised and isinstance(raised[0], isolation.ReadInterrupted)
+    isolation._pool.release(worker, keep=True)
+    assert not isolation._pool.idle  # an interrupted worker is not reused
+    assert read_workbook(build_cmrt()).company.name
