@@ -21,13 +21,12 @@ import dataclasses
 import logging
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from cmrt.declaration import Declaration
@@ -51,7 +50,7 @@ class _Worker:
         self.memory_bytes = memory_bytes
         self.owner = os.getpid()  # a forked child must not share this worker's socket
         self.interrupted = False
-        parent, child = socket.socketpair()
+        parent, child = Pipe(duplex=True)  # a socket pair: the child's end is inherited as a file descriptor
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH", "")) if p)
         try:
@@ -68,7 +67,7 @@ class _Worker:
             raise
         finally:
             child.close()
-        self.conn = Connection(parent.detach())
+        self.conn: Connection = parent
         if not self._poll(_START_SECONDS) or self.conn.recv() != ("ready",):
             self.stop()
             raise RuntimeError("workbook reader process did not start")
