@@ -119,6 +119,7 @@ class SlackSettings:
     digest: Literal["off", "daily", "weekly"] = "daily"
     digest_time: dt.time = dt.time(9, 0)
     digest_weekday: int = field(default=1, metadata={"weekday": True})
+    upload_workbooks: bool = True  # returned workbooks into the supplier's thread (false: no supplier files in Slack)
 
     @property
     def configured(self) -> bool:

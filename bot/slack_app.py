@@ -204,7 +204,7 @@ class SlackService:
             self.client, signing_secret=self.secrets.signing_secret, executor=self.executor, verify_token=False
         )
         group = allowed_group if allowed_group is not None else settings.allowed_group
-        self.notifier = SlackNotifier(self.client, db, settings.channel)
+        self.notifier = SlackNotifier(self.client, db, settings.channel, upload_workbooks=settings.upload_workbooks)
         self.ops = ChatOps(
             db=db,
             outreach=outreach,

@@ -95,7 +95,7 @@ def build_slack(
     secrets = read_secrets(settings.slack)  # SlackConfigError names the variable to set
     channel = str(settings.slack.channel)
     client = build_client(secrets.bot_token, settings.slack.api_base_url)
-    notifier = SlackNotifier(client, db, channel)
+    notifier = SlackNotifier(client, db, channel, upload_workbooks=settings.slack.upload_workbooks)
     ops = ChatOps(
         db=db,
         outreach=outreach,

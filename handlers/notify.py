@@ -115,6 +115,14 @@ def tell_question(notifier: Notifier, request_id: int, text: str) -> None:
                         request_id=request_id)  # fmt: skip
 
 
+def share_workbook(notifier: Notifier, request_id: int, submission_id: int) -> None:
+    """A returned workbook arrived: the Slack notifier uploads it into the supplier's thread (unless
+    ``[slack] upload_workbooks = false``); other notifiers have nothing to do (the reply was announced)."""
+    workbook = getattr(notifier, "workbook", None)
+    if callable(workbook):
+        workbook(request_id, submission_id=submission_id)
+
+
 def unmatched_text(ref: int, kind: str, subject: str) -> str:
     return (
         f"A {kind.replace('_', ' ')} e-mail (ref #{ref}) could not be matched to a supplier request "

@@ -107,7 +107,15 @@ class Question:
     text: str
 
 
-Notice = ReplyReceived | ReviewResult | Escalation | TeamAlert | UnmatchedMail | Question
+@dataclass(frozen=True)
+class WorkbookFile:
+    """A returned workbook (a stored submission) the team may open in the supplier's thread."""
+
+    request_id: int
+    submission_id: int
+
+
+Notice = ReplyReceived | ReviewResult | Escalation | TeamAlert | UnmatchedMail | Question | WorkbookFile
 
 
 @dataclass

@@ -30,6 +30,7 @@ from handlers.inbound.context import (
     ReviewResult,
     TeamAlert,
     UnmatchedMail,
+    WorkbookFile,
 )
 from handlers.mail_store import StoreDirectory
 from handlers.notify import review_note
@@ -224,17 +225,20 @@ def record(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     s, request = ctx.work.session, _request(ctx)
     now = deps.clock()
     ctx.notices.append(ReplyReceived(request.id, f"{len(ctx.names)} workbook(s): {', '.join(ctx.names)}"))
+    files = [WorkbookFile(request.id, r.submission.id) for r in ctx.readings]  # told last: the thread shows them
     if request.state != RequestState.RESPONDED:
         _move(s, request, RequestState.RESPONDED, now, "a workbook arrived")
     decision = after_review(ctx.worst)
     _move(s, request, decision.state, now, decision.reason)
     if ctx.worst is None:
+        ctx.notices += files
         return None
     if decision.stop_chasing:
         request.next_due_at = None
     ctx.notices.append(ReviewResult(request.id, ctx.worst.value, ctx.score, tuple(ctx.summaries)))
     if decision.escalate:
         ctx.notices.append(Escalation(request.id, reason="the review found high-risk points"))
+    ctx.notices += files
     return None
 
 

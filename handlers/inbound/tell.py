@@ -16,8 +16,9 @@ from handlers.inbound.context import (
     ReviewResult,
     TeamAlert,
     UnmatchedMail,
+    WorkbookFile,
 )
-from handlers.notify import Notifier, alert_unmatched, tell_question
+from handlers.notify import Notifier, alert_unmatched, share_workbook, tell_question
 from mail.imap import Disposition
 from store import messages as message_repo
 from store.states import MessageState
@@ -62,6 +63,8 @@ def tell(notifier: Notifier, notice: Notice) -> None:
             alert_unmatched(notifier, ref, kind=kind, subject=subject)
         case Question(request_id, text):
             tell_question(notifier, request_id, text)
+        case WorkbookFile(request_id, submission_id):
+            share_workbook(notifier, request_id, submission_id)
 
 
 def finish(ctx: InboundContext, deps: InboundDeps) -> Flow | None:

@@ -20,8 +20,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from handlers.slack import blocks, mail_actions, mail_blocks, operations, review_actions, review_blocks
-from handlers.slack.command import show_card
+from handlers.slack import blocks, history, mail_actions, mail_blocks, operations, review_actions, review_blocks
+from handlers.slack.command import show_card, show_history
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit
 from handlers.slack.queries import RequestView, latest_question, request_view
@@ -113,6 +113,9 @@ def handle(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Respond, c
         return
     if action_id == blocks.A_PICK:
         show_card(ops, request_id, respond, replace_original=True)
+        return
+    if action_id == history.A_HISTORY:
+        show_history(ops, request_id, days or 0, respond, replace_original=True)
         return
     if action_id == blocks.A_REMIND:
         outcome = operations.remind(ops, request_id, user_id)

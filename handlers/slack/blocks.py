@@ -225,24 +225,75 @@ def status_blocks(stats: CampaignStats) -> list[Block]:
     return cap_blocks(blocks)
 
 
-def home_view(stats: CampaignStats | None, assigned: list[RequestView], user_id: str, now: dt.datetime) -> Block:
+HOME_SECTIONS = ("Needs a decision", "Questions waiting", "Overdue", "Bounced")
+HOME_ITEMS = 12  # per section; the rest through the pointer to the CLI report
+DECISION = frozenset({Situation.REVIEWED, Situation.REVIEWED_CLEAN, Situation.RECEIVED})
+
+
+def home_lists(stats: CampaignStats, views: list[RequestView]) -> dict[str, list[RequestView]]:
+    """The dashboard's sections: requests waiting for a decision (a workbook arrived), for an answer to a question,
+    overdue (the figures' list) and bounced."""
+    def where(view: RequestView) -> Situation:
+        return card_situation(view)
+
+    return {
+        "Needs a decision": [v for v in views if where(v) in DECISION],
+        "Questions waiting": [v for v in views if where(v) is Situation.QUESTION],
+        "Overdue": list(stats.overdue),
+        "Bounced": [v for v in views if where(v) is Situation.BOUNCED],
+    }
+
+
+def _home_item(view: RequestView, permalink: str | None, snooze: tuple[int, ...]) -> Block:
+    thread = f" · <{permalink}|thread>" if permalink else ""
+    text = (f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)})\n{_state(view)} · "
+            f"{grade_text(view.grade, view.score)}{thread}")  # fmt: skip
+    block = section(text)
+    offered = [a for a in CARD_ACTIONS[card_situation(view)] if a is not CardAction.SNOOZE]
+    if offered:
+        block["accessory"] = _element(offered[0], str(view.request_id), snooze)
+    return block
+
+
+def home_view(
+    stats: CampaignStats | None,
+    assigned: list[RequestView],
+    user_id: str,
+    now: dt.datetime,
+    *,
+    views: list[RequestView] | None = None,
+    permalinks: dict[int, str] | None = None,
+) -> Block:
+    """The App Home dashboard: the campaign figures, then each section's requests with their main button and a link
+    to their thread; at most ``VIEW_BLOCKS`` blocks, the rest through a pointer to the CLI report."""
+    links = permalinks or {}
     if stats is None:
         blocks: list[Block] = [
             header("cmrt-bot"),
             section("No campaign yet. Create one with `cmrt-bot campaign create`."),
         ]
     else:
-        blocks = [
-            header(f"CMRT campaign {stats.year}"),
-            section(stats_lines(stats)),
-            divider(),
-            _request_list("Assigned to you", assigned),
-            _request_list("Overdue suppliers", stats.overdue),
-            _request_list("Open high-risk findings", stats.high_risk),
-            _request_list("Escalated", stats.escalated),
-        ]
-    blocks.append(context(f"Updated {now.strftime('%Y-%m-%d %H:%M UTC')} · `/cmrt help` for commands"))
-    return {"type": "home", "blocks": cap_blocks(blocks, VIEW_BLOCKS)}
+        blocks = [header(f"CMRT campaign {stats.year}"), section(stats_lines(stats))]
+        lists = home_lists(stats, views or [])
+        lists["Assigned to you"] = assigned
+        for title in (*HOME_SECTIONS, "Assigned to you"):
+            items = lists[title]
+            blocks += [divider(), section(f"*{title}* ({len(items)})" if items else f"*{title}:* none")]
+            blocks += [_home_item(v, links.get(v.request_id), ()) for v in items[:HOME_ITEMS]]
+            if len(items) > HOME_ITEMS:
+                blocks.append(context(f"… and {len(items) - HOME_ITEMS} more: `cmrt-bot report --campaign "
+                                      f"{stats.year}` or `/cmrt status` lists them all."))  # fmt: skip
+    footer = context(f"Updated {now.strftime('%Y-%m-%d %H:%M UTC')} · `/cmrt help` for commands")
+    if len(blocks) >= VIEW_BLOCKS:
+        blocks = [*blocks[: VIEW_BLOCKS - 2], context("_More in `cmrt-bot report` (the App Home holds 100 blocks)._")]
+    return {"type": "home", "blocks": [*blocks, footer]}
+
+
+def home_requests(stats: CampaignStats, views: list[RequestView], assigned: list[RequestView]) -> list[RequestView]:
+    """The requests the dashboard shows (whose thread links are looked up)."""
+    lists = home_lists(stats, views)
+    shown = [v for title in HOME_SECTIONS for v in lists[title][:HOME_ITEMS]] + assigned[:HOME_ITEMS]
+    return list({v.request_id: v for v in shown}.values())
 
 
 def digest_blocks(stats: CampaignStats, period: str, new_answers: int) -> list[Block]:
@@ -271,10 +322,15 @@ def report_blocks(report: Report) -> list[Block]:
     return [*out, section(f"```{bullet_lines([esc(line) for line in summary])}```")]
 
 
-def supplier_choices(matches: list[SupplierMatch], query: str) -> list[Block]:
+MAX_CHOICES = 10
+
+
+def supplier_choices(matches: list[SupplierMatch], query: str, action_id: str = A_PICK) -> list[Block]:
+    """Up to ``MAX_CHOICES`` buttons, best match first (``action_id``: show the card, or the history)."""
+    suffix = ":0" if action_id != A_PICK else ""
     buttons = [
-        button(f"{clean(m.supplier_name)} ({clean(m.supplier_external_id)})", A_PICK, str(m.request_id))
-        for m in matches[:5]
+        button(f"{clean(m.supplier_name)} ({clean(m.supplier_external_id)})", action_id, f"{m.request_id}{suffix}")
+        for m in matches[:MAX_CHOICES]
     ]
     return [
         section(f"Several suppliers match “{esc(query)}”. Which one?"),
@@ -288,6 +344,7 @@ HELP = "\n".join(
         "• `/cmrt status [campaign year]`: response rate, grades, overdue and high-risk suppliers",
         "• `/cmrt supplier NAME|ID`: a supplier's card with the action buttons",
         "• `/cmrt remind SUPPLIER`: send a reminder now",
+        "• `/cmrt history SUPPLIER`: the supplier's timeline (e-mails, reviews, decisions, who did what)",
         "• `/cmrt report`: post the campaign figures and progress chart to the channel",
         "• `/cmrt assign REF SUPPLIER`: assign an unmatched inbound e-mail (REF from the alert) to a supplier",
         "• `/cmrt rollup [product] [campaign year]`: build our own CMRT and upload it to the channel"

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from handlers.slack import blocks, digest, mail_actions, operations, rollup
+from handlers.slack import blocks, digest, history, mail_actions, operations, rollup
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import admit, audit
 from handlers.slack.queries import (
@@ -27,7 +27,7 @@ from handlers.slack.text import esc
 
 log = logging.getLogger("cmbot.slack.command")
 
-SUBCOMMANDS = ("status", "supplier", "remind", "report", "assign", "rollup", "help")
+SUBCOMMANDS = ("status", "supplier", "remind", "history", "report", "assign", "rollup", "help")
 
 
 def register(app: App, ops: ChatOps) -> None:
@@ -98,13 +98,29 @@ def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Re
         return
     chosen = sure_match(matches)
     if chosen is None:
-        respond(text="Several suppliers match", blocks=blocks.supplier_choices(matches, arg), response_type="ephemeral")
+        pick = history.A_HISTORY if sub == "history" else blocks.A_PICK
+        respond(text="Several suppliers match", blocks=blocks.supplier_choices(matches, arg, pick),
+                response_type="ephemeral")  # fmt: skip
+        return
+    if sub == "history":
+        show_history(ops, chosen.request_id, 0, respond)
         return
     if sub == "remind":
         outcome = operations.remind(ops, chosen.request_id, user_id)
         respond(text=outcome.text, response_type="ephemeral")
         return
     show_card(ops, chosen.request_id, respond)
+
+
+def show_history(ops: ChatOps, request_id: int, page: int, respond: Respond, *, replace_original: bool = False) -> None:
+    with ops.db.session() as session:
+        view = request_view(session, request_id)
+        entries = history.timeline(session, request_id) if view is not None else []
+    if view is None:
+        respond(text="That supplier request no longer exists.", response_type="ephemeral")
+        return
+    respond(text=f"History of {esc(view.supplier_name)}", blocks=history.history_blocks(view, entries, page),
+            response_type="ephemeral", replace_original=replace_original)  # fmt: skip
 
 
 def show_card(ops: ChatOps, request_id: int, respond: Respond, *, replace_original: bool = False) -> None:

@@ -1,4 +1,6 @@
-"""App Home: the campaign dashboard (response rate, grades, overdue, open high-risk, assigned to the viewer).
+"""App Home: the campaign dashboard: the figures (``cmrt.figures``), then "needs a decision", "questions waiting",
+"overdue", "bounced" and what is assigned to the viewer, each request with its main button and a link to its
+thread (``chat.getPermalink``).
 
 ``views.publish`` is tightly rate limited, so an identical view is not published again within
 ``ops.home_cache_seconds`` for the same user.
@@ -20,7 +22,7 @@ from handlers.slack import blocks
 from handlers.slack.access import REFUSAL
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import claim, dedupe_key
-from handlers.slack.queries import assigned_to, campaign_stats, find_campaign
+from handlers.slack.queries import RequestView, campaign_stats, campaign_views, find_campaign
 from handlers.slack.text import header, section
 
 log = logging.getLogger("cmbot.slack.home")
@@ -44,21 +46,40 @@ class PublishCache:
             self._last[user_id] = (digest, time.monotonic())
 
 
-def build_home(ops: ChatOps, user_id: str) -> dict[str, Any]:
+def build_home(ops: ChatOps, user_id: str, client: WebClient | None = None) -> dict[str, Any]:
     now = ops.clock()
     with ops.db.session() as session:
         campaign = find_campaign(session)
         if campaign is None:
             return blocks.home_view(None, [], user_id, now)
         stats = campaign_stats(session, campaign, ops.report, now)
-        mine = assigned_to(session, campaign, user_id)
-    return blocks.home_view(stats, mine, user_id, now)
+        views = campaign_views(session, campaign)
+        mine = [v for v in views if v.assignee == user_id]
+    links = permalinks(client, blocks.home_requests(stats, views, mine)) if client is not None else {}
+    return blocks.home_view(stats, mine, user_id, now, views=views, permalinks=links)
+
+
+def permalinks(client: WebClient, views: list[RequestView]) -> dict[int, str]:
+    """request id -> the link to its thread (``chat.getPermalink``); requests without a thread have none."""
+    out: dict[int, str] = {}
+    for view in views:
+        if not view.slack_channel or not view.slack_ts:
+            continue
+        try:
+            answer = client.chat_getPermalink(channel=view.slack_channel, message_ts=view.slack_ts)
+            link = str(answer.get("permalink") or "")
+        except Exception:
+            log.warning("no permalink for request %s", view.request_id, exc_info=True)
+            continue
+        if link.startswith("https://"):
+            out[view.request_id] = link
+    return out
 
 
 def publish_home(ops: ChatOps, client: WebClient, user_id: str, cache: PublishCache) -> bool:
     """Publish the dashboard for ``user_id``; False when the cached identical view was still fresh."""
     if ops.access.is_allowed(user_id, client):
-        view = build_home(ops, user_id)
+        view = build_home(ops, user_id, client)
     else:
         view = {"type": "home", "blocks": [header("cmrt-bot"), section(REFUSAL)]}
     # the timestamp line changes every minute; compare the view without it

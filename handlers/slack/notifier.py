@@ -9,6 +9,7 @@ the buttons. Failures are logged, never raised: Slack being down must not stop t
 from __future__ import annotations
 
 import logging
+import pathlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,7 +24,7 @@ from handlers.slack.queries import RequestView, request_view
 from handlers.slack.text import MESSAGE_TEXT, bullet_lines, context, esc, section, truncate
 from store import runtime
 from store.engine import SessionSource
-from store.models import Request
+from store.models import Request, Submission
 
 log = logging.getLogger("cmbot.slack.notifier")
 
@@ -42,7 +43,9 @@ class SlackNotifier:
         *,
         clock: Callable[[], Any] = utc_now,
         snooze_choices: tuple[int, ...] = (3, 7, 14, 30),
+        upload_workbooks: bool = True,
     ) -> None:
+        self.upload_workbooks = upload_workbooks
         self.client = client
         self.db = db
         self.channel = channel
@@ -136,6 +139,28 @@ class SlackNotifier:
         head = ":question: *The supplier asked a question.* Reminders are paused until you answer or resume them."
         message = truncate(f"{head}\n{quoted}", 2900)
         self._update(request_id, message, extra_blocks=[section(message), *blocks.question_buttons(request_id)])
+
+    def workbook(self, request_id: int, *, submission_id: int) -> None:
+        """Upload a returned workbook into the supplier's thread (files upload v2), unless ``upload_workbooks`` is
+        off (``[slack] upload_workbooks = false``: the workspace must not hold supplier files)."""
+        if not self.upload_workbooks:
+            return
+        try:
+            with self.db.session() as session:
+                sub = session.get(Submission, submission_id)
+                request = session.get(Request, request_id)
+                if sub is None or request is None or not request.slack_ts or not request.slack_channel:
+                    return
+                content = sub.content
+                if content is None and sub.content_path:
+                    content = pathlib.Path(sub.content_path).read_bytes()
+                channel, ts, name = request.slack_channel, request.slack_ts, sub.filename
+            if not content:
+                return
+            self.client.files_upload_v2(channel=channel, thread_ts=ts, content=content, filename=name,
+                                        title=f"Returned workbook: {name}")  # fmt: skip
+        except Exception:
+            log.warning("could not upload the workbook of request %s to Slack", request_id, exc_info=True)
 
     def note(self, request_id: int, mrkdwn: str) -> None:
         """A threaded update in mrkdwn composed by the caller, who escaped every supplier-provided part."""

@@ -330,6 +330,10 @@ class FakeSlackAPI:
             url = f"{self.root_url}files/{args.get('file')}/{urllib.parse.quote(name)}"
             return {"ok": True, "file": {"id": args.get("file"), "name": name, "size": len(data),
                                          "url_private": url, "url_private_download": url}}  # fmt: skip
+        if method == "chat.getPermalink":
+            channel, ts = str(args.get("channel")), str(args.get("message_ts") or "")
+            return {"ok": True, "channel": channel,
+                    "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}"}  # fmt: skip
         if method == "files.completeUploadExternal":
             files = call.json_arg("files") or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}

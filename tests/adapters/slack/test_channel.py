@@ -164,3 +164,18 @@ def test_review_note_shows_what_changed_and_what_was_not_checked(slack: SlackRig
     assert text.index("*Since the last accepted declaration:*") < text.index("said 'Yes' in the 2024 declaration")
     assert "1 dropped (Minsur (CID001182))" in text
     assert ":warning: smelters were not checked against a reference: &lt;no look-up&gt;" in text
+
+
+def test_app_home_links_each_request_to_its_thread(slack: SlackRig) -> None:
+    from handlers.slack.home import PublishCache, publish_home
+
+    request_id = slack.seeded.requests["S-003"]
+    slack.notifier.reply_received(request_id, summary="1 workbook")  # S-003 now has a thread
+    assert publish_home(slack.ops, slack.api_client(), "UMEMBER", PublishCache(60))
+    view = slack.api.wait_for("views.publish")[0].json_arg("view")
+    (item,) = [b for b in view["blocks"] if "Borealis Tantalum" in b.get("text", {}).get("text", "")
+               and b.get("accessory")]  # fmt: skip
+    ts = slack.request_state("S-003").slack_ts
+    assert f"<https://fake.slack.test/archives/{CHANNEL}/p{ts.replace('.', '')}|thread>" in item["text"]["text"]
+    assert item["accessory"]["action_id"] == blocks.A_ACCEPT and "confirm" in item["accessory"]
+    assert len(view["blocks"]) <= 100

@@ -131,3 +131,39 @@ def test_ack_comes_back_at_once_while_slow_work_continues(slow: tuple[SlackRig, 
     reply = rig.api.wait_for("response_url")[0]
     assert "on its way" in reply.args["text"]
     assert time.monotonic() - started < 5
+
+
+def test_several_matches_offer_up_to_ten_buttons_and_history_is_paged(http: tuple[SlackRig, str]) -> None:
+    """``/cmrt supplier Mueller`` with a dozen Muellers: ten buttons; ``/cmrt history`` shows the timeline."""
+    import datetime as dt
+
+    from handlers.slack import blocks, history
+    from store import audit
+    from store.models import Request, Supplier
+
+    rig, url = http
+    with rig.db.session() as s:
+        for i in range(12):
+            supplier = Supplier(external_id=f"M-{i:02d}", name=f"Mueller Metall {i:02d} GmbH")
+            s.add(supplier)
+            s.flush()
+            s.add(Request(campaign_id=rig.seeded.campaign_id, supplier_id=supplier.id, token=f"MUE{i:05d}"))
+        request_id = rig.seeded.requests["S-003"]
+        for n in range(20):
+            audit.record(s, "UMEMBER", "slack_snoozed", "request", request_id, {"days": 3},
+                         at=dt.datetime(2026, 11, 1, 9, n, tzinfo=dt.UTC))  # fmt: skip
+        audit.record(s, "UOTHER", "request.exempt", "request", request_id, {"reason": "left <!channel>"},
+                     at=dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC))  # fmt: skip
+    reply = _run(rig, url, "supplier Mueller", "m1")
+    buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert len(buttons) == 10 and {e["action_id"] for e in buttons} == {blocks.A_PICK}
+    picks = _run(rig, url, "history Mueller", "m2")
+    assert {e["action_id"] for b in picks["blocks"] if b["type"] == "actions" for e in b["elements"]} == {
+        history.A_HISTORY}  # fmt: skip
+    page = _run(rig, url, "history S-003", "m3")
+    text = json.dumps(page["blocks"])
+    assert "now *exempt*: left &lt;!channel&gt;" in text and "<@UOTHER>" in text  # newest first, with who
+    assert "review (inbound): high risk" in text and "e-mail in" in text
+    assert "Page 1 of 2" in text
+    older = next(e for b in page["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert older["text"]["text"] == "Older" and older["value"] == f"{request_id}:1"

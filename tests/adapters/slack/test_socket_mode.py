@@ -149,8 +149,10 @@ def test_app_home_is_published_and_cached(socket: tuple[SlackRig, FakeSocketMode
     view = published.json_arg("view")
     text = json.dumps(view)
     assert published.args["user_id"] == MEMBER
-    assert "Responded: 3 of 5" in text and "Overdue suppliers" in text and "Open high-risk" in text
-    assert "Assigned to you" in text
+    assert "Responded: 3 of 5" in text and "*Overdue* (2)" in text and "*Needs a decision* (2)" in text
+    assert "*Questions waiting:* none" in text and "*Bounced:* none" in text and "Assigned to you" in text
+    items = [b for b in view["blocks"] if b.get("accessory")]
+    assert {b["accessory"]["action_id"] for b in items} >= {"cmrt_accept", "cmrt_remind"}  # each its main button
     server.wait_ack(server.send_envelope("events_api", event_payload(event, event_id="EvB")))
     time.sleep(0.3)
     assert len(rig.api.calls_to("views.publish")) == 1  # identical view within the cache window

@@ -93,3 +93,12 @@ def test_accept_and_exempt_modals_require_a_reason() -> None:
     for modal in (blocks.accept_modal(_view(RS.RESPONDED, grade="high_risk")), blocks.exempt_modal(_view(RS.SENT))):
         reason = next(b for b in modal["blocks"] if b.get("block_id") == "reason")
         assert not reason.get("optional") and reason["element"]["min_length"] >= 1
+
+
+def test_send_again_and_count_as_sent_ask_first() -> None:
+    from handlers.slack import mail_blocks
+
+    actions = next(b for b in mail_blocks.uncertain_blocks("c1:r2:reminder:1", "reminder") if b["type"] == "actions")
+    dialogs = {e["action_id"]: e["confirm"] for e in actions["elements"]}
+    assert set(dialogs) == {mail_blocks.A_OUTBOX_RESEND, mail_blocks.A_OUTBOX_SENT}
+    assert dialogs[mail_blocks.A_OUTBOX_RESEND]["style"] == "danger"
