@@ -13,9 +13,11 @@ import importlib
 import logging
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 from bot import commands as commands_pkg
+from cmrt.textsafe import terminal
 
 log = logging.getLogger("cmbot.cli")
 
@@ -45,6 +47,31 @@ def configure_logging(verbosity: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
+class TerminalSafe:
+    """Standard output with ``cmrt.textsafe.terminal`` applied to everything written: workbook and e-mail text
+    (a company name with ``_x001B_[2J``, a subject with a bidi override) reaches the terminal as characters, never
+    as control sequences. Every command prints through it, so no command has to remember it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    @property
+    def unfiltered(self) -> TextIO:
+        """The stream itself, for writers that clean their own text and add escape sequences (rich tables)."""
+        return self._stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding, buffer...
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -53,7 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
-    result = func(args)
+    stdout = sys.stdout
+    sys.stdout = TerminalSafe(stdout)
+    try:
+        result = func(args)
+    finally:
+        sys.stdout = stdout
     return int(result or 0)
 
 

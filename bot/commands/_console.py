@@ -78,7 +78,10 @@ def progress(label: str, total: int | None = None, *, show: bool) -> Iterator[St
 
 
 def _text(value: object) -> str:
-    return "-" if value is None else str(value)
+    """A cell's text without control or bidi characters (workbook and e-mail text; ``cmrt.textsafe.terminal``)."""
+    from cmrt.textsafe import terminal
+
+    return "-" if value is None else terminal(str(value))
 
 
 def plain_table(
@@ -124,4 +127,5 @@ def print_table(
         table.add_column(header, max_width=max_cells, overflow="ellipsis", no_wrap=max_cells is not None)
     for row in rows:
         table.add_row(*(_text(v) for v in row))
-    Console(file=out, highlight=False, markup=False, emoji=False).print(table)
+    # rich writes its own escape sequences (bold headers): past the stdout filter of bot.cli, the cells are clean
+    Console(file=getattr(out, "unfiltered", out), highlight=False, markup=False, emoji=False).print(table)

@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, open_database, report_options, run_command, settings_from
 from bot.commands._console import interactive, progress
+from cmrt.textsafe import cell
 
 if TYPE_CHECKING:
     from cmrt.reporting import Report
@@ -131,10 +132,11 @@ def report_json(report: Report) -> dict[str, Any]:
 
 
 def _row_values(data: dict[str, Any], columns: Sequence[str]) -> list[Any]:
+    """One CSV row; supplier text that a spreadsheet would take for a formula starts with ``'``."""
     out = []
     for column in columns:
         value = data.get(column)
-        out.append("; ".join(value) if isinstance(value, list) else value)
+        out.append(cell("; ".join(value) if isinstance(value, list) else value))
     return out
 
 

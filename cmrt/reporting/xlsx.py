@@ -1,5 +1,7 @@
 """The report as an XLSX workbook a compliance officer can file: human headers, sensible widths, a frozen header
 row, autofilters, number and percent formats, and a "Read me" sheet (definitions, list dates, time of export).
+Every text cell goes through ``cmrt.textsafe.cell`` and is written as a string: supplier text such as
+``=HYPERLINK(...)`` in a smelter name is never a formula.
 
 Without RMAP status lists the shares read "unknown (no RMAP list imported)", never 0 %.
 """
@@ -21,6 +23,7 @@ from cmrt.reporting.model import Report
 from cmrt.reporting.text import cmr_paragraph
 from cmrt.smelters.consolidate import REASONS, STATUS_TEXT, STATUSES
 from cmrt.smelters.rmap import NO_LISTS_TEXT
+from cmrt.textsafe import cell as safe_cell
 
 COUNT = "#,##0"
 PERCENT = "0.0%"
@@ -61,7 +64,7 @@ def _sheet(book: Workbook, title: str, columns: Sequence[Column], rows: Sequence
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     for row in rows:
-        sheet.append(list(row))
+        _append(sheet, row)
     for index, (_, number_format) in enumerate(columns, start=1):
         if number_format:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
@@ -71,6 +74,14 @@ def _sheet(book: Workbook, title: str, columns: Sequence[Column], rows: Sequence
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(sheet.max_row, 1)}"
     return sheet
+
+
+def _append(sheet: Worksheet, row: Sequence[Any]) -> None:
+    """Append a row; text is neutralised (``'`` before a formula start) and stored as a string, never a formula."""
+    sheet.append([safe_cell(value) for value in row])
+    for written in sheet[sheet.max_row]:
+        if isinstance(written.value, str):
+            written.data_type = "s"
 
 
 def _widths(sheet: Worksheet, minimum: int = 8) -> None:
@@ -188,7 +199,7 @@ def _read_me(book: Workbook, report: Report) -> None:
     lines += [(key, text) for key, text in DEFINITIONS.items()]
     lines += [(f"Rejected: {key.replace('_', ' ')}", text) for key, text in REASONS.items()]
     for key, value in lines:
-        sheet.append([key, value])
+        _append(sheet, [key, value])
     sheet["A1"].font = Font(bold=True, size=14)
     for (cell,) in sheet.iter_rows(min_col=1, max_col=1):
         if cell.row > 1:

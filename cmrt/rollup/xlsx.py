@@ -87,7 +87,7 @@ def _value_xml(ref: bytes, keep: bytes, value: str | int | float | bool) -> byte
         return b'<c r="%s"%s t="b"><v>%d</v></c>' % (ref, keep, int(value))
     if isinstance(value, int | float):
         return b'<c r="%s"%s><v>%s</v></c>' % (ref, keep, _number(value))
-    text = _xml_text(value)
+    text = _xml_text(value)  # an inline string: never a formula, whatever it starts with (issue 11)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (ref, keep, space.encode(), text.encode())
 

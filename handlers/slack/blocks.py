@@ -111,7 +111,7 @@ def finding_location(finding: dict[str, Any]) -> str:
 def finding_line(finding: dict[str, Any]) -> str:
     where = finding_location(finding)
     prefix = f"`{esc(where)}` " if where else ""
-    return f"• [{esc(finding.get('severity'))}] {prefix}{esc(finding.get('message'))}"
+    return f"• [{esc(str(finding.get('severity') or '').replace('_', ' '))}] {prefix}{esc(finding.get('message'))}"
 
 
 def request_fields(view: RequestView, today: dt.date) -> str:

