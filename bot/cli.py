@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from bot import commands as commands_pkg
+from bot.logs import configure_logging
 from cmrt.textsafe import terminal
 
 log = logging.getLogger("cmbot.cli")
@@ -40,11 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"bot.commands.{info.name}")
         module.register(subparsers, common)
     return parser
-
-
-def configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
 class TerminalSafe:
@@ -84,9 +80,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout = TerminalSafe(stdout)
     try:
         result = func(args)
+    except Exception as exc:
+        line = unreachable_database(exc)
+        if line is None:
+            raise
+        print(f"cmrt-bot {getattr(args, 'command', None) or ''}: {line}".replace(" :", ":"), file=sys.stderr)
+        return 1  # a service manager restarts `run`; the database may be back by then
     finally:
         sys.stdout = stdout
     return int(result or 0)
+
+
+def unreachable_database(exc: BaseException) -> str | None:
+    """One line for a database that cannot be reached (server down, refused, bad credentials), else None.
+    SQLAlchemy is imported only when such an error is already in flight (commands start faster without it)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"cannot reach the database: {detail[0] if detail else type(exc).__name__}"
 
 
 if __name__ == "__main__":  # pragma: no cover

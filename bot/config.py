@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import logging
+import math
 import os
 import pathlib
 import re
@@ -28,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from cmrt.workbook import ReadLimits
+
+log = logging.getLogger("cmbot.config")
 
 DEFAULT_CONFIG_NAME = "cmrt-bot.toml"
 DEFAULT_STORE_URL = "sqlite:///cmrt-bot.db"
@@ -102,6 +106,7 @@ class MailSettings:
     message_id_domain: str | None = None  # default: the domain of outreach.from_address
     # the authserv-id of our receiving server's Authentication-Results (RFC 8601); unset: headers are trusted as is
     trusted_authserv_id: str | None = None
+    bounce_address: str | None = None  # VERP base (bounces+<token>@domain); default: outreach.from_address
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,7 @@ class RollupSettings:
 @dataclass(frozen=True)
 class LogSettings:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    protocol: bool = False  # true: imapclient, smtplib, slack_sdk, ... log too (each record cut short)
 
 
 @dataclass(frozen=True)
@@ -571,7 +577,14 @@ def apply_environment(settings: Settings, environ: Mapping[str, str]) -> Setting
     url = environ.get("CMRT_STORE_URL")
     if url:
         settings = dataclasses.replace(settings, store=StoreSettings(url=url))
+    warning = store_password_warning(settings.store.url)
+    if warning and settings.store.url not in _WARNED:
+        _WARNED.add(settings.store.url)
+        log.warning("%s", warning)
     return settings
+
+
+_WARNED: set[str] = set()  # each URL is warned about once per process
 
 
 def resolve_sqlite_path(url: str, base_dir: pathlib.Path) -> str:
@@ -623,6 +636,9 @@ def parse_config(text: str, source: str = "<string>", base_dir: pathlib.Path | N
                 suggestion = f" (did you mean {name}.{hint[0]}?)" if hint else ""
                 problems.append(f"{where(dotted)}: unknown key {dotted}{suggestion}")
                 continue
+            if key.endswith("_env") and isinstance(raw, str) and (why := env_name_problem(raw)):
+                problems.append(f"{where(dotted)}: {dotted}: {why}")  # the value itself is never repeated
+                continue
             try:
                 kwargs[key] = _convert(fields[key], hints[key], raw, base_dir)
             except ValueError as exc:
@@ -635,6 +651,43 @@ def parse_config(text: str, source: str = "<string>", base_dir: pathlib.Path | N
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_SECRET_PREFIXES = re.compile(
+    r"^(xox[abposr]|xapp|xoxe|ghp|gho|ghs|github_pat|glpat|sk|pk|rk|AIza|ya29)[-_.]"  # Slack, GitHub, Stripe...
+)
+
+
+def _entropy(text: str) -> float:
+    counts = {c: text.count(c) for c in set(text)}
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def env_name_problem(value: str) -> str | None:
+    """Why a ``*_env`` value cannot be the name of an environment variable (it looks like the secret itself), or
+    None. The message never contains the value: a token pasted here must not reach a terminal or a log."""
+    hint = ("expected the NAME of an environment variable (e.g. CMRT_SLACK_BOT_TOKEN) that holds the secret; "
+            "the value given (not shown) ")  # fmt: skip
+    if _SECRET_PREFIXES.match(value):
+        return hint + "looks like a token: put it into the environment and name the variable here"
+    if not _ENV_NAME.fullmatch(value):
+        return hint + "contains characters an environment variable name cannot have (a secret?)"
+    if (len(value) >= 16 and "_" not in value and any(c.isdigit() for c in value)) or (
+        len(value) >= 24 and _entropy(value) > 4.0
+    ):
+        return hint + "looks like a random secret, not a variable name: put it into the environment instead"
+    return None
+
+
+def store_password_warning(url: str) -> str | None:
+    """A warning when the store URL carries a password (never repeated): PGPASSWORD or ``~/.pgpass`` keep it out
+    of the file and of ``ps`` output."""
+    match = re.match(r"^[a-zA-Z0-9+.-]+://([^@/]*)@", url)
+    if match and ":" in match.group(1) and match.group(1).split(":", 1)[1]:
+        return ("the database URL ([store] url or CMRT_STORE_URL) contains a password: leave it out and use the "
+                "PGPASSWORD environment variable or ~/.pgpass instead (the password is not shown)")  # fmt: skip
+    return None
 
 
 def cross_check(s: Settings) -> list[tuple[str, str]]:
@@ -652,6 +705,7 @@ def cross_check(s: Settings) -> list[tuple[str, str]]:
     if s.mail.outbound == "maildir" and not s.mail.outbound_maildir_path:
         out.append(("mail.outbound_maildir_path", 'required when mail.outbound = "maildir"'))
     for key, value in (("outreach.from_address", s.outreach.from_address), ("outreach.reply_to", s.outreach.reply_to),
+                       ("mail.bounce_address", s.mail.bounce_address),
                        ("company.contact_email", s.company.contact_email),
                        ("company.authorizer_email", s.company.authorizer_email)):  # fmt: skip
         if value and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):

@@ -1,7 +1,8 @@
 """``cmrt-bot run``: the long-running bot (inbox watcher, Slack app, scheduler) in one process.
 
-Exit status: 0 after a clean stop (SIGTERM / SIGINT), 2 when it cannot start (configuration, outdated schema),
-3 when it lost the database's run lock (a service manager restarts it; it then stands by).
+Exit status: 0 after a clean stop (SIGTERM / SIGINT), 1 when the database cannot be reached (one line on stderr, no
+traceback; a service manager restarts it), 2 when it cannot start (configuration, outdated schema), 3 when it lost
+the database's run lock (a service manager restarts it; it then stands by).
 """
 
 from __future__ import annotations
@@ -38,11 +39,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"cmrt-bot run: {exc}", file=sys.stderr)
         return 2
     # a daemon logs at [log] level (INFO by default) unless -vv asked for more
-    level = logging.getLevelName(settings.log.level)
-    if isinstance(level, int) and getattr(args, "verbose", 0) < 2:
-        logging.getLogger().setLevel(level)
-        for noisy in ("apscheduler", "alembic"):  # two lines per tick; two lines per schema check
-            logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    from bot.logs import apply_log_settings
+
+    apply_log_settings(settings.log.level, settings.log.protocol, getattr(args, "verbose", 0))
     app = App(settings)
     app.install_signal_handlers()
     try:
