@@ -58,6 +58,12 @@ class NotifierProxy:
         alert_uncertain(self.box[0], key, kind=kind, request_id=request_id)
 
 
+def bounce_base(settings: Settings) -> str:
+    """The envelope sender's base: ``[mail] bounce_address``, else ``[outreach] from_address`` (each e-mail goes out
+    as ``local+token@domain``, ``mail.bounces``)."""
+    return settings.mail.bounce_address or settings.outreach.from_address or ""
+
+
 def build(settings: Settings, db: Database, *, offline: bool = False) -> MailParts:
     """The mail loop's parts. ``offline`` (the CLI): e-mails are only recorded in the outbox, for the running bot's
     outbox loop to deliver (never sent from here, so never twice), and no components (inbox, outbox loop) are built.
@@ -86,7 +92,7 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
     per_hour = o.max_emails_per_hour
     acks_per_hour = o.max_acks_per_hour  # acknowledgments have their own budget: a loop cannot starve requests
     outbox = Outbox(
-        StoreOutboxRepository(db, mail_from=o.from_address or ""),
+        StoreOutboxRepository(db, mail_from=bounce_base(settings)),
         sender,
         rate_limiter=RateLimiter(per_hour / 60.0) if per_hour > 0 else None,
         kind_limiters={OutboxKind.ACKNOWLEDGMENT: RateLimiter(acks_per_hour / 60.0 if acks_per_hour > 0 else 0)},

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cmrt.outreach.states import RequestState
+from mail.bounces import SentMail, new_envelope_token, verp_address, verp_token
 from mail.matching import Candidate
 from mail.outbox import READY, OutboxRecord
 from store import messages as message_repo
@@ -35,6 +36,10 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class StoreOutboxRepository:
+    """``mail_from``: the envelope sender's base (``[mail] bounce_address``, else ``[outreach] from_address``). Each
+    e-mail gets a random token when it is recorded and goes out as ``local+token@domain`` (VERP,
+    ``mail.bounces``), so a bounce names the e-mail it is about."""
+
     def __init__(self, db: SessionSource, *, mail_from: str) -> None:
         self.db = db
         self.mail_from = mail_from
@@ -44,7 +49,7 @@ class StoreOutboxRepository:
             key=item.idempotency_key,
             kind=item.kind,
             to_address=item.to_address,
-            mail_from=self.mail_from,
+            mail_from=verp_address(self.mail_from, item.envelope_token),
             message_id=item.message_id,
             raw=item.message_bytes,
             request_id=item.request_id,
@@ -65,6 +70,7 @@ class StoreOutboxRepository:
                 message_id=record.message_id,
                 message_bytes=record.raw,
                 request_id=record.request_id,
+                envelope_token=new_envelope_token() if "@" in self.mail_from else None,
             )
             s.flush()
             return self._record(item), created
@@ -115,6 +121,31 @@ class StoreOutboxRepository:
         with self.db.session() as s:
             result = s.execute(stmt)
             return bool(getattr(result, "rowcount", 0) == 1)
+
+
+class StoreSentLookup:
+    """``mail.bounces.SentLookup`` over the outbox: the e-mails the bot recorded for sending, by VERP token or
+    Message-ID."""
+
+    def __init__(self, session: Session, *, bounce_base: str | None = None) -> None:
+        self.session = session
+        self.bounce_base = bounce_base
+
+    @staticmethod
+    def _sent(item: OutboxItem | None) -> SentMail | None:
+        return None if item is None else SentMail(item.message_id, item.to_address, item.request_id)
+
+    def by_envelope_token(self, token: str) -> SentMail | None:
+        stmt = sa.select(OutboxItem).where(OutboxItem.envelope_token == token).limit(1)
+        return self._sent(self.session.scalars(stmt).first())
+
+    def by_envelope_address(self, address: str) -> SentMail | None:
+        token = verp_token(address, self.bounce_base) if self.bounce_base else None
+        return self.by_envelope_token(token) if token else None
+
+    def by_message_id(self, message_id: str) -> SentMail | None:
+        stmt = sa.select(OutboxItem).where(OutboxItem.message_id == message_id).order_by(OutboxItem.id).limit(1)
+        return self._sent(self.session.scalars(stmt).first())
 
 
 class StoreCheckpoints:

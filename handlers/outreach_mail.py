@@ -27,12 +27,15 @@ told. Start-up must call ``outbox.recover()`` once before sending (``run_outbox`
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
+import email.utils
 import logging
 import pathlib
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
 from typing import Any
 
 from cmrt.outreach import keys
@@ -416,12 +419,19 @@ def record_sent(db: SessionSource) -> Callable[[OutboxRecord], None]:
                 message_id=record.message_id,
                 raw=record.raw,
                 to_addresses=[record.to_address],
-                from_address=record.mail_from,
+                from_address=_header_from(record.raw) or record.mail_from,  # not the VERP envelope sender
                 request_id=record.request_id,
                 sent_at=record.sent_at,
             )
 
     return hook
+
+
+def _header_from(raw: bytes) -> str | None:
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(head + b"\r\n\r\n")
+    _, address = email.utils.parseaddr(str(parsed.get("From", "")))
+    return address.lower() or None
 
 
 def handle_permanent(db: SessionSource, notifier: Notifier) -> Callable[[OutboxRecord, SendResult], None]:

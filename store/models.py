@@ -236,6 +236,8 @@ class OutboxItem(Base):
     to_address: Mapped[str] = mapped_column(sa.String(320))
     message_id: Mapped[str] = mapped_column(sa.String(998))
     message_bytes: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # the random token of this e-mail's envelope sender (VERP: bounces+<token>@domain); a bounce names it
+    envelope_token: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     state: Mapped[OutboxState] = mapped_column(StrEnumType(OutboxState, 32), default=OutboxState.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None]

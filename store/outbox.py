@@ -35,6 +35,7 @@ def enqueue(
     message_bytes: bytes,
     request_id: int | None = None,
     now: dt.datetime | None = None,
+    envelope_token: str | None = None,
 ) -> tuple[OutboxItem, bool]:
     """Record an e-mail to send; a second call with the same key returns the first item and ``False``."""
     existing = get_by_key(session, key)
@@ -48,6 +49,7 @@ def enqueue(
         message_id=message_id,
         message_bytes=message_bytes,
         request_id=request_id,
+        envelope_token=envelope_token,
         state=OutboxState.PENDING,
         attempts=0,
         next_attempt_at=now,

@@ -158,6 +158,7 @@ def do_assign(args: argparse.Namespace) -> int:
 
 def do_release(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    from bot.mail_wiring import bounce_base
     from handlers import mailroom
     from handlers.mail_store import StoreOutboxRepository
     from mail.outbox import Outbox
@@ -165,7 +166,7 @@ def do_release(args: argparse.Namespace) -> int:
     from store.states import OutboxState
 
     with open_database(settings) as db:
-        repo = StoreOutboxRepository(db, mail_from=settings.outreach.from_address or "")
+        repo = StoreOutboxRepository(db, mail_from=bounce_base(settings))
         record = repo.get(args.key)
         if record is None:
             raise CommandError(f"no outbox e-mail has the key {args.key!r}")
