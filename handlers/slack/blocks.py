@@ -38,6 +38,7 @@ from handlers.slack.text import (
     button,
     cap_blocks,
     clean,
+    code,
     confirm_dialog,
     context,
     divider,
@@ -110,7 +111,7 @@ def finding_location(finding: dict[str, Any]) -> str:
 
 def finding_line(finding: dict[str, Any]) -> str:
     where = finding_location(finding)
-    prefix = f"`{esc(where)}` " if where else ""
+    prefix = f"`{code(where)}` " if where else ""
     return f"• [{esc(str(finding.get('severity') or '').replace('_', ' '))}] {prefix}{esc(finding.get('message'))}"
 
 
@@ -319,7 +320,7 @@ def report_blocks(report: Report) -> list[Block]:
         out.append(section(f":warning: {esc(report.stale_warning)}"))
     summary = [line for line in report_smelter_lines(report) if not line.startswith(LONG_LISTS)]
     summary.append("Countries, every smelter and every supplier: in the report workbook (XLSX) below.")
-    return [*out, section(f"```{bullet_lines([esc(line) for line in summary])}```")]
+    return [*out, section(f"```{bullet_lines([code(line) for line in summary])}```")]
 
 
 MAX_CHOICES = 10
@@ -525,7 +526,7 @@ def address_modal(view: RequestView, current: str | None) -> Block:
         "blocks": [
             section(
                 f"*{esc(view.supplier_name)}* ({esc(view.supplier_external_id)}): the address "
-                f"`{esc(current)}` bounces."
+                f"`{code(current)}` bounces."
             ),
             {"type": "input", "block_id": "address", "label": plain_text("New e-mail address", 2000),
              "element": element},

@@ -22,7 +22,7 @@ from handlers.slack import mail_blocks
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import Respond, admit, modal_submission
 from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
-from handlers.slack.text import esc
+from handlers.slack.text import code, esc
 from store import runtime
 from store.engine import SessionSource
 
@@ -125,7 +125,7 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
         return
     what = "sent again" if resend else "counted as sent"
     respond(
-        text=f"E-mail `{esc(value)}` {what} by <@{user_id}>. {esc(result.text)}",
+        text=f"E-mail `{code(value)}` {what} by <@{user_id}>. {esc(result.text)}",
         response_type="in_channel",
         replace_original=True,
     )

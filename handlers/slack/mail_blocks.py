@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from handlers.notify import uncertain_text
-from handlers.slack.text import confirm_dialog, context, esc, plain_text, section
+from handlers.slack.text import code, confirm_dialog, context, esc, plain_text, section
 
 A_MAIL_ASSIGN = "cmrt_mail_assign"  # value: the message ref
 A_OUTBOX_RESEND = "cmrt_outbox_resend"  # value: the outbox key
@@ -73,7 +73,7 @@ def unmatched_blocks(ref: int, kind: str, subject: str) -> list[Block]:
 def uncertain_blocks(key: str, kind: str) -> list[Block]:
     return [
         section(f":warning: {esc(uncertain_text(kind))}"),
-        context(f"Outbox key `{esc(key)}` · or `cmrt-bot mail release KEY --resend|--sent`"),
+        context(f"Outbox key `{code(key)}` · or `cmrt-bot mail release KEY --resend|--sent`"),
         {
             "type": "actions",
             "block_id": "outbox-release",

@@ -23,7 +23,7 @@ from cmrt.outreach.states import (
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import audit
 from handlers.slack.notifier import SlackNotifier
-from handlers.slack.text import esc
+from handlers.slack.text import code, esc
 from store import requests
 from store import suppliers as supplier_repo
 from store.models import Request
@@ -244,10 +244,10 @@ def change_address(ops: ChatOps, request_id: int, actor: str, address: str) -> O
         audit(session, actor=actor, action="slack_address_changed", request_id=request_id,
               details={"contact_id": contact.id}, at=now)  # fmt: skip
     _announce(
-        ops, request_id, f":email: Address of {name} changed by <@{actor}> (was `{esc(previous)}`).",
+        ops, request_id, f":email: Address of {name} changed by <@{actor}> (was `{code(previous)}`).",
         f"Address of {supplier} changed by {actor}.",
     )  # fmt: skip
-    return Outcome(True, f"{name} now gets e-mail at `{esc(address)}`.", request_id)
+    return Outcome(True, f"{name} now gets e-mail at `{code(address)}`.", request_id)
 
 
 def snooze(ops: ChatOps, request_id: int, actor: str, days: int) -> Outcome:

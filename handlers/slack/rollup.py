@@ -30,7 +30,7 @@ from cmrt.rollup.products import ProductListError, parse_products
 from handlers.rollup import Rollup, RollupError, build_rollup
 from handlers.slack.deps import ChatOps
 from handlers.slack.guard import Respond, admit, audit, submitter_reply
-from handlers.slack.text import esc
+from handlers.slack.text import code, esc
 
 log = logging.getLogger("cmbot.slack.rollup")
 
@@ -188,7 +188,7 @@ def deliver(ops: ChatOps, client: WebClient, user_id: str, *, year: int | None, 
         with ops.db.session() as session:
             rollup = build_rollup(session, order)
     except RollupInputError as exc:
-        lines = "\n".join(f"• `{esc(key)}`: {esc(message)}" for key, message in exc.problems)
+        lines = "\n".join(f"• `{code(key)}`: {esc(message)}" for key, message in exc.problems)
         tell(f"Missing or invalid values, nothing was built:\n{lines}")
         return None
     except RollupError as exc:

@@ -44,6 +44,15 @@ def esc(value: object, *, empty: str = "—") -> str:
     return slack(text)
 
 
+def code(value: object, *, empty: str = "—") -> str:
+    """Text for inside a backtick code span (ids, keys, cell references): Slack does not format there, so only the
+    entities are escaped and a backtick (which would end the span) becomes a look-alike; no controls, no bidi."""
+    text = clean(value, empty="")
+    if not text:
+        return empty
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\u02cb")
+
+
 def clean(value: object, *, empty: str = "—") -> str:
     """Text with control characters removed and no escaping (input values such as an e-mail body)."""
     if value is None:

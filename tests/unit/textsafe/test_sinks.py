@@ -104,3 +104,10 @@ def test_slack_output_never_carries_formatting_or_link_markup(value: str) -> Non
     out = esc(value)
     assert not re.search(r"[*_~`<>\u202a-\u202e\u2066-\u2069]", out)
     assert not re.search(r"(?m)^\s*&gt;", out)
+
+
+def test_code_spans_keep_ids_but_cannot_be_closed_or_mention() -> None:
+    from handlers.slack.text import code
+
+    assert code("company.contact_email") == "company.contact_email"
+    assert code("x` *bold* <!channel> \u202e") == "xˋ *bold* &lt;!channel&gt;"
