@@ -177,6 +177,7 @@ def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, noti
         attachment_limits=AttachmentLimits(max_attachment_bytes=settings.mail.max_attachment_bytes),
         read_limits=settings.reader.read_limits(),
         passwords=tuple(settings.reader.passwords),
+        bounce_address=bounce_base(settings) or None,
     )
     return InboundProcessor(
         db,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
@@ -126,11 +127,15 @@ def returned_message_ids(msg: Message) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def verify_bounce(msg: EmailMessage | Message, sent: SentLookup, *, bounce_base: str | None) -> BounceVerdict:
-    """Whether a bounce names an e-mail the bot sent (see the module doc); ``bounce_base`` is the VERP base."""
-    if bounce_base:
-        for address in envelope_recipients(msg):
-            token = verp_token(address, bounce_base)
+def verify_bounce(
+    msg: EmailMessage | Message, sent: SentLookup, *, bounce_bases: Sequence[str | None] = ()
+) -> BounceVerdict:
+    """Whether a bounce names an e-mail the bot sent (see the module doc); ``bounce_bases``: the addresses VERP
+    addresses are built from (``[mail] bounce_address``, the bot's own addresses)."""
+    bases = [b for b in bounce_bases if b]
+    for address in envelope_recipients(msg):
+        for base in bases:
+            token = verp_token(address, base)
             found = sent.by_envelope_token(token) if token else None
             if found is not None:
                 return BounceVerdict(True, "verp", found)

@@ -43,6 +43,7 @@ class InboundOptions:
     read_limits: ReadLimits | None = None
     passwords: tuple[str, ...] = ()  # extra workbook passwords to try (VelvetSweatshop is always tried)
     acknowledge: bool = True
+    bounce_address: str | None = None  # the VERP base ([mail] bounce_address, else [outreach] from_address)
 
 
 def _utcnow() -> dt.datetime:

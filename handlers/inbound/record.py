@@ -19,6 +19,7 @@ from cmrt.outreach.states import InvalidTransition, RequestState
 from cmrt.review import Grade, review
 from cmrt.workbook import WorkbookError, read_workbook
 from handlers.acknowledgment import acknowledgment_plan
+from handlers.bounces import settle_bounce
 from handlers.inbound.context import (
     Escalation,
     Flow,
@@ -40,7 +41,6 @@ from mail.matching import match_company, match_headers
 from store import audit
 from store import messages as message_repo
 from store import requests as request_repo
-from store import suppliers as supplier_repo
 from store.models import Request, Submission
 
 log = logging.getLogger("cmbot.mail.inbound")
@@ -126,32 +126,21 @@ def match(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
 
 
 def bounce(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
-    """A bounce: a permanent failure marks the failed contacts as bouncing; the team is told once per open request
-    of theirs. Ends the recording of a bounce; other e-mails pass."""
+    """A bounce changes a contact only when it names an e-mail the bot sent (its VERP address or our Message-ID,
+    ``handlers.bounces``): a permanent failure marks that e-mail's recipient as bouncing and the team is told on
+    its request. Any other bounce is shown to the team as unverified and changes nothing. Ends the recording of a
+    bounce; other e-mails pass."""
     result = _classification(ctx)
     if result.kind is not Kind.BOUNCE:
         return None
-    s, row = ctx.work.session, ctx.work.row
-    matched = ctx.match.request_id if ctx.match is not None else None
-    request_ids: set[int] = {matched} if matched is not None else set()
-    directory = StoreDirectory(s)
-    marked = 0
-    for address in result.failed_addresses:
-        for contact in supplier_repo.contacts_by_email(s, address):
-            if not result.temporary:
-                supplier_repo.mark_contact_bouncing(contact, "; ".join(result.reasons), deps.clock())
-                marked += 1
-            request_ids.update(directory.open_for_suppliers([contact.supplier_id])[:1])
-    row.request_id = matched if matched is not None else next(iter(request_ids), None)
-    ctx.request_id = row.request_id
-    audit.record(
-        s, audit.SYSTEM, "mail.bounce", "message", row.id,
-        {"temporary": result.temporary, "contacts_marked": marked, "addresses": len(result.failed_addresses)},
+    assert ctx.message is not None
+    settled = settle_bounce(
+        ctx.work.session, ctx.work.row, ctx.message.msg, result,
+        matched_request_id=ctx.match.request_id if ctx.match is not None else None,
+        bounce_bases=(deps.options.bounce_address, *deps.options.own_addresses), now=deps.clock(),
     )  # fmt: skip
-    what = "was delayed" if result.temporary else "bounced; the contact is marked as failing"
-    text = f"An e-mail to a supplier contact {what}. Please check the address."
-    targets: list[int | None] = list(sorted(request_ids)) or [None]
-    for rid in targets:
+    ctx.request_id = settled.request_id
+    for text, rid in settled.alerts:
         ctx.notices.append(TeamAlert(text, request_id=rid))
     return Flow.STOP
 

@@ -311,14 +311,20 @@ def test_auto_reply_question_and_link_are_not_acknowledged(loop: Loop) -> None:
 
 
 def test_bounce_marks_contact_and_tells_the_team(loop: Loop) -> None:
-    seeded, _password = loop.supplier()
-    dsn = (
+    seeded, password = loop.supplier()
+    request = _send_request(loop, seeded, password)
+    (entry,) = [e for e in loop.h.journal_entries() if e["message_id"] == str(request["Message-ID"])]
+    bot_local, bot_domain = loop.bot.split("@")
+    assert entry["mail_from"].startswith(f"{bot_local}+") and entry["mail_from"].endswith(f"@{bot_domain}")  # VERP
+    dsn = (  # the report quotes the returned e-mail's headers: it names an e-mail the bot sent
         f"From: MAILER-DAEMON@mx.buyer.test\r\nTo: {loop.bot}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
         f"Message-ID: <{uuid.uuid4().hex}@mx.buyer.test>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.buyer.test\r\n\r\n"
-        f"Final-Recipient: rfc822; {seeded.contact}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B--\r\n"
+        f"Final-Recipient: rfc822; {seeded.contact}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: {seeded.contact}\r\n"
+        f"Message-ID: {request['Message-ID']}\r\n\r\n--B--\r\n"
     ).encode()
     loop.h.append(loop.bot, dsn)
     assert loop.process_inbox() == 1

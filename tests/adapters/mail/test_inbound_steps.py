@@ -27,14 +27,16 @@ from handlers.inbound.record import (
     take_assignment,
 )
 from handlers.inbound.tell import finish
+from handlers.mail_store import StoreOutboxRepository
 from mail.headers import token_tag
 from mail.imap import Disposition
+from mail.outbox import OutboxRecord
 from store import Database
 from store import messages as message_repo
 from store import requests as request_repo
 from store import suppliers as supplier_repo
 from store.models import Message, Submission
-from store.states import ContactState, MessageState
+from store.states import ContactState, MessageState, OutboxKind
 from tests.adapters.mail.support import Seeded, seed_request
 from tests.unit.mail.helpers import XLSX, inbound
 
@@ -100,14 +102,19 @@ def test_match_falls_back_to_the_company_named_in_the_workbook(mail_db: Database
 
 def test_bounce_marks_the_contact_and_ends_the_recording(mail_db: Database) -> None:
     seeded = seed_request(mail_db, CONTACT)
+    sent_id = f"<cmbot.{seeded.token}.request@buyer.test>"  # the request, as the outbox recorded it
+    StoreOutboxRepository(mail_db, mail_from="bot@buyer.test").add(OutboxRecord(
+        key="request", kind=OutboxKind.REQUEST, to_address=CONTACT, mail_from="bot@buyer.test", message_id=sent_id,
+        raw=b"Subject: request\r\n\r\n", request_id=seeded.request_id))  # fmt: skip
     dsn = (
         "From: MAILER-DAEMON@mx.buyer.test\r\nTo: bot@buyer.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
         "Message-ID: <dsn-1@mx.buyer.test>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.buyer.test\r\n\r\n"
-        f"Final-Recipient: rfc822; {CONTACT}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B--\r\n"
-    ).encode()
+        f"Final-Recipient: rfc822; {CONTACT}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: {CONTACT}\r\nMessage-ID: {sent_id}\r\n\r\n--B--\r\n"
+    ).encode()  # a bounce that names an e-mail the bot sent (handlers.bounces; forged ones: test_bounce_proof.py)
     ctx, deps = _received(mail_db, dsn)
     seen: list[str] = []
 

@@ -51,7 +51,7 @@ def test_genuine_dsn_delivered_to_the_verp_address() -> None:
     msg = parse(dsn(failed="anna@supplier.test", to=verp_address(BASE, TOKEN),
                     delivered_to=verp_address(BASE, TOKEN)))  # fmt: skip
     assert verp_address(BASE, TOKEN) in envelope_recipients(msg)
-    verdict = verify_bounce(msg, Sent(), bounce_base=BASE)
+    verdict = verify_bounce(msg, Sent(), bounce_bases=[BASE])
     assert (verdict.verified, verdict.method, verdict.sent) == (True, "verp", SENT)
     assert verdict.addresses == ("anna@supplier.test",)
 
@@ -60,7 +60,7 @@ def test_genuine_dsn_delivered_to_the_verp_address() -> None:
 def test_genuine_dsn_quoting_our_message_id(part: str) -> None:
     msg = parse(dsn(failed="anna@supplier.test", original_message_id=OUR_ID, headers_part=part))
     assert returned_message_ids(msg) == [OUR_ID]
-    verdict = verify_bounce(msg, Sent(), bounce_base=BASE)
+    verdict = verify_bounce(msg, Sent(), bounce_bases=[BASE])
     assert (verdict.verified, verdict.method) == (True, "message_id")
     assert verdict.addresses == ("anna@supplier.test",)
 
@@ -70,14 +70,14 @@ def test_forged_dsn_from_a_random_sender_is_unverified() -> None:
               original_message_id="<made-up@random.example>")  # fmt: skip
     message = parse_inbound(raw)
     assert classify(message, has_workbook=False).kind.value == "bounce"  # it looks like a bounce...
-    verdict = verify_bounce(message.msg, Sent(), bounce_base=BASE)
+    verdict = verify_bounce(message.msg, Sent(), bounce_bases=[BASE])
     assert not verdict.verified and verdict.method == "none" and verdict.addresses == ()  # ...but proves nothing
 
 
 def test_a_guessed_token_or_a_foreign_verp_address_proves_nothing() -> None:
     for address in (verp_address(BASE, "ffffffffffffffff"), verp_address("compliance@evil.test", TOKEN)):
         msg = parse(dsn(failed="anna@supplier.test", to=address, delivered_to=address))
-        assert not verify_bounce(msg, Sent(), bounce_base=BASE).verified
+        assert not verify_bounce(msg, Sent(), bounce_bases=[BASE]).verified
     # the VERP check needs the base; without one only the Message-ID can prove a bounce
     msg = parse(dsn(failed="anna@supplier.test", delivered_to=verp_address(BASE, TOKEN)))
-    assert not verify_bounce(msg, Sent(), bounce_base=None).verified
+    assert not verify_bounce(msg, Sent(), bounce_bases=[None]).verified
