@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmiList, list_age_days
 from store import figures as figure_repo
 from store import smelters as smelter_repo
 from store.models import Campaign, Request, Submission, Supplier
+
+STREAM_BATCH = 500  # declarations fetched per round trip when they are streamed
 
 
 @dataclass(frozen=True)
@@ -69,23 +71,75 @@ def lists_state(session: Session, today: dt.date, max_age_days: int = DEFAULT_MA
     return ListsState(True, date, list_age_days(date, today), stale_warning(date, today, max_age_days))
 
 
-def latest_declarations(session: Session, campaign_id: int) -> dict[int, dict[str, Any]]:
-    """request id -> the JSON declaration of its latest read submission."""
-    stmt = (
-        sa.select(Submission.request_id, Submission.declaration)
+def _latest_ids(campaign_id: int) -> sa.Select[Any]:
+    """The id of each request's latest submission whose workbook was read (one per request of the campaign)."""
+    return (
+        sa.select(sa.func.max(Submission.id))
         .join(Request, Submission.request_id == Request.id)
         .where(Request.campaign_id == campaign_id, figure_repo.has_declaration())
-        .order_by(Submission.id)
+        .group_by(Submission.request_id)
     )
+
+
+def latest_declarations(
+    session: Session, campaign_id: int, keys: Sequence[str] | None = None
+) -> dict[int, dict[str, Any]]:
+    """request id -> the JSON declaration of its latest read submission. With ``keys``, only those top-level keys
+    are read (a JSON path per key: the rest of each declaration stays in the database; a missing key is None)."""
+    if keys is None:
+        columns: list[Any] = [Submission.declaration]
+    else:
+        columns = [Submission.declaration[key] for key in keys]
+    stmt = sa.select(Submission.request_id, *columns).where(Submission.id.in_(_latest_ids(campaign_id)))
     latest: dict[int, dict[str, Any]] = {}
-    for request_id, declaration in session.execute(stmt):
-        if request_id is not None and isinstance(declaration, dict):
-            latest[request_id] = declaration
+    for request_id, *values in session.execute(stmt.execution_options(yield_per=STREAM_BATCH)):
+        if request_id is None:
+            continue
+        if keys is None:
+            if isinstance(values[0], dict):
+                latest[request_id] = values[0]
+        else:
+            latest[request_id] = dict(zip(keys, values, strict=True))
     return latest
+
+
+def stream_smelters(session: Session, campaign_id: int) -> Iterator[SupplierSmelters]:
+    """Each surveyed supplier's Smelter and Mine List rows from its latest read declaration, by supplier id, read
+    ``STREAM_BATCH`` declarations at a time and only those two keys of each: memory stays flat however many
+    suppliers answered (the consolidation keeps only its per-smelter totals)."""
+    stmt = (
+        sa.select(Supplier.external_id, Submission.declaration["smelters"], Submission.declaration["mines"])
+        .join(Request, Submission.request_id == Request.id)
+        .join(Supplier, Request.supplier_id == Supplier.id)
+        .where(Submission.id.in_(_latest_ids(campaign_id)), Request.state != RequestState.EXEMPT)
+        .order_by(Supplier.external_id)
+    )
+    for external_id, smelters, mines in session.execute(stmt.execution_options(yield_per=STREAM_BATCH)):
+        yield SupplierSmelters(external_id, rows_from_json(smelters or []), mines_from_json(mines or []))
 
 
 def campaign_info(campaign: Campaign) -> dict[str, Any]:
     return figure_repo.campaign_json(campaign) | {"template_family": campaign.template_family}
+
+
+def _given_smelters(
+    session: Session, campaign_id: int, declarations: Mapping[int, dict[str, Any]]
+) -> list[SupplierSmelters]:
+    suppliers = session.execute(
+        sa.select(Request.id, Supplier.external_id)
+        .join(Supplier, Request.supplier_id == Supplier.id)
+        .where(Request.campaign_id == campaign_id, Request.state != RequestState.EXEMPT)
+        .order_by(Supplier.external_id)
+    ).all()
+    return [
+        SupplierSmelters(
+            external_id,
+            rows_from_json(declarations[request_id].get("smelters") or []),
+            mines_from_json(declarations[request_id].get("mines") or []),
+        )
+        for request_id, external_id in suppliers
+        if request_id in declarations
+    ]
 
 
 def build_report(
@@ -100,28 +154,17 @@ def build_report(
     declarations: Mapping[int, dict[str, Any]] | None = None,
 ) -> Report:
     """The whole report on ``today`` (the local date in the configured time zone, or ``--as-of``). ``lists`` (RMI's
-    lists) and ``declarations`` (``latest_declarations``) when the caller has loaded them already."""
+    lists) and ``declarations`` (``latest_declarations``, with at least the ``smelters`` and ``mines`` keys) when the
+    caller has loaded them already; otherwise the declarations are streamed (``stream_smelters``)."""
     options = options or ReportOptions()
     figures = figure_repo.campaign_figures(session, campaign, today)
-    if declarations is None:
-        declarations = latest_declarations(session, campaign.id)
-    suppliers = session.execute(
-        sa.select(Request.id, Supplier.external_id)
-        .join(Supplier, Request.supplier_id == Supplier.id)
-        .where(Request.campaign_id == campaign.id, Request.state != RequestState.EXEMPT)
-        .order_by(Supplier.external_id)
-    ).all()
-    items = [
-        SupplierSmelters(
-            external_id,
-            rows_from_json(declarations[request_id].get("smelters") or []),
-            mines_from_json(declarations[request_id].get("mines") or []),
-        )
-        for request_id, external_id in suppliers
-        if request_id in declarations
-    ]
     if lists is None:
         lists = smelter_repo.latest_rmi_lists(session)
+    items: Iterable[SupplierSmelters]
+    if declarations is None:
+        items = stream_smelters(session, campaign.id)
+    else:
+        items = _given_smelters(session, campaign.id, declarations)
     context = context_for(today=today, lists=lists)
     result = consolidate(
         items, today=today, reference=context.reference, rmap=context.rmap, with_suppliers=with_suppliers,

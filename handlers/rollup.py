@@ -30,6 +30,10 @@ from store import campaigns
 from store import smelters as smelter_repo
 from store.models import Campaign
 
+#: What the roll-up reads of each supplier's declaration: the smelters and mines to consolidate, the answers (and
+#: their topics) for questions 1-8. Nothing else of the stored declarations leaves the database.
+DECLARATION_KEYS = ("smelters", "mines", "answers", "question_topics")
+
 
 class RollupError(Exception):
     """The roll-up cannot be made (no such campaign, an unusable template, an incomplete result)."""
@@ -98,7 +102,7 @@ def build_rollup(session: Session, order: RollupOrder) -> Rollup:
     except TemplateFormError as exc:
         raise RollupError(f"the roll-up template cannot be used: {exc}") from None
     lists = smelter_repo.latest_rmi_lists(session)
-    declarations = latest_declarations(session, campaign.id)
+    declarations = latest_declarations(session, campaign.id, keys=DECLARATION_KEYS)
     report = build_report(session, campaign, today=order.as_of, lists=lists, declarations=declarations)
     figures, consolidation = report.figures, report.smelters
     # the surveyed requests as the campaign figures count them (cmrt.figures: one definition)
