@@ -8,7 +8,8 @@ their recorded outreach actions, then times:
 * ``plan_campaigns`` in-process (load the state + the pure policy), median of several runs;
 * the pure policy alone on the loaded views.
 
-Usage: ``python benchmarks/plan.py [--suppliers 10000] [--url postgresql+psycopg://...]``
+Usage: ``python benchmarks/plan.py [--suppliers 10000] [--url postgresql+psycopg://...] [--baseline CHECKOUT]``
+(target: 2 s up to 10,000 suppliers, 5 s above: issue 16 asks for 100,000 in under 5 s).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def main() -> int:
     parser.add_argument("--suppliers", type=int, default=10_000)
     parser.add_argument("--url", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", metavar="TREE", help="also time the command with the code of this checkout")
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
     url = args.url or f"sqlite:///{tmp.name}/bench.db"
@@ -124,24 +126,29 @@ def main() -> int:
     print(f"pure policy alone, median: {statistics.median(pure) * 1000:.0f} ms")
     db.dispose()
 
-    env = {**os.environ, "CMRT_STORE_URL": url}
     cli = []
+    trees = [("", ROOT)] + ([("baseline ", pathlib.Path(args.baseline))] if args.baseline else [])
     for flag in ([], ["--json"]):
-        walls = []
-        for _ in range(3):
-            t = time.perf_counter()
-            out = subprocess.run(
-                [sys.executable, "-m", "bot", "plan", "--now", NOW.isoformat(), *flag],
-                cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            walls.append(time.perf_counter() - t)
-        cli.append(statistics.median(walls))
-        print(
-            f"cmrt-bot plan {' '.join(flag) or '(text)'}: {cli[-1]:.2f} s wall (median of 3, whole process), "
-            f"{len(out.stdout)} bytes of output"
-        )
-    verdict = "PASS" if max(cli) < 2.0 else "FAIL"
-    print(f"target: under 2 s for {args.suppliers} suppliers -> {verdict}")
+        for label, tree in trees:
+            env = {**os.environ, "CMRT_STORE_URL": url, "PYTHONPATH": str(tree)}
+            walls = []
+            for _ in range(3):
+                t = time.perf_counter()
+                out = subprocess.run(
+                    [sys.executable, "-m", "bot", "plan", "--now", NOW.isoformat(), *flag],
+                    cwd=tree, env=env, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                walls.append(time.perf_counter() - t)
+            if not label:
+                cli.append(statistics.median(walls))
+            print(
+                f"{label}cmrt-bot plan {' '.join(flag) or '(text)'}: {statistics.median(walls):.2f} s wall "
+                f"(median of 3, whole process), {len(out.stdout)} bytes of output"
+            )
+    target = 2.0 if args.suppliers <= 10_000 else 5.0
+    verdict = "PASS" if max(cli) < target else "FAIL"
+    print(f"target: under {target:.0f} s for {args.suppliers} suppliers -> {verdict}; "
+          f"load average {os.getloadavg()[0]:.2f}")
     return 0 if verdict == "PASS" else 1
 
 
