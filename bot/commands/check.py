@@ -190,15 +190,11 @@ def check_paths(
 
 
 def run(args: argparse.Namespace) -> int:
-    from cmrt.smelters import RmiImportError
-    from cmrt.workbook import ReadLimits
-    from handlers.smelters import load_rmi_paths
+    import threading
 
-    try:
-        rmap = load_rmi_paths(args.rmap or ())
-    except RmiImportError as exc:
-        print(f"cmrt-bot check: --rmap {exc}", file=sys.stderr)
-        return 2
+    from cmrt.workbook import ReadLimits
+    from cmrt.workbook.isolation import prestart
+
     settings = configured_settings(getattr(args, "config", None))
     limits = ReadLimits()
     passwords: tuple[str, ...] = ()
@@ -207,6 +203,17 @@ def run(args: argparse.Namespace) -> int:
         limits, passwords = settings.reader.read_limits(), tuple(settings.reader.passwords)
         if settings.review.overrides:
             options = {"overrides": dict(settings.review.overrides)}
+    # the reader's worker process starts while this one imports the review (both take a few hundred ms)
+    threading.Thread(target=prestart, args=(limits,), name="cmrt-reader-start", daemon=True).start()
+
+    from cmrt.smelters import RmiImportError
+    from handlers.smelters import load_rmi_paths
+
+    try:
+        rmap = load_rmi_paths(args.rmap or ())
+    except RmiImportError as exc:
+        print(f"cmrt-bot check: --rmap {exc}", file=sys.stderr)
+        return 2
     passwords = (*(args.password or ()), *passwords)
     if getattr(args, "campaign", None) is not None:
         from bot.commands._common import CommandError

@@ -180,6 +180,18 @@ def pool_size() -> int:
     return _pool.size
 
 
+def prestart(limits: ReadLimits) -> None:
+    """Start one worker now (e.g. in a thread while the caller imports the review), so the first read does not
+    wait for it. Does nothing when the reader runs in-process or no worker can start (the read then says why)."""
+    if not limits.isolated:
+        return
+    try:
+        worker = _pool.acquire(limits.max_memory_bytes)
+    except Exception:
+        return
+    _pool.release(worker, keep=True)
+
+
 def read_isolated(
     data: bytes,
     *,
