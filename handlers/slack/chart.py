@@ -14,15 +14,10 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:  # matplotlib loads when a chart is drawn, not when the Slack side starts
+    from matplotlib.figure import Figure
 
 RESPONDED = "#2f6fbf"
 RESPONDED_FILL = "#c6dbf3"
@@ -40,6 +35,9 @@ class ProgressPoint:
 
 
 def _figure(width: int, height: int) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
     return figure
@@ -52,6 +50,8 @@ def _png(figure: Figure) -> bytes:
 
 
 def _no_answers(points: Sequence[ProgressPoint], total: int, width: int, height: int, year: int | None) -> bytes:
+    from matplotlib.patches import FancyBboxPatch
+
     figure = _figure(width, height)
     axes = figure.add_axes((0, 0, 1, 1))
     axes.set_axis_off()
@@ -84,6 +84,8 @@ def progress_chart(
     ordered = sorted(points, key=lambda p: p.day)
     if not ordered or ordered[-1].responded == 0:
         return _no_answers(ordered, total, width, height, year)
+    from matplotlib.ticker import MaxNLocator
+
     first = ordered[0].day
     days = [(p.day - first).days for p in ordered]
     figure = _figure(width, height)

@@ -135,7 +135,7 @@ class SlackNotifier:
     def question(self, request_id: int, *, text: str) -> None:
         """The supplier asked a question: their words (escaped, quoted) in the thread, with *Reply* and *Resume
         reminders*; the card shows the same buttons (the request is waiting for the team)."""
-        quoted = "\n".join(f">{esc(line, empty='')}" for line in (text or "(no text)").splitlines())
+        quoted = "\n".join(f">{esc(line, empty='')}" for line in (text or "(no text)").splitlines())  # escaped
         head = ":question: *The supplier asked a question.* Reminders are paused until you answer or resume them."
         message = truncate(f"{head}\n{quoted}", 2900)
         self._update(request_id, message, extra_blocks=[section(message), *blocks.question_buttons(request_id)])

@@ -55,6 +55,11 @@ def _name(request: Request) -> str:
     return f"*{esc(request.supplier.name)}* ({esc(request.supplier.external_id)})"
 
 
+def _quoted(text: str) -> str:
+    """Text as a mrkdwn block quote, each line escaped."""
+    return "\n".join(f">{esc(line, empty='')}" for line in text.splitlines())
+
+
 def _state_text(state: RequestState) -> str:
     return state.value.replace("_", " ")
 
@@ -211,7 +216,7 @@ def answer(ops: ChatOps, request_id: int, body: str, actor: str, *, resume_after
     if not result.queued:
         return Outcome(False, f"No answer sent to {name}: {esc(result.detail)}", request_id)
     _announce(
-        ops, request_id, f":outbox_tray: Answer to the question sent by <@{actor}>.\n>{esc(body[:1000])}",
+        ops, request_id, f":outbox_tray: Answer to the question sent by <@{actor}>.\n{_quoted(body[:1000])}",
         f"Answer to {supplier}'s question sent by {actor}.",
     )  # fmt: skip
     if resume_after:

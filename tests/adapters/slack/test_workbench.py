@@ -55,3 +55,31 @@ def test_all_findings_opens_a_modal_with_every_finding_grouped(slack: SlackRig) 
     assert modal["title"]["text"] == "All findings"
     assert "Supplier must correct (1)" in text and "Supplier must explain (1)" in text and "For us (0)" in text
     assert "`Declaration D16`" in text and "`Declaration D28`" in text
+
+
+def test_change_address_send_now_and_resume_from_the_card(slack: SlackRig) -> None:
+    from handlers.slack import operations
+    from store import suppliers as supplier_repo
+    from store.models import Request
+
+    request_id = slack.seeded.requests["S-001"]
+    with slack.db.session() as s:
+        request = s.get(Request, request_id)
+        assert request is not None
+        s.add(Contact(supplier_id=request.supplier_id, email="old@acme.test", name="Old"))
+        s.flush()
+        s.refresh(request.supplier)
+        supplier_repo.mark_contact_bouncing(request.supplier.contacts[0], "550 no such user")
+    assert not operations.change_address(slack.ops, request_id, "UMEMBER", "not an address").ok
+    assert operations.change_address(slack.ops, request_id, "UMEMBER", "New@Acme.test ").ok
+    with slack.db.session() as s:
+        request = s.get(Request, request_id)
+        assert request is not None
+        contact = supplier_repo.primary_contact(request.supplier)
+        assert contact is not None and (contact.email, contact.state.value) == ("new@acme.test", "active")
+    assert not operations.send_now(slack.ops, request_id, "UMEMBER").ok  # sent already
+    assert not operations.resume(slack.ops, request_id, "UMEMBER").ok  # no question waiting
+    with slack.db.session() as s:
+        s.get(Request, slack.seeded.requests["S-001"]).state = "not_sent"  # type: ignore[union-attr]
+    assert operations.send_now(slack.ops, request_id, "UMEMBER").ok
+    assert slack.outreach.calls[-1][0] == "request" and slack.request_state("S-001").state.value == "sent"
