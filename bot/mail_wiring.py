@@ -178,6 +178,7 @@ def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, noti
         read_limits=settings.reader.read_limits(),
         passwords=tuple(settings.reader.passwords),
         bounce_address=bounce_base(settings) or None,
+        read_ahead_workers=settings.reader.pool_size() if settings.mail.inbound == "imap" else 0,
     )
     return InboundProcessor(
         db,
@@ -225,7 +226,13 @@ def _inbox_component(settings: Settings, handler: InboundProcessor, notifier: No
         max_message_bytes=settings.mail.max_message_bytes,
         batch_size=i.fetch_batch,
     )
-    watcher = ImapWatcher(mailbox, handler, StoreCheckpoints(db), on_error=lambda text: notifier.team_alert(text))
+    watcher = ImapWatcher(
+        mailbox,
+        handler,
+        StoreCheckpoints(db),
+        on_error=lambda text: notifier.team_alert(text),
+        prefetch=handler.prefetch,  # each batch is parsed and its workbooks read ahead, in parallel
+    )
 
     def describe() -> str:
         state = "connected" if watcher.client is not None else "not connected (reconnecting with back-off)"
@@ -235,6 +242,7 @@ def _inbox_component(settings: Settings, handler: InboundProcessor, notifier: No
         from cmrt.workbook.isolation import interrupt
 
         interrupt()  # a workbook being read stops at once; the message is handled again at the next start
+        handler.close()
         watcher.close()
 
     return ThreadComponent("inbox", watcher.run, on_stop=on_stop, describe=describe)

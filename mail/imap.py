@@ -32,7 +32,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -153,8 +153,12 @@ class ImapWatcher:
         connect_fn: Callable[[], IMAPClient] | None = None,
         on_error: Callable[[str], None] | None = None,
         rng: random.Random | None = None,
+        prefetch: Callable[[Sequence[FetchedMessage]], None] | None = None,
     ) -> None:
+        """``prefetch``: told of each batch as soon as it is downloaded, before its messages go to ``handler`` one
+        by one (the handler may start on them ahead, e.g. read their workbooks in parallel)."""
         self.mailbox = mailbox
+        self.prefetch = prefetch
         self.handler = handler
         self.checkpoints = checkpoints
         self._connect = connect_fn or (lambda: connect(mailbox))
@@ -230,13 +234,15 @@ class ImapWatcher:
                 self._set_aside(client, folder, uidvalidity, uid, bytes_)
             if index + 1 < len(batches) and not (stop is not None and stop.is_set()):
                 ahead = _Download.start(client, batches[index + 1], limit)
+            messages = [FetchedMessage(folder, uidvalidity, uid, current.raw.pop(uid, b"")) for uid in current.wanted]
+            if self.prefetch is not None:
+                self.prefetch([m for m in messages if m.uid in current.present])
             done: list[tuple[FetchedMessage, Disposition | None]] = []  # None: expunged by someone else
             try:
-                for uid in current.wanted:
+                for message in messages:
                     if stop is not None and stop.is_set():
                         break
-                    message = FetchedMessage(folder, uidvalidity, uid, current.raw.pop(uid, b""))
-                    if uid not in current.present:  # expunged by someone else meanwhile
+                    if message.uid not in current.present:  # expunged by someone else meanwhile
                         done.append((message, None))
                         continue
                     done.append((message, self._dispose(message)))

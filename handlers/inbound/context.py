@@ -19,6 +19,7 @@ from cmrt.declaration import Declaration
 from cmrt.review import Grade
 from cmrt.workbook.errors import ReadLimits
 from handlers.acknowledgment import Acknowledgment
+from handlers.inbound.readahead import Prepared, ReadAhead
 from handlers.notify import FindingSummary, Notifier, NullNotifier
 from handlers.outreach_mail import MailOutreach
 from handlers.review_context import ContextFactory, default_context
@@ -44,6 +45,7 @@ class InboundOptions:
     passwords: tuple[str, ...] = ()  # extra workbook passwords to try (VelvetSweatshop is always tried)
     acknowledge: bool = True
     bounce_address: str | None = None  # the VERP base ([mail] bounce_address, else [outreach] from_address)
+    read_ahead_workers: int = 0  # > 0: batches handed to ``InboundProcessor.prefetch`` are read ahead (threads)
 
 
 def _utcnow() -> dt.datetime:
@@ -60,6 +62,7 @@ class InboundDeps:
     options: InboundOptions = field(default_factory=InboundOptions)
     review_context: ContextFactory = default_context
     clock: Callable[[], dt.datetime] = _utcnow
+    read_ahead: ReadAhead | None = None  # the watcher's batches, parsed and read ahead (None: each step does it)
 
     def is_own(self, address: str | None) -> bool:
         return bool(address) and (address or "").lower() in {a.lower() for a in self.options.own_addresses}
@@ -146,6 +149,7 @@ class InboundContext:
     uid: int | None = None
     actor: str | None = None  # who assigned the e-mail to a request (``take_assignment``)
     message: InboundMessage | None = None  # store_raw (None: the bytes could not be parsed)
+    prepared: Prepared | None = None  # store_raw: parsed and taken apart ahead (``ReadAhead``), for classify
     message_id: str = ""  # store_raw: the stored Message-ID (synthetic when the e-mail has none)
     replay: bool = False  # store_raw: recorded by an earlier run that stopped before the end
     disposition: Disposition = Disposition.PROCESSED  # what the mailbox does with it

@@ -8,9 +8,10 @@ team assigns a stored, unmatched e-mail to a request. The recording steps share 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cmrt.workbook.isolation import ReadInterrupted
 from handlers.inbound.context import (
     Flow,
     InboundContext,
@@ -20,6 +21,7 @@ from handlers.inbound.context import (
     Step,
     Unit,
 )
+from handlers.inbound.readahead import ReadAhead
 from handlers.inbound.receive import classify_message, store_raw
 from handlers.inbound.record import (
     bounce,
@@ -106,13 +108,25 @@ class InboundProcessor:
         review_context: ContextFactory = default_context,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
+        options = options or InboundOptions()
+        read_ahead = (
+            ReadAhead(
+                workers=options.read_ahead_workers,
+                attachment_limits=options.attachment_limits,
+                read_limits=options.read_limits,
+                passwords=options.passwords,
+            )
+            if options.read_ahead_workers > 0
+            else None
+        )
         self.deps = InboundDeps(
             db=db,
             outreach=outreach,
             notifier=notifier or NullNotifier(),
-            options=options or InboundOptions(),
+            options=options,
             review_context=review_context,
             clock=clock,
+            read_ahead=read_ahead,
         )
 
     @property
@@ -122,10 +136,22 @@ class InboundProcessor:
     def __call__(self, fetched: FetchedMessage) -> Disposition:
         return self.process(fetched.raw, folder=fetched.folder, uid=fetched.uid).disposition
 
+    def prefetch(self, batch: Sequence[FetchedMessage]) -> None:
+        """A batch the watcher just downloaded: parse it and read its workbooks ahead (``[reader] workers``)."""
+        if self.deps.read_ahead is not None:
+            self.deps.read_ahead.submit(batch)
+
+    def close(self) -> None:
+        """Stop reading ahead (shutdown)."""
+        if self.deps.read_ahead is not None:
+            self.deps.read_ahead.close()
+
     def process(self, raw: bytes, *, folder: str | None = None, uid: int | None = None) -> Outcome:
         ctx = InboundContext(raw=raw, folder=folder, uid=uid)
         try:
             run(RECEIVE, ctx, self.deps)
+        except ReadInterrupted:
+            raise  # shutdown stopped the reader: the mailbox keeps the e-mail, the next start handles it
         except Exception as exc:
             if not ctx.message_id:
                 raise  # not stored: the mailbox keeps the e-mail and it comes again

@@ -21,8 +21,9 @@ def store_raw(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     Needs ``ctx.raw`` (``folder``, ``uid``); gives ``message``, ``message_id``, ``replay``. Stops with the
     disposition at hand when the bytes cannot be parsed (kept in quarantine, the team told) and when the e-mail was
     handled before (processed or quarantined: a re-delivery)."""
+    ctx.prepared = deps.read_ahead.take(ctx.raw, ctx.folder, ctx.uid) if deps.read_ahead is not None else None
     try:
-        message: InboundMessage | None = parse_inbound(ctx.raw)
+        message: InboundMessage | None = ctx.prepared.message if ctx.prepared else parse_inbound(ctx.raw)
     except Exception:  # unparseable bytes are still stored, then quarantined
         log.exception("inbound message could not be parsed")
         message = None
@@ -63,7 +64,10 @@ def classify_message(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     Needs ``ctx.message``; gives ``extracted``, ``classification``, ``own``, ``kind`` and the attachments'
     ``problems``."""
     message = _parsed(ctx)
-    ctx.extracted = extract_attachments(message.msg, deps.options.attachment_limits)
+    if ctx.prepared is not None and ctx.prepared.message is message:
+        ctx.extracted = ctx.prepared.extracted
+    else:
+        ctx.extracted = extract_attachments(message.msg, deps.options.attachment_limits)
     ctx.classification = classify(message, has_workbook=ctx.extracted.has_workbook)
     ctx.own = deps.is_own(message.from_address)
     ctx.kind = "own" if ctx.own and not ctx.replay else ctx.classification.kind.value

@@ -86,9 +86,12 @@ def read_submission(
     if not again and (sub.declaration is not None or sub.parse_error_code is not None):
         return None  # seen before (same file in this message)
     try:
-        decl = read_workbook(
-            content, filename=sub.filename, limits=deps.options.read_limits, passwords=deps.options.passwords
-        )
+        if deps.read_ahead is not None:
+            decl = deps.read_ahead.read(content, filename=sub.filename)
+        else:
+            decl = read_workbook(
+                content, filename=sub.filename, limits=deps.options.read_limits, passwords=deps.options.passwords
+            )
     except WorkbookError as exc:
         sub.parse_error_code, sub.parse_error = exc.code, exc.message
         ctx.problems.append(f"{sub.filename}: {exc.message}")

@@ -6,6 +6,7 @@ same Dovecot never interfere.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -39,8 +40,8 @@ from store import Database
 from store import messages as message_repo
 from store import requests as request_repo
 from store import suppliers as supplier_repo
-from store.models import Message
-from store.states import ContactState, Direction
+from store.models import Message, OutboxItem, Review
+from store.states import ContactState, Direction, OutboxKind
 from tests.adapters.mail.support import Seeded, _migrated_sqlite, mail_db, seed_request
 from tests.conftest import corpus_path
 from tests.harness.fixtures import MailHarness
@@ -412,3 +413,48 @@ def test_slack_outreach_reminder_and_clarification(loop: Loop) -> None:
     assert "please enter your company name" in clarification.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert len(loop.h.folder_uids(seeded.contact, "INBOX")) == 3  # request, reminder, one clarification
     assert {"reminder_sent", "clarification_sent"} <= set(loop.notifier.kinds())
+
+
+def test_a_backlog_is_read_ahead_in_parallel_and_each_reply_is_handled_once(loop: Loop) -> None:
+    """[reader] workers = 2, [imap] fetch_batch = 2: five replies waiting in the inbox are parsed and their
+    workbooks read ahead (two reader processes) while the pipeline records them in order; every reply is stored
+    once, reviewed once and acknowledged once, and every reading came from the read-ahead."""
+    processor = InboundProcessor(
+        loop.db, outreach=loop.outreach, notifier=loop.notifier,
+        options=InboundOptions(own_addresses=(loop.bot,), read_ahead_workers=2),
+    )  # fmt: skip
+    mailbox = dataclasses.replace(loop.watcher.mailbox, batch_size=2)
+    watcher = ImapWatcher(
+        mailbox, processor, StoreCheckpoints(loop.db, prefix=loop.bot + ":"), prefetch=processor.prefetch
+    )
+    seeded = []
+    for n in range(5):
+        supplier, password = loop.supplier(name=f"Backlog Metals {n}")
+        request = _send_request(loop, supplier, password)
+        workbook = build_cmrt(company_name=f"Backlog Metals {n}")
+        loop.send_as(supplier.contact, password, _reply(loop.bot, supplier.contact, request,
+                                                       attachments=[(f"cmrt-{n}.xlsx", workbook, XLSX)]))  # fmt: skip
+        seeded.append(supplier)
+    deadline = time.monotonic() + 30
+    while len(loop.h.wait_for(loop.bot, ["ALL"])) < 5 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    deadline = time.monotonic() + 60
+    done = 0
+    while done < 5 and time.monotonic() < deadline:
+        done += watcher.run_once()
+    assert done == 5
+    read_ahead = processor.deps.read_ahead
+    assert read_ahead is not None and read_ahead.taken == 5 and read_ahead.read_ahead == 5
+    with loop.db.session() as s:
+        inbound = s.scalars(sa.select(Message).where(Message.direction == Direction.IN)).all()
+        assert len(inbound) == 5
+        for supplier in seeded:
+            reviews = s.scalars(sa.select(Review).where(Review.request_id == supplier.request_id)).all()
+            acks = s.scalars(
+                sa.select(OutboxItem).where(
+                    OutboxItem.request_id == supplier.request_id, OutboxItem.kind == OutboxKind.ACKNOWLEDGMENT
+                )
+            ).all()
+            assert len(reviews) == 1 and len(acks) == 1
+    for supplier in seeded:
+        assert _state(loop.db, supplier.request_id) is not RequestState.SENT

@@ -1,0 +1,115 @@
+"""Read ahead: take the e-mails of a fetched batch apart and read their workbooks in the reader pool while the
+pipeline records earlier ones.
+
+The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. One helper thread parses each e-mail
+and takes its attachments apart (the work ``store_raw`` and ``classify_message`` would do); each workbook found
+goes to ``workers`` reader threads, each waiting on a reader process of its own (``cmrt.workbook.isolation``:
+isolated, with the memory and time caps). The pipeline then takes the parsed e-mail (``take``) and each reading
+(``read``, by the workbook's sha256) instead of doing the work itself; whatever is not ready yet it waits for,
+whatever is missing (another source, a different file) it does itself. Nothing here writes to the store: the
+steps still store the raw bytes first and record everything, in order. A batch's leftovers are dropped when the
+next batch is submitted, so at most one batch is held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from cmrt.declaration import Declaration
+from cmrt.workbook import ReadLimits, read_workbook
+from mail.attachments import AttachmentLimits, Extracted, extract_attachments
+from mail.classify import InboundMessage, parse_inbound
+from mail.imap import FetchedMessage
+
+log = logging.getLogger("cmbot.mail.inbound")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    raw: bytes
+    message: InboundMessage
+    extracted: Extracted
+
+
+class ReadAhead:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        attachment_limits: AttachmentLimits,
+        read_limits: ReadLimits | None,
+        passwords: Sequence[str],
+    ) -> None:
+        self.attachment_limits = attachment_limits
+        self.read_limits = read_limits
+        self.passwords = tuple(passwords)
+        self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead-parse")
+        self._readers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="read-ahead-read")
+        self._lock = threading.Lock()
+        self._prepared: dict[tuple[str | None, int | None], Future[Prepared]] = {}
+        self._reads: dict[str, Future[Declaration]] = {}
+        self.taken = 0  # e-mails the pipeline took parsed from here
+        self.read_ahead = 0  # workbooks whose reading the pipeline took from here
+
+    # -- the watcher's side ---------------------------------------------------------------------------------
+    def submit(self, messages: Sequence[FetchedMessage]) -> None:
+        """Start on a freshly downloaded batch (what is left of the previous one is dropped)."""
+        with self._lock:
+            self._drop()
+            self._prepared = {(m.folder, m.uid): self._parser.submit(self._prepare, m.raw) for m in messages}
+
+    def close(self) -> None:
+        """Drop everything not started (shutdown, or the inbox stopping); a later ``submit`` starts again."""
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        for prepared in self._prepared.values():
+            prepared.cancel()
+        for reading in self._reads.values():
+            reading.cancel()
+        self._prepared, self._reads = {}, {}
+
+    def _prepare(self, raw: bytes) -> Prepared:
+        message = parse_inbound(raw)
+        extracted = extract_attachments(message.msg, self.attachment_limits)
+        for wb in extracted.workbooks:
+            digest = hashlib.sha256(wb.content).hexdigest()
+            with self._lock:
+                if digest in self._reads:
+                    continue
+                self._reads[digest] = self._readers.submit(
+                    read_workbook, wb.content, filename=wb.filename, limits=self.read_limits, passwords=self.passwords
+                )
+        return Prepared(raw, message, extracted)
+
+    # -- the pipeline's side --------------------------------------------------------------------------------
+    def take(self, raw: bytes, folder: str | None, uid: int | None) -> Prepared | None:
+        """The parsed e-mail and its attachments, when this very e-mail was submitted and parsed without error."""
+        with self._lock:
+            future = self._prepared.pop((folder, uid), None)
+        if future is None or future.cancelled():
+            return None
+        try:
+            prepared = future.result()
+        except Exception:  # the pipeline parses it again and handles the error in its own way
+            return None
+        if prepared.raw is not raw:
+            return None
+        self.taken += 1
+        return prepared
+
+    def read(self, content: bytes, *, filename: str | None) -> Declaration:
+        """``read_workbook`` of this workbook: the reading started ahead when there is one, else read now."""
+        digest = hashlib.sha256(content).hexdigest()
+        with self._lock:
+            future = self._reads.pop(digest, None)
+        if future is not None and not future.cancelled():
+            self.read_ahead += 1
+            return future.result()  # WorkbookError and ReadInterrupted as read_workbook raises them
+        return read_workbook(content, filename=filename, limits=self.read_limits, passwords=self.passwords)
