@@ -20,6 +20,7 @@ from mail.classify import strip_quoted
 log = logging.getLogger("cmbot.mail.question")
 
 QUESTION_CHARS = 1000
+PARSED_CHARS = 20_000  # the newest reply is at the top: the parser never needs more (it is regex-heavy)
 _SIGNATURE = re.compile(r"^(-- ?|__+|Sent from my .*|Von meinem .* gesendet.*)$", re.IGNORECASE)
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -31,7 +32,7 @@ def _parser() -> EmailReplyParser:
 
 def question_text(body: str, limit: int = QUESTION_CHARS) -> str:
     """The supplier's own words from an e-mail ``body``, at most ``limit`` characters (``…`` when cut)."""
-    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    text = body[:PARSED_CHARS].replace("\r\n", "\n").replace("\r", "\n")
     try:
         newest = _parser().read(text).replies
         if newest and newest[0].body.strip():
