@@ -100,7 +100,9 @@ def run_command(name: str, args: argparse.Namespace, body: object) -> int:
     try:
         return int(body(args) or 0)
     except CommandError as exc:
-        print(f"cmrt-bot {name}: {exc}", file=sys.stderr)
+        from cmrt.textsafe import terminal  # a message may quote a file name or a cell: no control characters
+
+        print(terminal(f"cmrt-bot {name}: {exc}"), file=sys.stderr)
         return exc.code
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -111,3 +111,43 @@ def test_code_spans_keep_ids_but_cannot_be_closed_or_mention() -> None:
 
     assert code("company.contact_email") == "company.contact_email"
     assert code("x` *bold* <!channel> \u202e") == "xˋ *bold* &lt;!channel&gt;"
+
+
+def test_the_rollup_writes_formula_like_text_as_an_inline_string() -> None:
+    """Our own CMRT (cmrt.rollup.xlsx.fill) writes every value as an inline string: never a formula, and the
+    Excel escape ``_x001B_`` stays literal text (``_x005F_``)."""
+    import io
+    import zipfile
+
+    from cmrt.rollup.xlsx import Value, fill
+
+    sheet = b'<worksheet><sheetData><row r="1"><c r="A1"/></row></sheetData></worksheet>'
+    parts = {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="x"/>',
+        "xl/workbook.xml": b'<workbook><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": b'<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/>'
+        b"</Relationships>",
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    out = fill(buffer.getvalue(), {"S": {"A1": Value('=HYPERLINK("http://evil","x")'), "B1": Value("_x001B_[2J")}})
+    xml = zipfile.ZipFile(io.BytesIO(out)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in xml and b'<c r="A1" t="inlineStr"><is><t>=HYPERLINK(' in xml
+    assert b"_x005F_x001B_[2J" in xml
+
+
+def test_rich_tables_show_workbook_text_without_control_characters() -> None:
+    import io
+
+    from bot.commands._console import plain_table, print_table
+
+    hostile = "Evil\x1b]0;pwned\x07 Corp\u202egnp"
+    out = io.StringIO()
+    print_table(["Supplier"], [[hostile]], out=out, rich=True)
+    text = out.getvalue()
+    assert "Evil]0;pwned Corpgnp" in text and "\x07" not in text and "\u202e" not in text
+    assert "\x1b]" not in text
+    assert plain_table(["Supplier"], [[hostile]])[1] == "Evil]0;pwned Corpgnp"
