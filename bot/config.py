@@ -151,6 +151,12 @@ class OutreachSettings:
     max_acks_per_hour: int = 60  # acknowledgments' own rate budget, apart from requests and reminders (0: none)
     # BCP 47 tag (cmrt.languages): e-mails to suppliers without a language of their own are written in it
     language: str = field(default="en", metadata={"language": True})
+    show_grade_to_supplier: bool = False  # the review's internal grade and score in the acknowledgment
+    notify_on_accept: bool = True  # accepting a return (Slack, CLI) e-mails the supplier that nothing more is due
+    # the blank templates of the other families, attached when a campaign asks for them (CMRT: template_path)
+    emrt_template_path: str | None = field(default=None, metadata={"path": True})
+    crt_template_path: str | None = field(default=None, metadata={"path": True})
+    amrt_template_path: str | None = field(default=None, metadata={"path": True})
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
     mail = MailOutreach(
         db,
         outbox,
-        templates=MailTemplates(o.templates_dir),
+        templates=MailTemplates(o.templates_dir, show_grade=o.show_grade_to_supplier),
         sender=SenderIdentity(
             from_address=o.from_address or "",
             sender_company=o.company_name,
@@ -112,6 +112,9 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
             message_id_domain=settings.mail.message_id_domain,
         ),
         blank_template=pathlib.Path(o.template_path) if o.template_path else None,
+        blank_templates={family: pathlib.Path(path) for family, path in (
+            ("EMRT", o.emrt_template_path), ("CRT", o.crt_template_path), ("AMRT", o.amrt_template_path)) if path},
+        language=o.language,
         send_immediately=not offline,
         notifier=notifier,
     )
@@ -127,7 +130,7 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
         components.insert(0, inbox)
     parts = MailParts(
         outbound=mail,
-        outreach=SlackOutreach(mail),
+        outreach=SlackOutreach(mail, notify_on_accept=o.notify_on_accept),
         components=components,
         notifier_box=box,
         inbound=handler,

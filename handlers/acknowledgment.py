@@ -30,7 +30,7 @@ class Acknowledgment:
     filenames: list[str] = field(default_factory=list)
     grade: str | None = None  # the worst grade of the reply's workbooks
     score: int | None = None
-    findings: list[dict[str, Any]] = field(default_factory=list)  # supplier-facing: message, location, file
+    findings: list[dict[str, Any]] = field(default_factory=list)  # supplier-facing, as stored, plus "file"
     accepted: bool = False
     problems: list[str] = field(default_factory=list)  # unreadable files, attachments left out
 
@@ -63,7 +63,7 @@ def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequenc
         if review.score is not None:
             scores.append(review.score)
         for f in supplier_facing(review.findings or []):
-            findings.append({"message": f.get("message", ""), "location": location(f), "file": sub.filename})
+            findings.append({**f, "location": location(f), "file": sub.filename})
     worst = worst_grade(grades)
     return Acknowledgment(
         request_id=row.request_id,

@@ -8,6 +8,7 @@ from typing import Any
 
 from cmrt.review import Severity
 from cmrt.review.model import TEAM
+from cmrt.review.supplier_texts import section
 
 Finding = Mapping[str, Any]
 
@@ -43,3 +44,52 @@ def still_standing(told: Sequence[Finding], latest: Sequence[Finding]) -> list[F
     again may have withdrawn some, and its new ones are not sent until the team decides)."""
     current = {finding_key(f) for f in latest}
     return [f for f in supplier_facing(told) if finding_key(f) in current]
+
+
+def supplier_points(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """The points of a supplier e-mail (``mail.compose`` ``points``), from stored findings: information and team
+    findings left out; each under its heading (``section``: *correct* or *explain*, ``cmrt.review.supplier_texts``);
+    the same finding for several minerals collapsed into one point ("question 2 is not answered for Tin, Tantalum
+    and Tungsten") listing every cell. A finding without a check id (an older caller) is a *correct* point as is.
+    """
+    points: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for f in findings:
+        check = str(f.get("check") or "")
+        where = section(check, str(f.get("severity") or Severity.CLARIFY.value), f.get("audience")) if check else (
+            "correct")
+        if where is None:
+            continue
+        message = str(f.get("message") or "")
+        mineral = str(f.get("mineral") or "")
+        pattern = message.replace(mineral, "\x00") if mineral and mineral in message else message
+        key = (where, check, pattern, f.get("sheet"), f.get("file"))
+        point = points.get(key)
+        if point is None:
+            point = points[key] = {"section": where, "check": check, "pattern": pattern, "minerals": [],
+                                   "cells": [], "sheet": f.get("sheet"), "location": f.get("location")}  # fmt: skip
+        if (mineral and mineral not in point["minerals"] and "\x00" in pattern) or (mineral and not point["minerals"]):
+            point["minerals"].append(mineral)
+        cell = f.get("cell") or (f"row {f['row']}" if f.get("row") else None)
+        if cell and cell not in point["cells"]:
+            point["cells"].append(cell)
+    out = []
+    for point in points.values():
+        minerals = point["minerals"]
+        message = point["pattern"].replace("\x00", _english_list(minerals)) if "\x00" in point["pattern"] else (
+            point["pattern"])
+        if point["cells"]:
+            cells = ", ".join(point["cells"])
+            locations = [f"{point['sheet']} {cells}" if point["sheet"] else cells]
+        elif point["sheet"] or point["location"]:
+            locations = [str(point["sheet"] or point["location"])]
+        else:
+            locations = []
+        out.append({"section": point["section"], "check": point["check"], "message": message, "minerals": minerals,
+                    "locations": locations})  # fmt: skip
+    return out
+
+
+def _english_list(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"

@@ -40,7 +40,7 @@ from typing import Any
 
 from cmrt.outreach import keys
 from cmrt.outreach.states import CHASED_STATES, RequestState
-from handlers.findings import findings_text, still_standing
+from handlers.findings import still_standing, supplier_points
 from handlers.notify import Notifier, NullNotifier, alert_uncertain
 from handlers.slack.deps import OutreachResult
 from handlers.ticks import MailResult
@@ -54,7 +54,7 @@ from store import requests as request_repo
 from store import reviews as review_repo
 from store import suppliers as supplier_repo
 from store.engine import SessionSource
-from store.states import ContactState, Direction, OutboxKind, OutboxState
+from store.states import Direction, OutboxKind, OutboxState
 
 log = logging.getLogger("cmbot.mail.outreach")
 
@@ -86,12 +86,16 @@ class MailOutreach:
         templates: MailTemplates,
         sender: SenderIdentity,
         blank_template: pathlib.Path | None = None,
+        blank_templates: Mapping[str, pathlib.Path] | None = None,
+        language: str = "en",
         send_immediately: bool = True,
         notifier: Notifier | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
-        """``blank_template``: the blank CMRT attached to requests; ``send_immediately=False`` (the CLI) only records
-        the e-mails, for the running bot's outbox loop to send."""
+        """``blank_template``: the blank CMRT attached to requests and reminders; ``blank_templates``: one blank per
+        template family (``{"EMRT": path}``), attached when a campaign asks for that family; ``language``: the
+        language of suppliers without one (``[outreach] language``); ``send_immediately=False`` (the CLI) only
+        records the e-mails, for the running bot's outbox loop to send."""
         self.db = db
         self.outbox = outbox
         self.templates = templates
@@ -100,23 +104,28 @@ class MailOutreach:
         self.notifier = notifier or NullNotifier()
         self.clock = clock
         self.domain = sender.message_id_domain or domain_of(sender.from_address) or "localhost"
-        self._blank: Attachment | None = None
-        if blank_template is not None:
-            path = pathlib.Path(blank_template)
-            self._blank = Attachment(path.name, path.read_bytes())
+        self.language = language
+        self._blanks: dict[str, Attachment] = {}
+        for family, path in {**({"CMRT": blank_template} if blank_template else {}), **(blank_templates or {})}.items():
+            file = pathlib.Path(path)
+            self._blanks[family.upper()] = Attachment(file.name, file.read_bytes())
 
     # -- the scheduler's API (handlers.ticks.OutboundMail) ---------------------------------------------------
     def send_request(self, request_id: int, *, key: str) -> MailResult:
         return self._send(OutboxKind.REQUEST, request_id, key, {}, attach_blank=True)
 
     def send_reminder(self, request_id: int, *, key: str, number: int) -> MailResult:
-        return self._send(OutboxKind.REMINDER, request_id, key, {"reminder_number": number})
+        return self._send(OutboxKind.REMINDER, request_id, key, {"reminder_number": number}, attach_blank=True)
 
     def send_clarification_followup(self, request_id: int, *, key: str, number: int) -> MailResult:
-        """A reminder that a corrected workbook is still missing (the last review's findings are listed again)."""
-        text = self._last_findings_text(request_id)
-        extra = {"clarification_text": text, "reminder_number": number}
+        """A reminder that a corrected workbook is still missing (the last review's findings are listed again, in
+        the supplier's language)."""
+        extra = {"points": self._last_points(request_id), "reminder_number": number, "followup": True}
         return self._send(OutboxKind.CLARIFICATION, request_id, key, extra)
+
+    def send_acceptance(self, request_id: int, *, key: str) -> MailResult:
+        """Tell the supplier its declaration was accepted: nothing more is due (``[outreach] notify_on_accept``)."""
+        return self._send(OutboxKind.ACCEPTANCE, request_id, key, {})
 
     # -- for Slack and the inbound handler -------------------------------------------------------------------
     def send_clarification(self, request_id: int, *, key: str, text: str) -> MailResult:
@@ -165,7 +174,7 @@ class MailOutreach:
             "filenames": list(filenames),
             "grade": grade.replace("_", " ") if grade else None,
             "score": score,
-            "findings": list(findings),
+            "points": supplier_points(findings),
             "accepted": accepted,
             "problems": list(problems),
         }
@@ -180,15 +189,15 @@ class MailOutreach:
         )
 
     # -- internals ------------------------------------------------------------------------------------------
-    def _last_findings_text(self, request_id: int) -> str:
+    def _last_points(self, request_id: int) -> list[dict[str, Any]]:
         """The points the supplier was told about (on arrival, or sent later by the team) that still stand: a
         review made again after a list import is not repeated to the supplier unless the team sent it."""
         with self.db.session() as s:
             told = review_repo.latest_told(s, request_id)
             latest = review_repo.latest_reviews(s, [request_id]).get(request_id)
             if told is None or latest is None:
-                return ""
-            return findings_text(still_standing(told.findings or [], latest.findings or []))
+                return []
+            return supplier_points(still_standing(told.findings or [], latest.findings or []))
 
     def _send(
         self,
@@ -251,12 +260,20 @@ class MailOutreach:
             supplier = req.supplier
             contact = supplier_repo.primary_contact(supplier)
             if to_address is None:
-                if contact is None:
-                    raise _Refused(f"{supplier.name} has no contact address")
-                if contact.state != ContactState.ACTIVE:
+                recipients = supplier_repo.request_recipients(supplier)
+                if not recipients.to:
+                    if contact is None:
+                        raise _Refused(f"{supplier.name} has no contact address")
                     raise _Refused(f"the contact of {supplier.name} is {contact.state} (fix the address first)")
-                to_address = contact.email
+            else:  # an answer to whom the caller chose (the inbound policy: the sender, or the known contacts when
+                # the sender is not known, ``store.suppliers.reply_recipients``): the other known contacts in CC
+                chosen = to_address.strip().lower()
+                known = supplier_repo.request_recipients(supplier).all
+                recipients = supplier_repo.Recipients((chosen,), tuple(a for a in known if a != chosen))
+            to_address = recipients.to[0]
             campaign = req.campaign
+            families = campaign_families(campaign.template_family)
+            blanks = [self._blanks[f] for f in families if f in self._blanks] if attach_blank else []
             context: dict[str, Any] = {
                 "supplier_name": supplier.name,
                 "contact_name": contact.name if contact is not None and contact.email == to_address else None,
@@ -266,9 +283,12 @@ class MailOutreach:
                 "sender_name": self.sender.sender_name,
                 "sender_company": self.sender.sender_company,
                 "min_version": campaign.min_template_version,
-                "attachment_name": self._blank.filename if attach_blank and self._blank else None,
+                "families": families,
+                "attachment_name": blanks[0].filename if blanks else None,
+                "attachment_names": [b.filename for b in blanks],
                 **extra,
             }
+            language = supplier.language or self.language
             root = req.thread_message_id
             in_reply_to = parent or root
             refs = references_for_reply(
@@ -276,11 +296,12 @@ class MailOutreach:
             )
             if root and refs and refs[0] != root:
                 refs = [root, *[r for r in refs if r != root]]
-        rendered = self.templates.render(kind, context)
+        rendered = self.templates.render(kind.value, context, language)
         message_id = stable_message_id(key, self.domain, req.token)
         mail = OutgoingEmail(
             to_address=to_address,
             to_name=context["contact_name"],
+            cc_addresses=recipients.to[1:] + recipients.cc,
             from_address=self.sender.from_address,
             from_name=self.sender.from_name,
             reply_to=self.sender.reply_to,
@@ -291,7 +312,7 @@ class MailOutreach:
             token=req.token,
             in_reply_to=in_reply_to if (kind is not OutboxKind.REQUEST or parent) else None,
             references=refs if (kind is not OutboxKind.REQUEST or parent) else (),
-            attachments=[self._blank] if attach_blank and self._blank else [],
+            attachments=blanks,
         )
         raw = to_bytes(build_message(mail, date=self.clock()))
         record = OutboxRecord(
@@ -318,11 +339,34 @@ def _without_reply_prefix(subject: str) -> str:
     return _REPLY_PREFIX.sub("", subject or "").strip()
 
 
+def campaign_families(value: str | None) -> list[str]:
+    """The template families a campaign asks for (``"CMRT"``, ``"CMRT,EMRT"``), upper-case, CMRT when unset."""
+    families = [f.strip().upper() for f in (value or "").replace(";", ",").replace("+", ",").split(",") if f.strip()]
+    return list(dict.fromkeys(families)) or ["CMRT"]
+
+
 class SlackOutreach:
     """``handlers.slack.deps.Outreach`` over ``MailOutreach``: keys per request and step, state changes, notes."""
 
-    def __init__(self, mail: MailOutreach) -> None:
+    def __init__(self, mail: MailOutreach, *, notify_on_accept: bool = True) -> None:
         self.mail = mail
+        self.notify_on_accept = notify_on_accept
+
+    def send_acceptance(self, request_id: int, *, actor: str) -> OutreachResult:
+        """After the team accepted a return: tell the supplier nothing more is due (``[outreach] notify_on_accept``);
+        once per acceptance (the key names when it was accepted)."""
+        if not self.notify_on_accept:
+            return OutreachResult(False, "[outreach] notify_on_accept is off")
+        with self.mail.db.session() as s:
+            req = request_repo.get(s, request_id)
+            if req is None:
+                return OutreachResult(False, "that request no longer exists")
+            when = (req.accepted_at or self.mail.clock()).strftime("%Y%m%dT%H%M%S")
+            key = f"c{req.campaign_id}:r{request_id}:acceptance:{when}"
+        result = self.mail.send_acceptance(request_id, key=key)
+        if result.accepted:
+            log.info("request %s: acceptance e-mail %s (%s)", request_id, result.detail, actor)
+        return OutreachResult(result.accepted, result.detail)
 
     def send_reminder(self, request_id: int, *, actor: str) -> OutreachResult:
         with self.mail.db.session() as s:

@@ -222,7 +222,7 @@ class Outbox:
                 return claimed
 
             result = self.sender.send(
-                record.raw, mail_from=record.mail_from, rcpt_to=[record.to_address], before_data=claim
+                record.raw, mail_from=record.mail_from, rcpt_to=envelope_recipients(record), before_data=claim
             )
             if claimed:
                 self.step("data_sent", record)
@@ -271,3 +271,18 @@ class Outbox:
         assert result is not None
         log.info("outbox %s: transient failure, next attempt at %s", record.key, record.next_attempt_at)
         return Delivery(record, result)
+
+
+def envelope_recipients(record: OutboxRecord) -> list[str]:
+    """Who the SMTP envelope names: ``to_address`` first, then every other To and Cc address of the stored message
+    (the supplier's other contacts in CC get their copy)."""
+    from email.parser import BytesHeaderParser
+    from email.utils import getaddresses
+
+    headers = BytesHeaderParser().parsebytes(record.raw)
+    found = [record.to_address.lower()]
+    for _name, address in getaddresses([str(v) for key in ("To", "Cc") for v in headers.get_all(key, [])]):
+        address = address.strip().lower()
+        if address and "@" in address and address not in found:
+            found.append(address)
+    return found

@@ -54,6 +54,8 @@ class OutboxKind(StrEnum):
     ACKNOWLEDGMENT = "acknowledgment"
     FOLLOW_UP = "follow_up"
     ANSWER = "answer"  # the team's answer to a supplier's question (in the question's mail thread)
+    ACCEPTANCE = "acceptance"
+    ALREADY_RECEIVED = "already_received"
     OTHER = "other"
 
 

@@ -260,14 +260,17 @@ def primary_contact(supplier: Supplier) -> Contact | None:
 
 
 def request_recipients(supplier: Supplier) -> Recipients:
-    """To: the primary contact and the other active addressed contacts; CC: the active copied contacts."""
+    """To: the primary contact and the other active addressed contacts; CC: the active copied contacts (a contact
+    that bounces or was replaced gets nothing; no active addressed contact: ``to`` is empty)."""
     primary = primary_contact(supplier)
-    to = [primary.email] if primary is not None else []
+    to = [primary.email] if primary is not None and primary.state == ContactState.ACTIVE else []
     cc: list[str] = []
     for contact in active_contacts(supplier):
         if contact.email in to or contact.email in cc:
             continue
         (cc if contact.cc else to).append(contact.email)
+    if not to:
+        return Recipients((), ())
     return Recipients(tuple(to), tuple(cc))
 
 

@@ -14,6 +14,11 @@ CORPUS = pathlib.Path(os.environ.get("CMRT_CORPUS", ROOT.parent / "shared" / "cm
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regenerate-golden", action="store_true", default=False,
+                     help="rewrite the golden e-mails in tests/unit/mail/golden/ from the current templates")
+
+
 def corpus_path(*parts: str) -> pathlib.Path:
     """A file of the shared corpus; skips (visibly) when it is absent, fails in CI."""
     path = CORPUS.joinpath(*parts)

@@ -147,11 +147,18 @@ def _transition(ops: ChatOps, request_id: int, actor: str, target: RequestState,
 
 
 def accept(ops: ChatOps, request_id: int, actor: str, reason: str | None) -> Outcome:
-    """*Accept*: refused without a reason (the reason is audited and shown in the thread)."""
+    """*Accept*: refused without a reason (the reason is audited and shown in the thread); the supplier is e-mailed
+    that nothing more is due (``[outreach] notify_on_accept``, when the outreach offers ``send_acceptance``)."""
     reason = (reason or "").strip()
     if not reason:
         return Outcome(False, "Accepting needs a reason; nothing was changed.", request_id)
-    return _transition(ops, request_id, actor, RequestState.ACCEPTED, reason)
+    outcome = _transition(ops, request_id, actor, RequestState.ACCEPTED, reason)
+    send = getattr(ops.outreach, "send_acceptance", None)
+    if outcome.ok and send is not None and "already" not in outcome.text:
+        result = send(request_id, actor=actor)
+        if result.queued:
+            return Outcome(True, f"{outcome.text} The supplier is told by e-mail.", request_id)
+    return outcome
 
 
 def exempt(ops: ChatOps, request_id: int, actor: str, reason: str | None) -> Outcome:

@@ -50,7 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, subpro
 
 def test_requests_go_out_as_eml_with_the_blank_template(demo: tuple[pathlib.Path, object]) -> None:
     folder, _ = demo
-    requests = [m for m in _outbox(folder) if "request for" in str(m["Subject"])]
+    requests = [m for m in _outbox(folder) if "Request for your" in str(m["Subject"])]
     assert sorted(_to(m).split("<")[1].rstrip(">") for m in requests) == [
         "alex@capacitors.example", "chris@alloys.example", "jo@connectors.example",
     ]  # fmt: skip
@@ -70,7 +70,7 @@ def test_replies_are_reviewed_and_answered(demo: tuple[pathlib.Path, subprocess.
     mails = _outbox(folder)
     acks = [m for m in mails if "alex@" in _to(m) and "accepted" in str(m["Subject"]).lower()]
     assert len(acks) == 1 and acks[0]["In-Reply-To"]
-    clar = [m for m in mails if "jo@" in _to(m) and "corrections needed" in str(m["Subject"])]
+    clar = [m for m in mails if "jo@" in _to(m) and "please review" in str(m["Subject"])]
     assert len(clar) == 1 and "D16" in _body(clar[0])
     processed = folder / "inbox" / ".Processed"
     assert len(list((processed / "new").iterdir()) + list((processed / "cur").iterdir())) == 2

@@ -103,22 +103,25 @@ def test_header_injection_in_names_and_subject_is_neutralised() -> None:
 
 
 def test_plain_text_keeps_its_line_breaks_around_inline_conditions() -> None:
-    """An ``{% endif %}`` at the end of a line must not swallow the line break (the env trims blocks)."""
+    """An ``{% endif %}`` at the end of a line must not swallow the line break (the env trims blocks), and no
+    sentence is glued to a condition ("or later,for")."""
     templates = MailTemplates()
-    request = templates.render(
+    rendered = templates.render(
         "request", {"supplier_name": "Acme", "campaign_year": 2025, "min_version": "6.01", "contact_name": "Jo"}
-    ).text
-    assert "version 6.01 or later,\nfor Acme covering calendar year 2025" in request
-    findings = [
-        {"message": "first problem", "location": "Declaration D16"},
-        {"message": "second problem", "location": None},
+    )
+    assert "We need template version 6.01 or later." in rendered.text
+    assert "later,for" not in rendered.text and "later,for" not in (rendered.html or "")
+    points = [
+        {"section": "correct", "check": "company.email_invalid", "message": "first problem",
+         "locations": ["Declaration D16"]},
+        {"section": "correct", "check": "", "message": "second problem", "locations": []},
     ]
     ack = templates.render(
         "acknowledgment",
         {"contact_name": "Jo", "filenames": ["f.xlsx"], "grade": "needs clarification", "score": 95,
-         "findings": findings, "sender_name": "Team"},
+         "points": points, "sender_name": "Team"},
     ).text  # fmt: skip
     lines = ack.splitlines()
-    assert "  1. first problem (Declaration D16)" in lines
-    assert "  2. second problem" in lines
+    assert "  1. First problem [Declaration D16]" in lines
+    assert "  2. Second problem" in lines
     assert "Kind regards," in lines

@@ -1,0 +1,137 @@
+"""The languages of supplier e-mails: gettext catalogues (``mail/locale/<tag>.po``), dates, lists and the bilingual
+layout's words.
+
+Why gettext ``.po`` files (read with Babel) and not one Jinja2 template per language: every e-mail kind keeps one
+template (``mail/templates``), so a change of layout or a new paragraph is made once, not ten times; translators work
+on ``.po`` files with the usual tools (Poedit, Weblate) that show the English source, its context and what is
+missing; and ``tests/unit/mail/test_catalogues.py`` can list every message id that has no translation. Babel also
+gives each language's month names and list words ("Zinn, Tantal und Wolfram").
+
+English is the source language (the message ids), so there is no ``en.po``. ``normalise`` (``cmrt.languages``) maps
+what people type to the tags used here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import pathlib
+import re
+import textwrap
+from collections.abc import Iterable
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from cmrt.languages import ENGLISH, LANGUAGES, babel_locale, normalise
+
+LOCALE_DIR = pathlib.Path(__file__).resolve().parent / "locale"
+DOMAIN = "cmrt-bot"
+CJK = frozenset({"zh-Hans", "zh-Hant", "ja", "ko"})
+
+# The minerals as the templates name them (English names are the message ids; context "mineral")
+MINERALS = ("Tin", "Tantalum", "Tungsten", "Gold", "Cobalt", "Copper", "Graphite", "Lithium", "Mica", "Nickel",
+            "Aluminum", "Antimony", "Chromium", "Germanium", "Gallium", "Rare earth elements", "Silver", "Zinc")
+
+
+def po_path(tag: str) -> pathlib.Path:
+    return LOCALE_DIR / f"{tag}.po"
+
+
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def translations(tag: str) -> NullTranslations:
+    """The catalogue of a supported language (English: none, the message ids are English)."""
+    tag = normalise(tag)
+    if tag == ENGLISH:
+        return NullTranslations()
+    with po_path(tag).open("rb") as handle:
+        catalog = read_po(handle, locale=babel_locale(tag), domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def gettext(tag: str, message: str, context: str | None = None) -> str:
+    t = translations(tag)
+    return str(t.pgettext(context, message) if context else t.gettext(message))
+
+
+def format_date(value: dt.date | str | None, tag: str) -> str:
+    """Unambiguous in every language: ISO and the month in words, ``2026-03-31 (31. März 2026)``."""
+    if value is None or value == "":
+        return ""
+    date = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    words = babel_format_date(date, format="long", locale=babel_locale(tag))
+    return f"{date.isoformat()} ({words})"
+
+
+def join_list(items: Iterable[str], tag: str) -> str:
+    """``Tin, Tantalum and Tungsten`` in the language's own words."""
+    values = [str(i) for i in items]
+    if not values:
+        return ""
+    return format_list(values, locale=babel_locale(tag))
+
+
+def mineral(name: str, tag: str) -> str:
+    """A mineral's name in the language (unknown names stay as written)."""
+    known = {m.casefold(): m for m in MINERALS}
+    key = known.get(name.strip().casefold())
+    return gettext(tag, key, "mineral") if key else name
+
+
+def language_name(tag: str) -> str:
+    return Locale.parse(babel_locale(tag)).get_display_name() or tag
+
+
+def paragraph(text: str, tag: str, width: int = 76) -> str:
+    """A plain-text paragraph wrapped at ``width`` (CJK text is left as it is: it has no spaces to break at)."""
+    if tag in CJK:
+        return text
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) if line else ""
+                     for line in text.split("\n"))
+
+
+_GREETING = re.compile(
+    r"^\s*(dear|hello|hi|good (morning|afternoon|day)|sehr geehrte|liebe|guten tag|hallo|bonjour|madame|monsieur|"
+    r"estimad[oa]s?|hola|prezad[oa]s?|caro|cara|gentile|egregio|buongiorno|尊敬的|您好|你好|拝啓|お世話になっております|"
+    r"안녕하세요)\b.*?[,:：，!]?\s*$", re.IGNORECASE)  # fmt: skip
+
+
+def starts_with_greeting(text: str) -> bool:
+    """The team's own text opens with a greeting line (``Dear Ms Li,``): the e-mail then adds none of its own."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return bool(_GREETING.match(first)) and len(first) <= 80
+
+
+def catalogue_messages() -> list[tuple[str | None, str]]:
+    """Every (context, message id) the e-mails use: the templates' ``_()`` calls, the template families, the
+    minerals and each check's supplier sentence. Each ``.po`` must translate all of them (the completeness test)."""
+    import jinja2
+
+    from cmrt.review.supplier_texts import SUPPLIER_TEXTS
+    from mail.compose import FAMILIES, PACKAGE_TEMPLATES, POINT_WITH_MINERALS
+
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    found: dict[tuple[str | None, str], None] = {}
+    for path in sorted(PACKAGE_TEMPLATES.glob("*.j2")):
+        source = path.read_text(encoding="utf-8")
+        for _line, function, message in env.extract_translations(source):  # type: ignore[attr-defined]
+            first = message[0] if isinstance(message, tuple) else message
+            if function in ("_", "gettext") and isinstance(first, str):
+                found[(None, first)] = None
+    for name, minerals in FAMILIES.values():
+        found[(None, name)] = None
+        found[(None, minerals)] = None
+    found[(None, POINT_WITH_MINERALS)] = None
+    for name in MINERALS:
+        found[("mineral", name)] = None
+    for check, text in SUPPLIER_TEXTS.items():
+        found[(check, text)] = None
+    return list(found)

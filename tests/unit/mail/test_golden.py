@@ -1,0 +1,113 @@
+"""Golden files: every e-mail kind in every language, plain text and HTML, exactly as the supplier gets them.
+
+A change of wording or layout shows up here as a diff to read. After a deliberate change, rewrite the files with
+``pytest tests/unit/mail/test_golden.py --regenerate-golden`` and review ``git diff tests/unit/mail/golden``.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from typing import Any
+
+import pytest
+
+from cmrt.languages import LANGUAGES
+from mail.compose import MailTemplates
+
+GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
+TEMPLATES = MailTemplates()
+
+BASE: dict[str, Any] = {
+    "supplier_name": "Müller Metallwerk GmbH",
+    "contact_name": "Anna Schmidt",
+    "campaign_year": 2025,
+    "due_date": "2026-03-31",
+    "token": "R7K2QX9M",
+    "sender_name": "Pat Doe",
+    "sender_company": "Example Corp",
+}
+POINTS = [
+    {"section": "correct", "check": "mineral.answer_missing", "minerals": ["Tin", "Tantalum", "Tungsten"],
+     "message": "question 2 is not answered for Tin, Tantalum and Tungsten",
+     "locations": ["Declaration E24, F24, G24"]},
+    {"section": "correct", "check": "company.email_invalid", "minerals": [],
+     "message": "the contact e-mail 'anna@' is not a valid address (no domain)", "locations": ["Declaration D16"]},
+    {"section": "explain", "check": "mineral.covered_countries", "minerals": ["Tungsten"],
+     "message": "question 3 says Tungsten is sourced from the DRC or an adjoining country; please send the smelters "
+                "concerned and your due-diligence evidence", "locations": ["Declaration G25"]},
+    {"section": "explain", "check": "smelter.not_listed", "minerals": ["Gold"],
+     "message": "'Heraeus Precious Metals GmbH & Co. KG Hanau Refinery Division' is not on the RMI smelter list; "
+                "please confirm it is a smelter or refiner", "locations": ["Smelter List D14"]},
+]  # fmt: skip
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "request": ("request", {"min_version": "6.4", "attachment_names": ["CMRT_blank.xlsx"]}),
+    "request_emrt": ("request", {"families": ("EMRT",), "attachment_names": ["EMRT_blank.xlsx"],
+                                 "sender_company": ""}),
+    "reminder": ("reminder", {"reminder_number": 2, "attachment_names": ["CMRT_blank.xlsx"]}),
+    "clarification": ("clarification", {"points": POINTS}),
+    "clarification_followup": ("clarification", {"points": POINTS[:1], "reminder_number": 1, "followup": True}),
+    "clarification_from_slack": ("clarification", {
+        "clarification_text": "Dear Ms Schmidt,\n\nplease check the smelter in row 14 again.\n\nBest, Pat"}),
+    "acknowledgment": ("acknowledgment", {"filenames": ["CMRT_Mueller_2025.xlsx"], "points": POINTS}),
+    "acknowledgment_accepted": ("acknowledgment", {"filenames": ["CMRT_Mueller_2025.xlsx"], "accepted": True,
+                                                   "contact_name": ""}),
+    "acceptance": ("acceptance", {}),
+    "answer": ("answer", {"question_subject": "Which products does this concern?", "answer_text":
+                          "Dear Ms Schmidt,\n\nit concerns every product you deliver to us.\n\nBest regards,\nPat"}),
+    "answer_without_greeting": ("answer", {"answer_text": "It concerns every product you deliver to us."}),
+    "already_received": ("already_received", {"filenames": ["CMRT_Mueller_2025.xlsx"],
+                                              "received_at": "2026-01-15"}),
+}  # fmt: skip
+
+
+def _render(case: str, language: str) -> tuple[str, str]:
+    kind, extra = CASES[case]
+    rendered = TEMPLATES.render(kind, {**BASE, **extra}, language)
+    assert rendered.html is not None
+    return f"Subject: {rendered.subject}\n\n{rendered.text}", rendered.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_golden(case: str, language: str, request: pytest.FixtureRequest) -> None:
+    text, html = _render(case, language)
+    for suffix, content in ((".txt", text), (".html", html)):
+        path = GOLDEN / f"{case}.{language}{suffix}"
+        if request.config.getoption("--regenerate-golden"):
+            path.write_text(content, encoding="utf-8")
+        assert path.exists(), f"{path.name} missing: run pytest {__file__} --regenerate-golden"
+        assert content == path.read_text(encoding="utf-8"), f"{path.name} differs (see the module docstring)"
+
+
+def _words(html: str) -> str:
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<title>.*?</title>", "", html))
+    for entity, char in (("&amp;", "&"), ("&#39;", "'"), ("&#34;", '"'), ("&quot;", '"'), ("&lt;", "<"),
+                         ("&gt;", ">")):  # fmt: skip
+        text = text.replace(entity, char)
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("language", ["en", "de", "ja"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_html_and_plain_text_say_the_same(case: str, language: str) -> None:
+    text, html = _render(case, language)
+    body = text.split("\n\n", 1)[1]
+    plain = " ".join(body.replace("-------- English --------", "English").split())
+    plain = re.sub(r"\s*\d+\. ", " ", plain)  # list numbers: <ol> in HTML
+    words = re.sub(r"\s*\d+\. ", " ", _words(html))
+    assert " ".join(plain.split()) == " ".join(words.split())
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_one_greeting_sentence_case_and_no_empty_company_prefix(case: str) -> None:
+    text, _html = _render(case, "en")
+    greetings = [line for line in text.splitlines() if line.startswith("Dear ")]
+    assert len(greetings) == 1, greetings
+    team_words = CASES[case][1].get("clarification_text", "")
+    paragraphs = [p.strip() for p in text.split("\n\n")[1:] if p.strip() and p.strip() not in team_words]
+    assert [p for p in paragraphs if p[0].islower()] == []
+    points = [line.strip() for line in text.splitlines() if re.match(r"^  \d+\. ", line)]
+    assert [p for p in points if p.split(" ", 1)[1][0].islower()] == []
+    assert not text.startswith("Subject: :")
+    assert "graded" not in text and "score" not in text  # [outreach] show_grade_to_supplier is off by default
