@@ -117,12 +117,7 @@ def test_a_german_supplier_and_its_contacts(store_db: Database, tmp_path: pathli
     assert "dup" not in text and "internal" not in text  # info and team findings stay internal
     assert "62" not in text and "needs clarification" not in text  # no internal grade or score
 
-    # the team accepts in Slack: the supplier is told
-    with store_db.session() as s:
-        request = request_repo.get(s, rid)
-        assert request is not None
-        request_repo.transition(s, request, RequestState.RESPONDED, now=NOW)
-        request_repo.transition(s, request, RequestState.ACCEPTED, now=NOW)
+    # the team accepts in Slack (handlers.slack.operations.accept): the supplier is told
     assert SlackOutreach(mail).send_acceptance(rid, actor="U1").queued
     assert SlackOutreach(mail).send_acceptance(rid, actor="U1").detail == "already sent"  # once per acceptance
     accepted = _sent(out)[-1][0]

@@ -104,7 +104,7 @@ def test_one_greeting_sentence_case_and_no_empty_company_prefix(case: str) -> No
     text, _html = _render(case, "en")
     greetings = [line for line in text.splitlines() if line.startswith("Dear ")]
     assert len(greetings) == 1, greetings
-    team_words = CASES[case][1].get("clarification_text", "")
+    team_words = CASES[case][1].get("clarification_text", "") + CASES[case][1].get("answer_text", "")
     paragraphs = [p.strip() for p in text.split("\n\n")[1:] if p.strip() and p.strip() not in team_words]
     assert [p for p in paragraphs if p[0].islower()] == []
     points = [line.strip() for line in text.splitlines() if re.match(r"^  \d+\. ", line)]
