@@ -118,8 +118,18 @@ def is_no(value: object) -> bool:
 
 
 def quote(value: object, limit: int = 60) -> str:
+    """A value in quotes for a message; a long one is shortened at a word boundary (never mid-word: a supplier must
+    recognise the name; the cell reference says where the whole value is). A single word is never cut."""
     text = re.sub(r"\s+", " ", str(value)).strip()
-    return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"
+    if len(text) <= limit:
+        return f"'{text}'"
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    elif " " not in cut:
+        cut = text.split(" ", 1)[0]
+    cut = cut.rstrip(" ,;:-")
+    return f"'{cut}'" if cut == text else f"'{cut} …'"
 
 
 # ---------------------------------------------------------------- questions and gating
