@@ -1,6 +1,6 @@
 """Ingest a backlog of supplier replies from Dovecot: messages per second and peak memory.
 
-    python benchmarks/ingest_backlog.py [--count 1000] [--ack] [--keep]
+    python benchmarks/ingest_backlog.py [--count 1000] [--workers N] [--batch 10] [--ack] [--keep]
 
 Needs the mail harness (``bash tests/harness/harness.sh install`` once; the script starts it when it is not
 running and stops it again afterwards if it started it). It creates a fresh bot mailbox, APPENDs ``--count`` replies,
@@ -8,7 +8,10 @@ each with a real returned CMRT from ``../shared/cmrt/returned`` (made byte-uniqu
 file is read and reviewed rather than recognised as a duplicate; the factory workbook when the corpus is absent),
 from three suppliers with open requests in a fresh SQLite store, then times one ``ImapWatcher.run_once()`` with the
 real ``InboundProcessor``: fetch, store raw, classify, extract, match, read, review, record, move to Processed.
-``--ack`` also sends the acknowledgment e-mails through the outbox and SMTP relay.
+``--ack`` also sends the acknowledgment e-mails through the outbox and SMTP relay. ``--workers N`` reads ahead
+with N reader processes as ``cmrt-bot run`` does with ``[reader] workers`` (0: every step inline, the old path);
+``--batch`` is ``[imap] fetch_batch``. Before the ingest the script times a bare ``FETCH BODY.PEEK[]`` of the same
+backlog in the same batches (the baseline), and afterwards reports the store's size against the raw mail's.
 """
 
 from __future__ import annotations
@@ -77,11 +80,28 @@ def unique(data: bytes, n: int) -> bytes:
     return buf.getvalue()
 
 
+def bare_fetch(host: str, port: int, user: str, password: str, ctx: ssl.SSLContext, batch: int) -> float:
+    """Seconds to download every message of the inbox with ``FETCH BODY.PEEK[]``, ``batch`` at a time."""
+    client = IMAPClient(host, port, ssl=True, ssl_context=ctx, timeout=120)
+    client.login(user, password)
+    try:
+        client.select_folder("INBOX", readonly=True)
+        uids = sorted(client.search(["ALL"]))
+        t0 = time.perf_counter()
+        for start in range(0, len(uids), batch):
+            client.fetch(uids[start : start + batch], ["BODY.PEEK[]"])
+        return time.perf_counter() - t0
+    finally:
+        client.logout()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--ack", action="store_true", help="also send acknowledgments over SMTP")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite store")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="reader processes (0: inline)")
+    parser.add_argument("--batch", type=int, default=10, help="messages per IMAP FETCH ([imap] fetch_batch)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -133,14 +153,19 @@ def main() -> int:
             outreach = MailOutreach(
                 db, outbox, templates=MailTemplates(), sender=SenderIdentity(bot, sender_company="Bench Corp")
             )
-        processor = InboundProcessor(
-            db, outreach=outreach, options=InboundOptions(own_addresses=(bot,), acknowledge=args.ack)
-        )
+        bare = bare_fetch(host, imaps, bot, password, ctx, args.batch)
+        print(f"bare FETCH BODY.PEEK[] of the backlog: {bare:.1f} s ({args.count / bare:.1f} messages/s)", flush=True)
+        from cmrt.workbook.isolation import configure
+
+        configure(workers=max(args.workers, 1))
+        options = InboundOptions(own_addresses=(bot,), acknowledge=args.ack, read_ahead_workers=args.workers)
+        processor = InboundProcessor(db, outreach=outreach, options=options)
         settings = ImapMailbox(
             host=host, port=imaps, security=Security.TLS, username=bot, password=password, ca_file=e["HARNESS_CA"],
-            timeout=120, batch_size=10,
+            timeout=120, batch_size=args.batch,
         )  # fmt: skip
-        watcher = ImapWatcher(settings, processor, StoreCheckpoints(db))
+        prefetch = processor.prefetch if args.workers > 0 else None
+        watcher = ImapWatcher(settings, processor, StoreCheckpoints(db), prefetch=prefetch)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
         handled = watcher.run_once()
@@ -149,6 +174,8 @@ def main() -> int:
         db_size = (workdir / "store.sqlite").stat().st_size / 1e6
         print(f"ingested {handled} messages in {elapsed:.1f} s: {handled / elapsed:.2f} messages/s")
         print(f"peak RSS {rss_peak:.0f} MB (before ingest {rss_before:.0f} MB); SQLite store {db_size:.0f} MB")
+        print(f"ratio to the bare fetch: {elapsed / bare:.1f}x; store / raw mail: {db_size * 1e6 / total_bytes:.2f}")
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         db.dispose()
         subprocess.run(
             ["doveadm", "-c", e["HARNESS_DOVECOT_CONF"], "expunge", "-u", bot, "mailbox", "*", "all"],
