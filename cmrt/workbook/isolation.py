@@ -68,11 +68,11 @@ class _Worker:
         finally:
             child.close()
         self.conn: Connection = parent
-        if not self._poll(_START_SECONDS) or self.conn.recv() != ("ready",):
+        if not self.poll(_START_SECONDS) or self.conn.recv() != ("ready",):
             self.stop()
             raise RuntimeError("workbook reader process did not start")
 
-    def _poll(self, seconds: float) -> bool:
+    def poll(self, seconds: float) -> bool:
         """Wait for a reply up to ``seconds``; raises ``ReadInterrupted`` when ``interrupt()`` stopped the pool."""
         end = time.monotonic() + seconds
         while True:
@@ -210,7 +210,7 @@ def read_isolated(
     keep = False
     try:
         worker.conn.send((data, filename, inner, tuple(passwords)))
-        if not worker._poll(limits.timeout_seconds + _GRACE_SECONDS):
+        if not worker.poll(limits.timeout_seconds + _GRACE_SECONDS):
             raise WorkbookError("timeout", "Reading the workbook took longer than allowed; it was stopped.")
         reply: tuple[Any, ...] = worker.conn.recv()
         keep = True

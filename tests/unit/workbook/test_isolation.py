@@ -88,7 +88,7 @@ def test_interrupt_ends_a_read_in_progress_at_once() -> None:
 
     def wait() -> None:
         try:
-            worker._poll(30.0)  # nothing was sent: only interrupt() ends this
+            worker.poll(30.0)  # nothing was sent: only interrupt() ends this
         except BaseException as exc:
             raised.append(exc)
 
