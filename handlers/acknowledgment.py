@@ -6,16 +6,36 @@ acknowledgment is the same either way (and its outbox key ``ack:<Message-ID>`` k
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import object_session
 
 from cmrt.outreach import keys
 from cmrt.outreach.replies import worst_grade
 from cmrt.review import Grade
 from handlers.findings import location, supplier_facing
 from mail.classify import InboundMessage, Kind
-from store.models import Message
+from store.models import Message, Submission
+
+
+def _received_before(row: Message, digests: list[str]) -> dt.datetime | None:
+    """When the request first received the same workbook(s) in an earlier e-mail; None if any is new."""
+    session = object_session(row)
+    if session is None or row.request_id is None or not digests:
+        return None
+    first: dict[str, dt.datetime] = {}
+    stmt = sa.select(Submission.sha256, sa.func.min(Submission.created_at)).where(
+        Submission.request_id == row.request_id, Submission.sha256.in_(digests), Submission.message_id != row.id
+    ).group_by(Submission.sha256)
+    for digest, at in session.execute(stmt):
+        first[digest] = at
+    if any(d not in first for d in digests):
+        return None
+    return max(first.values())
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,8 @@ class Acknowledgment:
     findings: list[dict[str, Any]] = field(default_factory=list)  # supplier-facing, as stored, plus "file"
     accepted: bool = False
     problems: list[str] = field(default_factory=list)  # unreadable files, attachments left out
+    # every workbook was received before for this request (the same bytes): the "already received" e-mail, when
+    already_received_at: dt.datetime | None = None
 
 
 def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequence[str]) -> Acknowledgment | None:
@@ -66,6 +88,7 @@ def acknowledgment_plan(row: Message, message: InboundMessage, problems: Sequenc
             findings.append({**f, "location": location(f), "file": sub.filename})
     worst = worst_grade(grades)
     return Acknowledgment(
+        already_received_at=_received_before(row, [x.sha256 for x in subs]),
         request_id=row.request_id,
         key=keys.acknowledgment(row.message_id),
         reply_to_message_id=row.message_id,

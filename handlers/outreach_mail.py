@@ -169,7 +169,10 @@ class MailOutreach:
         findings: Sequence[Mapping[str, Any]] = (),
         accepted: bool = False,
         problems: Sequence[str] = (),
+        already_received_at: dt.datetime | None = None,
     ) -> MailResult:
+        """The acknowledgment of a reply; ``already_received_at``: the same workbook came before, so the supplier
+        is told it need not send it again (kind ``already_received``) instead of getting the review once more."""
         context = {
             "filenames": list(filenames),
             "grade": grade.replace("_", " ") if grade else None,
@@ -177,9 +180,10 @@ class MailOutreach:
             "points": supplier_points(findings),
             "accepted": accepted,
             "problems": list(problems),
+            "received_at": already_received_at.date() if already_received_at else None,
         }
         return self._send(
-            OutboxKind.ACKNOWLEDGMENT,
+            OutboxKind.ALREADY_RECEIVED if already_received_at else OutboxKind.ACKNOWLEDGMENT,
             request_id,
             key,
             context,

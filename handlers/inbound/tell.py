@@ -36,6 +36,7 @@ def acknowledge(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
         ack.request_id, key=ack.key, reply_to_message_id=ack.reply_to_message_id,
         reply_references=ack.reply_references, to_address=ack.to_address, filenames=ack.filenames,
         grade=ack.grade, score=ack.score, findings=ack.findings, accepted=ack.accepted, problems=ack.problems,
+        already_received_at=ack.already_received_at,
     )  # fmt: skip
     if not sent.accepted:
         ctx.problems.append(f"acknowledgment not sent: {sent.detail}")

@@ -45,3 +45,19 @@ def test_the_acknowledgment_answers_the_colleague_with_the_contact_in_cc(
     assert f"Delivered-To: {CONTACT}".encode() in data and f"Delivered-To: {COLLEAGUE}".encode() in data
     body = ack.get_body(preferencelist=("plain",))
     assert body is not None and "Dear Sir or Madam," in body.get_content()  # not Anna's name: the colleague wrote
+
+
+def test_the_same_workbook_again_gets_already_received(mail_db: Database, tmp_path: pathlib.Path) -> None:
+    seeded = seed_request(mail_db, CONTACT)
+    out = tmp_path / "outbox"
+    outbox = Outbox(StoreOutboxRepository(mail_db, mail_from=BOT), MaildirSender(out))
+    mail = MailOutreach(mail_db, outbox, templates=MailTemplates(), sender=SenderIdentity(BOT, "Buyer Corp"))
+    workbook = build_cmrt(company_name="Acme Metals Ltd")
+    for _ in range(2):
+        raw = inbound(sender=CONTACT, subject=f"Re: CMRT {token_tag(seeded.token)}",
+                      attachments=[("cmrt.xlsx", workbook, XLSX)])  # fmt: skip
+        InboundProcessor(mail_db, outreach=mail).process(raw)
+    subjects = sorted(str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"])
+                      for p in (out / "new").glob("*.eml"))  # fmt: skip
+    assert len(subjects) == 2 and subjects[0].startswith("Already received: CMRT 2025")
+    assert subjects[1].startswith("Received")
