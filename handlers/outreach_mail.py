@@ -365,7 +365,7 @@ class SlackOutreach:
             req = request_repo.get(s, request_id)
             if req is None:
                 return OutreachResult(False, "that request no longer exists")
-            when = (req.accepted_at or self.mail.clock()).strftime("%Y%m%dT%H%M%S")
+            when = req.accepted_at.strftime("%Y%m%dT%H%M%S") if req.accepted_at else "now"
             key = f"c{req.campaign_id}:r{request_id}:acceptance:{when}"
         result = self.mail.send_acceptance(request_id, key=key)
         if result.accepted:

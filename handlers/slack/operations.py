@@ -27,7 +27,6 @@ from handlers.slack.text import code, esc
 from store import requests
 from store import suppliers as supplier_repo
 from store.models import Request
-from store.states import ContactState
 
 log = logging.getLogger("cmbot.slack.ops")
 
@@ -247,11 +246,11 @@ def change_address(ops: ChatOps, request_id: int, actor: str, address: str) -> O
         if contact is None:
             return Outcome(False, f"{name} has no contact to change.", request_id)
         previous = contact.email
-        same = next((c for c in request.supplier.contacts if c.email == address), None)
-        if same is not None and same is not contact:  # a known contact: it becomes the one requests go to
-            same.state, contact.state = ContactState.ACTIVE, ContactState.INACTIVE
-        else:
-            contact.email, contact.state, contact.bounce_detail = address, ContactState.ACTIVE, None
+        # the new address replaces the one requests went to; the supplier's other addressed contacts stay; the old
+        # contact is kept inactive (its replies still match), and e-mails refused for it are sent again
+        others = [c.email for c in supplier_repo.active_contacts(request.supplier) if not c.cc and c is not contact]
+        supplier_repo.change_contacts(session, request.supplier, [address, *[o for o in others if o != address]],
+                                      actor=actor)  # fmt: skip
         request.next_due_at = now
         audit(session, actor=actor, action="slack_address_changed", request_id=request_id,
               details={"contact_id": contact.id}, at=now)  # fmt: skip
