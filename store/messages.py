@@ -145,8 +145,13 @@ def add_submission(
     request_id: int | None = None,
     store_content: bool = True,
     content_path: str | None = None,
+    flush: bool = True,
 ) -> tuple[Submission, bool]:
-    """Record an attachment of ``message`` once per sha256; returns (submission, created)."""
+    """Record an attachment of ``message`` once per sha256; returns (submission, created).
+
+    ``flush=False``: the row is only added to the session, so that what the caller sets on it next (the reading)
+    goes into the same INSERT instead of an UPDATE that rewrites the row with its bytes; the caller flushes once
+    (a later query in the session does it too)."""
     digest = sha256(content)
     stmt = sa.select(Submission).where(Submission.message_id == message.id, Submission.sha256 == digest)
     existing = session.scalars(stmt).one_or_none()
@@ -164,7 +169,8 @@ def add_submission(
         is_workbook=is_workbook,
     )
     session.add(sub)
-    session.flush()
+    if flush:
+        session.flush()
     return sub, True
 
 

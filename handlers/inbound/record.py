@@ -65,16 +65,20 @@ def read(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     if _classification(ctx).kind is Kind.BOUNCE:
         return None
     s, row = ctx.work.session, ctx.work.row
+    # each submission is inserted once with its reading (no flush per row, no UPDATE rewriting its bytes)
     for wb in ctx.extracted.workbooks:
         sub, _ = message_repo.add_submission(
-            s, row, filename=wb.filename, content=wb.content, content_type=wb.content_type, is_workbook=True
-        )
+            s, row, filename=wb.filename, content=wb.content, content_type=wb.content_type, is_workbook=True,
+            flush=False,
+        )  # fmt: skip
         ctx.readings.append(Reading(sub, read_submission(ctx, deps, sub, wb.content)))
         ctx.names.append(wb.filename)
     for other in ctx.extracted.others:
         message_repo.add_submission(
-            s, row, filename=other.filename, content=other.content, content_type=other.content_type, is_workbook=False
-        )
+            s, row, filename=other.filename, content=other.content, content_type=other.content_type, is_workbook=False,
+            flush=False,
+        )  # fmt: skip
+    s.flush()
     return None
 
 

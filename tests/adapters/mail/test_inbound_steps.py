@@ -231,3 +231,28 @@ def test_take_assignment_reviews_an_unmatched_e_mail_for_the_chosen_request(mail
         assert [sub.request_id for sub in row.submissions] == [seeded.request_id]
     again = InboundContext(message_id=outcome.message_id, request_id=seeded.request_id, actor="U1")
     assert OneUnit((take_assignment, review_workbooks))(again, deps) is None and again.grades == []  # reviewed once
+
+
+def test_read_inserts_each_submission_once_with_its_reading(mail_db: Database) -> None:
+    """The submission row is inserted with its reading, not inserted and then updated by the read (on SQLite an
+    UPDATE rewrites the row with its megabytes). The request it belongs to is still set once matching has run
+    (one small UPDATE, until the bytes move to a table of their own)."""
+    seeded = seed_request(mail_db, CONTACT)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(mail_db.engine, "before_cursor_execute", record)
+    try:
+        outcome = InboundProcessor(mail_db).process(_reply(seeded))
+    finally:
+        sa.event.remove(mail_db.engine, "before_cursor_execute", record)
+    assert outcome.request_id == seeded.request_id
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO SUBMISSIONS")]
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE SUBMISSIONS")]
+    assert len(inserts) == 1 and "declaration" in inserts[0]
+    assert [u for u in updates if "declaration" in u or "parse_error" in u or "detected_" in u] == []
+    with mail_db.session() as s:
+        (sub,) = s.scalars(sa.select(Submission)).all()
+        assert sub.declaration is not None and sub.detected_version
