@@ -22,18 +22,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
 from bot.leader import LeaderLock
+from bot.mail_wiring import Clock, utc_now
 from bot.scheduling import build_scheduler, outreach_config, tick_interval
 from bot.supervisor import Component, Supervisor, restart_backoff
 from handlers.notify import Notifier, NullNotifier
 from handlers.ticks import OutboundMail, Ticker
 from store import Database, check_schema_current, runtime
 from store.models import Heartbeat
+
+if TYPE_CHECKING:
+    from bot.wiring import Wiring
 
 log = logging.getLogger("cmbot.app")
 
@@ -119,12 +124,13 @@ class SchedulerComponent:
 
 @dataclass
 class Parts:
-    """What the composition builds; tests may assemble one by hand."""
+    """What the composition builds; tests may assemble one by hand (``wiring`` is then None)."""
 
     db: Database
     components: list[Component]
     notifier: Notifier = field(default_factory=NullNotifier)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    wiring: Wiring | None = None  # the mail loop and the Slack side, for the tests' rig
 
 
 class App:
@@ -240,36 +246,28 @@ def _hard_exit() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ composition
-def build_parts(settings: Settings, db: Database, stop: threading.Event) -> Parts:
-    """Build every adapter from the settings and register the handlers (the production wiring)."""
-    import bot.wiring as wiring
+def build_parts(
+    settings: Settings, db: Database, stop: threading.Event, *, clock: Clock = utc_now
+) -> Parts:
+    """Build every adapter from the settings and register the handlers (the production wiring; the tests' ``rig``
+    calls it too). ``clock`` (tests) replaces the wall clock of the handlers."""
     from bot.lists_wiring import ListsUpkeep
+    from bot.wiring import build
 
-    notifier: Notifier = NullNotifier()
-    components: list[Component] = []
-    closers: list[Callable[[], None]] = []
-
-    mail = wiring.build_mail(settings, db)
-    slack = wiring.build_slack(settings, db, mail.outreach, inbound=mail.inbound, outbox=mail.outbox)
-    if slack is not None:
-        notifier = slack.notifier
-        components.append(slack.component)
-        closers.append(slack.close)
-    mail.set_notifier(notifier)
-    components.extend(mail.components)
-    closers.extend(mail.closers)
-
+    wiring = build(settings, db, clock=clock)
+    slack = wiring.slack
     ticker = Ticker(
         db,
-        mail.outbound,
+        wiring.mail.outbound,
         outreach_config(settings),
-        notifier=notifier,
+        notifier=wiring.notifier,
         stop=threading.Event(),
+        clock=clock,
         digest=slack.digest if slack is not None else None,
     )
-    upkeep = ListsUpkeep(settings, db, notifier=notifier)
-    components.append(SchedulerComponent(ticker, tick_interval(settings), db, upkeep=upkeep))
-    return Parts(db=db, components=components, notifier=notifier, closers=closers)
+    upkeep = ListsUpkeep(settings, db, notifier=wiring.notifier)
+    components = [*wiring.components, SchedulerComponent(ticker, tick_interval(settings), db, upkeep=upkeep)]
+    return Parts(db=db, components=components, notifier=wiring.notifier, closers=wiring.closers, wiring=wiring)
 
 
 __all__ = ["App", "OutboundMail", "Parts", "SchedulerComponent", "build_parts"]

@@ -31,6 +31,7 @@ from handlers.demo import (
     supplier_reply,
     supplier_workbook,
 )
+from handlers.notify import NullNotifier
 from store import Database
 
 MARKER = ".cmrt-demo"
@@ -155,7 +156,7 @@ def _mail_loop(folder: pathlib.Path, s: Settings, say: Narrator, now: dt.datetim
 
     db = Database(s.store.url)
     try:
-        parts = mail_wiring.build(s, db)
+        parts = mail_wiring.build(s, db, NullNotifier())
         outbox = folder / "outbox"
         config = outreach_config(s)
 

@@ -1,61 +1,37 @@
-"""The mail loop for ``cmrt-bot run``: SMTP sender, outbox (delivery daemon), outbound API, inbox watcher."""
+"""The mail loop for ``cmrt-bot run``: SMTP sender, outbox (delivery daemon), outbound API, inbox watcher.
+
+Every part takes the one notifier the process has (``bot.wiring.build`` makes it before the mail loop: the Slack
+channel's, or nobody's), so the mail loop, the scheduler and the Slack app tell the team through the same object.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.supervisor import Component, ThreadComponent
-from bot.wiring import MailParts
-from handlers.notify import FindingSummary, Notifier, alert_uncertain, alert_unmatched
+from handlers.notify import Notifier
 from store import Database
 
 if TYPE_CHECKING:
     from handlers.inbound import InboundProcessor
-    from handlers.outreach_mail import MailOutreach
+    from handlers.outreach_mail import MailOutreach, SlackOutreach
     from mail.maildir_out import MaildirSender
+    from mail.outbox import Outbox
     from mail.smtp import SmtpSender
 
 log = logging.getLogger("cmbot.app")
 
+Clock = Callable[[], dt.datetime]
 
-class NotifierProxy:
-    """Hands every call to the notifier in ``box[0]``: the mail loop is built before Slack is."""
 
-    def __init__(self, box: list[Notifier]) -> None:
-        self.box = box
-
-    def request_sent(self, request_id: int) -> None:
-        self.box[0].request_sent(request_id)
-
-    def reminder_sent(self, request_id: int, *, number: int) -> None:
-        self.box[0].reminder_sent(request_id, number=number)
-
-    def reply_received(self, request_id: int, *, summary: str) -> None:
-        self.box[0].reply_received(request_id, summary=summary)
-
-    def review_result(
-        self, request_id: int, *, grade: str, score: int | None, findings: Sequence[FindingSummary]
-    ) -> None:
-        self.box[0].review_result(request_id, grade=grade, score=score, findings=findings)
-
-    def clarification_sent(self, request_id: int, *, actor: str | None = None) -> None:
-        self.box[0].clarification_sent(request_id, actor=actor)
-
-    def escalation(self, request_id: int, *, reason: str) -> None:
-        self.box[0].escalation(request_id, reason=reason)
-
-    def team_alert(self, text: str, *, request_id: int | None = None) -> None:
-        self.box[0].team_alert(text, request_id=request_id)
-
-    def unmatched_mail(self, ref: int, *, kind: str, subject: str) -> None:
-        alert_unmatched(self.box[0], ref, kind=kind, subject=subject)
-
-    def delivery_uncertain(self, key: str, *, kind: str, request_id: int | None = None) -> None:
-        alert_uncertain(self.box[0], key, kind=kind, request_id=request_id)
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def bounce_base(settings: Settings) -> str:
@@ -64,10 +40,22 @@ def bounce_base(settings: Settings) -> str:
     return settings.mail.bounce_address or settings.outreach.from_address or ""
 
 
-def build(settings: Settings, db: Database, *, offline: bool = False) -> MailParts:
-    """The mail loop's parts. ``offline`` (the CLI): e-mails are only recorded in the outbox, for the running bot's
-    outbox loop to deliver (never sent from here, so never twice), and no components (inbox, outbox loop) are built.
-    """
+@dataclass
+class MailParts:
+    outbound: MailOutreach  # the e-mails the scheduler's tick sends (handlers.ticks.OutboundMail)
+    outreach: SlackOutreach  # the e-mails the team asks for from Slack (handlers.slack.deps.Outreach)
+    inbound: InboundProcessor  # fed by the inbox; the team assigns unmatched e-mails through it
+    outbox: Outbox  # the team settles e-mails left uncertain through it
+    components: list[Component] = field(default_factory=list)
+
+
+def build(
+    settings: Settings, db: Database, notifier: Notifier, *, offline: bool = False, clock: Clock = utc_now
+) -> MailParts:
+    """The mail loop's parts, telling the team through ``notifier``. ``offline`` (the CLI): e-mails are only
+    recorded in the outbox, for the running bot's outbox loop to deliver (never sent from here, so never twice), and
+    no components (inbox, outbox loop) are built. ``clock`` (tests) replaces the wall clock of the outreach and the
+    inbound handler."""
     from handlers.mail_store import StoreOutboxRepository
     from handlers.outreach_mail import (
         MailOutreach,
@@ -82,11 +70,6 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
     from mail.smtp import RateLimiter
     from store.states import OutboxKind
 
-    box: list[Notifier] = []
-    from handlers.notify import NullNotifier
-
-    box.append(NullNotifier())
-    notifier = NotifierProxy(box)
     o = settings.outreach
     sender = outbound_sender(settings)
     per_hour = o.max_emails_per_hour
@@ -117,26 +100,20 @@ def build(settings: Settings, db: Database, *, offline: bool = False) -> MailPar
         language=o.language,
         send_immediately=not offline,
         notifier=notifier,
+        clock=clock,
     )
     outbox_every = min(30.0, max(1.0, settings.schedule.tick.total_seconds()))
     components: list[Component] = [
         ThreadComponent("outbox", lambda stop: run_outbox(outbox, stop, interval=outbox_every, notifier=notifier))
     ]
-    handler = inbound_processor(settings, db, mail, notifier)
+    handler = inbound_processor(settings, db, mail, notifier, clock=clock)
     if offline:
         components = []
     inbox = None if offline else _inbox_component(settings, handler, notifier)
     if inbox is not None:
         components.insert(0, inbox)
-    parts = MailParts(
-        outbound=mail,
-        outreach=SlackOutreach(mail, notify_on_accept=o.notify_on_accept),
-        components=components,
-        notifier_box=box,
-        inbound=handler,
-        outbox=outbox,
-    )
-    return parts
+    return MailParts(outbound=mail, outreach=SlackOutreach(mail, notify_on_accept=o.notify_on_accept), inbound=handler,
+                     outbox=outbox, components=components)  # fmt: skip
 
 
 def outbound_sender(settings: Settings) -> MaildirSender | SmtpSender:
@@ -165,7 +142,9 @@ def outbound_sender(settings: Settings) -> MaildirSender | SmtpSender:
     )
 
 
-def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, notifier: Notifier) -> InboundProcessor:
+def inbound_processor(
+    settings: Settings, db: Database, mail: MailOutreach, notifier: Notifier, *, clock: Clock = utc_now
+) -> InboundProcessor:
     """The inbound handler (``handlers.inbound.InboundProcessor``): fed by the inbox, and used by the team to assign
     an unmatched e-mail (Slack, ``cmrt-bot mail assign``)."""
     from cmrt.workbook.isolation import configure
@@ -190,6 +169,7 @@ def inbound_processor(settings: Settings, db: Database, mail: MailOutreach, noti
         options=options,
         review_context=make_context_factory(settings.review.overrides, settings.review.campaigns,
                                             max_list_age_days=settings.smelters.max_list_age_days),
+        clock=clock,
     )
 
 

@@ -8,17 +8,20 @@
   and ``close()``.
 * ``HttpRunner``: the WSGI adapter served by ``wsgiref`` in threads on the configured host and port
   (``App.start`` would bind 0.0.0.0).
-* ``SlackService``: everything together (client, app, listeners, notifier, runner); ``start()`` / ``stop()``.
+* ``build_side``: the parts built once per process (client, notifier, executor), shared by the mail loop, the
+  scheduler and the app; ``chat_ops``: what the listeners act through.
+* ``SlackService``: the Bolt app on the side's client, its listeners and runner; ``start()`` / ``stop()``.
 
 Secrets are read from the environment variables the settings name; they never appear in logs or errors.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
@@ -36,7 +39,7 @@ from handlers.report import ReportOptions
 from handlers.rollup import RollupOrders
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
-from handlers.slack.deps import ChatOps, InboundAssigner, OutboxReleaser, Outreach
+from handlers.slack.deps import ChatOps, InboundAssigner, OutboxReleaser, Outreach, utc_now
 from handlers.slack.notifier import SlackNotifier
 from store.engine import SessionSource
 
@@ -170,64 +173,108 @@ class HttpRunner:
             self._thread.join(timeout=5)
             self._thread = None
 
+    def connected(self) -> bool:
+        """The listener thread runs (or was not started yet)."""
+        return self._thread is None or self._thread.is_alive()
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}{self.path}"
 
 
-class SlackService:
-    """The whole Slack side, built from the settings; the run command owns its life cycle."""
+@dataclass
+class SlackSide:
+    """The Slack parts a process builds once, without a connection: the secrets, one ``WebClient``, one
+    ``SlackNotifier`` (the mail loop, the scheduler and the Slack app all post through it, so its per-request locks
+    serialise every post) and the listeners' executor. ``SlackService`` puts the Bolt app on the same client."""
 
-    def __init__(
-        self,
-        settings: SlackSettings,
-        *,
-        db: SessionSource,
-        outreach: Outreach,
-        environ: Mapping[str, str] | None = None,
-        allowed_group: str | None = None,
-        workers: int = 4,
-        inbound: InboundAssigner | None = None,
-        outbox: OutboxReleaser | None = None,
-        report: ReportOptions | None = None,
-        rollup: RollupOrders | None = None,
-    ) -> None:
-        self.settings = settings
-        self.secrets = read_secrets(settings, environ)
-        if not settings.channel:
-            raise SlackConfigError("[slack] channel: set the id of the compliance team's channel (C…)")
-        self.client = build_client(self.secrets.bot_token, settings.api_base_url)
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-listener")
+    settings: SlackSettings
+    secrets: SlackSecrets
+    client: WebClient
+    notifier: SlackNotifier
+    executor: ThreadPoolExecutor
+
+    @property
+    def channel(self) -> str:
+        return self.notifier.channel
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def build_side(
+    settings: SlackSettings,
+    db: SessionSource,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+    workers: int = 4,
+) -> SlackSide:
+    """The client and the notifier from ``[slack]``; a missing token or channel is a ``SlackConfigError`` now,
+    an unreachable Slack is not (nothing here connects)."""
+    secrets = read_secrets(settings, environ)
+    if not settings.channel:
+        raise SlackConfigError("[slack] channel: set the id of the compliance team's channel (C…)")
+    client = build_client(secrets.bot_token, settings.api_base_url)
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-listener")
+    notifier = SlackNotifier(client, db, settings.channel, clock=clock, upload_workbooks=settings.upload_workbooks)
+    return SlackSide(settings, secrets, client, notifier, executor)
+
+
+def chat_ops(
+    side: SlackSide,
+    db: SessionSource,
+    *,
+    outreach: Outreach,
+    inbound: InboundAssigner | None = None,
+    outbox: OutboxReleaser | None = None,
+    report: ReportOptions | None = None,
+    rollup: RollupOrders | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> ChatOps:
+    """What the listeners (and the digest) act through: the side's notifier and executor, the mail loop's outreach,
+    inbound handler and outbox, the rollup orders (``/cmrt rollup``)."""
+    settings = side.settings
+    access = AccessPolicy(channel=side.channel, allowed_users=settings.allowed_users,
+                          allowed_group=settings.allowed_group)  # fmt: skip
+    return ChatOps(
+        db=db,
+        outreach=outreach,
+        access=access,
+        channel=side.channel,
+        notifier=side.notifier,
+        clock=clock,
+        executor=side.executor,
+        inbound=inbound,
+        outbox=outbox,
+        report=report or ReportOptions(),
+        rollup=rollup,
+    )
+
+
+class SlackService:
+    """The Bolt app on the side's client, with every listener registered over ``ops``, and its runner (Socket Mode
+    or HTTP, from ``[slack] mode``); ``start()`` / ``stop()``. Building it does not connect."""
+
+    def __init__(self, side: SlackSide, ops: ChatOps) -> None:
+        self.side = side
+        self.ops = ops
+        settings = side.settings
         # no auth.test here: Slack being unreachable at start-up must not stop the bot; the runner checks the
         # token when it starts (and the supervisor retries with back-off)
         self.app = build_app(
-            self.client, signing_secret=self.secrets.signing_secret, executor=self.executor, verify_token=False
+            side.client, signing_secret=side.secrets.signing_secret, executor=side.executor, verify_token=False
         )
-        group = allowed_group if allowed_group is not None else settings.allowed_group
-        self.notifier = SlackNotifier(self.client, db, settings.channel, upload_workbooks=settings.upload_workbooks)
-        self.ops = ChatOps(
-            db=db,
-            outreach=outreach,
-            access=AccessPolicy(channel=settings.channel, allowed_users=settings.allowed_users, allowed_group=group),
-            channel=settings.channel,
-            notifier=self.notifier,
-            executor=self.executor,
-            inbound=inbound,
-            outbox=outbox,
-            report=report or ReportOptions(),
-            rollup=rollup,
-        )
-        self.home_cache = register_all(self.app, self.ops)
+        self.home_cache = register_all(self.app, ops)
         self.runner: SocketModeRunner | HttpRunner
         if settings.mode == "http":
             self.runner = HttpRunner(self.app, settings.http_host, settings.http_port)
         else:
-            assert self.secrets.app_token is not None
-            self.runner = SocketModeRunner(self.app, self.secrets.app_token)
+            assert side.secrets.app_token is not None
+            self.runner = SocketModeRunner(self.app, side.secrets.app_token)
 
     def start(self) -> None:
         self.runner.start()
 
     def stop(self) -> None:
         self.runner.stop()
-        self.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,18 +1,21 @@
-"""Concrete adapters for ``cmrt-bot run``: the Slack service and the mail loop, each as supervised components."""
+"""The one wiring of ``cmrt-bot run`` (``build``): each part built once from the settings: one Slack client and
+notifier, shared by the mail loop, the scheduler and the Slack app; the mail loop (``bot.mail_wiring``); the Slack
+service as a supervised component."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+import bot.mail_wiring as mail_wiring
 from bot.config import Settings
+from bot.mail_wiring import Clock, MailParts, utc_now
+from bot.slack_app import SlackService, SlackSide, build_side, chat_ops
 from bot.supervisor import Component
 from handlers.notify import Notifier, NullNotifier
-from handlers.ticks import OutboundMail
+from handlers.slack.deps import ChatOps
 from store import Database
 
 log = logging.getLogger("cmbot.app")
@@ -22,17 +25,18 @@ log = logging.getLogger("cmbot.app")
 class SlackComponent:
     """The Bolt app and its transport (Socket Mode connection or HTTP listener); restartable.
 
-    The app is built in ``start()`` (Bolt calls ``auth.test`` when it is built), so Slack being unreachable when
-    the bot starts is a failing component that the supervisor retries, not a bot that cannot start.
+    The service (the Bolt app on the shared client) is built in ``start()`` and its runner checks the token there
+    (``auth.test``), so Slack being unreachable when the bot starts is a failing component that the supervisor
+    retries, not a bot that cannot start.
     """
 
     name = "slack"
     DISCONNECTED_GRACE = 30.0  # Socket Mode reconnects by itself; only a longer gap counts as down
 
-    def __init__(self, factory: Callable[[], Any], monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, factory: Callable[[], SlackService], monotonic: Callable[[], float] = time.monotonic) -> None:
         self.factory = factory
         self.monotonic = monotonic
-        self.service: Any = None
+        self.service: SlackService | None = None
         self.error: str | None = None
         self._last_ok = 0.0
 
@@ -45,13 +49,7 @@ class SlackComponent:
     def healthy(self) -> bool:
         if self.service is None:
             return False
-        runner = self.service.runner
-        connected = getattr(runner, "connected", None)
-        if callable(connected):
-            ok = bool(connected())
-        else:
-            thread = getattr(runner, "_thread", None)
-            ok = thread is None or thread.is_alive()
+        ok = self.service.runner.connected()
         now = self.monotonic()
         if ok:
             self._last_ok = now
@@ -61,83 +59,68 @@ class SlackComponent:
         if self.service is not None:
             self.service.runner.stop()
 
-    def close(self) -> None:
-        if self.service is not None:
-            self.service.executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
 class SlackParts:
-    notifier: Notifier
-    component: Component
+    side: SlackSide  # the one client, notifier and executor
+    ops: ChatOps  # what the listeners and the digest act through
+    component: SlackComponent
     digest: Callable[[int], None]
-    close: Callable[[], None]
+
+    def close(self) -> None:
+        self.side.close()  # the executor outlives restarts of the service
 
 
-def build_slack(
-    settings: Settings, db: Database, outreach: Any, *, inbound: Any = None, outbox: Any = None
-) -> SlackParts | None:
-    """The Slack side, or None when ``[slack] channel`` is unset (the bot then runs without Slack).
+@dataclass
+class Wiring:
+    """Everything ``build`` makes, each once: the notifier every part tells the team through, the mail loop, the
+    Slack side (None without ``[slack] channel``)."""
 
-    A missing token is a configuration error (raised now); an unreachable Slack is not (the component retries).
-    The notifier the mail loop and the scheduler use needs no connection to be built.
+    notifier: Notifier
+    mail: MailParts
+    slack: SlackParts | None
+
+    @property
+    def components(self) -> list[Component]:
+        first: list[Component] = [self.slack.component] if self.slack is not None else []
+        return [*first, *self.mail.components]
+
+    @property
+    def closers(self) -> list[Callable[[], None]]:
+        return [self.slack.close] if self.slack is not None else []
+
+
+def build(settings: Settings, db: Database, *, clock: Clock = utc_now) -> Wiring:
+    """The notifier, then the mail loop telling the team through it, then the Slack app over the same notifier and
+    the mail loop's outreach, inbound handler and outbox.
+
+    Without ``[slack] channel`` the bot runs without Slack (nobody is told). A missing token is a configuration
+    error (raised now); an unreachable Slack is not: nothing here connects, the Slack component builds its Bolt
+    app when it starts and the supervisor retries it.
     """
     if not settings.slack.configured:
         log.warning("[slack] channel is not set: running without Slack (no team notifications)")
-        return None
-    from bot.commands._common import report_options
-    from bot.slack_app import SlackService, build_client, read_secrets
-    from handlers.slack.access import AccessPolicy
-    from handlers.slack.deps import ChatOps
-    from handlers.slack.digest import post_report
-    from handlers.slack.notifier import SlackNotifier
+        return Wiring(NullNotifier(), mail_wiring.build(settings, db, NullNotifier(), clock=clock), None)
+    side = build_side(settings.slack, db, clock=clock)  # SlackConfigError names the variable to set
+    mail = mail_wiring.build(settings, db, side.notifier, clock=clock)
+    return Wiring(side.notifier, mail, slack_parts(settings, db, side, mail, clock=clock))
 
-    secrets = read_secrets(settings.slack)  # SlackConfigError names the variable to set
-    channel = str(settings.slack.channel)
-    client = build_client(secrets.bot_token, settings.slack.api_base_url)
-    notifier = SlackNotifier(client, db, channel, upload_workbooks=settings.slack.upload_workbooks)
-    ops = ChatOps(
-        db=db,
-        outreach=outreach,
-        access=AccessPolicy(channel=channel, allowed_users=settings.slack.allowed_users),
-        channel=channel,
-        notifier=notifier,
-        report=report_options(settings),
-    )
+
+def slack_parts(settings: Settings, db: Database, side: SlackSide, mail: MailParts, *, clock: Clock) -> SlackParts:
+    from bot.commands._common import report_options
+    from bot.commands.rollup import orders_from
+    from handlers.slack.digest import post_report
+
+    ops = chat_ops(side, db, outreach=mail.outreach, inbound=mail.inbound, outbox=mail.outbox,
+                   report=report_options(settings), rollup=orders_from(settings), clock=clock)  # fmt: skip
     period = settings.slack.digest
 
     def digest(_campaign_id: int) -> None:
         try:
-            post_report(client, ops, channel=channel, now=dt.datetime.now(dt.UTC), period=period)
+            post_report(side.client, ops, channel=side.channel, now=clock(), period=period)
         except Exception:
             log.exception("could not post the digest")
 
-    from bot.commands.rollup import orders_from
-
-    component = SlackComponent(
-        lambda: SlackService(settings.slack, db=db, outreach=outreach, inbound=inbound, outbox=outbox,
-                             report=report_options(settings), rollup=orders_from(settings))
-    )
-    return SlackParts(notifier=notifier, component=component, digest=digest, close=component.close)
-
-
-# ------------------------------------------------------------------------------------------------------- mail
-@dataclass
-class MailParts:
-    outbound: OutboundMail
-    outreach: Any  # handlers.slack.deps.Outreach: e-mails the team asks for from Slack
-    components: list[Component] = field(default_factory=list)
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    notifier_box: list[Notifier] = field(default_factory=lambda: [NullNotifier()])
-    inbound: Any = None  # handlers.inbound.InboundProcessor: the team assigns unmatched e-mails through it
-    outbox: Any = None  # mail.outbox.Outbox: the team settles e-mails left uncertain through it
-
-    def set_notifier(self, notifier: Notifier) -> None:
-        self.notifier_box[0] = notifier
-
-
-def build_mail(settings: Settings, db: Database) -> MailParts:
-    """The mail loop: outbound API over the outbox, outbox delivery, inbox watcher."""
-    import bot.mail_wiring as mail_wiring
-
-    return mail_wiring.build(settings, db)
+    component = SlackComponent(lambda: SlackService(side, ops))
+    return SlackParts(side=side, ops=ops, component=component, digest=digest)

@@ -27,6 +27,7 @@ from bot.commands._common import CommandError, open_database, os_actor, run_comm
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.slack_app import SlackSide
     from handlers.notify import Notifier
     from store import Database
 
@@ -95,21 +96,17 @@ def do_unmatched(args: argparse.Namespace) -> int:
     return 0
 
 
-def _notifier(settings: Settings, db: Database) -> Notifier:
-    """The team's Slack channel when Slack is configured (the request's thread shows the review), else nobody."""
-    from handlers.notify import NullNotifier
-
+def _slack(settings: Settings, db: Database) -> SlackSide | None:
+    """The team's Slack channel when Slack is configured (the request's thread shows the review), else None."""
     if not settings.slack.channel:
-        return NullNotifier()
+        return None
     try:
-        from bot.slack_app import build_client, read_secrets
-        from handlers.slack.notifier import SlackNotifier
+        from bot.slack_app import build_side
 
-        secrets = read_secrets(settings.slack)
-        return SlackNotifier(build_client(secrets.bot_token, settings.slack.api_base_url), db, settings.slack.channel)
+        return build_side(settings.slack, db, workers=1)
     except Exception as exc:  # Slack is optional here: the assignment is recorded either way
         log.warning("Slack is not reachable from the CLI (%s); the team is not notified", type(exc).__name__)
-        return NullNotifier()
+        return None
 
 
 def do_assign(args: argparse.Namespace) -> int:
@@ -121,6 +118,7 @@ def do_assign(args: argparse.Namespace) -> int:
     except mailroom.BadReference as exc:
         raise CommandError(str(exc)) from None
     from bot import mail_wiring
+    from handlers.notify import NullNotifier
     from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
 
     with open_database(settings) as db:
@@ -135,20 +133,21 @@ def do_assign(args: argparse.Namespace) -> int:
                 raise CommandError(f"no supplier in campaign {campaign.year} matches {args.supplier!r}")
             names = ", ".join(f"{m.supplier_name} ({m.supplier_external_id})" for m in matches[:5])
             raise CommandError(f"several suppliers match {args.supplier!r}: {names}; give the supplier id")
+        slack = _slack(settings, db)
+        notifier: Notifier = slack.notifier if slack is not None else NullNotifier()
         try:
-            parts = mail_wiring.build(settings, db, offline=True)
+            parts = mail_wiring.build(settings, db, notifier, offline=True)
         except ValueError as exc:
             raise CommandError(str(exc), 2) from None
-        notifier = _notifier(settings, db)
-        parts.set_notifier(notifier)
         actor = os_actor()
         result = mailroom.assign(db, parts.inbound, ref, chosen.request_id, actor=actor)
-        client = getattr(notifier, "client", None)
-        if result.ok and client is not None:  # the Slack alert loses its button
+        if result.ok and slack is not None:  # the Slack alert loses its button
             from handlers.slack.mail_actions import settle_alert
             from handlers.slack.text import esc
 
-            settle_alert(db, client, ref, esc(result.text), f"`{esc(actor)}` (command line)")
+            settle_alert(db, slack.client, ref, esc(result.text), f"`{esc(actor)}` (command line)")
+        if slack is not None:
+            slack.close()
     if not result.ok:
         raise CommandError(result.text)
     print(result.text)

@@ -10,7 +10,16 @@ import time
 import pytest
 
 from bot.config import SlackSettings, parse_config
-from bot.slack_app import HttpRunner, SlackConfigError, SlackService, SocketModeRunner, read_secrets
+from bot.slack_app import (
+    HttpRunner,
+    SlackConfigError,
+    SlackService,
+    SocketModeRunner,
+    build_side,
+    chat_ops,
+    read_secrets,
+)
+from store import Database
 from tests.adapters.slack.conftest import (
     CHANNEL,
     MEMBER,
@@ -39,6 +48,12 @@ allowed_users = ["UEXTRA"]
     return parse_config(text).slack
 
 
+def _service(settings: SlackSettings, db: Database) -> SlackService:
+    """The service over the parts ``bot.wiring.build`` makes once (client, notifier, executor)."""
+    side = build_side(settings, db, environ=ENV)
+    return SlackService(side, chat_ops(side, db, outreach=RecordingOutreach()))
+
+
 def _free_port() -> int:
     with sockets.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,7 +76,7 @@ def test_socket_mode_service_from_settings(tmp_path: pathlib.Path) -> None:
         api.channel_members[CHANNEL] = [MEMBER]
         db = fresh_db(tmp_path)
         seed(db)
-        service = SlackService(_settings(api, "socket"), db=db, outreach=RecordingOutreach(), environ=ENV)
+        service = _service(_settings(api, "socket"), db)
         assert isinstance(service.runner, SocketModeRunner)
         try:
             service.start()
@@ -75,6 +90,7 @@ def test_socket_mode_service_from_settings(tmp_path: pathlib.Path) -> None:
             for conn in list(server.connections):
                 conn.close()
             service.stop()
+            service.side.close()
             db.dispose()
 
 
@@ -84,7 +100,7 @@ def test_http_service_binds_the_configured_host_and_port(tmp_path: pathlib.Path)
         api.channel_members[CHANNEL] = [MEMBER]
         db = fresh_db(tmp_path)
         seed(db)
-        service = SlackService(_settings(api, "http", port), db=db, outreach=RecordingOutreach(), environ=ENV)
+        service = _service(_settings(api, "http", port), db)
         assert isinstance(service.runner, HttpRunner)
         service.start()
         try:
@@ -98,4 +114,5 @@ def test_http_service_binds_the_configured_host_and_port(tmp_path: pathlib.Path)
             api.wait_for("response_url")
         finally:
             service.stop()
+            service.side.close()
             db.dispose()
