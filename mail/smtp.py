@@ -47,9 +47,6 @@ class SmtpServer:
     local_hostname: str | None = None
 
 
-SmtpSettings = SmtpServer  # the former name; tests/integration/test_run_process.py (kept unchanged) still uses it
-
-
 BeforeData = Callable[[], bool]  # runs after RCPT, before DATA; False abandons the transaction (see ``send``)
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from cmrt.workbook.factory import build_cmrt
-from mail.smtp import Security, SmtpSender, SmtpSettings
+from mail.smtp import Security, SmtpSender, SmtpServer
 from store import Database, campaigns, suppliers, upgrade
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.harness.fixtures import MailHarness, private_mail_harness
@@ -94,6 +94,9 @@ tick = "1s"
 
 [smelters]
 refresh = "off"                       # no download from RMI in tests (test_run_lists.py serves them)
+
+[run]
+heartbeat = "1s"
 """
 
 
@@ -181,7 +184,7 @@ def _reply_with_workbook(h: MailHarness, supplier: str, bot: str, request: email
         filename="CMRT_Supplier0.xlsx",
     )
     sender = SmtpSender(
-        SmtpSettings(
+        SmtpServer(
             host=h.host, port=h.smtp_port, security=Security.STARTTLS, username="bot@example.test",
             password="botpass", ca_file=str(h.ca_path), timeout=10,
         )
@@ -220,7 +223,6 @@ def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
         "CMRT_TEST_IMAP_PASSWORD": bot_password,
         "CMRT_TEST_SLACK_BOT_TOKEN": "xoxb-test",
         "CMRT_TEST_SLACK_SIGNING_SECRET": "s3cret",
-        "CMRT_HEARTBEAT_SECONDS": "1",
     }
     env.pop("CMRT_STORE_URL", None)
     env.pop("CMRT_CONFIG", None)
@@ -330,7 +332,6 @@ def test_failing_components_do_not_stop_the_rest_and_the_team_is_told(
         "CMRT_TEST_IMAP_PASSWORD": "unused",
         "CMRT_TEST_SLACK_BOT_TOKEN": "xoxb-test",
         "CMRT_TEST_SLACK_SIGNING_SECRET": "s3cret",
-        "CMRT_HEARTBEAT_SECONDS": "1",
     }
     env.pop("CMRT_STORE_URL", None)
     env.pop("CMRT_CONFIG", None)
