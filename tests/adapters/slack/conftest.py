@@ -14,6 +14,7 @@ import hmac
 import json
 import pathlib
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -29,7 +30,10 @@ import pytest
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack_app import build_app, build_client
+from bot.app import Parts, build_parts
+from bot.config import Settings, parse_config
+from bot.mail_wiring import MailParts
+from bot.slack_app import HttpRunner, build_app, build_client
 from cmrt.outreach.states import RequestState
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
@@ -258,6 +262,122 @@ def make_rig(tmp_path: pathlib.Path, outreach: Any | None = None) -> Iterator[Sl
 @pytest.fixture
 def slack(tmp_path: pathlib.Path) -> Iterator[SlackRig]:
     yield from make_rig(tmp_path)
+
+
+# -------------------------------------------------------------------------- the bot, wired as in production
+BOT = "bot@example.test"
+ENV = {"CMRT_SLACK_BOT_TOKEN": "xoxb-test", "CMRT_SLACK_SIGNING_SECRET": SECRET}
+TomlValue = str | int | bool | list[str]
+
+
+def _toml(sections: dict[str, dict[str, TomlValue]]) -> str:
+    def value(v: TomlValue) -> str:
+        return json.dumps(v) if not isinstance(v, bool) else str(v).lower()
+
+    return "".join(
+        f"[{name}]\n" + "".join(f"{key} = {value(v)}\n" for key, v in table.items()) + "\n"
+        for name, table in sections.items()
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class BotRig(SlackRig):
+    """A ``SlackRig`` whose parts the production wiring built (``bot.app.build_parts``): ``url`` is the Slack
+    app's events URL (HTTP mode), ``mail`` the mail loop (inbound handler, outbox, outreach)."""
+
+    url: str = ""
+    parts: Parts | None = None
+
+    @property
+    def mail(self) -> MailParts:
+        assert self.parts is not None and self.parts.wiring is not None
+        return self.parts.wiring.mail
+
+
+def smtp_settings(harness: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, TomlValue]:
+    """``[smtp]`` for the mail harness's relay as the bot's user (its password in the environment, as in
+    production)."""
+    monkeypatch.setenv("CMRT_TEST_SMTP_PASSWORD", harness.users[BOT])
+    return {"host": "127.0.0.1", "port": harness.smtp_port, "security": "starttls", "username": BOT,
+            "password_env": "CMRT_TEST_SMTP_PASSWORD", "tls_ca_file": str(harness.ca_path),
+            "timeout": "10s"}  # fmt: skip
+
+
+class Rig:
+    """The ``rig`` fixture: ``rig(settings)`` builds the bot from ``settings`` through ``bot.app.build_parts`` (the
+    function ``cmrt-bot run`` calls), over the seeded store and the fake Slack Web API, and starts its Slack app.
+    ``rig.settings(**sections)`` gives the settings of that store and that fake (HTTP mode on a free port, e-mail
+    written as .eml files, no inbox), each section's keys replaced by those given."""
+
+    def __init__(self, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.tmp_path = tmp_path
+        self.api = FakeSlackAPI().start()
+        self.api.channel_members[CHANNEL] = [MEMBER, OTHER_MEMBER]
+        db = fresh_db(tmp_path)
+        self.seeded = seed(db)
+        self.db_url = str(db.url)
+        db.dispose()
+        for name, value in ENV.items():
+            monkeypatch.setenv(name, value)
+        self._built: list[BotRig] = []
+
+    def settings(self, **sections: dict[str, TomlValue]) -> Settings:
+        base: dict[str, dict[str, TomlValue]] = {
+            "store": {"url": self.db_url},
+            "slack": {"mode": "http", "channel": CHANNEL, "api_base_url": self.api.base_url, "http_host": "127.0.0.1",
+                      "http_port": free_port(), "digest": "off"},
+            "outreach": {"from_address": BOT, "company_name": "Example Corp", "from_name": "Compliance Team",
+                         "max_emails_per_hour": 0},
+            "mail": {"inbound": "none", "outbound": "maildir",
+                     "outbound_maildir_path": str(self.tmp_path / "sent")},
+            "smelters": {"refresh": "off"},
+        }  # fmt: skip
+        for name, table in sections.items():
+            base[name] = {**base.get(name, {}), **table}
+        return parse_config(_toml(base))
+
+    def __call__(self, settings: Settings, *, outreach: Any | None = None) -> BotRig:
+        db = Database(settings.store.url)
+        parts = build_parts(settings, db, threading.Event(), clock=lambda: NOW)
+        assert parts.wiring is not None and parts.wiring.slack is not None
+        slack = parts.wiring.slack
+        if outreach is not None:  # a stand-in for the mail loop's outreach, where e-mail is not under test
+            slack.ops.outreach = outreach
+        slack.component.start()
+        service = slack.component.service
+        assert service is not None
+        url = service.runner.url if isinstance(service.runner, HttpRunner) else ""
+        rig = BotRig(self.api, db, self.seeded, slack.ops, service.app, slack.ops.outreach, slack.side.executor,
+                     slack.side.notifier, url=url, parts=parts)  # fmt: skip
+        self._built.append(rig)
+        return rig
+
+    def close(self) -> None:
+        for rig in self._built:
+            assert rig.parts is not None
+            for component in reversed(rig.parts.components):
+                if component.name == "slack":
+                    component.stop(5.0)
+            for close in rig.parts.closers:
+                close()
+            rig.executor.shutdown(wait=True, cancel_futures=True)
+            rig.db.dispose()
+        self.api.stop()
+
+
+@pytest.fixture
+def rig(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
+    made = Rig(tmp_path, monkeypatch)
+    try:
+        yield made
+    finally:
+        made.close()
 
 
 @pytest.fixture

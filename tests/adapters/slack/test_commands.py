@@ -10,16 +10,15 @@ from typing import Any
 
 import pytest
 
-from bot.slack_app import HttpRunner
 from handlers.slack.deps import OutreachResult
 from tests.adapters.slack.conftest import (
     CHANNEL,
     OUTSIDER,
+    Rig,
     SlackRig,
     command_payload,
     event_payload,
     form,
-    make_rig,
     post_signed,
 )
 
@@ -106,19 +105,13 @@ class SlowOutreach:
 
 
 @pytest.fixture
-def slow(tmp_path: Any) -> Iterator[tuple[SlackRig, str, SlowOutreach]]:
+def slow(rig: Rig) -> Iterator[tuple[SlackRig, str, SlowOutreach]]:
     outreach = SlowOutreach()
-    rig_iter = make_rig(tmp_path, outreach)
-    rig = next(rig_iter)
-    runner = HttpRunner(rig.app, "127.0.0.1", 0)
-    runner.start()
+    bot = rig(rig.settings(), outreach=outreach)
     try:
-        yield rig, runner.url, outreach
+        yield bot, bot.url, outreach
     finally:
         outreach.release.set()
-        runner.stop()
-        for _ in rig_iter:
-            pass
 
 
 def test_ack_comes_back_at_once_while_slow_work_continues(slow: tuple[SlackRig, str, SlowOutreach]) -> None:

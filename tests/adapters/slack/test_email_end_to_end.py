@@ -8,96 +8,44 @@ from __future__ import annotations
 
 import email
 import email.policy
-import pathlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from bot.slack_app import HttpRunner, SocketModeRunner
-from handlers.mail_store import StoreOutboxRepository
-from handlers.outreach_mail import MailOutreach, SenderIdentity, SlackOutreach
+from bot.slack_app import SocketModeRunner
 from handlers.slack import blocks
-from mail.compose import MailTemplates
-from mail.outbox import Outbox
-from mail.smtp import Security, SmtpSender, SmtpServer
 from store import audit
 from store.models import Contact, Request
 from tests.adapters.slack.conftest import (
     MEMBER,
-    NOW,
-    SlackRig,
+    BotRig,
+    Rig,
     action_payload,
     command_payload,
     form,
-    make_rig,
     post_signed,
+    smtp_settings,
     view_payload,
 )
 from tests.fakes.socket_mode import FakeSocketModeServer
 
 pytestmark = pytest.mark.mailserver
 
-BOT = "bot@example.test"
-
 
 @pytest.fixture
-def mailrig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRig, Any, str, str]]:
-    """The rig with the mail loop's real outreach (MailOutreach over the outbox) sending to the harness SMTP."""
+def mailrig(
+    mail_harness: Any, rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> tuple[BotRig, Any, str, str]:
+    """The bot as production wires it (``MailOutreach`` over the outbox) sending to the harness SMTP."""
     supplier_address, password = mail_harness.new_user("supplier")
-    holder: dict[str, Any] = {}
-
-    class LateOutreach:
-        """``SlackOutreach`` once the rig's database and notifier exist."""
-
-        def send_reminder(self, request_id: int, *, actor: str) -> Any:
-            return holder["o"].send_reminder(request_id, actor=actor)
-
-        def send_clarification(self, request_id: int, *, body: str, actor: str) -> Any:
-            return holder["o"].send_clarification(request_id, body=body, actor=actor)
-
-        def send_request(self, request_id: int, *, actor: str) -> Any:
-            return holder["o"].send_request(request_id, actor=actor)
-
-        def send_answer(self, request_id: int, *, body: str, actor: str) -> Any:
-            return holder["o"].send_answer(request_id, body=body, actor=actor)
-
-    rig_iter = make_rig(tmp_path, LateOutreach())
-    rig = next(rig_iter)
-    sender = SmtpSender(
-        SmtpServer(
-            host="127.0.0.1",
-            port=mail_harness.smtp_port,
-            security=Security.STARTTLS,
-            username=BOT,
-            password=mail_harness.users[BOT],
-            timeout=10,
-            ca_file=str(mail_harness.ca_path),
-        )
-    )
-    outbox = Outbox(StoreOutboxRepository(rig.db, mail_from=BOT), sender, sleep=lambda _s: None)
-    mail = MailOutreach(
-        rig.db,
-        outbox,
-        templates=MailTemplates(),
-        sender=SenderIdentity(from_address=BOT, sender_company="Example Corp", from_name="Compliance Team"),
-        notifier=rig.notifier,
-        clock=lambda: NOW,
-    )
-    holder["o"] = SlackOutreach(mail)
-    holder["mail"] = mail
-    rig.mail = mail  # type: ignore[attr-defined]  # the question tests run the scheduler over the same outbox
-    with rig.db.session() as s:
+    bot = rig(rig.settings(mail={"outbound": "smtp"}, smtp=smtp_settings(mail_harness, monkeypatch)))
+    with bot.db.session() as s:
         for ext in ("S-002", "S-004"):
-            request = s.get(Request, rig.seeded.requests[ext])
+            request = s.get(Request, bot.seeded.requests[ext])
             assert request is not None
             s.add(Contact(supplier_id=request.supplier_id, email=supplier_address, name="Pat Supplier"))
-    try:
-        yield rig, mail_harness, supplier_address, password
-    finally:
-        for _ in rig_iter:
-            pass
+    return bot, mail_harness, supplier_address, password
 
 
 def _messages(harness: Any, address: str, token: str, expect: int, timeout: float = 5.0) -> list[Any]:
@@ -115,27 +63,22 @@ def _messages(harness: Any, address: str, token: str, expect: int, timeout: floa
         client.logout()
 
 
-def test_slash_command_remind_sends_one_email_into_the_smtp_server(mailrig: tuple[SlackRig, Any, str, str]) -> None:
+def test_slash_command_remind_sends_one_email_into_the_smtp_server(mailrig: tuple[BotRig, Any, str, str]) -> None:
     rig, harness, address, _ = mailrig
-    runner = HttpRunner(rig.app, "127.0.0.1", 0)
-    runner.start()
-    try:
-        body = form(command_payload("remind S-002", api=rig.api, trigger="remind-1"))
-        assert post_signed(runner.url, body)[0] == 200
-        reply = rig.api.wait_for("response_url", timeout=10)[0]
-        assert "on its way" in reply.args["text"]
-        token = rig.request_state("S-002").token
-        messages = _messages(harness, address, token, 1)
-        assert len(messages) == 1
-        message = messages[0]
-        assert message["Auto-Submitted"] == "auto-generated"
-        assert "Acme Metal Works" in message.get_body(preferencelist=("plain",)).get_content()
-        # Slack retries the same command: no second e-mail
-        assert post_signed(runner.url, body, extra_headers={"X-Slack-Retry-Num": "1"})[0] == 200
-        time.sleep(0.5)
-        assert len(_messages(harness, address, token, 2, timeout=1.0)) == 1
-    finally:
-        runner.stop()
+    body = form(command_payload("remind S-002", api=rig.api, trigger="remind-1"))
+    assert post_signed(rig.url, body)[0] == 200
+    reply = rig.api.wait_for("response_url", timeout=10)[0]
+    assert "on its way" in reply.args["text"]
+    token = rig.request_state("S-002").token
+    messages = _messages(harness, address, token, 1)
+    assert len(messages) == 1
+    message = messages[0]
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert "Acme Metal Works" in message.get_body(preferencelist=("plain",)).get_content()
+    # Slack retries the same command: no second e-mail
+    assert post_signed(rig.url, body, extra_headers={"X-Slack-Retry-Num": "1"})[0] == 200
+    time.sleep(0.5)
+    assert len(_messages(harness, address, token, 2, timeout=1.0)) == 1
     request = rig.request_state("S-002")
     assert request.state.value == "reminded" and request.reminder_count == 2
     with rig.db.session() as s:
@@ -145,7 +88,7 @@ def test_slash_command_remind_sends_one_email_into_the_smtp_server(mailrig: tupl
     assert any("Reminder 2" in c.args["text"] for c in thread)
 
 
-def test_clarification_button_and_modal_send_the_edited_text(mailrig: tuple[SlackRig, Any, str, str]) -> None:
+def test_clarification_button_and_modal_send_the_edited_text(mailrig: tuple[BotRig, Any, str, str]) -> None:
     rig, harness, address, _ = mailrig
     server = FakeSocketModeServer().start()
     rig.api.socket_mode_url = server.url

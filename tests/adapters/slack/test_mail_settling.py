@@ -3,16 +3,15 @@
 An unmatched inbound e-mail (processed by the real ``InboundProcessor``) is announced with its reference and an
 *Assign to supplier* button; the button's modal and ``/cmrt assign`` both review the workbook and move the request
 once, however often Slack retries. An outbox e-mail left *uncertain* gets *Send again* / *Count as sent*.
-Acknowledgments are recorded in the outbox only (``send_immediately=False``): no SMTP server is needed here
-(``test_mail_settling_smtp`` covers the e-mail that really goes out).
+The bot is built by the production wiring (the ``rig`` fixture) with ``[mail] outbound = "maildir"``: e-mails are
+written as .eml files, no SMTP server is needed here (``test_mail_settling_smtp`` covers the e-mail that really
+goes out).
 """
 
 from __future__ import annotations
 
 import json
-import pathlib
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -22,30 +21,26 @@ import sqlalchemy as sa
 
 from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundProcessor
-from handlers.mail_store import StoreOutboxRepository
-from handlers.outreach_mail import MailOutreach, SenderIdentity, run_outbox
+from handlers.outreach_mail import run_outbox
 from handlers.slack import mail_blocks
-from mail.compose import MailTemplates
 from mail.outbox import Outbox, OutboxRecord
-from mail.smtp import SmtpSender, SmtpServer
 from store import audit, runtime
 from store.models import Message, OutboxItem, Review
 from store.states import OutboxState
 from tests.adapters.slack.conftest import (
+    BOT,
     CHANNEL,
     MEMBER,
-    NOW,
     OUTSIDER,
+    Rig,
     SlackRig,
     action_payload,
     command_payload,
     form,
     interaction,
-    make_rig,
     post_signed,
 )
 
-BOT = "bot@example.test"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,31 +67,9 @@ def unmatched_email(n: int = 1) -> bytes:
 
 
 @pytest.fixture
-def mailrig(tmp_path: pathlib.Path) -> Iterator[MailRig]:
-    from bot.slack_app import HttpRunner
-
-    rig_iter = make_rig(tmp_path)
-    rig = next(rig_iter)
-    outbox = Outbox(StoreOutboxRepository(rig.db, mail_from=BOT), SmtpSender(SmtpServer(host="127.0.0.1", port=9)))
-    mail = MailOutreach(
-        rig.db,
-        outbox,
-        templates=MailTemplates(),
-        sender=SenderIdentity(from_address=BOT, sender_company="Example Corp"),
-        send_immediately=False,
-        notifier=rig.notifier,
-        clock=lambda: NOW,
-    )
-    processor = InboundProcessor(rig.db, outreach=mail, notifier=rig.notifier, clock=lambda: NOW)
-    rig.ops.inbound, rig.ops.outbox = processor, outbox
-    runner = HttpRunner(rig.app, "127.0.0.1", 0)
-    runner.start()
-    try:
-        yield MailRig(rig, runner.url, processor, outbox)
-    finally:
-        runner.stop()
-        for _ in rig_iter:
-            pass
+def mailrig(rig: Rig) -> MailRig:
+    bot = rig(rig.settings())
+    return MailRig(bot, bot.url, bot.mail.inbound, bot.mail.outbox)
 
 
 def _receive(m: MailRig, n: int = 1) -> int:

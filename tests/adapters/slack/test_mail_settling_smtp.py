@@ -8,69 +8,42 @@ loop delivers it once.
 
 from __future__ import annotations
 
-import pathlib
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
-from bot.slack_app import HttpRunner
 from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundProcessor
-from handlers.mail_store import StoreOutboxRepository
-from handlers.outreach_mail import MailOutreach, SenderIdentity, run_outbox
+from handlers.outreach_mail import run_outbox
 from handlers.slack import mail_blocks
-from mail.compose import MailTemplates
 from mail.outbox import Outbox, OutboxRecord
-from mail.smtp import Security, SmtpSender, SmtpServer
 from store.models import Message
 from store.states import OutboxState
-from tests.adapters.slack.conftest import NOW, SlackRig, action_payload, command_payload, form, interaction, make_rig
+from tests.adapters.slack.conftest import (
+    BOT,
+    Rig,
+    SlackRig,
+    action_payload,
+    command_payload,
+    form,
+    interaction,
+    smtp_settings,
+)
 from tests.adapters.slack.conftest import post_signed as post
 
 pytestmark = pytest.mark.mailserver
 
-BOT = "bot@example.test"
-
 
 @pytest.fixture
-def smtprig(mail_harness: Any, tmp_path: pathlib.Path) -> Iterator[tuple[SlackRig, str, Any, Outbox, InboundProcessor]]:
-    rig_iter = make_rig(tmp_path)
-    rig = next(rig_iter)
-    sender = SmtpSender(
-        SmtpServer(
-            host="127.0.0.1",
-            port=mail_harness.smtp_port,
-            security=Security.STARTTLS,
-            username=BOT,
-            password=mail_harness.users[BOT],
-            timeout=10,
-            ca_file=str(mail_harness.ca_path),
-        )
-    )
-    outbox = Outbox(StoreOutboxRepository(rig.db, mail_from=BOT), sender, sleep=lambda _s: None)
-    mail = MailOutreach(
-        rig.db,
-        outbox,
-        templates=MailTemplates(),
-        sender=SenderIdentity(from_address=BOT, sender_company="Example Corp", from_name="Compliance Team"),
-        notifier=rig.notifier,
-        clock=lambda: NOW,
-    )
-    processor = InboundProcessor(rig.db, outreach=mail, notifier=rig.notifier, clock=lambda: NOW)
-    rig.ops.inbound, rig.ops.outbox = processor, outbox
-    runner = HttpRunner(rig.app, "127.0.0.1", 0)
-    runner.start()
-    try:
-        yield rig, runner.url, mail_harness, outbox, processor
-    finally:
-        runner.stop()
-        for _ in rig_iter:
-            pass
+def smtprig(
+    mail_harness: Any, rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> tuple[SlackRig, str, Any, Outbox, InboundProcessor]:
+    bot = rig(rig.settings(mail={"outbound": "smtp"}, smtp=smtp_settings(mail_harness, monkeypatch)))
+    return bot, bot.url, mail_harness, bot.mail.outbox, bot.mail.inbound
 
 
 def _count(harness: Any, address: str, expect: int, timeout: float = 5.0) -> int:

@@ -17,7 +17,7 @@ from handlers.slack import blocks
 from handlers.ticks import Ticker
 from store import audit
 from store.models import Contact, OutboxItem
-from tests.adapters.slack.conftest import NOW, SlackRig, action_payload, interaction, post_signed, view_payload
+from tests.adapters.slack.conftest import NOW, BotRig, SlackRig, action_payload, interaction, post_signed, view_payload
 from tests.adapters.slack.test_email_end_to_end import _messages, mailrig  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.mailserver
@@ -44,7 +44,7 @@ def _reminders(rig: SlackRig) -> int:
 
 
 def test_a_question_shows_in_the_thread_reply_answers_in_the_mail_thread_and_nothing_chases_meanwhile(
-    mailrig: tuple[SlackRig, Any, str, str],  # noqa: F811
+    mailrig: tuple[BotRig, Any, str, str],  # noqa: F811
 ) -> None:
     rig, harness, address, _ = mailrig
     request_id = rig.seeded.requests["S-002"]
@@ -66,7 +66,7 @@ def test_a_question_shows_in_the_thread_reply_answers_in_the_mail_thread_and_not
     assert ids == [blocks.A_REPLY, blocks.A_RESUME]
 
     # weeks go by: the scheduler holds the reminders (and says why), nothing goes to the supplier
-    ticker = Ticker(rig.db, rig.mail, OutreachConfig(), notifier=rig.notifier,  # type: ignore[attr-defined]
+    ticker = Ticker(rig.db, rig.mail.outbound, OutreachConfig(), notifier=rig.notifier,
                     clock=lambda: NOW + dt.timedelta(days=40))  # fmt: skip
     report = ticker.tick()
     assert report.held >= 1 and _reminders(rig) == 0
