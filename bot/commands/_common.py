@@ -9,6 +9,7 @@ for it (``tests/unit/test_cli_imports.py``).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import socket
@@ -108,3 +109,11 @@ def run_command(name: str, args: argparse.Namespace, body: object) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+
+
+def date_argument(text: str) -> dt.date:
+    """An argparse ``type`` for a YYYY-MM-DD date (argparse names the option in its error)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (write YYYY-MM-DD)") from None

@@ -7,23 +7,16 @@ configuration's ``[review.overrides]`` and ``[review.campaigns."YEAR"]`` (see ``
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import difflib
 from typing import Any
 
-from bot.commands._common import CommandError, open_database, os_actor, run_command, settings_from
+from bot.commands._common import CommandError, date_argument, open_database, os_actor, run_command, settings_from
 from bot.commands._console import print_table
 
 FAMILIES = ("CMRT", "EMRT", "CRT", "AMRT")
 SEVERITIES = ("reject", "high_risk", "clarify", "info", "disabled")
 DEFAULT_MIN_VERSION = {"CMRT": "6.01"}
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (write YYYY-MM-DD)") from None
 
 
 def _year(text: str) -> int:
@@ -66,7 +59,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="create a reporting year's campaign with one request per selected supplier (state not_sent)",
     )
     create.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2025")
-    create.add_argument("--due", type=_date, required=True, metavar="YYYY-MM-DD", help="due date for suppliers")
+    create.add_argument("--due", type=date_argument, required=True, metavar="YYYY-MM-DD", help="due date for suppliers")
     create.add_argument("--scope", choices=("company", "product"), default="company",
                         help="declaration scope requested (default: company)")
     create.add_argument("--suppliers", default="all", metavar="all|TAG",

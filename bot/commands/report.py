@@ -59,14 +59,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
 import pathlib
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.commands._common import CommandError, open_database, report_options, run_command, settings_from
+from bot.commands._common import CommandError, date_argument, open_database, report_options, run_command, settings_from
 from bot.commands._console import interactive, progress
 from cmrt.textsafe import cell
 
@@ -84,12 +83,6 @@ ROW_COLUMNS = (
 REJECTED_COLUMNS = ("metal", "reason", "message", "name", "country", "smelter_id", "suppliers")
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
@@ -106,7 +99,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--smelters", metavar="PATH.csv|PATH.xlsx", help="write the consolidated smelter list")
     parser.add_argument("--with-suppliers", action="store_true",
                         help="name the reporting suppliers (ids) per smelter: internal use only, never publish")
-    parser.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+    parser.add_argument("--as-of", type=date_argument, metavar="YYYY-MM-DD",
                         help="day the figures are taken on: list ages and overdue (default: today)")
     parser.set_defaults(func=lambda a: run_command("report", a, do_report))
 

@@ -34,7 +34,7 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.commands._common import CommandError, open_database, run_command, settings_from
+from bot.commands._common import CommandError, date_argument, open_database, run_command, settings_from
 from bot.commands._console import interactive, progress
 
 if TYPE_CHECKING:
@@ -42,12 +42,6 @@ if TYPE_CHECKING:
     from cmrt.rollup.model import CompanyInfo, Product
     from handlers.rollup import Rollup, RollupOrder, RollupOrders
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -62,9 +56,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
     parser.add_argument("--scope", choices=("company", "product"), help="declaration scope (default: the campaign's)")
     parser.add_argument("--products", metavar="FILE.csv|xlsx", help="product list for --scope product")
-    parser.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+    parser.add_argument("--as-of", type=date_argument, metavar="YYYY-MM-DD",
                         help="day the RMAP status is taken on (default: today)")
-    parser.add_argument("--effective-date", type=_date, metavar="YYYY-MM-DD",
+    parser.add_argument("--effective-date", type=date_argument, metavar="YYYY-MM-DD",
                         help="the declaration's effective date (default: today)")
     parser.add_argument("--json", action="store_true", help="print what was written and why (keys above)")
     parser.set_defaults(func=lambda a: run_command("rollup", a, do_rollup))
