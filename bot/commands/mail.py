@@ -27,8 +27,8 @@ from bot.commands._common import CommandError, open_database, os_actor, run_comm
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.mail_wiring import MailParts
     from bot.slack_app import SlackSide
-    from handlers.notify import Notifier
     from store import Database
 
 log = logging.getLogger("cmbot.cli.mail")
@@ -109,6 +109,21 @@ def _slack(settings: Settings, db: Database) -> SlackSide | None:
         return None
 
 
+def _offline_mail(settings: Settings, db: Database) -> tuple[MailParts, SlackSide | None]:
+    """The mail loop as the CLI uses it (e-mails only recorded in the outbox), telling the team's Slack channel
+    when Slack is configured; close the returned side when done."""
+    from bot import mail_wiring
+    from handlers.notify import NullNotifier
+
+    slack = _slack(settings, db)
+    try:
+        return mail_wiring.build(settings, db, slack.notifier if slack else NullNotifier(), offline=True), slack
+    except ValueError as exc:
+        if slack is not None:
+            slack.close()
+        raise CommandError(str(exc), 2) from None
+
+
 def do_assign(args: argparse.Namespace) -> int:
     from handlers import mailroom
 
@@ -117,8 +132,6 @@ def do_assign(args: argparse.Namespace) -> int:
         ref = mailroom.parse_ref(args.ref)
     except mailroom.BadReference as exc:
         raise CommandError(str(exc)) from None
-    from bot import mail_wiring
-    from handlers.notify import NullNotifier
     from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
 
     with open_database(settings) as db:
@@ -133,12 +146,7 @@ def do_assign(args: argparse.Namespace) -> int:
                 raise CommandError(f"no supplier in campaign {campaign.year} matches {args.supplier!r}")
             names = ", ".join(f"{m.supplier_name} ({m.supplier_external_id})" for m in matches[:5])
             raise CommandError(f"several suppliers match {args.supplier!r}: {names}; give the supplier id")
-        slack = _slack(settings, db)
-        notifier: Notifier = slack.notifier if slack is not None else NullNotifier()
-        try:
-            parts = mail_wiring.build(settings, db, notifier, offline=True)
-        except ValueError as exc:
-            raise CommandError(str(exc), 2) from None
+        parts, slack = _offline_mail(settings, db)
         actor = os_actor()
         result = mailroom.assign(db, parts.inbound, ref, chosen.request_id, actor=actor)
         if result.ok and slack is not None:  # the Slack alert loses its button
@@ -187,15 +195,12 @@ def do_retry(args: argparse.Namespace) -> int:
         ref = mailroom.parse_ref(args.ref)
     except mailroom.BadReference as exc:
         raise CommandError(str(exc)) from None
-    from bot import mail_wiring
 
     with open_database(settings) as db:
-        try:
-            parts = mail_wiring.build(settings, db, offline=True)
-        except ValueError as exc:
-            raise CommandError(str(exc), 2) from None
-        parts.set_notifier(_notifier(settings, db))
+        parts, slack = _offline_mail(settings, db)
         result = mailroom.retry(db, parts.inbound, ref, actor=os_actor())
+        if slack is not None:
+            slack.close()
     if not result.ok:
         raise CommandError(result.text)
     print(result.text)
