@@ -304,3 +304,27 @@ def build_message(mail: OutgoingEmail, *, date: dt.datetime) -> EmailMessage:
 
 def to_bytes(msg: EmailMessage) -> bytes:
     return msg.as_bytes(policy=POLICY)
+
+
+def catalogue_messages() -> list[tuple[str | None, str]]:
+    """Every (context, message id) the e-mails use: the templates' ``_()`` calls, the template families, the
+    minerals and each check's supplier sentence. Each ``.po`` must translate all of them (the completeness test)."""
+    from cmrt.review.supplier_texts import SUPPLIER_TEXTS
+
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    found: dict[tuple[str | None, str], None] = {}
+    for path in sorted(PACKAGE_TEMPLATES.glob("*.j2")):
+        source = path.read_text(encoding="utf-8")
+        for _line, function, message in env.extract_translations(source):  # type: ignore[attr-defined]
+            first = message[0] if isinstance(message, tuple) else message
+            if function in ("_", "gettext") and isinstance(first, str):
+                found[(None, first)] = None
+    for name, minerals in FAMILIES.values():
+        found[(None, name)] = None
+        found[(None, minerals)] = None
+    found[(None, POINT_WITH_MINERALS)] = None
+    for name in i18n.MINERALS:
+        found[("mineral", name)] = None
+    for check, text in SUPPLIER_TEXTS.items():
+        found[(check, text)] = None
+    return list(found)

@@ -108,30 +108,3 @@ def starts_with_greeting(text: str) -> bool:
     """The team's own text opens with a greeting line (``Dear Ms Li,``): the e-mail then adds none of its own."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     return bool(_GREETING.match(first)) and len(first) <= 80
-
-
-def catalogue_messages() -> list[tuple[str | None, str]]:
-    """Every (context, message id) the e-mails use: the templates' ``_()`` calls, the template families, the
-    minerals and each check's supplier sentence. Each ``.po`` must translate all of them (the completeness test)."""
-    import jinja2
-
-    from cmrt.review.supplier_texts import SUPPLIER_TEXTS
-    from mail.compose import FAMILIES, PACKAGE_TEMPLATES, POINT_WITH_MINERALS
-
-    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
-    found: dict[tuple[str | None, str], None] = {}
-    for path in sorted(PACKAGE_TEMPLATES.glob("*.j2")):
-        source = path.read_text(encoding="utf-8")
-        for _line, function, message in env.extract_translations(source):  # type: ignore[attr-defined]
-            first = message[0] if isinstance(message, tuple) else message
-            if function in ("_", "gettext") and isinstance(first, str):
-                found[(None, first)] = None
-    for name, minerals in FAMILIES.values():
-        found[(None, name)] = None
-        found[(None, minerals)] = None
-    found[(None, POINT_WITH_MINERALS)] = None
-    for name in MINERALS:
-        found[("mineral", name)] = None
-    for check, text in SUPPLIER_TEXTS.items():
-        found[(check, text)] = None
-    return list(found)

@@ -1,4 +1,4 @@
-"""Bring ``mail/locale/<language>.po`` up to date with the e-mails' message ids (``mail.i18n.catalogue_messages``).
+"""Bring ``mail/locale/<language>.po`` up to date with the e-mails' message ids (``mail.compose.catalogue_messages``).
 
 New message ids are added untranslated (``tests/unit/mail/test_catalogues.py`` then fails, naming them, until a
 translator fills them in); message ids no longer used are dropped; translations are kept. Run after changing a
@@ -16,7 +16,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from cmrt.languages import ENGLISH, LANGUAGES, babel_locale
-from mail.i18n import DOMAIN, catalogue_messages, po_path
+from mail.compose import catalogue_messages
+from mail.i18n import DOMAIN, po_path
 
 STAMP = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)  # fixed: a re-run changes nothing but the messages
 

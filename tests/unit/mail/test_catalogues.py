@@ -12,7 +12,8 @@ from cmrt.languages import ENGLISH, LANGUAGES, babel_locale
 from cmrt.review.catalogue import CATALOGUE
 from cmrt.review.model import SUPPLIER
 from cmrt.review.supplier_texts import SUPPLIER_TEXTS, section
-from mail.i18n import catalogue_messages, po_path
+from mail.compose import catalogue_messages
+from mail.i18n import po_path
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
