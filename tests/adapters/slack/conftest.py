@@ -35,6 +35,7 @@ from bot.config import Settings, parse_config
 from bot.mail_wiring import MailParts
 from bot.slack_app import HttpRunner, build_app, build_client
 from cmrt.outreach.states import RequestState
+from handlers.outreach_mail import MailOutreach
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, OutreachResult
@@ -289,15 +290,21 @@ def free_port() -> int:
 @dataclass
 class BotRig(SlackRig):
     """A ``SlackRig`` whose parts the production wiring built (``bot.app.build_parts``): ``url`` is the Slack
-    app's events URL (HTTP mode), ``mail`` the mail loop (inbound handler, outbox, outreach)."""
+    app's events URL (HTTP mode), ``mail_parts`` the mail loop (inbound handler, outbox, outreach), ``mail`` its
+    ``MailOutreach``."""
 
     url: str = ""
     parts: Parts | None = None
 
     @property
-    def mail(self) -> MailParts:
+    def mail_parts(self) -> MailParts:
         assert self.parts is not None and self.parts.wiring is not None
         return self.parts.wiring.mail
+
+    @property
+    def mail(self) -> MailOutreach:
+        """The mail loop's ``MailOutreach`` (what the scheduler's tick sends through)."""
+        return self.mail_parts.outbound
 
 
 def smtp_settings(harness: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, TomlValue]:

@@ -69,7 +69,7 @@ def unmatched_email(n: int = 1) -> bytes:
 @pytest.fixture
 def mailrig(rig: Rig) -> MailRig:
     bot = rig(rig.settings())
-    return MailRig(bot, bot.url, bot.mail.inbound, bot.mail.outbox)
+    return MailRig(bot, bot.url, bot.mail_parts.inbound, bot.mail_parts.outbox)
 
 
 def _receive(m: MailRig, n: int = 1) -> int:

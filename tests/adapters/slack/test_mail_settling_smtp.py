@@ -43,7 +43,7 @@ def smtprig(
     mail_harness: Any, rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[SlackRig, str, Any, Outbox, InboundProcessor]:
     bot = rig(rig.settings(mail={"outbound": "smtp"}, smtp=smtp_settings(mail_harness, monkeypatch)))
-    return bot, bot.url, mail_harness, bot.mail.outbox, bot.mail.inbound
+    return bot, bot.url, mail_harness, bot.mail_parts.outbox, bot.mail_parts.inbound
 
 
 def _count(harness: Any, address: str, expect: int, timeout: float = 5.0) -> int:

@@ -66,7 +66,7 @@ def test_a_question_shows_in_the_thread_reply_answers_in_the_mail_thread_and_not
     assert ids == [blocks.A_REPLY, blocks.A_RESUME]
 
     # weeks go by: the scheduler holds the reminders (and says why), nothing goes to the supplier
-    ticker = Ticker(rig.db, rig.mail.outbound, OutreachConfig(), notifier=rig.notifier,
+    ticker = Ticker(rig.db, rig.mail, OutreachConfig(), notifier=rig.notifier,
                     clock=lambda: NOW + dt.timedelta(days=40))  # fmt: skip
     report = ticker.tick()
     assert report.held >= 1 and _reminders(rig) == 0
