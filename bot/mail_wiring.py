@@ -161,6 +161,8 @@ def inbound_processor(
         passwords=tuple(settings.reader.passwords),
         bounce_address=bounce_base(settings) or None,
         read_ahead_workers=settings.reader.pool_size() if settings.mail.inbound == "imap" else 0,
+        trusted_authserv_id=settings.mail.trusted_authserv_id,
+        max_acks_per_request=settings.outreach.max_acks_per_request,
     )
     return InboundProcessor(
         db,

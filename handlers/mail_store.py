@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cmrt.outreach.states import RequestState
 from mail.bounces import SentMail, new_envelope_token, verp_address, verp_token
-from mail.matching import Candidate
+from mail.matching import Candidate, SupplierIdentity, is_freemail
 from mail.outbox import READY, OutboxRecord
 from store import messages as message_repo
 from store import outbox as outbox_repo
@@ -24,7 +24,7 @@ from store import runtime
 from store import suppliers as supplier_repo
 from store.engine import SessionSource
 from store.models import Campaign, Contact, OutboxItem, Request, Supplier
-from store.states import OutboxKind, OutboxState
+from store.states import Direction, OutboxKind, OutboxState
 
 CLOSED_STATES = (RequestState.CLOSED, RequestState.EXEMPT)
 
@@ -187,11 +187,13 @@ class StoreDirectory:
         return req.id if req is not None else None
 
     def by_thread(self, message_ids: Sequence[str]) -> int | None:
+        """The request a message *the bot sent* belongs to (its first request, a sent e-mail, an outbox record):
+        naming an inbound e-mail someone else sent proves nothing."""
         req = request_repo.by_thread_message_id(self.s, message_ids)
         if req is not None:
             return req.id
         for msg in reversed(message_repo.find_by_message_ids(self.s, message_ids)):
-            if msg.request_id is not None:
+            if msg.request_id is not None and msg.direction == Direction.OUT:
                 return msg.request_id
         stmt = sa.select(OutboxItem.request_id).where(OutboxItem.message_id.in_(list(message_ids)))
         found = [r for r in self.s.scalars(stmt) if r is not None]
@@ -207,6 +209,26 @@ class StoreDirectory:
             stmt = sa.select(Contact.supplier_id).where(Contact.email.like(f"%@{domain.lower()}"))
             return self.open_for_suppliers(sorted(set(self.s.scalars(stmt))))
         return self.open_for_suppliers([s.id for s in suppliers])
+
+    def identity(self, request_id: int) -> SupplierIdentity | None:
+        """What the store knows of the supplier of ``request_id``: every contact address (of any state: a bouncing
+        or replaced one is still the supplier's), its known domains (imported and the contacts'; never free-mail),
+        and the active contacts an acknowledgment goes to (the addressed ones, the primary first)."""
+        request = request_repo.get(self.s, request_id)
+        if request is None:
+            return None
+        supplier = request.supplier
+        contacts = tuple(dict.fromkeys(c.email.lower() for c in supplier_repo.ordered_contacts(supplier)))
+        domains = [d.lower() for d in supplier.email_domains or []]
+        domains += [c.rpartition("@")[2] for c in contacts]
+        recipients = supplier_repo.request_recipients(supplier)
+        return SupplierIdentity(
+            supplier_id=supplier.id,
+            name=supplier.name,
+            contacts=contacts,
+            domains=tuple(d for d in dict.fromkeys(domains) if d and not is_freemail(d)),
+            ack_contacts=tuple(recipients.to),
+        )
 
     def company_candidates(self) -> list[Candidate]:
         stmt = (

@@ -137,13 +137,40 @@ def uncertain_text(kind: str) -> str:
     )
 
 
-def alert_unmatched(notifier: Notifier, ref: int, *, kind: str, subject: str) -> None:
-    """An inbound e-mail (stored as ``messages`` row ``ref``) matched no supplier request."""
+def alert_unmatched(
+    notifier: Notifier, ref: int, *, kind: str, subject: str, proposed_request_id: int | None = None
+) -> None:
+    """An inbound e-mail (stored as ``messages`` row ``ref``) matched no supplier request. ``proposed_request_id``:
+    the company name in its workbook points to that request (the Assign flow offers it; the team confirms)."""
     actionable = getattr(notifier, "unmatched_mail", None)
     if callable(actionable):
         actionable(ref, kind=kind, subject=subject)
     else:
-        notifier.team_alert(unmatched_text(ref, kind, subject))
+        hint = (
+            " The company name in the workbook points to a supplier: check it, then assign."
+            if proposed_request_id
+            else ""
+        )
+        notifier.team_alert(unmatched_text(ref, kind, subject) + hint, request_id=proposed_request_id)
+
+
+def new_address_text(address: str, verified: bool) -> str:
+    where = "on a known domain of the supplier" if verified else "NOT a known contact or domain of the supplier"
+    return (
+        f"A reply came from {address}, {where}. The acknowledgment went to the supplier's known contacts"
+        f"{' and to this address' if verified else ' only'}. If this person answers for the supplier, add the address "
+        "as a contact (`cmrt-bot suppliers set-contact ID EMAIL --add`)."
+    )
+
+
+def alert_new_address(notifier: Notifier, request_id: int, *, supplier_id: int, address: str, verified: bool) -> None:
+    """A sender who is not a known contact of the supplier wrote for this request (an *Add as contact* button in
+    Slack)."""
+    actionable = getattr(notifier, "new_sender", None)
+    if callable(actionable):
+        actionable(request_id, supplier_id=supplier_id, address=address, verified=verified)
+    else:
+        notifier.team_alert(new_address_text(address, verified), request_id=request_id)
 
 
 def alert_uncertain(notifier: Notifier, key: str, *, kind: str, request_id: int | None) -> None:

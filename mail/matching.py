@@ -373,6 +373,23 @@ def decide(
     supplier = identity(found.request_id)
     if supplier is None:
         return Decision(found, _EVIDENCE[found.method], auth=auth)
+    rank, ack_to, new_address = answer_to(message, supplier, auth, own_addresses)
+    return Decision(
+        found, _EVIDENCE[found.method], rank, auth, supplier, None, ack_to, new_address,
+        ("authentication failed: the sender is unknown",) if auth.failed else (),
+    )  # fmt: skip
+
+
+def answer_to(
+    message: InboundMessage,
+    supplier: SupplierIdentity,
+    auth: AuthVerdict = UNCHECKED,
+    own_addresses: Iterable[str] = (),
+) -> tuple[Standing, tuple[str, ...], str | None]:
+    """For a message counted for ``supplier``: the sender's standing, who an answer goes to (the sender -- or its
+    ``Reply-To`` when that is inside the supplier's contacts or domains -- only when the sender is a known contact
+    or on a known domain; the supplier's contact otherwise, and also for a domain sender), and the sender's address
+    when it is not a known contact (for the team)."""
     sender = message.from_address.lower() if message.from_address else None
     rank = standing(sender, supplier, auth)
     own = {a.lower() for a in own_addresses}
@@ -388,10 +405,7 @@ def decide(
         ack += list(supplier.ack_addresses)
     ack_to = tuple(dict.fromkeys(a for a in ack if a and a not in own))
     new_address = sender if sender and rank is not Standing.CONTACT and sender not in own else None
-    return Decision(
-        found, _EVIDENCE[found.method], rank, auth, supplier, None, ack_to, new_address,
-        ("authentication failed: the sender is unknown",) if auth.failed else (),
-    )  # fmt: skip
+    return rank, ack_to, new_address
 
 
 def company_differs(workbook_company: str | None, supplier_name: str, *, threshold: float = 60.0) -> bool:

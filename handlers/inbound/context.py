@@ -26,7 +26,7 @@ from handlers.review_context import ContextFactory, default_context
 from mail.attachments import AttachmentLimits, Extracted
 from mail.classify import Classification, InboundMessage
 from mail.imap import Disposition
-from mail.matching import Match
+from mail.matching import Decision, Match
 from store.engine import SessionSource
 from store.models import Message, Request, Submission
 
@@ -46,6 +46,9 @@ class InboundOptions:
     acknowledge: bool = True
     bounce_address: str | None = None  # the VERP base ([mail] bounce_address, else [outreach] from_address)
     read_ahead_workers: int = 0  # > 0: batches handed to ``InboundProcessor.prefetch`` are read ahead (threads)
+    trusted_authserv_id: str | None = None  # [mail] trusted_authserv_id: whose Authentication-Results count
+    max_acks_per_request: int = 3  # [outreach] max_acks_per_request: acknowledgments per request and day
+    transient_retries: int = 4  # a passing database error is retried this often (capped back-off, jitter)
 
 
 def _utcnow() -> dt.datetime:
@@ -100,6 +103,7 @@ class UnmatchedMail:
     ref: int  # the ``messages`` row id
     kind: str
     subject: str
+    proposed_request_id: int | None = None  # the company name in the workbook points there: the team confirms
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,17 @@ class WorkbookFile:
     submission_id: int
 
 
-Notice = ReplyReceived | ReviewResult | Escalation | TeamAlert | UnmatchedMail | Question | WorkbookFile
+@dataclass(frozen=True)
+class NewAddress:
+    """A sender who is not a known contact of the matched supplier (a colleague, a forward, a stranger)."""
+
+    request_id: int
+    supplier_id: int
+    address: str  # shown to the team only (never logged)
+    verified: bool  # on a known domain of the supplier (authenticated, or unchecked)
+
+
+Notice = ReplyReceived | ReviewResult | Escalation | TeamAlert | UnmatchedMail | Question | WorkbookFile | NewAddress
 
 
 @dataclass
@@ -151,6 +165,7 @@ class InboundContext:
     message: InboundMessage | None = None  # store_raw (None: the bytes could not be parsed)
     prepared: Prepared | None = None  # store_raw: parsed and taken apart ahead (``ReadAhead``), for classify
     message_id: str = ""  # store_raw: the stored Message-ID (synthetic when the e-mail has none)
+    row_id: int | None = None  # store_raw / take_assignment: the ``messages`` row (Message-ID + digest name it)
     replay: bool = False  # store_raw: recorded by an earlier run that stopped before the end
     disposition: Disposition = Disposition.PROCESSED  # what the mailbox does with it
     extracted: Extracted = field(default_factory=Extracted)  # classify
@@ -161,6 +176,8 @@ class InboundContext:
     readings: list[Reading] = field(default_factory=list)  # read / take_assignment
     names: list[str] = field(default_factory=list)  # read / take_assignment: the workbook file names
     match: Match | None = None  # match
+    decision: Decision | None = None  # match: the evidence, the sender's standing, who may be answered
+    held: bool = False  # match: an unverified sender wrote for an accepted request; nothing changes
     request_id: int | None = None  # match / bounce / take_assignment
     grades: list[Grade] = field(default_factory=list)  # review: one per reviewed workbook
     worst: Grade | None = None  # review

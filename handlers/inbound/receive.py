@@ -16,11 +16,12 @@ log = logging.getLogger("cmbot.mail.inbound")
 
 
 def store_raw(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
-    """Store the raw bytes (unique Message-ID) and commit: nothing is ever lost.
+    """Store the raw bytes (keyed by Message-ID and the digest of the bytes) and commit: nothing is ever lost.
 
     Needs ``ctx.raw`` (``folder``, ``uid``); gives ``message``, ``message_id``, ``replay``. Stops with the
     disposition at hand when the bytes cannot be parsed (kept in quarantine, the team told) and when the e-mail was
-    handled before (processed or quarantined: a re-delivery)."""
+    handled before (processed: a re-delivery). A quarantined e-mail that comes again (moved back to the inbox by a
+    person) is handled again."""
     ctx.prepared = deps.read_ahead.take(ctx.raw, ctx.folder, ctx.uid) if deps.read_ahead is not None else None
     try:
         message: InboundMessage | None = ctx.prepared.message if ctx.prepared else parse_inbound(ctx.raw)
@@ -28,7 +29,7 @@ def store_raw(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
         log.exception("inbound message could not be parsed")
         message = None
     with deps.db.session() as s:
-        stored, _created = message_repo.add(
+        stored, created = message_repo.add(
             s,
             direction=Direction.IN,
             message_id=message.message_id if message else None,
@@ -43,15 +44,18 @@ def store_raw(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
             imap_uid=ctx.uid,
             state=MessageState.RECEIVED if message else MessageState.QUARANTINED,
         )
-        ctx.message_id, state = stored.message_id, MessageState(stored.state)
+        ctx.message_id, ctx.row_id, state = stored.message_id, stored.id, MessageState(stored.state)
         ctx.replay = stored.classification is not None
+        if state == MessageState.QUARANTINED and message is not None and not created:
+            # it came again (a person moved it back to the inbox, or ``mail retry``): handle it again
+            stored.state, stored.error, state = MessageState.RECEIVED, None, MessageState.RECEIVED
     ctx.message = message
     if message is None:
         deps.notifier.team_alert("An inbound e-mail could not be parsed at all; it is kept in quarantine.")
         ctx.disposition = Disposition.QUARANTINE
         return Flow.STOP
-    if state in (MessageState.PROCESSED, MessageState.QUARANTINED):
-        ctx.disposition = Disposition.PROCESSED if state == MessageState.PROCESSED else Disposition.QUARANTINE
+    if state == MessageState.PROCESSED:
+        ctx.disposition = Disposition.PROCESSED
         ctx.replayed = True
         return Flow.STOP
     return None

@@ -8,9 +8,12 @@ the same review when the team assigns an unmatched e-mail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import logging
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cmrt.declaration import Declaration
@@ -25,6 +28,7 @@ from handlers.inbound.context import (
     Flow,
     InboundContext,
     InboundDeps,
+    NewAddress,
     Question,
     Reading,
     ReplyReceived,
@@ -37,11 +41,21 @@ from handlers.mail_store import StoreDirectory
 from handlers.notify import review_note
 from handlers.questions import hold_for_team
 from mail.classify import Classification, InboundMessage, Kind, parse_inbound
-from mail.matching import match_company, match_headers
-from store import audit
+from mail.loops import never_answer
+from mail.matching import (
+    answer_to,
+    authenticate,
+    authentication_values,
+    company_differs,
+    decide,
+    match_evidence,
+)
+from store import audit, runtime
 from store import messages as message_repo
+from store import outbox as outbox_repo
 from store import requests as request_repo
-from store.models import Request, Submission
+from store.models import AuditEvent, Message, OutboxItem, Request, Submission
+from store.states import OutboxKind
 
 log = logging.getLogger("cmbot.mail.inbound")
 
@@ -107,29 +121,71 @@ def read_submission(
 
 
 def match(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
-    """Find the supplier request the e-mail answers (``mail.matching``: the request token, the thread, the sender's
-    address or domain); failing that, and not for a bounce, the company named in a workbook. Every submission goes
-    with the request.
+    """Find the supplier request the e-mail answers, with levels of evidence (``mail.matching.decide``: our token or
+    thread, a known contact, a known domain -- the domain only when authenticated; the company named in a workbook
+    is only a *proposal* the team confirms). Every submission goes with the request.
 
-    Needs ``ctx.message``, ``readings``; gives ``match``, ``request_id`` and ``ctx.work.request``."""
+    An unverified sender (not a known contact, not on a known domain, or failed authentication) never changes an
+    accepted request: the e-mail stays unassigned, kept for the team (``held``), and the recording stops. A sender
+    who is not a known contact is shown to the team (``NewAddress``); a workbook whose company clearly differs from
+    the supplier gets an info note.
+
+    Needs ``ctx.message``, ``readings``; gives ``match``, ``decision``, ``request_id`` and ``ctx.work.request``."""
     s, row = ctx.work.session, ctx.work.row
     directory = StoreDirectory(s)
-    found = match_headers(_message(ctx), directory)
+    message = _message(ctx)
+    auth = authenticate(authentication_values(message.msg), deps.options.trusted_authserv_id)
     if _classification(ctx).kind is Kind.BOUNCE:
-        ctx.match = found
+        ctx.match = match_evidence(message, directory, auth)
         return None  # the bounce step finds the request through the failed addresses
-    if not found.matched:
-        for reading in ctx.readings:
-            if reading.declaration is not None:
-                found = match_company(reading.declaration.company.name, directory)
-                if found.matched:
-                    break
+    names = [r.declaration.company.name for r in ctx.readings if r.declaration is not None]
+    decision = decide(
+        message, directory, directory.identity, auth=auth, company_names=names,
+        own_addresses=deps.options.own_addresses,
+    )  # fmt: skip
+    ctx.decision, found = decision, decision.match
+    request = request_repo.get(s, found.request_id) if found.request_id is not None else None
+    if request is not None and request.state == RequestState.ACCEPTED and not decision.verified:
+        ctx.held, ctx.match = True, found
+        audit.record(
+            s, audit.SYSTEM, "mail.held", "message", row.id,
+            {"request_id": request.id, "evidence": decision.evidence.value, "auth": decision.auth.status.value},
+        )  # fmt: skip
+        text = (
+            f"E-mail #{row.id} carries a reply for {request.supplier.name}'s accepted request, but its sender is not "
+            f"a known contact ({decision.auth.status.value} authentication). Nothing changed and nothing was sent; "
+            f"the e-mail is kept. If it should count, assign it (`cmrt-bot mail assign {row.id} "
+            f"{request.supplier.external_id}`)."
+        )
+        ctx.notices.append(TeamAlert(text, request_id=request.id))
+        ctx.notices.append(UnmatchedMail(row.id, kind=_classification(ctx).kind.value,
+                                         subject=message.subject[:120], proposed_request_id=request.id))  # fmt: skip
+        runtime.set_value(s, proposal_key(row.id), {"request_id": request.id})
+        return Flow.STOP
     ctx.match, ctx.request_id = found, found.request_id
-    ctx.work.request = request_repo.get(s, found.request_id) if found.request_id is not None else None
+    ctx.work.request = request
     row.request_id = found.request_id
     for sub in row.submissions:
         sub.request_id = found.request_id
+    if request is None and decision.proposal is not None and decision.proposal.request_id is not None:
+        runtime.set_value(s, proposal_key(row.id), {"request_id": decision.proposal.request_id})
+    if request is not None and decision.supplier is not None:
+        if decision.new_address is not None:
+            ctx.notices.append(NewAddress(request.id, decision.supplier.supplier_id, decision.new_address,
+                                          decision.verified))  # fmt: skip
+        differs = sorted({n for n in names if n and company_differs(n, request.supplier.name)})
+        if differs:
+            ctx.notices.append(TeamAlert(
+                f"Info: the workbook names its company “{differs[0][:120]}”, which clearly differs from the supplier "
+                f"record “{request.supplier.name}”. Check that the right supplier answered.",
+                request_id=request.id,
+            ))  # fmt: skip
     return None
+
+
+def proposal_key(ref: int) -> str:
+    """Where the supplier proposed for unmatched e-mail ``ref`` is kept (``store.runtime``) for the Assign flow."""
+    return f"mail.proposal:{ref}"
 
 
 def bounce(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
@@ -165,7 +221,10 @@ def route(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     )  # fmt: skip
     request = ctx.work.request
     if request is None:
-        ctx.notices.append(UnmatchedMail(row.id, kind=result.kind.value, subject=_message(ctx).subject[:120]))
+        proposal = ctx.decision.proposal if ctx.decision is not None else None
+        proposed = proposal.request_id if proposal is not None else None
+        ctx.notices.append(UnmatchedMail(row.id, kind=result.kind.value, subject=_message(ctx).subject[:120],
+                                         proposed_request_id=proposed))  # fmt: skip
         return Flow.STOP
     if result.kind is Kind.AUTO_REPLY:
         return Flow.STOP
@@ -262,10 +321,91 @@ def plan_acknowledgment(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     """Plan the acknowledgment (``handlers.acknowledgment``: the grade and the findings to fix) from what is stored,
     so a replay plans the same one. None for the bot's own e-mail and for a robot's."""
     machine = ctx.classification is not None and ctx.classification.machine
-    if ctx.own or machine:
+    if ctx.own or machine or ctx.held:
         return None
-    ctx.acknowledgment = acknowledgment_plan(ctx.work.row, _message(ctx), ctx.problems)
+    s, row, message = ctx.work.session, ctx.work.row, _message(ctx)
+    if never_answer(message.msg):  # a robot or a list: never answered (mail.loops)
+        return None
+    plan = acknowledgment_plan(row, message, ctx.problems)
+    if plan is None:
+        return None
+    recipients = _recipients(ctx, deps, s, row, message)
+    if not recipients:
+        return None
+    key = plan.key
+    if message_repo.get_by_message_id(s, row.message_id) is not row or _older_twin(s, row):
+        key = f"{key}#{row.raw_sha256[:12]}"  # another e-mail used this Message-ID first
+    plan = dataclasses.replace(plan, key=key, to_address=recipients[0])
+    subs = [x for x in row.submissions if x.is_workbook]
+    if subs and all(_seen_before(s, row, x) for x in subs):  # the same workbook again: one short answer, then silence
+        digest = hashlib.sha256("".join(sorted(x.sha256 for x in subs)).encode()).hexdigest()[:32]
+        key = f"ack:again:r{plan.request_id}:{digest}"
+        if outbox_repo.get_by_key(s, key) is not None:
+            return None
+        plan = dataclasses.replace(plan, key=key, grade=None, score=None, findings=[], accepted=False, problems=[])
+    if outbox_repo.get_by_key(s, plan.key) is None and not _ack_budget_left(ctx, deps, s, plan.request_id):
+        return None
+    ctx.acknowledgment = plan
     return None
+
+
+def _recipients(
+    ctx: InboundContext, deps: InboundDeps, s: Session, row: Message, message: InboundMessage
+) -> tuple[str, ...]:
+    """Who the acknowledgment goes to: never anyone outside the supplier's contacts and known domains."""
+    decision = ctx.decision
+    if decision is not None and decision.match.request_id == row.request_id and decision.supplier is not None:
+        return decision.ack_to
+    if row.request_id is None:
+        return ()
+    supplier = StoreDirectory(s).identity(row.request_id)  # assigned by the team, or a replay
+    if supplier is None:
+        return ()
+    auth = authenticate(authentication_values(message.msg), deps.options.trusted_authserv_id)
+    return answer_to(message, supplier, auth, deps.options.own_addresses)[1]
+
+
+def _older_twin(s: Session, row: Message) -> bool:
+    stmt = sa.select(sa.func.count()).select_from(Message).where(
+        Message.message_id == row.message_id, Message.id < row.id
+    )
+    return bool(s.scalar(stmt))
+
+
+def _seen_before(s: Session, row: Message, sub: Submission) -> bool:
+    """The same file (sha256) came before in another e-mail for the same request and was reviewed."""
+    return any(
+        x.id != sub.id and x.message_id != row.id and x.request_id == row.request_id and x.reviews
+        for x in message_repo.submissions_with_sha256(s, sub.sha256)
+    )
+
+
+def _ack_budget_left(ctx: InboundContext, deps: InboundDeps, s: Session, request_id: int) -> bool:
+    """At most ``max_acks_per_request`` acknowledgments per request in 24 hours; the team is told once a day when
+    the limit trips (a loop, or a very busy supplier)."""
+    limit = deps.options.max_acks_per_request
+    since = deps.clock() - dt.timedelta(days=1)
+    sent = s.scalar(
+        sa.select(sa.func.count()).select_from(OutboxItem).where(
+            OutboxItem.request_id == request_id, OutboxItem.kind == OutboxKind.ACKNOWLEDGMENT,
+            OutboxItem.created_at >= since,
+        )
+    )  # fmt: skip
+    if limit <= 0 or int(sent or 0) < limit:
+        return True
+    told = s.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "mail.ack_limit", AuditEvent.subject_id == str(request_id), AuditEvent.at >= since,
+        )
+    )  # fmt: skip
+    if not told:
+        audit.record(s, audit.SYSTEM, "mail.ack_limit", "request", request_id, {"limit": limit})
+        ctx.notices.append(TeamAlert(
+            f"This request got {limit} acknowledgments in a day (a mail loop, or a very busy supplier); further "
+            "replies are recorded and reviewed but not answered until tomorrow.",
+            request_id=request_id,
+        ))  # fmt: skip
+    return False
 
 
 def _move(s: Session, request: Request, target: RequestState, now: dt.datetime, reason: str) -> None:

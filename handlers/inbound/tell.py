@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.orm import Session
+
 from handlers.inbound.context import (
     Escalation,
     Flow,
     InboundContext,
     InboundDeps,
+    NewAddress,
     Notice,
     Question,
     ReplyReceived,
@@ -18,9 +21,10 @@ from handlers.inbound.context import (
     UnmatchedMail,
     WorkbookFile,
 )
-from handlers.notify import Notifier, alert_unmatched, share_workbook, tell_question
+from handlers.notify import Notifier, alert_new_address, alert_unmatched, share_workbook, tell_question
 from mail.imap import Disposition
 from store import messages as message_repo
+from store.models import Message
 from store.states import MessageState
 
 log = logging.getLogger("cmbot.mail.inbound")
@@ -60,8 +64,10 @@ def tell(notifier: Notifier, notice: Notice) -> None:
             notifier.escalation(request_id, reason=reason)
         case TeamAlert(text, request_id):
             notifier.team_alert(text, request_id=request_id)
-        case UnmatchedMail(ref, kind, subject):
-            alert_unmatched(notifier, ref, kind=kind, subject=subject)
+        case UnmatchedMail(ref, kind, subject, proposed):
+            alert_unmatched(notifier, ref, kind=kind, subject=subject, proposed_request_id=proposed)
+        case NewAddress(request_id, supplier_id, address, verified):
+            alert_new_address(notifier, request_id, supplier_id=supplier_id, address=address, verified=verified)
         case Question(request_id, text):
             tell_question(notifier, request_id, text)
         case WorkbookFile(request_id, submission_id):
@@ -71,7 +77,7 @@ def tell(notifier: Notifier, notice: Notice) -> None:
 def finish(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     """Mark the e-mail processed (the mailbox moves it to the processed folder)."""
     with deps.db.session() as s:
-        row = message_repo.get_by_message_id(s, ctx.message_id)
+        row = _row(s, ctx)
         if row is not None:
             row.state = MessageState.PROCESSED
     ctx.disposition = Disposition.PROCESSED
@@ -82,10 +88,19 @@ def quarantine(ctx: InboundContext, deps: InboundDeps, exc: Exception) -> None:
     """A step failed after the e-mail was stored: keep it in quarantine with the error, and tell the team."""
     log.exception("inbound message could not be handled; quarantined")
     with deps.db.session() as s:
-        row = message_repo.get_by_message_id(s, ctx.message_id)
+        row = _row(s, ctx)
         if row is not None:
             row.state = MessageState.QUARANTINED
             row.error = f"{type(exc).__name__}: {exc}"[:2000]
+    ref = ctx.row_id
+    retry = f" Once the cause is fixed: `cmrt-bot mail retry {ref}` (or move it back to the inbox)." if ref else ""
     deps.notifier.team_alert(
         f"An inbound e-mail could not be handled ({type(exc).__name__}); it is in quarantine for a person to check."
+        + retry
     )
+
+
+def _row(s: Session, ctx: InboundContext) -> Message | None:
+    if ctx.row_id is not None:
+        return message_repo.get(s, ctx.row_id)
+    return message_repo.get_by_message_id(s, ctx.message_id)

@@ -350,17 +350,23 @@ def test_unmatched_sender_goes_to_the_team_who_can_assign_it(loop: Loop) -> None
     assert outcome.grades
     with loop.db.session() as s:
         assert message_repo.latest_review(s, seeded.request_id) is not None
-    assert len(loop.h.wait_for(stranger, ["ALL"])) == 1  # now acknowledged
+    # the acknowledgment goes to the supplier's known contact, never to the stranger (issue 11)
+    assert len(loop.h.wait_for(seeded.contact, ["ALL"])) == 1
+    assert loop.h.folder_uids(stranger, "INBOX") == []
 
 
-def test_company_name_in_workbook_matches_a_reply_from_an_unknown_address(loop: Loop) -> None:
+def test_company_name_in_workbook_from_an_unknown_address_is_only_a_proposal(loop: Loop) -> None:
+    """Issue 11: the company name alone never matches; the team is shown the proposal and confirms."""
     seeded, _ = loop.supplier(name=f"Zyxel Tantalum {uuid.uuid4().hex[:4]} Co., Ltd.")
     stranger, password = loop.h.new_user("y", domain=f"other{uuid.uuid4().hex[:6]}.test")
     workbook = build_cmrt(company_name=seeded.supplier_name.upper().replace(", LTD.", " LIMITED"))
     loop.send_as(stranger, password, _reply(loop.bot, stranger, None, attachments=[("c.xlsx", workbook, XLSX)]))
     assert loop.process_inbox() == 1
     with loop.db.session() as s:
-        assert len(message_repo.submissions_for_request(s, seeded.request_id)) == 1
+        assert len(message_repo.submissions_for_request(s, seeded.request_id)) == 0
+    assert any("points to a supplier" in a for a in loop.notifier.alerts())
+    assert _state(loop.db, seeded.request_id) == RequestState.NOT_SENT
+    assert loop.h.folder_uids(stranger, "INBOX") == []
 
 
 def test_header_injection_attempt_is_harmless(loop: Loop) -> None:

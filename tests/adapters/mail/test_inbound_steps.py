@@ -92,12 +92,20 @@ def test_read_and_match_by_the_token(mail_db: Database) -> None:
         assert [sub.request_id for sub in row.submissions] == [seeded.request_id]
 
 
-def test_match_falls_back_to_the_company_named_in_the_workbook(mail_db: Database) -> None:
+def test_the_company_named_in_the_workbook_is_only_a_proposal(mail_db: Database) -> None:
+    """Issue 11: the company name inside a workbook is never enough alone; the team confirms the proposal."""
+    from handlers.inbound.record import proposal_key
+    from store import runtime
+
     seeded = seed_request(mail_db, CONTACT, name="Zircon Smelting Works")
     ctx, deps = _received(mail_db, _reply(seeded, sender="pat@elsewhere.test", subject="Our CMRT",
                                           company="Zircon Smelting Works"))  # fmt: skip
     OneUnit((label, read, match))(ctx, deps)
-    assert ctx.match is not None and ctx.match.method.value == "company" and ctx.request_id == seeded.request_id
+    assert ctx.match is not None and not ctx.match.matched and ctx.request_id is None
+    assert ctx.decision is not None and ctx.decision.proposal is not None
+    assert ctx.decision.proposal.request_id == seeded.request_id
+    with mail_db.session() as s:
+        assert runtime.get_value(s, proposal_key(ctx.row_id or 0)) == {"request_id": seeded.request_id}
 
 
 def test_bounce_marks_the_contact_and_ends_the_recording(mail_db: Database) -> None:
