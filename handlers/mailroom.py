@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from cmrt.outreach import keys
 from mail.headers import domain_of
-from store import audit
+from store import audit, runtime
 from store.engine import SessionSource
 from store.models import Message, Request
 from store.states import Direction, MessageState
@@ -43,7 +43,7 @@ NOT_ASSIGNABLE = ("own", "bounce")  # our own mail coming back and bounces are n
 class Assigner(Protocol):
     """``handlers.inbound.InboundProcessor`` (only its ``assign``)."""
 
-    def assign(self, message_id: str, request_id: int, *, actor: str) -> Outcome: ...
+    def assign(self, message_id: str, request_id: int, *, actor: str, ref: int | None = None) -> Outcome: ...
 
 
 class Retrier(Protocol):
@@ -125,6 +125,16 @@ def get_unmatched(session: Session, ref: int) -> Unmatched | None:
     return _row(message) if message is not None else None
 
 
+def proposal(session: Session, ref: int) -> tuple[str, str] | None:
+    """(supplier id, name) the company name in unmatched e-mail ``ref``'s workbook points to (kept when it
+    arrived, ``handlers.inbound.record.proposal_key``), for the Assign flow to pre-select; None when there is none."""
+    kept = runtime.get_value(session, f"mail.proposal:{ref}")
+    request = session.get(Request, int(kept.get("request_id", 0))) if kept else None
+    if request is None:
+        return None
+    return request.supplier.external_id, request.supplier.name
+
+
 def _describe(request: Request) -> str:
     return f"{request.supplier.name} ({request.supplier.external_id})"
 
@@ -159,7 +169,7 @@ def assign(db: SessionSource, processor: Assigner, ref: int, request_id: int, *,
     if not claimed:
         return Result(False, f"E-mail {ref_text(ref)} was just assigned by someone else.")
     try:
-        outcome = processor.assign(message_id, request_id, actor=actor)
+        outcome = processor.assign(message_id, request_id, actor=actor, ref=ref)
     except Exception as exc:
         log.exception("assigning inbound message %s failed", ref)
         with db.session() as s:

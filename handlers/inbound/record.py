@@ -306,7 +306,7 @@ def take_assignment(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
         raise ValueError("no such e-mail or request")
     ctx.work.request = request
     ctx.message = parse_inbound(row.raw)
-    ctx.message_id, ctx.kind = row.message_id, row.classification
+    ctx.message_id, ctx.row_id, ctx.kind = row.message_id, row.id, row.classification
     row.request_id = request.id
     audit.record(s, ctx.actor or audit.SYSTEM, "mail.assigned", "message", row.id, {"request_id": request.id})
     for sub in row.submissions:

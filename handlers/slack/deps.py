@@ -55,7 +55,7 @@ class Outreach(Protocol):
 class InboundAssigner(Protocol):
     """``handlers.inbound.InboundProcessor``: assigns an unmatched inbound e-mail (reviews, acknowledges, notifies)."""
 
-    def assign(self, message_id: str, request_id: int, *, actor: str) -> Any: ...
+    def assign(self, message_id: str, request_id: int, *, actor: str, ref: int | None = None) -> Any: ...
 
 
 class OutboxReleaser(Protocol):

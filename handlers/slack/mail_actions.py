@@ -107,12 +107,13 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
             return
         with ops.db.session() as session:
             item = mailroom.get_unmatched(session, ref)
+            proposed = mailroom.proposal(session, ref)
         if item is None:
             respond(text=f"E-mail #{ref} is already assigned (or no longer exists).", response_type="ephemeral",
                     replace_original=False)  # fmt: skip
             return
         channel = (body.get("channel") or {}).get("id")
-        modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel)
+        modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel, proposed)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
         return
     if ops.outbox is None:

@@ -90,9 +90,18 @@ def settled_blocks(ref: int, outcome: str, by: str) -> list[Block]:
     return [section(f":white_check_mark: {outcome}"), context(f"Reference *#{ref}* · assigned by {by}")]
 
 
-def assign_modal(ref: int, subject: str, sender_domain: str | None, channel: str | None) -> Block:
+def assign_modal(
+    ref: int, subject: str, sender_domain: str | None, channel: str | None, proposed: tuple[str, str] | None = None
+) -> Block:
+    """``proposed``: (supplier id, name) the company name in the workbook points to, pre-filled: one click on
+    *Assign* confirms it."""
     meta = json.dumps({"ref": ref, "channel": channel}, separators=(",", ":"))
     origin = f" from {esc(sender_domain)}" if sender_domain else ""
+    element: dict[str, object] = {"type": "plain_text_input", "action_id": "text", "max_length": 200}
+    note: list[Block] = []
+    if proposed is not None:
+        element["initial_value"] = proposed[0][:200]
+        note = [context(f"Proposed from the company name in the workbook: *{esc(proposed[1])}* — confirm or change.")]
     return {
         "type": "modal",
         "callback_id": V_MAIL_ASSIGN,
@@ -102,11 +111,12 @@ def assign_modal(ref: int, subject: str, sender_domain: str | None, channel: str
         "close": plain_text("Cancel", 24),
         "blocks": [
             section(f"E-mail *#{ref}*{origin}\n*Subject:* {esc(subject)}"),
+            *note,
             {
                 "type": "input",
                 "block_id": SUPPLIER_BLOCK,
                 "label": plain_text("Supplier (name or id)", 2000),
-                "element": {"type": "plain_text_input", "action_id": "text", "max_length": 200},
+                "element": element,
                 "hint": plain_text("The workbook is reviewed against this supplier's request in the active campaign."),
             },
         ],

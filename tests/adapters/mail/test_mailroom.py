@@ -35,15 +35,15 @@ class SecondPerson:
         self.real = InboundProcessor(db)
         self.second: mailroom.Result | None = None
 
-    def assign(self, message_id: str, request_id: int, *, actor: str) -> Any:
+    def assign(self, message_id: str, request_id: int, *, actor: str, ref: int | None = None) -> Any:
         with self.db.session() as s:
             assert mailroom.unmatched(s) == []  # already claimed: no longer offered
         self.second = mailroom.assign(self.db, self.real, self.ref, self.other, actor="U2")
-        return self.real.assign(message_id, request_id, actor=actor)
+        return self.real.assign(message_id, request_id, actor=actor, ref=ref)
 
 
 class Broken:
-    def assign(self, message_id: str, request_id: int, *, actor: str) -> Any:
+    def assign(self, message_id: str, request_id: int, *, actor: str, ref: int | None = None) -> Any:
         raise RuntimeError("the disk is full")
 
 
