@@ -21,7 +21,7 @@ from handlers.inbound import InboundProcessor
 from handlers.outreach_mail import run_outbox
 from handlers.slack import mail_blocks
 from mail.outbox import Outbox, OutboxRecord
-from store.models import Message
+from store.models import Contact, Message, Request
 from store.states import OutboxState
 from tests.adapters.slack.conftest import (
     BOT,
@@ -59,6 +59,11 @@ def test_assign_sends_one_acknowledgment_and_resend_delivers_once(
 ) -> None:
     rig, url, harness, outbox, processor = smtprig
     stranger, _ = harness.new_user("pat", domain=f"stranger{uuid.uuid4().hex[:6]}.test")
+    contact, _ = harness.new_user("anna", domain=f"acme{uuid.uuid4().hex[:6]}.test")
+    with rig.db.session() as s:  # the supplier's known contact: the only one an acknowledgment may go to
+        request = s.get(Request, rig.seeded.requests["S-001"])
+        assert request is not None
+        s.add(Contact(supplier_id=request.supplier_id, email=contact))
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = stranger, BOT, "Our declaration"
     msg["Message-ID"] = f"<{uuid.uuid4().hex}@stranger.test>"
@@ -74,12 +79,13 @@ def test_assign_sends_one_acknowledgment_and_resend_delivers_once(
     assert post(url, body)[0] == 200
     rig.wait_until(lambda: bool(rig.api.calls_to("response_url")))
     assert "assigned to Acme Metals GmbH" in rig.api.calls_to("response_url")[0].args["text"]
-    assert _count(harness, stranger, 1) == 1
+    assert _count(harness, contact, 1) == 1  # acknowledged to the supplier's contact, never to the stranger
     assert post(url, body, extra_headers={"X-Slack-Retry-Num": "1"})[0] == 200
     assert post(url, form(command_payload(f"assign {ref} S-001", api=rig.api, trigger="smtp-2")))[0] == 200
     rig.wait_until(lambda: len(rig.api.calls_to("response_url")) >= 2)
     time.sleep(0.3)
-    assert _count(harness, stranger, 2, timeout=1.0) == 1  # still one acknowledgment
+    assert _count(harness, contact, 2, timeout=1.0) == 1  # still one acknowledgment
+    assert _count(harness, stranger, 1, timeout=0.2) == 0
 
     # an e-mail left uncertain by a crash, sent again from Slack: delivered once by the outbox loop
     key = f"request-{rig.seeded.requests['S-001']}:reminder-9"
@@ -94,6 +100,6 @@ def test_assign_sends_one_acknowledgment_and_resend_delivers_once(
     rig.wait_until(lambda: any(c.args.get("_name") == "act-9.1" for c in rig.api.calls_to("response_url")))
     outbox.deliver_due()
     outbox.deliver_due()
-    assert _count(harness, stranger, 2) == 2
+    assert _count(harness, stranger, 1) == 1
     record = outbox.repo.get(key)
     assert record is not None and record.state is OutboxState.SENT
