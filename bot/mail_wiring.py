@@ -67,7 +67,7 @@ def build(
     )
     from mail.compose import MailTemplates
     from mail.outbox import Outbox
-    from mail.smtp import RateLimiter
+    from mail.smtp import BudgetLimiter, RateLimiter
     from store.states import OutboxKind
 
     o = settings.outreach
@@ -78,7 +78,7 @@ def build(
         StoreOutboxRepository(db, mail_from=bounce_base(settings)),
         sender,
         rate_limiter=RateLimiter(per_hour / 60.0) if per_hour > 0 else None,
-        kind_limiters={OutboxKind.ACKNOWLEDGMENT: RateLimiter(acks_per_hour / 60.0 if acks_per_hour > 0 else 0)},
+        kind_limiters={OutboxKind.ACKNOWLEDGMENT: BudgetLimiter(acks_per_hour, 3600.0)},
         on_permanent=handle_permanent(db, notifier),
         on_sent=record_sent(db),
     )

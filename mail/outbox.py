@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from mail.smtp import Backoff, BeforeData, RateLimiter, SendResult, SendStatus, SmtpSender
+from mail.smtp import Backoff, BeforeData, BudgetLimiter, RateLimiter, SendResult, SendStatus, SmtpSender
 from store.states import OutboxKind, OutboxState
 
 log = logging.getLogger("cmbot.mail.outbox")
@@ -114,7 +114,7 @@ class Outbox:
         reconcile: Callable[[str], bool | None] | None = None,
         step: Callable[[str, OutboxRecord], None] | None = None,
         rng: random.Random | None = None,
-        kind_limiters: Mapping[str, RateLimiter] | None = None,
+        kind_limiters: Mapping[str, RateLimiter | BudgetLimiter] | None = None,
     ) -> None:
         """``kind_limiters``: a rate budget of their own for some kinds (acknowledgments), so they neither use up
         nor wait for ``rate_limiter`` (requests, reminders); a record of such a kind over its budget waits for the
@@ -134,7 +134,7 @@ class Outbox:
         self.rng = rng or random.Random()
         self.kind_limiters = dict(kind_limiters or {})
 
-    def limiter_for(self, kind: str) -> RateLimiter | None:
+    def limiter_for(self, kind: str) -> RateLimiter | BudgetLimiter | None:
         return self.kind_limiters.get(str(kind), self.rate_limiter)
 
     def enqueue(self, record: OutboxRecord) -> OutboxRecord:

@@ -20,6 +20,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -219,6 +220,52 @@ def send_with_retry(
             log.info("SMTP transient failure (%s %s); retry in %.1fs", result.code, result.detail, delay)
             sleep(delay)
     return result
+
+
+class BudgetLimiter:
+    """At most ``count`` sends in any ``period`` seconds (a sliding window, thread-safe): a burst within the budget
+    goes at once, nothing waits until the budget is used up. ``count <= 0`` disables it. The acknowledgments' own
+    budget (``[outreach] max_acks_per_hour``)."""
+
+    def __init__(
+        self,
+        count: int,
+        period: float = 3600.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.count, self.period = count, period
+        self._clock, self._sleep = clock, sleep
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _free_at(self, now: float) -> float:
+        while self._sent and self._sent[0] <= now - self.period:
+            self._sent.popleft()
+        return now if len(self._sent) < self.count else self._sent[0] + self.period
+
+    def try_acquire(self) -> bool:
+        if self.count <= 0:
+            return True
+        with self._lock:
+            now = self._clock()
+            if self._free_at(now) > now:
+                return False
+            self._sent.append(now)
+            return True
+
+    def wait(self) -> float:
+        if self.count <= 0:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            start = self._free_at(now)
+            self._sent.append(start)
+        waited = start - now
+        if waited > 0:
+            self._sleep(waited)
+        return waited
 
 
 class RateLimiter:

@@ -85,7 +85,6 @@ escalate_days_before_due = 0
 clarification_followup = ["1h"]
 batch_size = 10
 max_emails_per_hour = 0
-max_acks_per_hour = 0
 
 [schedule]
 timezone = "UTC"

@@ -56,7 +56,6 @@ escalate_days_before_due = 0
 escalate_at_due = false
 batch_size = 10
 max_emails_per_hour = 0
-max_acks_per_hour = 0
 
 [schedule]
 timezone = "UTC"

@@ -151,12 +151,12 @@ def test_acknowledgments_have_their_own_budget(
     """A responder loop uses up the acknowledgments' budget, never the one of the requests and reminders."""
     import dataclasses
 
-    from mail.smtp import RateLimiter
+    from mail.smtp import BudgetLimiter, RateLimiter
 
     user, _ = mail_user
     frozen = [1000.0]
     main = RateLimiter(60, clock=lambda: frozen[0], sleep=lambda _s: None)
-    acks = RateLimiter(1, clock=lambda: frozen[0], sleep=lambda _s: None)
+    acks = BudgetLimiter(1, 60.0, clock=lambda: frozen[0], sleep=lambda _s: None)
     outbox = _outbox(mail_harness, mail_db, rate_limiter=main, kind_limiters={"acknowledgment": acks})
     tag = uuid.uuid4().hex[:8]
     for n in range(3):

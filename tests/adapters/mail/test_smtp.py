@@ -95,3 +95,17 @@ def test_rate_limiter_spaces_sends() -> None:
     assert not limiter.try_acquire()  # the next slot is a second away
     now[0] += 1.0
     assert limiter.try_acquire()
+
+
+def test_budget_limiter_lets_a_burst_through_and_then_waits() -> None:
+    from mail.smtp import BudgetLimiter
+
+    now = [0.0]
+    slept: list[float] = []
+    budget = BudgetLimiter(3, 3600.0, clock=lambda: now[0], sleep=slept.append)
+    assert [budget.try_acquire() for _ in range(4)] == [True, True, True, False]  # no spacing within the budget
+    now[0] = 3600.0
+    assert budget.try_acquire()
+    assert budget.wait() == 0.0 and budget.wait() == 0.0
+    assert budget.wait() == 3600.0 and slept == [3600.0]
+    assert BudgetLimiter(0).try_acquire()
