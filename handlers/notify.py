@@ -166,9 +166,9 @@ def new_address_text(address: str, verified: bool) -> str:
 def alert_new_address(notifier: Notifier, request_id: int, *, supplier_id: int, address: str, verified: bool) -> None:
     """A sender who is not a known contact of the supplier wrote for this request (an *Add as contact* button in
     Slack)."""
-    actionable = getattr(notifier, "new_sender", None)
+    actionable = getattr(type(notifier), "new_sender", None)
     if callable(actionable):
-        actionable(request_id, supplier_id=supplier_id, address=address, verified=verified)
+        actionable(notifier, request_id, supplier_id=supplier_id, address=address, verified=verified)
     else:
         notifier.team_alert(new_address_text(address, verified), request_id=request_id)
 
@@ -180,3 +180,16 @@ def alert_uncertain(notifier: Notifier, key: str, *, kind: str, request_id: int 
         actionable(key, kind=kind, request_id=request_id)
     else:
         notifier.team_alert(uncertain_text(kind) + f" (outbox key {key})", request_id=request_id)
+
+
+def alert_quarantined(notifier: Notifier, ref: int | None, *, reason: str) -> None:
+    """Inbound e-mail ``ref`` went to quarantine (``reason``: the exception's class name): a *Retry* button in Slack,
+    else the command to handle it again."""
+    actionable = getattr(type(notifier), "quarantined_mail", None)
+    if callable(actionable) and ref is not None:
+        actionable(notifier, ref, reason=reason)
+        return
+    retry = f" Once the cause is fixed: `cmrt-bot mail retry {ref}` (or move it back to the inbox)." if ref else ""
+    notifier.team_alert(
+        f"An inbound e-mail could not be handled ({reason}); it is in quarantine for a person to check." + retry
+    )

@@ -21,7 +21,14 @@ from handlers.inbound.context import (
     UnmatchedMail,
     WorkbookFile,
 )
-from handlers.notify import Notifier, alert_new_address, alert_unmatched, share_workbook, tell_question
+from handlers.notify import (
+    Notifier,
+    alert_new_address,
+    alert_quarantined,
+    alert_unmatched,
+    share_workbook,
+    tell_question,
+)
 from mail.imap import Disposition
 from store import messages as message_repo
 from store.models import Message
@@ -92,12 +99,7 @@ def quarantine(ctx: InboundContext, deps: InboundDeps, exc: Exception) -> None:
         if row is not None:
             row.state = MessageState.QUARANTINED
             row.error = f"{type(exc).__name__}: {exc}"[:2000]
-    ref = ctx.row_id
-    retry = f" Once the cause is fixed: `cmrt-bot mail retry {ref}` (or move it back to the inbox)." if ref else ""
-    deps.notifier.team_alert(
-        f"An inbound e-mail could not be handled ({type(exc).__name__}); it is in quarantine for a person to check."
-        + retry
-    )
+    alert_quarantined(deps.notifier, ctx.row_id, reason=type(exc).__name__)
 
 
 def _row(s: Session, ctx: InboundContext) -> Message | None:

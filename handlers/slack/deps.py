@@ -57,6 +57,8 @@ class InboundAssigner(Protocol):
 
     def assign(self, message_id: str, request_id: int, *, actor: str, ref: int | None = None) -> Any: ...
 
+    def process(self, raw: bytes, *, folder: str | None = None, uid: int | None = None) -> Any: ...
+
 
 class OutboxReleaser(Protocol):
     """``mail.outbox.Outbox``: settles an e-mail left ``uncertain`` (``resend`` queues it again, else it counts as

@@ -116,6 +116,12 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
         modal = mail_blocks.assign_modal(ref, item.subject, item.sender_domain, channel, proposed)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
         return
+    if action_id == mail_blocks.A_MAIL_RETRY:
+        retry(ops, user_id, value, respond)
+        return
+    if action_id == mail_blocks.A_CONTACT_ADD:
+        add_contact(ops, user_id, value, respond)
+        return
     if ops.outbox is None:
         respond(text=NO_OUTBOX, response_type="ephemeral", replace_original=False)
         return
@@ -130,6 +136,50 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
         response_type="in_channel",
         replace_original=True,
     )
+
+
+def retry(ops: ChatOps, user_id: str, value: str, respond: Respond) -> None:
+    """*Retry* on a quarantine alert: the e-mail is handled again from its stored bytes (``mailroom.retry``)."""
+    if ops.inbound is None:
+        respond(text=NO_INBOUND, response_type="ephemeral", replace_original=False)
+        return
+    try:
+        ref = mailroom.parse_ref(value)
+    except mailroom.BadReference:
+        log.warning("ignoring a retry button with a malformed reference")
+        return
+    result = mailroom.retry(ops.db, ops.inbound, ref, actor=user_id)
+    if not result.ok:
+        respond(text=esc(result.text), response_type="ephemeral", replace_original=False)
+        return
+    respond(text=f"{esc(result.text)} (retried by <@{user_id}>)", response_type="in_channel", replace_original=True)
+
+
+def add_contact(ops: ChatOps, user_id: str, value: str, respond: Respond) -> None:
+    """*Add as contact*: the address becomes a contact of the supplier (``store.suppliers.change_contacts``,
+    audited as ``supplier.contacts``)."""
+    from mail.headers import HeaderInjectionError, parse_address
+    from store import suppliers as supplier_repo
+
+    supplier_id, _, address = value.partition("|")
+    try:
+        clean = parse_address(address).addr_spec.lower()
+    except HeaderInjectionError:
+        respond(text="That is not an e-mail address.", response_type="ephemeral", replace_original=False)
+        return
+    with ops.db.session() as session:
+        supplier = supplier_repo.get(session, int(supplier_id)) if supplier_id.isdigit() else None
+        if supplier is None:
+            respond(text="That supplier no longer exists.", response_type="ephemeral", replace_original=False)
+            return
+        if any(c.email == clean for c in supplier.contacts):
+            respond(text=f"{esc(clean)} is already a contact of {esc(supplier.name)}.", response_type="ephemeral",
+                    replace_original=False)  # fmt: skip
+            return
+        supplier_repo.change_contacts(session, supplier, [clean], add=True, actor=user_id)
+        name = supplier.name
+    respond(text=f"{esc(clean)} is now a contact of {esc(name)} (added by <@{user_id}>).", response_type="in_channel",
+            replace_original=True)  # fmt: skip
 
 
 # -- the modal -----------------------------------------------------------------------------------------------------

@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from handlers.notify import uncertain_text
+from handlers.notify import new_address_text, uncertain_text
 from handlers.slack.text import code, confirm_dialog, context, esc, plain_text, section
 
 A_MAIL_ASSIGN = "cmrt_mail_assign"  # value: the message ref
 A_OUTBOX_RESEND = "cmrt_outbox_resend"  # value: the outbox key
 A_OUTBOX_SENT = "cmrt_outbox_sent"  # value: the outbox key
-MAIL_ACTIONS = frozenset({A_MAIL_ASSIGN, A_OUTBOX_RESEND, A_OUTBOX_SENT})
+A_MAIL_RETRY = "cmrt_mail_retry"  # value: the quarantined message's ref
+A_CONTACT_ADD = "cmrt_contact_add"  # value: "<supplier id>|<address>"
+MAIL_ACTIONS = frozenset({A_MAIL_ASSIGN, A_OUTBOX_RESEND, A_OUTBOX_SENT, A_MAIL_RETRY, A_CONTACT_ADD})
 V_MAIL_ASSIGN = "cmrt_mail_assign_modal"
 SUPPLIER_BLOCK = "supplier"
 
@@ -121,3 +123,35 @@ def assign_modal(
             },
         ],
     }
+
+
+def quarantined_text(ref: int, reason: str) -> str:
+    """Plain text (the reason is an exception class name, never supplier text)."""
+    return (
+        f"Inbound e-mail #{ref} could not be handled ({reason}); it is in quarantine for a person to check. Once the "
+        "cause is fixed, handle it again."
+    )
+
+
+def quarantined_blocks(ref: int, reason: str) -> list[Block]:
+    return [
+        section(f":warning: {esc(quarantined_text(ref, reason))}"),
+        context(f"Reference *#{ref}* · or `cmrt-bot mail retry {ref}`, or move it back to the inbox"),
+        {
+            "type": "actions",
+            "block_id": f"retry-{ref}",
+            "elements": [_button("Retry", A_MAIL_RETRY, str(ref), "primary")],
+        },
+    ]
+
+
+def new_sender_blocks(supplier_id: int, address: str, verified: bool) -> list[Block]:
+    """A reply from an address that is not a known contact: *Add as contact* (the address is shown, escaped)."""
+    return [
+        section(f":bust_in_silhouette: {esc(new_address_text(address, verified))}"),
+        {
+            "type": "actions",
+            "block_id": f"contact-{supplier_id}",
+            "elements": [_button("Add as contact", A_CONTACT_ADD, f"{supplier_id}|{address}")],
+        },
+    ]

@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from handlers.notify import NOTE_AREAS, FindingSummary, uncertain_text
+from handlers.notify import NOTE_AREAS, FindingSummary, new_address_text, uncertain_text
 from handlers.rereview import RereviewResult
 from handlers.slack import blocks, mail_blocks, review_blocks
 from handlers.slack.deps import utc_now
@@ -110,6 +110,22 @@ class SlackNotifier:
                 runtime.set_value(session, mail_blocks.alert_key(ref), where)
         except Exception:
             log.warning("could not post the unmatched e-mail alert to Slack", exc_info=True)
+
+    def quarantined_mail(self, ref: int, *, reason: str) -> None:
+        """An inbound e-mail went to quarantine: the alert carries a *Retry* button (``cmrt-bot mail retry``)."""
+        try:
+            self.client.chat_postMessage(
+                channel=self.channel,
+                text=mail_blocks.quarantined_text(ref, reason),
+                blocks=mail_blocks.quarantined_blocks(ref, reason),
+            )
+        except Exception:
+            log.warning("could not post the quarantine alert to Slack", exc_info=True)
+
+    def new_sender(self, request_id: int, *, supplier_id: int, address: str, verified: bool) -> None:
+        """A reply from an address that is not a known contact, in the request's thread: *Add as contact*."""
+        blocks = mail_blocks.new_sender_blocks(supplier_id, address, verified)
+        self._update(request_id, esc(new_address_text(address, verified)), extra_blocks=blocks)
 
     def delivery_uncertain(self, key: str, *, kind: str, request_id: int | None = None) -> None:
         """An e-mail may or may not have gone out: *Send again* / *Count as sent* (in the request's thread)."""

@@ -117,11 +117,14 @@ def _assigned(m: MailRig, ext: str) -> tuple[int, int, int, int]:
     rid = m.rig.seeded.requests[ext]
     with m.rig.db.session() as s:
         reviews = s.scalar(sa.select(sa.func.count()).select_from(Review).where(Review.request_id == rid)) or 0
-        acks = s.scalar(
-            sa.select(sa.func.count())
-            .select_from(OutboxItem)
-            .where(OutboxItem.request_id == rid, OutboxItem.idempotency_key.like("ack:%"))
-        ) or 0
+        acks = (
+            s.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxItem)
+                .where(OutboxItem.request_id == rid, OutboxItem.idempotency_key.like("ack:%"))
+            )
+            or 0
+        )
         assigned = len(audit.events(s, action="mail.assigned"))
         responded = audit.events(s, action="request.responded", subject_type="request", subject_id=rid)
     return reviews, acks, assigned, len(responded)
@@ -279,3 +282,55 @@ def test_uncertain_delivery_send_again_and_count_as_sent(mailrig: MailRig) -> No
     assert "not allowed" in _reply(m, "act-1.4")["text"]
     record = m.outbox.repo.get("request-2:reminder-4")
     assert record is not None and record.state is OutboxState.UNCERTAIN
+
+
+def test_a_quarantined_email_is_retried_from_its_alert(mailrig: MailRig) -> None:
+    """Issue 11: the quarantine alert carries *Retry*; a click handles the stored e-mail again, once."""
+    m, api = mailrig, mailrig.rig.api
+    ref = _receive(m, 7)
+    with m.rig.db.session() as s:
+        row = s.get(Message, ref)
+        assert row is not None
+        row.state, row.error = "quarantined", "OperationalError: the server closed the connection"
+    m.rig.notifier.quarantined_mail(ref, reason="OperationalError")
+    (post,) = [
+        c
+        for c in api.calls_to("chat.postMessage")
+        if mail_blocks.A_MAIL_RETRY in json.dumps(c.json_arg("blocks") or [])
+    ]
+    assert f"#{ref}" in post.args["text"]
+    click = action_payload(mail_blocks.A_MAIL_RETRY, str(ref), api=api, action_ts="7.1")
+    assert post_signed(m.url, interaction(click))[0] == 200
+    assert "handled again" in _reply(m, "act-7.1")["text"]
+    again = action_payload(mail_blocks.A_MAIL_RETRY, str(ref), api=api, action_ts="7.2")
+    assert post_signed(m.url, interaction(again))[0] == 200
+    assert "only a quarantined e-mail" in _reply(m, "act-7.2")["text"]
+    with m.rig.db.session() as s:
+        row = s.get(Message, ref)
+        assert row is not None and row.state == "processed"
+        assert [e.actor for e in audit.events(s, action="mail.retried")] == [MEMBER]
+
+
+def test_a_new_sender_is_added_as_contact_with_one_click(mailrig: MailRig) -> None:
+    m, api = mailrig, mailrig.rig.api
+    rid = m.rig.seeded.requests["S-001"]
+    with m.rig.db.session() as s:
+        from store.models import Request
+
+        request = s.get(Request, rid)
+        assert request is not None
+        supplier_id = request.supplier_id
+    m.rig.notifier.new_sender(rid, supplier_id=supplier_id, address="colleague@acme.test", verified=True)
+    m.rig.wait_until(lambda: mail_blocks.A_CONTACT_ADD in json.dumps([c.args for c in api.calls]))
+    click = action_payload(mail_blocks.A_CONTACT_ADD, f"{supplier_id}|colleague@acme.test", api=api, action_ts="8.1")
+    assert post_signed(m.url, interaction(click))[0] == 200
+    assert "is now a contact" in _reply(m, "act-8.1")["text"]
+    with m.rig.db.session() as s:
+        from store.models import Contact
+
+        emails = list(s.scalars(sa.select(Contact.email).where(Contact.supplier_id == supplier_id)))
+        assert emails == ["colleague@acme.test"]
+        assert len(audit.events(s, action="supplier.contacts")) == 1
+    twice = action_payload(mail_blocks.A_CONTACT_ADD, f"{supplier_id}|colleague@acme.test", api=api, action_ts="8.2")
+    assert post_signed(m.url, interaction(twice))[0] == 200
+    assert "already a contact" in _reply(m, "act-8.2")["text"]
