@@ -255,7 +255,8 @@ class BudgetLimiter:
             self._sent.append(now)
             return True
 
-    def wait(self) -> float:
+    def wait(self, stop: threading.Event | None = None) -> float:
+        """Block until the budget has room; ``stop`` ends the wait at once (shutdown), as for ``RateLimiter``."""
         if self.count <= 0:
             return 0.0
         with self._lock:
@@ -264,7 +265,10 @@ class BudgetLimiter:
             self._sent.append(start)
         waited = start - now
         if waited > 0:
-            self._sleep(waited)
+            if stop is not None:
+                stop.wait(waited)
+            else:
+                self._sleep(waited)
         return waited
 
 
