@@ -74,11 +74,12 @@ def build(
     sender = outbound_sender(settings)
     per_hour = o.max_emails_per_hour
     acks_per_hour = o.max_acks_per_hour  # acknowledgments have their own budget: a loop cannot starve requests
+    ack_budget = BudgetLimiter(acks_per_hour, 3600.0)
     outbox = Outbox(
         StoreOutboxRepository(db, mail_from=bounce_base(settings)),
         sender,
         rate_limiter=RateLimiter(per_hour / 60.0) if per_hour > 0 else None,
-        kind_limiters={OutboxKind.ACKNOWLEDGMENT: BudgetLimiter(acks_per_hour, 3600.0)},
+        kind_limiters=dict.fromkeys((OutboxKind.ACKNOWLEDGMENT, OutboxKind.ALREADY_RECEIVED), ack_budget),
         on_permanent=handle_permanent(db, notifier),
         on_sent=record_sent(db),
     )

@@ -58,6 +58,7 @@ from store.models import AuditEvent, Message, OutboxItem, Request, Submission
 from store.states import OutboxKind
 
 log = logging.getLogger("cmbot.mail.inbound")
+ACK_KINDS = (OutboxKind.ACKNOWLEDGMENT, OutboxKind.ALREADY_RECEIVED)  # what counts against max_acks_per_request
 
 
 def label(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
@@ -387,7 +388,7 @@ def _ack_budget_left(ctx: InboundContext, deps: InboundDeps, s: Session, request
     since = deps.clock() - dt.timedelta(days=1)
     sent = s.scalar(
         sa.select(sa.func.count()).select_from(OutboxItem).where(
-            OutboxItem.request_id == request_id, OutboxItem.kind == OutboxKind.ACKNOWLEDGMENT,
+            OutboxItem.request_id == request_id, OutboxItem.kind.in_(ACK_KINDS),
             OutboxItem.created_at >= since,
         )
     )  # fmt: skip

@@ -101,7 +101,8 @@ def _assert_only_contacts_were_written_to(loop: Loop) -> None:
 def _acks(db: Database, request_id: int) -> int:
     with db.session() as s:
         stmt = sa.select(sa.func.count()).select_from(OutboxItem).where(
-            OutboxItem.request_id == request_id, OutboxItem.kind == OutboxKind.ACKNOWLEDGMENT
+            OutboxItem.request_id == request_id,
+            OutboxItem.kind.in_([OutboxKind.ACKNOWLEDGMENT, OutboxKind.ALREADY_RECEIVED]),
         )
         return int(s.scalar(stmt) or 0)
 
