@@ -23,7 +23,7 @@ from email.message import EmailMessage
 import pytest
 
 from cmrt.workbook.factory import build_cmrt
-from mail.smtp import Security, SmtpSender, SmtpSettings
+from mail.smtp import Security, SmtpSender, SmtpServer
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.harness.fixtures import MailHarness
 from tests.integration.test_run_process import (  # the process rig of the run test
@@ -58,7 +58,7 @@ def _send(h: MailHarness, sender: str, bot: str, subject: str, canary: str, *, r
         filename=f"CMRT_{canary}.xlsx",
     )
     sender_client = SmtpSender(
-        SmtpSettings(host=h.host, port=h.smtp_port, security=Security.STARTTLS, username="bot@example.test",
+        SmtpServer(host=h.host, port=h.smtp_port, security=Security.STARTTLS, username="bot@example.test",
                      password="botpass", ca_file=str(h.ca_path), timeout=10)
     )  # fmt: skip
     result = sender_client.send(msg.as_bytes(policy=email.policy.SMTP), mail_from=sender, rcpt_to=[bot])
