@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
+from socketserver import BaseServer, ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -133,6 +133,15 @@ class SocketModeRunner:
         return bool(self.handler is not None and self.handler.client.is_connected())
 
 
+def stop_server(server: BaseServer | None, thread: threading.Thread | None) -> None:
+    """Stop a server started with ``serve_forever`` in ``thread`` (either may be None: not started)."""
+    if server is not None:
+        server.shutdown()
+        server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
@@ -165,13 +174,8 @@ class HttpRunner:
         log.info("Slack HTTP endpoint listening on %s:%s%s", self.host, self.port, self.path)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        stop_server(self._server, self._thread)
+        self._server, self._thread = None, None
 
     def connected(self) -> bool:
         """The listener thread runs (or was not started yet)."""

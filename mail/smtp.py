@@ -263,13 +263,17 @@ class BudgetLimiter:
             now = self._clock()
             start = self._free_at(now)
             self._sent.append(start)
-        waited = start - now
-        if waited > 0:
-            if stop is not None:
-                stop.wait(waited)
-            else:
-                self._sleep(waited)
-        return waited
+        return _pause(start - now, stop, self._sleep)
+
+
+def _pause(waited: float, stop: threading.Event | None, sleep: Callable[[float], None]) -> float:
+    """Wait ``waited`` seconds (at once over when ``stop`` is set); returns ``waited``."""
+    if waited > 0:
+        if stop is not None:
+            stop.wait(waited)
+        else:
+            sleep(waited)
+    return waited
 
 
 class RateLimiter:
@@ -308,10 +312,4 @@ class RateLimiter:
             now = self._clock()
             start = max(now, self._next)
             self._next = start + self.interval
-        waited = start - now
-        if waited > 0:
-            if stop is not None:
-                stop.wait(waited)
-            else:
-                self._sleep(waited)
-        return waited
+        return _pause(start - now, stop, self._sleep)

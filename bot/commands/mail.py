@@ -124,14 +124,27 @@ def _offline_mail(settings: Settings, db: Database) -> tuple[MailParts, SlackSid
         raise CommandError(str(exc), 2) from None
 
 
+def _ref(args: argparse.Namespace) -> int:
+    """The stored e-mail ``args.ref`` names (``42``, ``#42``, ``M42``)."""
+    from handlers import mailroom
+
+    try:
+        return mailroom.parse_ref(args.ref)
+    except mailroom.BadReference as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _print_result(text: str) -> int:
+    print(text)
+    print("Any acknowledgment e-mail is queued in the outbox; the running bot sends it.")
+    return 0
+
+
 def do_assign(args: argparse.Namespace) -> int:
     from handlers import mailroom
 
     settings = settings_from(args)
-    try:
-        ref = mailroom.parse_ref(args.ref)
-    except mailroom.BadReference as exc:
-        raise CommandError(str(exc)) from None
+    ref = _ref(args)
     from handlers.slack.queries import find_campaign, find_supplier_requests, sure_match
 
     with open_database(settings) as db:
@@ -158,9 +171,7 @@ def do_assign(args: argparse.Namespace) -> int:
             slack.close()
     if not result.ok:
         raise CommandError(result.text)
-    print(result.text)
-    print("Any acknowledgment e-mail is queued in the outbox; the running bot sends it.")
-    return 0
+    return _print_result(result.text)
 
 
 def do_release(args: argparse.Namespace) -> int:
@@ -191,11 +202,7 @@ def do_retry(args: argparse.Namespace) -> int:
     from handlers import mailroom
 
     settings = settings_from(args)
-    try:
-        ref = mailroom.parse_ref(args.ref)
-    except mailroom.BadReference as exc:
-        raise CommandError(str(exc)) from None
-
+    ref = _ref(args)
     with open_database(settings) as db:
         parts, slack = _offline_mail(settings, db)
         result = mailroom.retry(db, parts.inbound, ref, actor=os_actor())
@@ -203,6 +210,4 @@ def do_retry(args: argparse.Namespace) -> int:
             slack.close()
     if not result.ok:
         raise CommandError(result.text)
-    print(result.text)
-    print("Any acknowledgment e-mail is queued in the outbox; the running bot sends it.")
-    return 0
+    return _print_result(result.text)

@@ -97,13 +97,8 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
     action = (body.get("actions") or [{}])[0]
     action_id, value = str(action.get("action_id")), str(action.get("value") or "")
     if action_id == mail_blocks.A_MAIL_ASSIGN:
-        if ops.inbound is None:
-            respond(text=NO_INBOUND, response_type="ephemeral", replace_original=False)
-            return
-        try:
-            ref = mailroom.parse_ref(value)
-        except mailroom.BadReference:
-            log.warning("ignoring an assign button with a malformed reference")
+        ref = _inbound_ref(ops, value, respond, "an assign")
+        if ref is None:
             return
         with ops.db.session() as session:
             item = mailroom.get_unmatched(session, ref)
@@ -138,15 +133,22 @@ def handle_action(ops: ChatOps, user_id: str, body: dict[str, Any], respond: Res
     )
 
 
-def retry(ops: ChatOps, user_id: str, value: str, respond: Respond) -> None:
-    """*Retry* on a quarantine alert: the e-mail is handled again from its stored bytes (``mailroom.retry``)."""
+def _inbound_ref(ops: ChatOps, value: str, respond: Respond, button: str) -> int | None:
+    """The stored e-mail a button names, or None (the user told) when inbound mail is off or the value is bad."""
     if ops.inbound is None:
         respond(text=NO_INBOUND, response_type="ephemeral", replace_original=False)
-        return
+        return None
     try:
-        ref = mailroom.parse_ref(value)
+        return mailroom.parse_ref(value)
     except mailroom.BadReference:
-        log.warning("ignoring a retry button with a malformed reference")
+        log.warning("ignoring %s button with a malformed reference", button)
+        return None
+
+
+def retry(ops: ChatOps, user_id: str, value: str, respond: Respond) -> None:
+    """*Retry* on a quarantine alert: the e-mail is handled again from its stored bytes (``mailroom.retry``)."""
+    ref = _inbound_ref(ops, value, respond, "a retry")
+    if ref is None or ops.inbound is None:
         return
     result = mailroom.retry(ops.db, ops.inbound, ref, actor=user_id)
     if not result.ok:

@@ -12,6 +12,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from cmrt.outreach.states import (
     CHASED_STATES,
     NO_REVIEW,
@@ -54,6 +56,17 @@ def _name(request: Request) -> str:
     return f"*{esc(request.supplier.name)}* ({esc(request.supplier.external_id)})"
 
 
+GONE = Outcome(False, "That supplier request no longer exists.")
+
+
+def _named(session: Session, request_id: int) -> tuple[Request, str, RequestState] | None:
+    """The request, its supplier's display name and its state; None when the request is gone."""
+    request = session.get(Request, request_id)
+    if request is None:
+        return None
+    return request, _name(request), RequestState(request.state)
+
+
 def _quoted(text: str) -> str:
     """Text as a mrkdwn block quote, each line escaped."""
     return "\n".join(f">{esc(line, empty='')}" for line in text.splitlines())
@@ -66,10 +79,10 @@ def _state_text(state: RequestState) -> str:
 def remind(ops: ChatOps, request_id: int, actor: str) -> Outcome:
     now = ops.clock()
     with ops.db.session() as session:
-        request = session.get(Request, request_id)
-        if request is None:
-            return Outcome(False, "That supplier request no longer exists.")
-        name, state = _name(request), RequestState(request.state)
+        found = _named(session, request_id)
+        if found is None:
+            return GONE
+        request, name, state = found
         if state not in REMINDABLE:
             return Outcome(False, f"{name} is {_state_text(state)}; there is nothing to remind them of.", request_id)
         last = request.last_reminder_at or request.sent_at
@@ -94,10 +107,10 @@ def clarify(ops: ChatOps, request_id: int, body: str, actor: str) -> Outcome:
     now = ops.clock()
     body = body.strip()
     with ops.db.session() as session:
-        request = session.get(Request, request_id)
-        if request is None:
-            return Outcome(False, "That supplier request no longer exists.")
-        name, state = _name(request), RequestState(request.state)
+        found = _named(session, request_id)
+        if found is None:
+            return GONE
+        _, name, state = found
         if state not in CLARIFIABLE:
             return Outcome(False, f"{name} is {_state_text(state)}; a clarification needs a returned workbook.")
         if not body:
@@ -171,10 +184,10 @@ def exempt(ops: ChatOps, request_id: int, actor: str, reason: str | None) -> Out
 def send_now(ops: ChatOps, request_id: int, actor: str) -> Outcome:
     """*Send now*: the initial request goes out at once (instead of with the next batch)."""
     with ops.db.session() as session:
-        request = session.get(Request, request_id)
-        if request is None:
-            return Outcome(False, "That supplier request no longer exists.")
-        name, state = _name(request), RequestState(request.state)
+        found = _named(session, request_id)
+        if found is None:
+            return GONE
+        _, name, state = found
         if state != RequestState.NOT_SENT:
             return Outcome(False, f"{name} is {_state_text(state)}; the request went out already.", request_id)
         audit(session, actor=actor, action="slack_send_now", request_id=request_id, details={}, at=ops.clock())

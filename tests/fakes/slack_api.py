@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from bot.slack_app import stop_server
+
 Answer = Callable[["Call"], dict[str, Any]]
 
 
@@ -107,13 +109,8 @@ class FakeSlackAPI:
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        stop_server(self._server, self._thread)
+        self._server, self._thread = None, None
 
     def __enter__(self) -> FakeSlackAPI:
         return self.start()
