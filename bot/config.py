@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from cmrt.rollup.company import CompanyInfo
+
 if TYPE_CHECKING:
     from cmrt.workbook import ReadLimits
 
@@ -240,21 +242,10 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
-class CompanySettings:
+class CompanySettings(CompanyInfo):
     """Our company as our own declaration (``cmrt-bot rollup``) names it; the Checker requires the name, the
-    contact (name, e-mail, phone) and the authorizer (name, e-mail), checked when a roll-up is made."""
-
-    name: str | None = None  # legal name, no abbreviations
-    unique_id: str | None = None  # e.g. a DUNS number
-    unique_id_authority: str | None = None  # e.g. "DUNS"
-    address: str | None = None
-    contact_name: str | None = None
-    contact_email: str | None = None
-    contact_phone: str | None = None
-    authorizer_name: str | None = None
-    authorizer_title: str | None = None
-    authorizer_email: str | None = None
-    authorizer_phone: str | None = None
+    contact (name, e-mail, phone) and the authorizer (name, e-mail), checked when a roll-up is made. The keys are
+    the fields of ``cmrt.rollup.company.CompanyInfo`` (one definition)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ empty refuses the roll-up (exit 1).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -67,13 +68,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def company_info(settings: Settings) -> CompanyInfo:
     from cmrt.rollup.model import CompanyInfo
 
-    c = settings.company
-    return CompanyInfo(
-        name=c.name, unique_id=c.unique_id, unique_id_authority=c.unique_id_authority, address=c.address,
-        contact_name=c.contact_name, contact_email=c.contact_email, contact_phone=c.contact_phone,
-        authorizer_name=c.authorizer_name, authorizer_title=c.authorizer_title,
-        authorizer_email=c.authorizer_email, authorizer_phone=c.authorizer_phone,
-    )  # fmt: skip
+    return CompanyInfo(**dataclasses.asdict(settings.company))
 
 
 def template_path(settings: Settings) -> pathlib.Path:

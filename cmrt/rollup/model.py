@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmrt.rollup.company import CompanyInfo
 from cmrt.rollup.rules import Decision, SupplierAnswers
 from cmrt.smelters.consolidate import Consolidation
 
@@ -27,23 +28,6 @@ COMPANY_FIELDS: tuple[tuple[str, str], ...] = (
 #: The fields the template's Checker requires (the e-mail addresses must also be addresses).
 REQUIRED_COMPANY_FIELDS = ("name", "contact_name", "contact_email", "contact_phone", "authorizer_name",
                            "authorizer_email")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CompanyInfo:
-    """Our company as the declaration names it (the ``[company]`` section)."""
-
-    name: str | None = None
-    unique_id: str | None = None
-    unique_id_authority: str | None = None
-    address: str | None = None
-    contact_name: str | None = None
-    contact_email: str | None = None
-    contact_phone: str | None = None
-    authorizer_name: str | None = None
-    authorizer_title: str | None = None
-    authorizer_email: str | None = None
-    authorizer_phone: str | None = None
 
 
 @dataclass(frozen=True)
