@@ -12,20 +12,10 @@ from cmrt.outreach.replies import after_review
 from cmrt.outreach.states import RequestState
 from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundContext, InboundDeps, InboundOptions, InboundProcessor
+from handlers.inbound import record as steps
 from handlers.inbound.context import Flow, Question, ReplyReceived, ReviewResult, TeamAlert, UnmatchedMail
 from handlers.inbound.pipeline import OneUnit, run
 from handlers.inbound.receive import classify_message, store_raw
-from handlers.inbound.record import (
-    bounce,
-    label,
-    match,
-    plan_acknowledgment,
-    read,
-    record,
-    review_workbooks,
-    route,
-    take_assignment,
-)
 from handlers.inbound.tell import finish
 from handlers.mail_store import StoreOutboxRepository
 from mail.headers import token_tag
@@ -40,6 +30,9 @@ from store.states import ContactState, MessageState, OutboxKind
 from tests.adapters.mail.support import Seeded, seed_request
 from tests.unit.mail.helpers import XLSX, inbound
 
+MATCHING = (steps.label, steps.read, steps.match)
+REVIEWING = (*MATCHING, steps.bounce, steps.route, steps.review_workbooks)
+RECORDING = (*REVIEWING, steps.record)
 CONTACT = "anna@acme-metals.test"
 
 
@@ -83,7 +76,7 @@ def test_store_raw_stops_for_a_message_handled_before(mail_db: Database) -> None
 def test_read_and_match_by_the_token(mail_db: Database) -> None:
     seeded = seed_request(mail_db, CONTACT)
     ctx, deps = _received(mail_db, _reply(seeded))
-    OneUnit((label, read, match))(ctx, deps)
+    OneUnit(MATCHING)(ctx, deps)
     assert [r.declaration is not None for r in ctx.readings] == [True] and ctx.names == ["cmrt.xlsx"]
     assert ctx.match is not None and ctx.match.method.value == "token" and ctx.request_id == seeded.request_id
     with mail_db.session() as s:
@@ -100,7 +93,7 @@ def test_the_company_named_in_the_workbook_is_only_a_proposal(mail_db: Database)
     seeded = seed_request(mail_db, CONTACT, name="Zircon Smelting Works")
     ctx, deps = _received(mail_db, _reply(seeded, sender="pat@elsewhere.test", subject="Our CMRT",
                                           company="Zircon Smelting Works"))  # fmt: skip
-    OneUnit((label, read, match))(ctx, deps)
+    OneUnit(MATCHING)(ctx, deps)
     assert ctx.match is not None and not ctx.match.matched and ctx.request_id is None
     assert ctx.decision is not None and ctx.decision.proposal is not None
     assert ctx.decision.proposal.request_id == seeded.request_id
@@ -130,7 +123,7 @@ def test_bounce_marks_the_contact_and_ends_the_recording(mail_db: Database) -> N
         seen.append("after")
         return None
 
-    OneUnit((label, read, match, bounce, after))(ctx, deps)
+    OneUnit((*MATCHING, steps.bounce, after))(ctx, deps)
     assert seen == [] and ctx.request_id == seeded.request_id
     assert [type(n) for n in ctx.notices] == [TeamAlert] and ctx.notices[0].request_id == seeded.request_id
     with mail_db.session() as s:
@@ -143,21 +136,21 @@ def test_route_sends_a_question_to_the_team_and_an_unknown_sender_to_be_assigned
     seeded = seed_request(mail_db, CONTACT)
     question = inbound(sender=CONTACT, subject=f"Re: CMRT {token_tag(seeded.token)}", body="Which template?")
     ctx, deps = _received(mail_db, question)
-    assert OneUnit((label, read, match, bounce, route, review_workbooks))(ctx, deps) is None
+    assert OneUnit(REVIEWING)(ctx, deps) is None
     assert ctx.notices == [Question(seeded.request_id, "Which template?")] and ctx.grades == []
     with mail_db.session() as s:  # the request waits for the team's answer: no reminders meanwhile
         request = request_repo.get(s, seeded.request_id)
         assert request is not None and request.state == RequestState.AWAITING_TEAM
 
     ctx, deps = _received(mail_db, inbound(sender="who@nowhere.test", subject="hello"))
-    OneUnit((label, read, match, bounce, route, review_workbooks))(ctx, deps)
+    OneUnit(REVIEWING)(ctx, deps)
     assert [type(n) for n in ctx.notices] == [UnmatchedMail] and ctx.request_id is None
 
 
 def test_review_and_record_move_the_request_where_the_worst_grade_leads(mail_db: Database) -> None:
     seeded = seed_request(mail_db, CONTACT)
     ctx, deps = _received(mail_db, _reply(seeded))
-    OneUnit((label, read, match, bounce, route, review_workbooks, record), then=(plan_acknowledgment,))(ctx, deps)
+    OneUnit(RECORDING, then=(steps.plan_acknowledgment,))(ctx, deps)
     assert ctx.worst is not None and ctx.grades == [ctx.worst]
     assert [type(n) for n in ctx.notices][:2] == [ReplyReceived, ReviewResult]
     with mail_db.session() as s:
@@ -204,7 +197,7 @@ def test_a_failure_while_recording_rolls_the_unit_back_and_quarantines(mail_db: 
 def test_label_records_the_bots_own_mail_and_nothing_else(mail_db: Database) -> None:
     own = inbound(sender="bot@buyer.test", attachments=[("cmrt.xlsx", build_cmrt(), XLSX)])
     ctx, deps = _received(mail_db, own, InboundDeps(mail_db, options=InboundOptions(own_addresses=("bot@buyer.test",))))
-    OneUnit((label, read, match), then=(plan_acknowledgment,))(ctx, deps)
+    OneUnit(MATCHING, then=(steps.plan_acknowledgment,))(ctx, deps)
     assert ctx.kind == "own" and ctx.readings == [] and ctx.acknowledgment is None
     with mail_db.session() as s:
         row = message_repo.get_by_message_id(s, ctx.message_id)
@@ -215,10 +208,10 @@ def test_label_takes_back_what_an_earlier_run_recorded(mail_db: Database) -> Non
     seeded = seed_request(mail_db, CONTACT)
     raw = _reply(seeded)
     first, deps = _received(mail_db, raw)
-    OneUnit((label, read, match, bounce, route, review_workbooks, record))(first, deps)  # then the run stopped
+    OneUnit(RECORDING)(first, deps)  # then the run stopped
     again, deps = _received(mail_db, raw)
     assert again.replay
-    OneUnit((label, read, match), then=(plan_acknowledgment,))(again, deps)
+    OneUnit(MATCHING, then=(steps.plan_acknowledgment,))(again, deps)
     assert again.request_id == seeded.request_id and again.kind == "reply_workbook" and again.readings == []
     assert again.acknowledgment is not None and again.acknowledgment.grade == first.worst.value  # type: ignore[union-attr]
 
@@ -230,7 +223,7 @@ def test_take_assignment_reviews_an_unmatched_e_mail_for_the_chosen_request(mail
     assert outcome.request_id is None
     ctx = InboundContext(message_id=outcome.message_id, request_id=seeded.request_id, actor="U1")
     deps = InboundDeps(mail_db)
-    OneUnit((take_assignment, review_workbooks, record), then=(plan_acknowledgment,))(ctx, deps)
+    OneUnit((steps.take_assignment, steps.review_workbooks, steps.record), then=(steps.plan_acknowledgment,))(ctx, deps)
     assert ctx.names == ["cmrt.xlsx"] and len(ctx.grades) == 1 and ctx.acknowledgment is not None
     assert [type(n) for n in ctx.notices][:2] == [ReplyReceived, ReviewResult]
     with mail_db.session() as s:
@@ -238,7 +231,8 @@ def test_take_assignment_reviews_an_unmatched_e_mail_for_the_chosen_request(mail
         assert row is not None and row.request_id == seeded.request_id
         assert [sub.request_id for sub in row.submissions] == [seeded.request_id]
     again = InboundContext(message_id=outcome.message_id, request_id=seeded.request_id, actor="U1")
-    assert OneUnit((take_assignment, review_workbooks))(again, deps) is None and again.grades == []  # reviewed once
+    assigned = OneUnit((steps.take_assignment, steps.review_workbooks))(again, deps)
+    assert assigned is None and again.grades == []  # reviewed once
 
 
 def test_read_inserts_each_submission_once_with_its_reading(mail_db: Database) -> None:
