@@ -31,6 +31,7 @@ from cmrt.outreach.states import CONTACTED_STATES, DECIDED_STATES, RequestState
 STATES = tuple(state.value for state in RequestState)
 GRADES = ("accepted", "needs_clarification", "high_risk", "rejected")
 SCOPES = ("company", "product", "user_defined")
+FAMILIES = ("CMRT", "EMRT", "CRT", "AMRT")  # the RMI reporting templates, in the order figures list them
 
 DEFINITIONS: dict[str, str] = {
     "suppliers": "Suppliers in the campaign: one request each; surveyed + bounced + not sent + exempt.",
@@ -52,6 +53,10 @@ DEFINITIONS: dict[str, str] = {
     "overdue": "Surveyed requests still without a response, not settled by the team (accepted or closed), after "
     "the campaign's due date.",
     "awaiting": "Surveyed requests without a response yet (overdue ones included).",
+    "families": "Per template family (CMRT, EMRT, CRT, AMRT): `asked` = requests (exempt ones left out) whose "
+    "campaign asks for that template, `surveyed` = those of them surveyed, `responded` = those of them whose read "
+    "workbook of that family arrived, `response_rate` = responded divided by surveyed; a family a supplier returned "
+    "without being asked for it is listed with `asked` 0 and its returns under `unasked`.",
 }
 
 
@@ -68,6 +73,18 @@ class RequestFacts:
     replied_without_workbook: bool = False  # a question or a link, no workbook
     contact_bouncing: bool = False  # the address requests go to bounces
     tier: str | None = None  # direct | indirect
+    asked: tuple[str, ...] = ("CMRT",)  # the template families the campaign asks for
+    returned: frozenset[str] = frozenset()  # the families of the read workbooks the request received
+
+
+def split_families(value: str | None) -> tuple[str, ...]:
+    """A campaign's ``template_family`` ("CMRT", or several as "CMRT,EMRT") as a tuple, upper case, in order."""
+    out: list[str] = []
+    for part in (value or "CMRT").split(","):
+        name = part.strip().upper()
+        if name and name not in out:
+            out.append(name)
+    return tuple(out) or ("CMRT",)
 
 
 def group(facts: RequestFacts) -> str:
@@ -113,6 +130,7 @@ class CampaignFigures:
     open_high_risk_ids: tuple[int, ...] = ()  # responded, latest grade high_risk, not settled
     escalated_ids: tuple[int, ...] = ()  # in state escalated
     surveyed_ids: tuple[int, ...] = ()  # the surveyed requests (the roll-up's suppliers)
+    families: dict[str, dict[str, Any]] = field(default_factory=dict)  # family -> asked/surveyed/responded/...
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -150,6 +168,7 @@ class CampaignFigures:
             "user_defined": self.declarations["user_defined"],
             "scope_unknown": self.declarations["unknown"],
             "by_state": dict(self.by_state),
+            "families": {name: dict(counts) for name, counts in self.families.items()},
         }
 
     def lines(self) -> list[str]:
@@ -167,11 +186,46 @@ class CampaignFigures:
             f"user-defined, {d['unknown']} unknown.",
             f"Questions without a workbook: {self.questions}. Overdue: {self.overdue} (due "
             f"{self.due_date.isoformat()}).",
+            *self.family_lines(),
         ]
+
+    def family_lines(self) -> list[str]:
+        """One line per template family, only when the campaign involves another family than the CMRT alone."""
+        if list(self.families) in ([], ["CMRT"]):
+            return []
+        parts = []
+        for name, c in self.families.items():
+            text = f"{name} {c['responded']} of {c['surveyed']} ({percent(c['response_rate'])})"
+            parts.append(text + (f", {c['unasked']} not asked for" if c["unasked"] else ""))
+        return [f"Responded per template: {'; '.join(parts)}."]
 
 
 def percent(share: float | None, digits: int = 1) -> str:
     return "unknown" if share is None else f"{share * 100:.{digits}f} %"
+
+
+def family_figures(items: Iterable[RequestFacts]) -> dict[str, dict[str, Any]]:
+    """The per-family counts (DEFINITIONS["families"]) of the requests, families in FAMILIES order."""
+    counts: dict[str, Counter[str]] = {}
+    for f in items:
+        if f.state == "exempt":
+            continue
+        for name in f.asked:
+            c = counts.setdefault(name, Counter())
+            c["asked"] += 1
+            if group(f) == "surveyed":
+                c["surveyed"] += 1
+                c["responded"] += name in f.returned
+        for name in f.returned - set(f.asked):
+            counts.setdefault(name, Counter())["unasked"] += 1
+    order = sorted(counts, key=lambda n: (FAMILIES.index(n) if n in FAMILIES else len(FAMILIES), n))
+    out: dict[str, dict[str, Any]] = {}
+    for name in order:
+        c = counts[name]
+        rate = c["responded"] / c["surveyed"] if c["surveyed"] else 0.0
+        out[name] = {"asked": c["asked"], "surveyed": c["surveyed"], "responded": c["responded"],
+                     "response_rate": round(rate, 4), "unasked": c["unasked"]}  # fmt: skip
+    return out
 
 
 def campaign_figures(
@@ -205,6 +259,7 @@ def campaign_figures(
         ),
         escalated_ids=tuple(f.request_id for f in items if f.state == "escalated"),
         surveyed_ids=tuple(f.request_id for f in items if group(f) == "surveyed"),
+        families=family_figures(items),
     )
 
 

@@ -72,6 +72,7 @@ def status_report(
         "response_rate": 0.0,
         "overdue": 0,
         "grades": {},
+        "families": {},
         "components": components(session, now, tick),
         "figures": None,
         **lists.to_json(),
@@ -98,6 +99,7 @@ def status_report(
         overdue=figures.overdue,
         grades=figures.grades,
         figures=figures.to_json(),
+        families=figures.to_json()["families"],
     )
     return StatusReport(report, figures, lists)
 

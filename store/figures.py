@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cmrt.figures import CampaignFigures, RequestFacts
+from cmrt.figures import CampaignFigures, RequestFacts, split_families
 from cmrt.figures import campaign_figures as compute
 from cmrt.outreach.states import RequestState
 from store.models import Campaign, Contact, Message, Request, Submission, Supplier
@@ -44,6 +44,21 @@ def latest_scopes(session: Session, campaign_id: int) -> dict[int, str | None]:
         if request_id is not None:
             out[request_id] = value or None
     return out
+
+
+def returned_families(session: Session, campaign_id: int) -> dict[int, frozenset[str]]:
+    """request id -> the template families of its read workbooks (requests with a read workbook only)."""
+    family = Submission.declaration[("template", "family")].as_string()
+    stmt = (
+        sa.select(Submission.request_id, family)
+        .join(Request, Submission.request_id == Request.id)
+        .where(Request.campaign_id == campaign_id, has_declaration())
+    )
+    out: dict[int, set[str]] = {}
+    for request_id, value in session.execute(stmt):
+        if request_id is not None:
+            out.setdefault(request_id, set()).update([value.upper()] if value else [])
+    return {rid: frozenset(names) for rid, names in out.items()}
 
 
 def first_read_at(session: Session, campaign_id: int) -> dict[int, dt.datetime]:
@@ -96,6 +111,8 @@ def request_facts(
     grades = latest_grades(session, campaign_id)
     scopes = latest_scopes(session, campaign_id)
     questions = replied_without_workbook(session, campaign_id)
+    families = returned_families(session, campaign_id)
+    asked = split_families(session.scalar(sa.select(Campaign.template_family).where(Campaign.id == campaign_id)))
     facts = []
     for request_id, state, sent_at, supplier_id, tier in requests:
         states = contacts.get(supplier_id, [])
@@ -111,6 +128,8 @@ def request_facts(
                 replied_without_workbook=request_id in questions,
                 contact_bouncing=primary is not None and states[primary] == ContactState.BOUNCING,
                 tier=str(getattr(tier, "value", tier)),
+                asked=asked,
+                returned=families.get(request_id, frozenset()),
             )
         )
     return facts

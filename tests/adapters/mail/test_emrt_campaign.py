@@ -1,0 +1,113 @@
+"""Issue 17 acceptance, an EMRT campaign from end to end: the request asks about the EMRT minerals and attaches the
+blank EMRT; the supplier returns an EMRT (RMI's real template, filled in) by e-mail; it goes through the real
+inbound path (stored, matched, read, reviewed against the campaign's family, acknowledged in the same words); the
+figures count it per template family (``status --json`` ``families``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import io
+import pathlib
+import warnings
+
+import openpyxl
+import pytest
+
+from cmrt.outreach import keys
+from handlers.inbound import InboundProcessor
+from handlers.mail_store import StoreOutboxRepository
+from handlers.outreach_mail import MailOutreach, SenderIdentity
+from handlers.status import status_report
+from mail.compose import MailTemplates
+from mail.headers import token_tag
+from mail.maildir_out import MaildirSender
+from mail.outbox import Outbox
+from store import Database, campaigns, suppliers
+from store import figures as figure_repo
+from store.models import Request, Review, Submission
+from tests.conftest import corpus_path
+from tests.unit.mail.helpers import XLSX, inbound
+
+pytestmark = [pytest.mark.corpus]
+
+BOT = "bot@buyer.test"
+CONTACT = "li@mica-works.test"
+NOW = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
+
+
+def _returned_emrt() -> bytes:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl: "Conditional Formatting extension is not supported"
+        wb = openpyxl.load_workbook(corpus_path("templates", "RMI_EMRT_2.1_zh.xlsx"))
+    ws = wb["Declaration"]
+    ws["D8"], ws["D16"], ws["E12"] = "Mica Works Ltd.", CONTACT, "(Delete Copper)"
+    ws["D30"], ws["D31"] = "Yes", "No"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _mails(out: pathlib.Path) -> list[email.message.EmailMessage]:
+    paths = sorted((out / "new").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths]  # type: ignore[misc]
+
+
+def test_an_emrt_campaign_asks_receives_reviews_and_counts_the_emrt(
+    mail_db: Database, tmp_path: pathlib.Path
+) -> None:
+    with mail_db.session() as s:
+        supplier, _ = suppliers.upsert(s, suppliers.SupplierData("S-9", "Mica Works Ltd.", CONTACT,
+                                                                 contact_name="Li Wei"))  # fmt: skip
+        s.flush()
+        campaign = campaigns.create(s, year=2025, due_date=dt.date(2026, 3, 31), suppliers=[supplier],
+                                    template_family="EMRT")  # fmt: skip
+        s.flush()
+        (request,) = campaign.requests
+        cid, rid, token = campaign.id, request.id, request.token
+    cmrt_blank, emrt_blank = tmp_path / "CMRT_blank.xlsx", tmp_path / "EMRT_2.1_blank.xlsx"
+    cmrt_blank.write_bytes(b"PK cmrt"), emrt_blank.write_bytes(b"PK emrt")
+    out = tmp_path / "outbox"
+    outbox = Outbox(StoreOutboxRepository(mail_db, mail_from=BOT), MaildirSender(out))
+    mail = MailOutreach(mail_db, outbox, templates=MailTemplates(), sender=SenderIdentity(BOT, "Buyer Corp"),
+                        blank_template=cmrt_blank, blank_templates={"EMRT": emrt_blank})  # fmt: skip
+
+    # the request: EMRT minerals, the blank EMRT attached (not the CMRT)
+    assert mail.send_request(rid, key=keys.initial_request(cid, rid)).accepted
+    (request_mail,) = _mails(out)
+    body = request_mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = " ".join(str(body.get_content()).split())
+    assert "Request for your EMRT 2025" in str(request_mail["Subject"])
+    assert "cobalt, copper, graphite, lithium, mica and nickel" in text and "3TG" not in text
+    assert [p.get_filename() for p in request_mail.iter_attachments()] == ["EMRT_2.1_blank.xlsx"]
+
+    # the supplier returns the EMRT: the real inbound path stores, matches, reads and reviews it
+    raw = inbound(sender=CONTACT, subject=f"Re: EMRT {token_tag(token)}",
+                  attachments=[("EMRT_Mica_Works.xlsx", _returned_emrt(), XLSX)])  # fmt: skip
+    outcome = InboundProcessor(mail_db, outreach=mail).process(raw)
+    assert outcome.request_id == rid
+    with mail_db.session() as s:
+        (submission,) = s.query(Submission).filter_by(request_id=rid).all()
+        assert submission.detected_family == "EMRT"
+        assert submission.declaration["template"] == {"family": "EMRT", "version": "2.1"}
+        (review,) = s.query(Review).filter_by(submission_id=submission.id).all()
+        checks = {f["check"] for f in review.findings}
+        assert "template.wrong_family" not in checks  # an EMRT is what the campaign asked for
+        assert s.get(Request, rid) is not None
+    ack = _mails(out)[-1]
+    assert str(ack["Subject"]).startswith("Received") and "EMRT" in str(ack["Subject"])
+    assert [a.addr_spec for a in ack["To"].addresses] == [CONTACT]
+
+    # the figures per template family: status --json "families" and figures.families, the lines name the EMRT
+    with mail_db.session() as s:
+        campaign = campaigns.get_by_year(s, 2025)
+        assert campaign is not None
+        figures = figure_repo.campaign_figures(s, campaign, NOW.date())
+        status = status_report(s, campaign, timezone="UTC", tick=dt.timedelta(minutes=5), now=NOW)
+    assert figures.responded == 1
+    emrt = {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0}
+    assert figures.families == {"EMRT": emrt}
+    assert status.data["families"] == {"EMRT": emrt} and status.data["figures"]["families"] == {"EMRT": emrt}
+    assert "Responded per template: EMRT 1 of 1 (100.0 %)." in figures.lines()
