@@ -109,7 +109,7 @@ def _slack(settings: Settings, db: Database) -> SlackSide | None:
         return None
 
 
-def _offline_mail(settings: Settings, db: Database) -> tuple[MailParts, SlackSide | None]:
+def offline_mail(settings: Settings, db: Database) -> tuple[MailParts, SlackSide | None]:
     """The mail loop as the CLI uses it (e-mails only recorded in the outbox), telling the team's Slack channel
     when Slack is configured; close the returned side when done."""
     from bot import mail_wiring
@@ -159,7 +159,7 @@ def do_assign(args: argparse.Namespace) -> int:
                 raise CommandError(f"no supplier in campaign {campaign.year} matches {args.supplier!r}")
             names = ", ".join(f"{m.supplier_name} ({m.supplier_external_id})" for m in matches[:5])
             raise CommandError(f"several suppliers match {args.supplier!r}: {names}; give the supplier id")
-        parts, slack = _offline_mail(settings, db)
+        parts, slack = offline_mail(settings, db)
         actor = os_actor()
         result = mailroom.assign(db, parts.inbound, ref, chosen.request_id, actor=actor)
         if result.ok and slack is not None:  # the Slack alert loses its button
@@ -204,7 +204,7 @@ def do_retry(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     ref = _ref(args)
     with open_database(settings) as db:
-        parts, slack = _offline_mail(settings, db)
+        parts, slack = offline_mail(settings, db)
         result = mailroom.retry(db, parts.inbound, ref, actor=os_actor())
         if slack is not None:
             slack.close()
