@@ -320,3 +320,10 @@ class Declaration:
             mine_columns=dict(data.get("mine_columns") or {}),
             product_columns=dict(data.get("product_columns") or {}),
         )
+
+
+def split_families(value: str | None) -> tuple[str, ...]:
+    """A campaign's ``template_family`` ("CMRT", or several as "CMRT,EMRT") as a tuple, upper case, in order;
+    ("CMRT",) when unset."""
+    names = (part.strip().upper() for part in (value or "").replace(";", ",").replace("+", ",").split(","))
+    return tuple(dict.fromkeys(name for name in names if name)) or ("CMRT",)

@@ -77,15 +77,6 @@ class RequestFacts:
     returned: frozenset[str] = frozenset()  # the families of the read workbooks the request received
 
 
-def split_families(value: str | None) -> tuple[str, ...]:
-    """A campaign's ``template_family`` ("CMRT", or several as "CMRT,EMRT") as a tuple, upper case, in order."""
-    out: list[str] = []
-    for part in (value or "CMRT").split(","):
-        name = part.strip().upper()
-        if name and name not in out:
-            out.append(name)
-    return tuple(out) or ("CMRT",)
-
 
 def group(facts: RequestFacts) -> str:
     """The one group a request belongs to: ``exempt``, ``surveyed``, ``bounced`` or ``not_sent``."""

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Any
 
+from cmrt.declaration import split_families
 from cmrt.outreach import keys
 from cmrt.outreach.states import CHASED_STATES, RequestState
 from handlers.findings import still_standing, supplier_points
@@ -345,8 +346,7 @@ def _without_reply_prefix(subject: str) -> str:
 
 def campaign_families(value: str | None) -> list[str]:
     """The template families a campaign asks for (``"CMRT"``, ``"CMRT,EMRT"``), upper-case, CMRT when unset."""
-    families = [f.strip().upper() for f in (value or "").replace(";", ",").replace("+", ",").split(",") if f.strip()]
-    return list(dict.fromkeys(families)) or ["CMRT"]
+    return list(split_families(value))
 
 
 class SlackOutreach:

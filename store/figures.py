@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cmrt.figures import CampaignFigures, RequestFacts, split_families
+from cmrt.declaration import split_families
+from cmrt.figures import CampaignFigures, RequestFacts
 from cmrt.figures import campaign_figures as compute
 from cmrt.outreach.states import RequestState
 from store.models import Campaign, Contact, Message, Request, Submission, Supplier

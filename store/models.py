@@ -90,7 +90,7 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(unique=True)  # the reporting year (calendar year declared)
-    template_family: Mapped[str] = mapped_column(sa.String(16), default="CMRT")
+    template_family: Mapped[str] = mapped_column(sa.String(32), default="CMRT")  # one, or a comma list
     min_template_version: Mapped[str | None] = mapped_column(sa.String(16))
     scope: Mapped[str] = mapped_column(sa.String(16), default="company")  # company | product
     due_date: Mapped[dt.date]

@@ -64,7 +64,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="declaration scope requested (default: company)")
     create.add_argument("--suppliers", default="all", metavar="all|TAG",
                         help="which suppliers get a request: all (default) or those with this tag")
-    create.add_argument("--family", choices=FAMILIES, default="CMRT", help="required template (default: CMRT)")
+    create.add_argument("--family", type=_families, default="CMRT", metavar="CMRT|EMRT|CRT|AMRT[,...]",
+                        help="required template, or several as a comma list (e.g. CMRT,EMRT); default: CMRT")
     create.add_argument("--min-version", default=None,
                         help="oldest template version accepted (default for CMRT: 6.01)")
     create.add_argument("--from", dest="from_year", type=_year, metavar="YEAR",
@@ -91,13 +92,24 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     set_check.set_defaults(func=lambda a: run_command("campaign set-check", a, do_set_check))
 
 
+def _families(text: str) -> str:
+    """``--family``: one template family or a comma list ("CMRT,EMRT"), stored as "CMRT,EMRT"."""
+    from cmrt.declaration import split_families
+
+    families = split_families(text)
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown template family {unknown[0]!r} (choose from {', '.join(FAMILIES)})")
+    return ",".join(families)
+
+
 def do_create(args: argparse.Namespace) -> int:
     from handlers.review_context import stored_overrides
     from store import audit, campaigns, suppliers
 
     settings = settings_from(args)
     tag = None if args.suppliers.lower() == "all" else args.suppliers
-    min_version = args.min_version or DEFAULT_MIN_VERSION.get(args.family)
+    min_version = args.min_version or DEFAULT_MIN_VERSION.get(args.family)  # one family only: none for a list
     with open_database(settings) as db, db.session() as session:
         if campaigns.get_by_year(session, args.year) is not None:
             raise CommandError(f"a campaign for reporting year {args.year} already exists (see `cmrt-bot status`)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from cmrt.declaration import Declaration
+from cmrt.declaration import Declaration, split_families
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import check, finding, norm, quote
 
@@ -38,9 +38,12 @@ def not_reporting_template(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     needs="campaign",
 )
 def wrong_family(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    required = (ctx.required_family or "").upper()
-    if not required or d.template.family is None or d.template.family.value == required:
+    if not ctx.required_family or d.template.family is None:
         return []
+    families = split_families(ctx.required_family)  # a campaign may ask for several ("CMRT,EMRT")
+    if d.template.family.value in families:
+        return []
+    required = " or ".join(families)
     return [
         finding(
             "template.wrong_family",
@@ -73,8 +76,8 @@ def version_too_old(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if not ctx.min_version or d.template.family is None:
         return []
     wanted = version_key(ctx.min_version)
-    family = ctx.required_family or d.template.family.value
-    if ctx.required_family and d.template.family.value != ctx.required_family.upper():
+    family = d.template.family.value
+    if ctx.required_family and family not in split_families(ctx.required_family):
         return []  # wrong_family already says it
     have = version_key(d.template.version)
     if not have:

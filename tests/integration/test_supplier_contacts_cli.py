@@ -46,3 +46,26 @@ def test_import_and_set_contact(tmp_path: pathlib.Path, monkeypatch: pytest.Monk
             assert event.subject_id == "W" and event.details["before"] == ["wang@sz.example (active)"]
     finally:
         db.dispose()
+
+
+def test_campaign_create_asks_for_several_families(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CMRT_STORE_URL", raising=False)
+    config = tmp_path / "c.toml"
+    config.write_text('[store]\nurl = "sqlite:///x.db"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run_inprocess("--config", str(config), "db", "upgrade")[0] == 0
+    csv = tmp_path / "s.csv"
+    csv.write_text("supplier_id,name,contact_email\nM,Mica Works,li@mica.example\n", encoding="utf-8")
+    assert run_inprocess("--config", str(config), "suppliers", "import", str(csv))[0] == 0
+    with pytest.raises(SystemExit) as refused:  # argparse: unknown family
+        run_inprocess("--config", str(config), "campaign", "create", "--year", "2025", "--due", "2026-03-31",
+                      "--family", "CMRT,XMRT")  # fmt: skip
+    assert refused.value.code == 2
+    rc, _, err = run_inprocess("--config", str(config), "campaign", "create", "--year", "2025", "--due",
+                               "2026-03-31", "--family", "cmrt, emrt,CRT,AMRT")  # fmt: skip
+    assert rc == 0, err
+    status = json.loads(run_inprocess("--config", str(config), "status", "--json")[1])
+    assert status["campaign"]["template_family"] == "CMRT,EMRT,CRT,AMRT"
+    assert list(status["families"]) == ["CMRT", "EMRT", "CRT", "AMRT"]
+    assert status["families"]["EMRT"] == {"asked": 1, "surveyed": 0, "responded": 0, "response_rate": 0.0,
+                                          "unasked": 0}  # fmt: skip

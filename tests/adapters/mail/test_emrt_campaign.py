@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from cmrt.outreach import keys
+from cmrt.workbook.factory import build_cmrt
 from handlers.inbound import InboundProcessor
 from handlers.mail_store import StoreOutboxRepository
 from handlers.outreach_mail import MailOutreach, SenderIdentity
@@ -111,3 +112,39 @@ def test_an_emrt_campaign_asks_receives_reviews_and_counts_the_emrt(
     assert figures.families == {"EMRT": emrt}
     assert status.data["families"] == {"EMRT": emrt} and status.data["figures"]["families"] == {"EMRT": emrt}
     assert "Responded per template: EMRT 1 of 1 (100.0 %)." in figures.lines()
+
+
+def test_a_campaign_asking_for_cmrt_and_emrt_tracks_each_family(mail_db: Database, tmp_path: pathlib.Path) -> None:
+    with mail_db.session() as s:
+        supplier, _ = suppliers.upsert(s, suppliers.SupplierData("S-9", "Mica Works Ltd.", CONTACT))
+        s.flush()
+        campaign = campaigns.create(s, year=2025, due_date=dt.date(2026, 3, 31), suppliers=[supplier],
+                                    template_family="CMRT,EMRT")  # fmt: skip
+        s.flush()
+        (request,) = campaign.requests
+        cid, rid, token = campaign.id, request.id, request.token
+    cmrt_blank, emrt_blank = tmp_path / "CMRT_blank.xlsx", tmp_path / "EMRT_blank.xlsx"
+    cmrt_blank.write_bytes(b"PK cmrt"), emrt_blank.write_bytes(b"PK emrt")
+    out = tmp_path / "outbox"
+    outbox = Outbox(StoreOutboxRepository(mail_db, mail_from=BOT), MaildirSender(out))
+    mail = MailOutreach(mail_db, outbox, templates=MailTemplates(), sender=SenderIdentity(BOT, "Buyer Corp"),
+                        blank_template=cmrt_blank, blank_templates={"EMRT": emrt_blank})  # fmt: skip
+    assert mail.send_request(rid, key=keys.initial_request(cid, rid)).accepted
+    (request_mail,) = _mails(out)
+    assert [p.get_filename() for p in request_mail.iter_attachments()] == ["CMRT_blank.xlsx", "EMRT_blank.xlsx"]
+
+    # the CMRT comes back first: the CMRT counts as responded, the EMRT is still awaited
+    raw = inbound(sender=CONTACT, subject=f"Re: CMRT {token_tag(token)}",
+                  attachments=[("CMRT.xlsx", build_cmrt(company_name="Mica Works Ltd."), XLSX)])  # fmt: skip
+    assert InboundProcessor(mail_db, outreach=mail).process(raw).request_id == rid
+    with mail_db.session() as s:
+        (review,) = s.query(Review).all()
+        assert "template.wrong_family" not in {f["check"] for f in review.findings}
+        campaign = campaigns.get_by_year(s, 2025)
+        assert campaign is not None and campaign.template_family == "CMRT,EMRT"
+        figures = figure_repo.campaign_figures(s, campaign, NOW.date())
+    assert figures.families == {
+        "CMRT": {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0},
+        "EMRT": {"asked": 1, "surveyed": 1, "responded": 0, "response_rate": 0.0, "unasked": 0},
+    }
+    assert "Responded per template: CMRT 1 of 1 (100.0 %); EMRT 0 of 1 (0.0 %)." in figures.lines()
