@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -67,6 +68,20 @@ def _named(session: Session, request_id: int) -> tuple[Request, str, RequestStat
     return request, _name(request), RequestState(request.state)
 
 
+def _in_state(
+    session: Session, request_id: int, allowed: Collection[RequestState], refusal: str, *, tag: bool = True
+) -> tuple[Request, str, RequestState] | Outcome:
+    """The request, its name and state when its state is ``allowed``; else the Outcome that says why not (``tag``:
+    the refusal names the request)."""
+    found = _named(session, request_id)
+    if found is None:
+        return GONE
+    _, name, state = found
+    if state not in allowed:
+        return Outcome(False, f"{name} is {_state_text(state)}; {refusal}", request_id if tag else None)
+    return found
+
+
 def _quoted(text: str) -> str:
     """Text as a mrkdwn block quote, each line escaped."""
     return "\n".join(f">{esc(line, empty='')}" for line in text.splitlines())
@@ -79,12 +94,10 @@ def _state_text(state: RequestState) -> str:
 def remind(ops: ChatOps, request_id: int, actor: str) -> Outcome:
     now = ops.clock()
     with ops.db.session() as session:
-        found = _named(session, request_id)
-        if found is None:
-            return GONE
+        found = _in_state(session, request_id, REMINDABLE, "there is nothing to remind them of.")
+        if isinstance(found, Outcome):
+            return found
         request, name, state = found
-        if state not in REMINDABLE:
-            return Outcome(False, f"{name} is {_state_text(state)}; there is nothing to remind them of.", request_id)
         last = request.last_reminder_at or request.sent_at
         if request.last_reminder_at is not None and now - request.last_reminder_at < ops.min_manual_reminder_gap:
             when = request.last_reminder_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -107,12 +120,10 @@ def clarify(ops: ChatOps, request_id: int, body: str, actor: str) -> Outcome:
     now = ops.clock()
     body = body.strip()
     with ops.db.session() as session:
-        found = _named(session, request_id)
-        if found is None:
-            return GONE
-        _, name, state = found
-        if state not in CLARIFIABLE:
-            return Outcome(False, f"{name} is {_state_text(state)}; a clarification needs a returned workbook.")
+        found = _in_state(session, request_id, CLARIFIABLE, "a clarification needs a returned workbook.", tag=False)
+        if isinstance(found, Outcome):
+            return found
+        name = found[1]
         if not body:
             return Outcome(False, "The clarification e-mail is empty; nothing was sent.", request_id)
         audit(
@@ -132,10 +143,11 @@ def clarify(ops: ChatOps, request_id: int, body: str, actor: str) -> Outcome:
 def _transition(ops: ChatOps, request_id: int, actor: str, target: RequestState, reason: str | None) -> Outcome:
     now = ops.clock()
     with ops.db.session() as session:
-        request = session.get(Request, request_id)
-        if request is None:
-            return Outcome(False, "That supplier request no longer exists.")
-        name, state, supplier = _name(request), RequestState(request.state), request.supplier.name
+        found = _named(session, request_id)
+        if found is None:
+            return GONE
+        request, name, state = found
+        supplier = request.supplier.name
         if state == target:
             return Outcome(True, f"{name} is already {_state_text(target)}.", request_id)
         try:
@@ -201,12 +213,11 @@ def resume(ops: ChatOps, request_id: int, actor: str, *, answered: bool = False)
     """*Resume reminders*: a request waiting for the team goes back to the chased state it had."""
     now = ops.clock()
     with ops.db.session() as session:
-        request = session.get(Request, request_id)
-        if request is None:
-            return Outcome(False, "That supplier request no longer exists.")
-        name, state, supplier = _name(request), RequestState(request.state), request.supplier.name
-        if state != RequestState.AWAITING_TEAM:
-            return Outcome(False, f"{name} is {_state_text(state)}; there is no question waiting.", request_id)
+        found = _in_state(session, request_id, {RequestState.AWAITING_TEAM}, "there is no question waiting.")
+        if isinstance(found, Outcome):
+            return found
+        request, name, _ = found
+        supplier = request.supplier.name
         target = resume_state(request)
         requests.transition(session, request, target, actor=actor, now=now, details={"answered": answered})
         request.next_due_at = now  # the scheduler plans what is due again
