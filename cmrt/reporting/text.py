@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cmrt.declaration import split_families
 from cmrt.figures import DEFINITIONS, percent
 from cmrt.reporting.model import Report
 from cmrt.smelters.consolidate import STATUS_TEXT, STATUSES, Consolidation
@@ -47,7 +48,9 @@ def cmr_paragraph(report: Report) -> str:
     f = report.figures
     year = report.campaign.get("year", f.year)
     who = report.company.strip() or "we"
-    template = TEMPLATES.get(str(report.campaign.get("template_family") or "CMRT"), TEMPLATES["CMRT"])
+    asked = split_families(str(report.campaign.get("template_family") or "CMRT"))
+    names = [TEMPLATES.get(name, TEMPLATES["CMRT"]) for name in asked]
+    template = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     d = f.declarations
     scopes = [f"{d['company']} {'was' if d['company'] == 1 else 'were'} company-level", f"{d['product']} product-level"]
     if d["user_defined"]:
@@ -59,6 +62,9 @@ def cmr_paragraph(report: Report) -> str:
         f"{_n(f.surveyed, 'supplier')} with {template}.",
         f"{_n(f.responded, 'supplier')} responded, a response rate of {percent(f.response_rate)}.",
     ]
+    if len(asked) > 1:  # several templates asked for: each family's returns (cmrt.figures "families")
+        each = [f"{name} {c['responded']} of {c['surveyed']}" for name, c in f.families.items() if name in asked]
+        parts.append(f"Returned per template: {'; '.join(each)}.")
     if f.responded:
         parts.append(f"Of the declarations received, {scope_text}{unknown}.")
     counts = totals(report.smelters)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
 
 import openpyxl
 
@@ -38,6 +39,17 @@ def test_the_paragraph_a_compliance_officer_pastes() -> None:
     )
     stale = cmr_paragraph(report(today=dt.date(2026, 11, 1)))
     assert "according to RMI's lists of 2026-08-22, 71 days old." in stale
+
+
+def test_a_campaign_asking_for_several_templates_names_each_and_counts_each() -> None:
+    r = report()
+    campaign = dict(r.campaign) | {"template_family": "CMRT,EMRT"}
+    facts = [replace(f, asked=("CMRT", "EMRT"), returned=frozenset({"CMRT"}) if f.workbook_read else frozenset())
+             for f in all_states()]  # fmt: skip
+    text = cmr_paragraph(replace(r, campaign=campaign, figures=campaign_figures(2025, DUE, AFTER, facts)))
+    assert "with the RMI Conflict Minerals Reporting Template (CMRT) and the RMI Extended Minerals Reporting " \
+        "Template (EMRT)." in text
+    assert "Returned per template: CMRT 4 of 8; EMRT 0 of 8." in text
 
 
 def test_without_status_lists_the_status_is_unknown_never_zero_percent() -> None:
