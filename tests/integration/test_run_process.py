@@ -343,12 +343,12 @@ def test_failing_components_do_not_stop_the_rest_and_the_team_is_told(
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait("the request", lambda: Mailboxes(h).count(supplier) == 1, 20, proc)
+        _wait("the request", lambda: Mailboxes(h).count(supplier) == 1, 60, proc)
 
         def alerts() -> list[str]:
             return [str(c.args.get("text")) for c in slack.calls_to("chat.postMessage")]
 
-        _wait("the team to be told", lambda: any("unreachable" in t for t in alerts()), 40, proc)
+        _wait("the team to be told", lambda: any("unreachable" in t for t in alerts()), 90, proc)
 
         def heartbeats() -> dict[str, tuple[str, str | None]]:
             with contextlib.closing(sqlite3.connect(db_path, timeout=10)) as conn:
@@ -357,7 +357,7 @@ def test_failing_components_do_not_stop_the_rest_and_the_team_is_told(
 
         assert "not connected" in (heartbeats()["inbox"][1] or "")
         # the Slack app failed to start twice and was restarted with back-off while e-mail went on
-        _wait("the Slack app to run", lambda: heartbeats().get("slack", ("", None))[0] == "running", 20, proc)
+        _wait("the Slack app to run", lambda: heartbeats().get("slack", ("", None))[0] == "running", 60, proc)
         assert len(slack.calls_to("auth.test")) >= 3
         assert "component slack could not start" in log_path.read_text(encoding="utf-8")
         proc.send_signal(signal.SIGTERM)

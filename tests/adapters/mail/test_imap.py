@@ -154,9 +154,9 @@ def test_dovecot_restart_during_idle_loses_nothing() -> None:
         thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
         thread.start()
         try:
-            assert _wait(lambda: watcher.client is not None, 5)
+            assert _wait(lambda: watcher.client is not None, 30)
             h.append(user, inbound(subject="before", to=user))
-            assert _wait(lambda: "before" in recorder.subjects(), 5)
+            assert _wait(lambda: "before" in recorder.subjects(), 30)
             h.append(user, inbound(subject="just before the restart", to=user))
             h.restart_dovecot()
             h.append(user, inbound(subject="after the restart", to=user))
@@ -168,7 +168,7 @@ def test_dovecot_restart_during_idle_loses_nothing() -> None:
             expected = {"before", "just before the restart", "after the restart", f"via smtp {tag}"}
             # a message handled just before the restart cut the connection is handed over again after it (the
             # handler is idempotent by Message-ID): wait for every message, not for a count of calls
-            assert _wait(lambda: set(recorder.subjects()) >= expected, 15), recorder.subjects()
+            assert _wait(lambda: set(recorder.subjects()) >= expected, 90), recorder.subjects()
         finally:
             stop.set()
             thread.join(10)

@@ -53,7 +53,7 @@ def test_a_german_supplier_asks_and_the_team_answers_in_the_thread(
 
     # the request: German first, the English text below, the subject in both
     assert rig.mail.send_request(request_id, key=f"c0:r{request_id}:request-de").accepted  # type: ignore[attr-defined]
-    (request_mail,) = _messages(harness, address, token, 1, timeout=10)
+    (request_mail,) = _messages(harness, address, token, 1, timeout=30)
     assert "Anfrage zu Ihrem CMRT" in str(request_mail["Subject"]) and " / " in str(request_mail["Subject"])
     german, english = _plain(request_mail).split("-------- English --------")
     assert german.lstrip().startswith("Guten Tag Pat Supplier,") and "Bitte füllen Sie das" in german
@@ -85,7 +85,7 @@ def test_a_german_supplier_asks_and_the_team_answers_in_the_thread(
         typed = next(b for b in modal["blocks"] if b.get("block_id") == "body")["element"]["initial_value"]
         words = typed + "It concerns every product you deliver to us.\n\nJane, Example Corp"
         assert post_signed(runner.url, interaction(view_payload(blocks.V_REPLY, request_id, "body", words)))[0] == 200
-        mails = _messages(harness, address, token, 2, timeout=10)
+        mails = _messages(harness, address, token, 2, timeout=30)
     finally:
         runner.stop()
     (answer,) = [m for m in mails if m["In-Reply-To"] == QUESTION_ID]
