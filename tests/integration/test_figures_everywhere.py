@@ -11,23 +11,17 @@ import io
 import json
 import pathlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import openpyxl
 import pytest
 
 from bot.cli import main as cli
-from bot.slack_app import HttpRunner, build_app, build_client
-from handlers.report import ReportOptions
-from handlers.slack import register_all
-from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps
 from handlers.slack.digest import DigestSchedule, send_digest_if_due
 from handlers.slack.home import PublishCache, publish_home
-from handlers.slack.notifier import SlackNotifier
 from tests import all_states
-from tests.adapters.slack.conftest import CHANNEL, MEMBER, SECRET, RecordingOutreach, command_payload, form, post_signed
+from tests.adapters.slack.conftest import MEMBER, command_payload, form, http_chatops, post_signed
 from tests.fakes.slack_api import FakeSlackAPI
 
 pytestmark = pytest.mark.corpus
@@ -55,23 +49,8 @@ def assert_figures(data: dict[str, Any], where: str) -> None:
 
 @pytest.fixture
 def slack(store_db: Any) -> Iterator[tuple[FakeSlackAPI, ChatOps, str]]:
-    api = FakeSlackAPI().start()
-    api.channel_members[CHANNEL] = [MEMBER]
-    executor = ThreadPoolExecutor(max_workers=2)
-    client = build_client("xoxb-test", api.base_url)
-    notifier = SlackNotifier(client, store_db, CHANNEL, clock=lambda: NOW)
-    ops = ChatOps(db=store_db, outreach=RecordingOutreach(), access=AccessPolicy(channel=CHANNEL), channel=CHANNEL,
-                  notifier=notifier, clock=lambda: NOW, executor=executor, report=ReportOptions())  # fmt: skip
-    app = build_app(client, signing_secret=SECRET, executor=executor)
-    register_all(app, ops)
-    runner = HttpRunner(app, "127.0.0.1", 0)
-    runner.start()
-    try:
-        yield api, ops, runner.url
-    finally:
-        runner.stop()
-        executor.shutdown(wait=True, cancel_futures=True)
-        api.stop()
+    with http_chatops(store_db, NOW) as side:
+        yield side
 
 
 def test_every_surface_prints_the_same_figures(store_db: Any, tmp_path: pathlib.Path,

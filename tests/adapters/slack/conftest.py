@@ -8,6 +8,7 @@ Mode tests put a runner (``bot.slack_app.HttpRunner`` / ``SocketModeRunner``) in
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -36,6 +37,7 @@ from bot.mail_wiring import MailParts
 from bot.slack_app import HttpRunner, build_app, build_client
 from cmrt.outreach.states import RequestState
 from handlers.outreach_mail import MailOutreach
+from handlers.report import ReportOptions
 from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, OutreachResult
@@ -529,3 +531,26 @@ def form(data: dict[str, str]) -> bytes:
 
 def interaction(payload: dict[str, Any]) -> bytes:
     return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+
+
+@contextlib.contextmanager
+def http_chatops(db: Any, now: dt.datetime) -> Iterator[tuple[FakeSlackAPI, ChatOps, str]]:
+    """The real Bolt app over signed HTTP, on a fake Slack Web API, with a recording outreach and the clock at
+    ``now``: the Slack side of the tests that compare every surface (yields the API, the ChatOps and the URL)."""
+    api = FakeSlackAPI().start()
+    api.channel_members[CHANNEL] = [MEMBER]
+    executor = ThreadPoolExecutor(max_workers=2)
+    client = build_client("xoxb-test", api.base_url)
+    notifier = SlackNotifier(client, db, CHANNEL, clock=lambda: now)
+    ops = ChatOps(db=db, outreach=RecordingOutreach(), access=AccessPolicy(channel=CHANNEL), channel=CHANNEL,
+                  notifier=notifier, clock=lambda: now, executor=executor, report=ReportOptions())  # fmt: skip
+    app = build_app(client, signing_secret=SECRET, executor=executor)
+    register_all(app, ops)
+    runner = HttpRunner(app, "127.0.0.1", 0)
+    runner.start()
+    try:
+        yield api, ops, runner.url
+    finally:
+        runner.stop()
+        executor.shutdown(wait=True, cancel_futures=True)
+        api.stop()
