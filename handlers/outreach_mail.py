@@ -40,9 +40,10 @@ from typing import Any
 
 from cmrt.declaration import split_families
 from cmrt.outreach import keys
-from cmrt.outreach.states import CHASED_STATES, RequestState
+from cmrt.outreach.states import RequestState
 from handlers.findings import still_standing, supplier_points
 from handlers.notify import Notifier, NullNotifier, alert_uncertain
+from handlers.outreach_state import missing_families, record_reminder
 from handlers.slack.deps import OutreachResult
 from handlers.ticks import MailResult
 from mail.compose import Attachment, MailTemplates, OutgoingEmail, build_message, to_bytes
@@ -278,6 +279,12 @@ class MailOutreach:
             to_address = recipients.to[0]
             campaign = req.campaign
             families = campaign_families(campaign.template_family)
+            # partly returned (several templates asked for, not all came back): the acknowledgment says which are
+            # still expected; a reminder names and attaches only those
+            missing = list(missing_families(s, req)) if kind in _NAMES_MISSING else []
+            received = [f for f in families if f not in missing] if missing else []
+            if missing:  # a reminder is about the missing templates, an acknowledgment about those received
+                families = missing if kind is OutboxKind.REMINDER else received
             blanks = [self._blanks[f] for f in families if f in self._blanks] if attach_blank else []
             context: dict[str, Any] = {
                 "supplier_name": supplier.name,
@@ -289,6 +296,8 @@ class MailOutreach:
                 "sender_company": self.sender.sender_company,
                 "min_version": campaign.min_template_version,
                 "families": families,
+                "received_families": received,
+                "still_expected": missing,
                 "attachment_name": blanks[0].filename if blanks else None,
                 "attachment_names": [b.filename for b in blanks],
                 **extra,
@@ -334,6 +343,9 @@ class MailOutreach:
 
 class _Refused(Exception):
     pass
+
+
+_NAMES_MISSING = frozenset({OutboxKind.REMINDER, OutboxKind.ACKNOWLEDGMENT})
 
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|rif|r|res|odp|tr|wg|fw|fwd)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -384,8 +396,8 @@ class SlackOutreach:
             return OutreachResult(False, result.detail)
         with self.mail.db.session() as s:
             req = request_repo.get(s, request_id)
-            if req is not None and req.state in CHASED_STATES and req.reminder_count < number:
-                request_repo.transition(s, req, RequestState.REMINDED, actor=actor, now=self.mail.clock())
+            if req is not None:
+                record_reminder(s, req, number, now=self.mail.clock(), actor=actor)
         self.mail.notifier.reminder_sent(request_id, number=number)
         return OutreachResult(True, result.detail)
 

@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cmrt.declaration import split_families
 from cmrt.outreach import CampaignView, Plan, RequestState, RequestView, plan
 from cmrt.outreach.config import OutreachConfig
-from store import actions
+from cmrt.outreach.families import still_missing
+from cmrt.outreach.states import CHASED_STATES
+from store import actions, audit
+from store import figures as figure_repo
+from store import requests as request_repo
 from store.models import Campaign, Request, Supplier
 from store.states import CampaignState
 
@@ -31,6 +36,7 @@ def campaigns_to_plan(session: Session, year: int | None = None) -> list[Campaig
 
 def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list[RequestView]]:
     campaign_keys, by_request = actions.keys_for_campaign(session, campaign.id)
+    families = split_families(campaign.template_family)
     view = CampaignView(
         id=campaign.id,
         year=campaign.year,
@@ -38,7 +44,10 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
         active=campaign.state == CampaignState.ACTIVE,
         opened_at=campaign.created_at,
         done_keys=campaign_keys,
+        families=families,
     )
+    # several templates asked for: what each request returned decides what is still chased (one family: not needed)
+    returned = figure_repo.returned_families(session, campaign.id) if len(families) > 1 else {}
     stmt = (
         sa.select(
             Request.id,
@@ -72,6 +81,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             responded_at=responded_at,
             next_due_at=next_due_at,
             done_keys=frozenset(by_request[rid]) if rid in by_request else empty,
+            returned=returned.get(rid, empty),
         )
         for (
             rid,
@@ -118,3 +128,33 @@ def store_next_due(session: Session, changes: dict[int, dt.datetime | None]) -> 
         [{"id": rid, "next_due_at": at} for rid, at in changes.items()],
     )
     return len(changes)
+
+
+def missing_families(session: Session, request: Request) -> tuple[str, ...]:
+    """The templates a partly returned request still waits for (``cmrt.outreach.families.still_missing``); ``()``
+    for a campaign asking for one template, or when nothing or everything came back."""
+    asked = split_families(request.campaign.template_family)
+    if len(asked) < 2:
+        return ()
+    returned = figure_repo.returned_families(session, request.campaign_id, [request.id])
+    return still_missing(asked, returned.get(request.id, frozenset()))
+
+
+def record_reminder(
+    session: Session, request: Request, number: int, *, now: dt.datetime, actor: str = audit.SYSTEM,
+    reason: str | None = None,
+) -> None:
+    """Reminder ``number`` went out (scheduled or from Slack): a chased request becomes ``reminded``; a partly
+    returned one keeps the state its returned template gave it (accepted, under clarification, escalated) and
+    counts the reminder for the templates still missing. Idempotent: an earlier count of ``number`` stands."""
+    if request.reminder_count >= number:
+        return
+    missing = missing_families(session, request)
+    if missing:
+        request.reminder_count = number
+        request.last_reminder_at = now
+        details: dict[str, object] = {"number": number, "missing": list(missing)}
+        audit.record(session, actor, "request.reminder", "request", request.id,
+                     details | ({"reason": reason} if reason else {}), at=now)  # fmt: skip
+    elif RequestState(request.state) in CHASED_STATES:
+        request_repo.transition(session, request, RequestState.REMINDED, actor=actor, now=now, reason=reason)

@@ -20,9 +20,9 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from cmrt.outreach import Action, ActionKind, EscalationTrigger, OutreachConfig, keys
-from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState
+from cmrt.outreach.states import SETTLED_STATES, RequestState
 from handlers.notify import Notifier, NullNotifier
-from handlers.outreach_state import plan_campaigns, store_next_due
+from handlers.outreach_state import missing_families, plan_campaigns, record_reminder, store_next_due
 from store import actions, audit
 from store import requests as request_repo
 from store.engine import SessionSource
@@ -173,7 +173,11 @@ class Ticker:
         if request is None:
             return True
         state = RequestState(request.state)
-        if state in SETTLED_STATES or state == RequestState.AWAITING_TEAM:  # answered, or a question waits
+        if state in (RequestState.EXEMPT, RequestState.CLOSED, RequestState.AWAITING_TEAM):
+            return True
+        if job.kind != ActionKind.CLARIFICATION_FOLLOWUP and missing_families(session, request):
+            return False  # partly returned: the templates still missing are chased whatever the state
+        if state in SETTLED_STATES:  # answered
             return True
         return job.kind == ActionKind.REMINDER and request.responded_at is not None
 
@@ -260,8 +264,7 @@ class Ticker:
             if state == RequestState.NOT_SENT:
                 request_repo.transition(session, request, RequestState.SENT, now=now, reason=job.reason)
         elif job.kind == ActionKind.REMINDER:
-            if state in CHASED_STATES and request.reminder_count < job.sequence:
-                request_repo.transition(session, request, RequestState.REMINDED, now=now, reason=job.reason)
+            record_reminder(session, request, job.sequence, now=now, reason=job.reason)
         elif job.kind == ActionKind.ESCALATION:
             if state in (RequestState.SENT, RequestState.REMINDED):
                 request_repo.transition(session, request, RequestState.ESCALATED, now=now, reason=job.reason)

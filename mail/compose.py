@@ -9,7 +9,8 @@ any single file. HTML templates are autoescaped; undefined variables raise (``Ma
 kind in every language once at start-up).
 
 Variables every template gets: ``supplier_name``, ``contact_name``, ``campaign_year``, ``due_date``, ``token``,
-``sender_name``, ``sender_company``, ``min_version``, ``attachment_name(s)``, ``families``, ``reminder_number``,
+``sender_name``, ``sender_company``, ``min_version``, ``attachment_name(s)``, ``families``, ``received_families``,
+``still_expected``, ``reminder_number``,
 ``clarification_text``, ``grade``, ``score``, ``show_grade``, ``points`` (``section`` correct/explain, ``check``,
 ``message``, ``minerals``, ``locations``; ``handlers.findings.supplier_points``), ``accepted``, ``filenames``,
 ``problems``, ``received_at``, ``note``, ``answer_text``, ``question_subject`` -- missing ones default to empty.
@@ -61,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "attachment_name": None,
     "attachment_names": (),
     "families": ("CMRT",),
+    "received_families": (),  # a partly returned request: the templates that came back (reminders)
+    "still_expected": (),  # ... and those still missing (acknowledgments)
     "reminder_number": 1,
     "clarification_text": "",
     "grade": None,

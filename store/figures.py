@@ -47,14 +47,19 @@ def latest_scopes(session: Session, campaign_id: int) -> dict[int, str | None]:
     return out
 
 
-def returned_families(session: Session, campaign_id: int) -> dict[int, frozenset[str]]:
-    """request id -> the template families of its read workbooks (requests with a read workbook only)."""
+def returned_families(
+    session: Session, campaign_id: int, request_ids: Sequence[int] | None = None
+) -> dict[int, frozenset[str]]:
+    """request id -> the template families of its read workbooks (requests with a read workbook only; of
+    ``request_ids`` when given)."""
     family = Submission.declaration[("template", "family")].as_string()
     stmt = (
         sa.select(Submission.request_id, family)
         .join(Request, Submission.request_id == Request.id)
         .where(Request.campaign_id == campaign_id, has_declaration())
     )
+    if request_ids is not None:
+        stmt = stmt.where(Submission.request_id.in_(list(request_ids)))
     out: dict[int, set[str]] = {}
     for request_id, value in session.execute(stmt):
         if request_id is not None:

@@ -42,6 +42,7 @@ class CampaignView:
     starts_at: dt.datetime | None = None  # initial requests wait until then; None = as soon as it is active
     opened_at: dt.datetime | None = None  # when the campaign was created; no digest for a slot before it
     done_keys: frozenset[str] = frozenset()  # campaign-level action keys already recorded (digests)
+    families: tuple[str, ...] = ("CMRT",)  # the template families asked for ("CMRT", "EMRT"), in order
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class RequestView:
     responded_at: dt.datetime | None = None  # a workbook arrived (the state may since be ``escalated``: high risk)
     next_due_at: dt.datetime | None = None  # as stored; the tick refreshes it from the plan
     done_keys: frozenset[str] = frozenset()  # action keys already recorded for this request (pending or done)
+    returned: frozenset[str] = frozenset()  # the families of the read workbooks it received (cmrt.outreach.families)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ it; ``cmrt-bot plan`` prints the same result. Rules, in order of precedence:
   ``escalate_after_reminders`` reminders plus ``escalate_grace``; ``escalate_days_before_due`` days before the
   due date; at the due date. When several fall due together only the most severe is sent and it records the
   others as done.
+* A campaign asking for several templates (``CMRT,EMRT``) chases a partly returned request for the templates still
+  missing (``cmrt.outreach.families``): whatever its state says of what came back (accepted, under clarification,
+  escalated after the review), reminder *n* and the escalations fall due as for a silent supplier, and their
+  reasons say what is awaited ("waiting for EMRT"). Only exempt and closed requests (and a question, a snooze) stop
+  that.
 * A clarification request is followed up ``clarification_followup`` after it was sent, then escalated after
   the last follow-up plus ``escalate_grace``. A corrected workbook (state ``responded``) ends it.
 * The digest goes to the team daily (business days) or weekly at ``digest_time`` local time; a missed one is
@@ -34,6 +39,7 @@ from dataclasses import replace
 import cmrt.outreach.keys as keys
 from cmrt.outreach.calendar import UTC, WorkingCalendar, require_aware
 from cmrt.outreach.config import DigestFrequency, OutreachConfig
+from cmrt.outreach.families import still_missing, waiting_for
 from cmrt.outreach.model import Action, ActionKind, CampaignView, EscalationTrigger, Held, Plan, RequestView
 from cmrt.outreach.states import CHASED_STATES, SETTLED_STATES, RequestState, resume_state
 
@@ -79,6 +85,9 @@ class _Ctx:
                 f"no response and the due date {due_date.isoformat()} is {config.escalate_days_before_due} day(s) away"
             )
             self.due_reason = f"the due date {due_date.isoformat()} has arrived without a response"
+            # the same for a partly returned request (``cmrt.outreach.families``): "...; waiting for EMRT"
+            self.warn_partial = f"the due date {due_date.isoformat()} is {config.escalate_days_before_due} day(s) away"
+            self.due_partial = f"the due date {due_date.isoformat()} has arrived"
 
     def fmt(self, instant: dt.datetime) -> str:
         local = self.cal.local(instant)
@@ -180,6 +189,10 @@ def _apply_email_budget(
 
 
 def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
+    if req.returned:
+        missing = still_missing(ctx.campaign.families, req.returned)
+        if missing:
+            return _missing_family_actions(ctx, req, missing)
     if req.state in SETTLED_STATES:
         return []
     if req.state == RequestState.NOT_SENT:
@@ -211,13 +224,27 @@ def _request_actions(ctx: _Ctx, req: RequestView) -> list[Action]:
     return []
 
 
+def _missing_family_actions(ctx: _Ctx, req: RequestView, missing: tuple[str, ...]) -> list[Action]:
+    """A partly returned request: what its state asks for (a clarification round's follow-ups), then the reminder
+    and the escalations for the templates still missing, on the request's own cadence."""
+    if req.state in (RequestState.EXEMPT, RequestState.CLOSED) or req.sent_at is None:
+        return []
+    actions = _clarification_actions(ctx, req) if req.state == RequestState.CLARIFICATION_REQUESTED else []
+    waiting = waiting_for(missing)
+    reminder = _reminder_action(ctx, req, waiting)
+    if reminder is not None:
+        actions.append(reminder)
+    actions.extend(_escalations(ctx, req, waiting))
+    return actions
+
+
 def _awaiting_team(ctx: _Ctx, req: RequestView) -> list[Action]:
     """What the request would get if it were chased again (the state it goes back to): shown as held."""
     back = replace(req, state=resume_state(req))
     return _request_actions(ctx, back)
 
 
-def _reminder_action(ctx: _Ctx, req: RequestView) -> Action | None:
+def _reminder_action(ctx: _Ctx, req: RequestView, waiting: str = "") -> Action | None:
     cadence = ctx.config.reminder_cadence
     n = req.reminder_count + 1
     if req.sent_at is None or n > len(cadence):
@@ -226,7 +253,7 @@ def _reminder_action(ctx: _Ctx, req: RequestView) -> Action | None:
     if key in req.done_keys:
         return None
     due_at = req.sent_at + cadence[n - 1]
-    reason = f"reminder {n} of {len(cadence)}: no response {_days(cadence[n - 1])} after the request"
+    reason = f"reminder {n} of {len(cadence)}: {waiting or 'no response'} {_days(cadence[n - 1])} after the request"
     if n >= 2 and req.last_reminder_at is not None:
         spaced = req.last_reminder_at + (cadence[n - 1] - cadence[n - 2])
         if spaced > due_at:
@@ -246,7 +273,8 @@ def _reminder_action(ctx: _Ctx, req: RequestView) -> Action | None:
     )
 
 
-def _escalations(ctx: _Ctx, req: RequestView) -> list[Action]:
+def _escalations(ctx: _Ctx, req: RequestView, waiting: str = "") -> list[Action]:
+    """``waiting``: what a partly returned request still waits for ("waiting for EMRT"); "" for no response."""
     cfg = ctx.config
     found: list[tuple[EscalationTrigger, dt.datetime, str]] = []
     if cfg.escalate_after_reminders > 0 and req.reminder_count >= cfg.escalate_after_reminders:
@@ -256,13 +284,16 @@ def _escalations(ctx: _Ctx, req: RequestView) -> list[Action]:
             (
                 EscalationTrigger.AFTER_REMINDERS,
                 last + cfg.escalate_grace,
-                f"no response after {req.reminder_count} reminder(s); the last went out {ctx.fmt(last)}",
+                f"{waiting or 'no response'} after {req.reminder_count} reminder(s); the last went out "
+                f"{ctx.fmt(last)}",
             )
         )
     if ctx.warn_at is not None and req.sent_at is not None and req.sent_at < ctx.warn_at:
-        found.append((EscalationTrigger.BEFORE_DUE, ctx.warn_at, ctx.warn_reason))
+        found.append((EscalationTrigger.BEFORE_DUE, ctx.warn_at, f"{ctx.warn_partial}; {waiting}" if waiting else
+                      ctx.warn_reason))  # fmt: skip
     if ctx.due_start is not None and cfg.escalate_at_due:
-        found.append((EscalationTrigger.DUE_DATE, ctx.due_start, ctx.due_reason))
+        found.append((EscalationTrigger.DUE_DATE, ctx.due_start, f"{ctx.due_partial}; {waiting}" if waiting else
+                      ctx.due_reason))  # fmt: skip
     return _merge_escalations(ctx, req, found)
 
 

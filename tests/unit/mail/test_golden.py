@@ -45,6 +45,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "request_emrt": ("request", {"families": ("EMRT",), "attachment_names": ["EMRT_blank.xlsx"],
                                  "sender_company": ""}),
     "reminder": ("reminder", {"reminder_number": 2, "attachment_names": ["CMRT_blank.xlsx"]}),
+    "reminder_missing_emrt": ("reminder", {"families": ("EMRT",), "received_families": ("CMRT",),
+                                           "attachment_names": ["EMRT_blank.xlsx"]}),
     "clarification": ("clarification", {"points": POINTS}),
     "clarification_followup": ("clarification", {"points": POINTS[:1], "reminder_number": 1, "followup": True}),
     "clarification_from_slack": ("clarification", {
@@ -52,6 +54,9 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "acknowledgment": ("acknowledgment", {"filenames": ["CMRT_Mueller_2025.xlsx"], "points": POINTS}),
     "acknowledgment_accepted": ("acknowledgment", {"filenames": ["CMRT_Mueller_2025.xlsx"], "accepted": True,
                                                    "contact_name": ""}),
+    "acknowledgment_emrt_expected": ("acknowledgment", {"families": ("CMRT",), "accepted": True,
+                                                        "filenames": ["CMRT_Mueller_2025.xlsx"],
+                                                        "still_expected": ("EMRT",)}),
     "acceptance": ("acceptance", {}),
     "answer": ("answer", {"question_subject": "Which products does this concern?", "answer_text":
                           "Dear Ms Schmidt,\n\nit concerns every product you deliver to us.\n\nBest regards,\nPat"}),
