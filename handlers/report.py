@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cmrt.outreach.states import RequestState
 from cmrt.reporting import Report
 from cmrt.review.adhoc import context_for
-from cmrt.smelters.consolidate import SupplierSmelters, consolidate, mines_from_json, rows_from_json
+from cmrt.smelters.consolidate import RowReader, SupplierSmelters, consolidate
 from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmiList, list_age_days, stale_warning
 from store import figures as figure_repo
 from store import smelters as smelter_repo
@@ -105,8 +105,9 @@ def latest_declarations(
 
 def stream_smelters(session: Session, campaign_id: int) -> Iterator[SupplierSmelters]:
     """Each surveyed supplier's Smelter and Mine List rows from its latest read declaration, by supplier id, read
-    ``STREAM_BATCH`` declarations at a time and only those two keys of each: memory stays flat however many
-    suppliers answered (the consolidation keeps only its per-smelter totals)."""
+    ``STREAM_BATCH`` declarations at a time and only those two keys of each, kept as the fields the consolidation
+    reads (``RowReader``: one shared row per distinct content): memory stays flat however many suppliers answered
+    (the consolidation keeps only its per-smelter totals)."""
     stmt = (
         sa.select(Supplier.external_id, Submission.declaration["smelters"], Submission.declaration["mines"])
         .join(Request, Submission.request_id == Request.id)
@@ -114,8 +115,9 @@ def stream_smelters(session: Session, campaign_id: int) -> Iterator[SupplierSmel
         .where(Submission.id.in_(_latest_ids(campaign_id)), Request.state != RequestState.EXEMPT)
         .order_by(Supplier.external_id)
     )
+    reader = RowReader()
     for external_id, smelters, mines in session.execute(stmt.execution_options(yield_per=STREAM_BATCH)):
-        yield SupplierSmelters(external_id, rows_from_json(smelters or []), mines_from_json(mines or []))
+        yield SupplierSmelters(external_id, reader.smelters(smelters), reader.mines(mines))
 
 
 def campaign_info(campaign: Campaign) -> dict[str, Any]:
@@ -131,11 +133,12 @@ def _given_smelters(
         .where(Request.campaign_id == campaign_id, Request.state != RequestState.EXEMPT)
         .order_by(Supplier.external_id)
     ).all()
+    reader = RowReader()
     return [
         SupplierSmelters(
             external_id,
-            rows_from_json(declarations[request_id].get("smelters") or []),
-            mines_from_json(declarations[request_id].get("mines") or []),
+            reader.smelters(declarations[request_id].get("smelters")),
+            reader.mines(declarations[request_id].get("mines")),
         )
         for request_id, external_id in suppliers
         if request_id in declarations

@@ -63,6 +63,9 @@ _STATE_NAMES = {
     RmapState.NOT_LISTED: "not_conformant",
 }
 
+#: The most distinct rows (and mine-country texts) whose classification is kept; past it a row is classified again.
+MEMO_LIMIT = 100_000
+
 REASONS = {
     "missing_metal": "the row has no metal",
     "not_3tg": "the metal is not gold, tin, tantalum or tungsten",
@@ -106,6 +109,51 @@ def _records(kind: Any, items: Iterable[Mapping[str, Any]]) -> list[Any]:
         values["row"] = int(values.get("row") or 0)
         out.append(kind(**values))
     return out
+
+
+#: The fields of a stored Smelter List / Mine List row the consolidation reads (``RowReader`` reads no others).
+SMELTER_FIELDS = ("metal", "lookup", "name", "country", "smelter_id", "id_input", "standard_name", "mine_countries")
+MINE_FIELDS = ("metal", "country")
+
+
+class RowReader:
+    """The consolidation's rows from stored declarations (the lists of ``Declaration.to_json()``), for a stream of
+    many: only the fields it reads (``SMELTER_FIELDS``, ``MINE_FIELDS``; the row number is 0), and one shared row
+    per distinct content, so that suppliers repeating the same few hundred smelters cost a few hundred rows, not
+    one per supplier and row. At most ``limit`` distinct rows of each kind are kept for sharing."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._limit = MEMO_LIMIT if limit is None else limit
+        self._smelters: dict[tuple[Any, ...], SmelterRow] = {}
+        self._mines: dict[tuple[Any, ...], MineRow] = {}
+
+    def smelters(self, items: Iterable[Mapping[str, Any]] | None) -> tuple[SmelterRow, ...]:
+        return self._read(items or (), SmelterRow, SMELTER_FIELDS, self._smelters)
+
+    def mines(self, items: Iterable[Mapping[str, Any]] | None) -> tuple[MineRow, ...]:
+        return self._read(items or (), MineRow, MINE_FIELDS, self._mines)
+
+    def _read(
+        self, items: Iterable[Mapping[str, Any]], kind: Any, names: tuple[str, ...], shared: dict[tuple[Any, ...], Any]
+    ) -> tuple[Any, ...]:
+        out = []
+        for item in items:
+            key = tuple(map(item.get, names))
+            try:
+                row = shared.get(key)
+            except TypeError:  # a list or an object where text belongs: read it, do not share it
+                row = _row(kind, names, key)
+            else:
+                if row is None:
+                    row = _row(kind, names, key)
+                    if len(shared) < self._limit:
+                        shared[key] = row
+            out.append(row)
+        return tuple(out)
+
+
+def _row(kind: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    return kind(row=0, **{n: None if v is None else str(v) for n, v in zip(names, values, strict=True)})
 
 
 @dataclass(frozen=True)
@@ -298,28 +346,38 @@ def consolidate(
     match_threshold: float = MATCH_THRESHOLD,
     max_list_age_days: int = DEFAULT_MAX_LIST_AGE_DAYS,
 ) -> Consolidation:
+    """Each distinct row (its content, whatever its row number or supplier) is classified once: suppliers repeat
+    the same few hundred smelters, so two million rows cost a few thousand classifications and, per row, a look-up
+    and the counting (``_Outcome``). Memos are bounded (``MEMO_LIMIT``): past it a row is classified again, with the
+    same result."""
     accs: dict[tuple[str, str], _Acc] = {}
     rejected: dict[tuple[str, str | None, str | None, str | None, str | None, str], set[str]] = {}
     suppliers: set[str] = set()
     rows_read = 0
     matches: dict[tuple[str, str, str], SmelterMatch | None] = {}
-
-    def reject(supplier: str, reason: str, row: SmelterRow, metal: str | None, detail: str = "") -> None:
-        name = clean(row.name) or clean(row.lookup)
-        key = (reason, metal, name, clean(row.country), clean(row.smelter_id) or clean(row.id_input), detail)
-        rejected.setdefault(key, set()).add(supplier)
+    outcomes: dict[tuple[str | None, ...], _Outcome] = {}
+    origin_memo: dict[tuple[str | None, str], tuple[tuple[str, str], ...]] = {}
 
     origins: dict[str, dict[str, set[str]]] = {}  # metal ("" for all) -> country -> suppliers
     for item in declarations:
-        suppliers.add(item.supplier)
-        for metal, origin in _mine_origins(item):
+        supplier = item.supplier
+        suppliers.add(supplier)
+        for metal, origin in _mine_origins(item, origin_memo):
             for bucket in (metal, ""):
-                origins.setdefault(bucket, {}).setdefault(origin, set()).add(item.supplier)
+                origins.setdefault(bucket, {}).setdefault(origin, set()).add(supplier)
         for row in item.rows:
-            if not _has_data(row):
+            key = (row.metal, row.lookup, row.name, row.country, row.smelter_id, row.id_input, row.standard_name)
+            outcome = outcomes.get(key)
+            if outcome is None:
+                outcome = _classify(row, reference, rmap, match_threshold, accs, rejected, matches)
+                if len(outcomes) < MEMO_LIMIT:
+                    outcomes[key] = outcome
+            if outcome.suppliers is None:  # no data in the row
                 continue
             rows_read += 1
-            _place(row, item.supplier, reference, rmap, match_threshold, accs, reject, matches)
+            outcome.suppliers.add(supplier)
+            if outcome.countries is not None and outcome.country:
+                outcome.countries[outcome.country] += 1
 
     out_rows = []
     for acc in accs.values():
@@ -372,34 +430,66 @@ def consolidate(
     )
 
 
-def _place(
+@dataclass(slots=True)
+class _Outcome:
+    """What one distinct Smelter List row comes to, whichever supplier reports it: the set its suppliers join (its
+    consolidated smelter's, or its rejected entry's; None: the row holds no data) and, for a smelter, the country
+    it reports (counted per row) with the counter it goes to."""
+
+    suppliers: set[str] | None = None
+    countries: Counter[str] | None = None
+    country: str | None = None
+
+
+_EMPTY_ROW = _Outcome()
+
+
+def _classify(
     row: SmelterRow,
-    supplier: str,
     reference: SmelterReference | None,
     rmap: RmapStatus | None,
     threshold: float,
     accs: dict[tuple[str, str], _Acc],
-    reject: Any,
+    rejected: dict[tuple[str, str | None, str | None, str | None, str | None, str], set[str]],
     matches: dict[tuple[str, str, str], SmelterMatch | None],
-) -> None:
-    """Add one row to its consolidated smelter, or reject it with a reason."""
+) -> _Outcome:
+    """Where a row goes: its consolidated smelter (created or completed: names, standard name, how it was
+    identified) or its rejected entry. Classifying the same row again changes nothing."""
+    if not _has_data(row):
+        return _EMPTY_ROW
+    rejection = _place(row, reference, rmap, threshold, accs, matches)
+    if isinstance(rejection, _Acc):
+        # "Russia" is RUSSIAN FEDERATION; "n/a" is no country
+        return _Outcome(rejection.suppliers, rejection.countries, country_name(clean(row.country)))
+    reason, metal, detail = rejection
+    name = clean(row.name) or clean(row.lookup)
+    key = (reason, metal, name, clean(row.country), clean(row.smelter_id) or clean(row.id_input), detail)
+    return _Outcome(rejected.setdefault(key, set()))
+
+
+def _place(
+    row: SmelterRow,
+    reference: SmelterReference | None,
+    rmap: RmapStatus | None,
+    threshold: float,
+    accs: dict[tuple[str, str], _Acc],
+    matches: dict[tuple[str, str, str], SmelterMatch | None],
+) -> _Acc | tuple[str, str | None, str]:
+    """The consolidated smelter a row joins (its names and identification recorded), or why it is rejected:
+    (reason, metal, detail)."""
     if not clean(row.metal):
-        reject(supplier, "missing_metal", row, None)
-        return
+        return "missing_metal", None, ""
     metal = METALS.get(metal_key(row.metal))
     if metal is None:
-        reject(supplier, "not_3tg", row, clean(row.metal))
-        return
+        return "not_3tg", clean(row.metal), ""
     lookup = fold(row.lookup)
     if lookup == NOT_YET_IDENTIFIED:
-        reject(supplier, "not_yet_identified", row, metal)
-        return
+        return "not_yet_identified", metal, ""
     cid, odd_id = _row_id(row)
     listed_name = clean(row.lookup) if lookup and lookup != NOT_LISTED else None
     name = clean(row.name) or listed_name
     if cid is None and odd_id is None and name is None:
-        reject(supplier, "too_few_fields", row, metal)
-        return
+        return "too_few_fields", metal, ""
 
     method, confidence = "id", 1.0
     standard: str | None = None
@@ -411,29 +501,23 @@ def _place(
                 removal = rmap.removals.get(cid) if rmap is not None else None
                 when = removal.revision_date.isoformat() if removal and removal.revision_date else ""
                 note = f"; RMI removed it from the smelter list {when}".rstrip() if removal else ""
-                reject(supplier, "id_not_in_reference", row, metal, cid + note)
-                return
+                return "id_not_in_reference", metal, cid + note
             if metal_key(entry.metal) != metal_key(metal):
-                reject(supplier, "metal_mismatch", row, metal, f"{cid} is a {entry.metal} smelter")
-                return
+                return "metal_mismatch", metal, f"{cid} is a {entry.metal} smelter"
             standard, ref_country = entry.standard_name, entry.country
         else:
             listed = _rmap_metal(rmap, cid)
             if listed is not None and metal_key(listed) != metal_key(metal):
-                reject(supplier, "metal_mismatch", row, metal, f"{cid} is a {listed} smelter")
-                return
+                return "metal_mismatch", metal, f"{cid} is a {listed} smelter"
             standard = clean(row.standard_name) or listed_name or clean(row.name)
     else:
         v2 = _V2_ID.match(odd_id.upper()) if odd_id else None
         if v2 and _V2_METALS[v2.group(1)] != metal:  # CFSI v2 ids: 1 gold, 2 tin, 3 tantalum, 4 tungsten
-            reject(supplier, "metal_mismatch", row, metal, f"{odd_id} is a {_V2_METALS[v2.group(1)]} id")
-            return
+            return "metal_mismatch", metal, f"{odd_id} is a {_V2_METALS[v2.group(1)]} id"
         if name is None or _bad_name(name):
-            reject(supplier, "invalid_name" if name else "too_few_fields", row, metal)
-            return
+            return ("invalid_name" if name else "too_few_fields"), metal, ""
         if reference is None or not reference:
-            reject(supplier, "invalid_id" if odd_id else "no_reference", row, metal, odd_id or "")
-            return
+            return ("invalid_id" if odd_id else "no_reference"), metal, odd_id or ""
         found = reference.lookup(metal, listed_name) if listed_name else None
         if found is not None:
             match_method, match_conf, entry = "lookup", 1.0, found
@@ -446,8 +530,7 @@ def _place(
                 hint = ""
                 if best is not None:
                     hint = f"closest: {best.entry.standard_name}, {best.entry.smelter_id}, {best.confidence:.0%}"
-                reject(supplier, "invalid_id" if odd_id else "no_match", row, metal, hint)
-                return
+                return ("invalid_id" if odd_id else "no_match"), metal, hint
             match_method, match_conf, entry = best.method, best.confidence, best.entry
         cid = normalise_cid(entry.smelter_id) or ""
         method, confidence = match_method, match_conf
@@ -458,14 +541,11 @@ def _place(
         acc.standard_name = standard
     if ref_country and acc.reference_country is None:
         acc.reference_country = ref_country
-    acc.suppliers.add(supplier)
-    country = country_name(clean(row.country))  # "Russia" is RUSSIAN FEDERATION; "n/a" is no country
-    if country:
-        acc.countries[country] += 1
     for text in (clean(row.name), listed_name):
         if text:
             acc.names.add(text)
     acc.methods[method] = min(confidence, acc.methods.get(method, 1.0))
+    return acc
 
 
 def _rmap_metal(rmap: RmapStatus | None, cid: str) -> str | None:
@@ -489,21 +569,32 @@ def _country(acc: _Acc) -> str | None:
 _SPLIT = re.compile(r"[,;/\n|]+")
 
 
-def _mine_origins(item: SupplierSmelters) -> set[tuple[str, str]]:
+def _mine_origins(
+    item: SupplierSmelters, memo: dict[tuple[str | None, str], tuple[tuple[str, str], ...]]
+) -> set[tuple[str, str]]:
     """(metal, country) pairs the supplier declared as mine origins: the Mine List and the Smelter List's
-    "mine countries" column. Texts that are no country ("unknown", "recycled", "see RCOI list") are skipped."""
+    "mine countries" column. Texts that are no country ("unknown", "recycled", "see RCOI list") are skipped. Each
+    distinct (metal, text) is read once (``memo``)."""
     found: set[tuple[str, str]] = set()
-    pairs = [(m.metal, m.country) for m in item.mines] + [(r.metal, r.mine_countries) for r in item.rows]
+    pairs = [(m.metal, m.country) for m in item.mines if m.country]
+    pairs += [(r.metal, r.mine_countries) for r in item.rows if r.mine_countries]
     for metal_text, text in pairs:
-        metal = METALS.get(metal_key(metal_text))
-        if metal is None or not clean(text):
-            continue
-        for part in _SPLIT.split(str(text)):
-            country = country_name(clean(part))
-            if country:
-                found.add((metal, country))
+        key = (metal_text, str(text))
+        known = memo.get(key)
+        if known is None:
+            known = _origins(metal_text, text)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = known
+        found.update(known)
     return found
 
+
+def _origins(metal_text: str | None, text: object) -> tuple[tuple[str, str], ...]:
+    metal = METALS.get(metal_key(metal_text))
+    if metal is None or not clean(text):
+        return ()
+    countries = (country_name(clean(part)) for part in _SPLIT.split(str(text)))
+    return tuple(dict.fromkeys((metal, country) for country in countries if country))
 
 
 def _status_fields(found: SmelterStatus | None, today: dt.date, max_age_days: int) -> dict[str, Any]:

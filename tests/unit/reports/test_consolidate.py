@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
-from cmrt.declaration import SmelterRow
+import pytest
+
+from cmrt.declaration import MineRow, SmelterRow
 from cmrt.smelters import ListKind, ReferenceEntry, Revision, RmapEntry, RmapStatus, RmiList, SmelterReference
-from cmrt.smelters.consolidate import SupplierSmelters, consolidate, rows_from_json
+from cmrt.smelters import consolidate as consolidate_module
+from cmrt.smelters.consolidate import RowReader, SupplierSmelters, consolidate, rows_from_json
+from cmrt.smelters.reference import SmelterMatch
 
 TODAY = dt.date(2026, 9, 1)
 
@@ -215,8 +220,6 @@ def test_country_spellings_count_together_and_take_the_reference_name() -> None:
 
 
 def test_declared_mine_countries_count_distinct_suppliers() -> None:
-    from cmrt.declaration import MineRow
-
     items = [
         SupplierSmelters("S1", (SmelterRow(5, "Tin", "Minsur", smelter_id="CID001182",
                                            mine_countries="Peru; Bolivia"),),
@@ -239,3 +242,57 @@ def test_old_cfsi_ids_are_checked_against_the_metal_and_matched_by_name() -> Non
     (rejected,) = result.rejected
     assert rejected.reason == "metal_mismatch" and "2PER001 is a Tin id" in rejected.message
     assert [(r.metal, r.smelter_id, r.matched_by) for r in result.rows] == [("Tin", "CID001182", "lookup")]
+
+
+class _CountingReference(SmelterReference):
+    """The test reference, counting how often a row is looked up by id or matched by name."""
+
+    def __init__(self) -> None:
+        super().__init__(REFERENCE.entries, source="test", date=REFERENCE.date)
+        self.calls = 0
+
+    def standard(self, smelter_id: str | None) -> ReferenceEntry | None:
+        self.calls += 1
+        return super().standard(smelter_id)
+
+    def match(self, metal: str | None, name: str | None, country: str | None = None) -> SmelterMatch | None:
+        self.calls += 1
+        return super().match(metal, name, country)
+
+
+def test_a_row_many_suppliers_repeat_is_classified_once_and_counted_for_each() -> None:
+    reference = _CountingReference()
+    rows = tuple(r for s in suppliers() for r in s.rows)
+    distinct = {(r.metal, r.lookup, r.name, r.country, r.smelter_id) for r in rows}
+    many = [SupplierSmelters(f"S{n:03d}", tuple(replace(r, row=r.row + n) for r in rows)) for n in range(40)]
+    result = consolidate(many, today=TODAY, reference=reference, rmap=_rmap())
+    looked_up = sum(1 for r in distinct if r[4] or (r[1] or "").lower() == "smelter not listed")
+    assert 0 < reference.calls <= looked_up
+    assert result.suppliers == 40 and result.rows_read == 40 * sum(1 for r in rows if r.metal or r.name)
+    assert {r.smelter_id: r.suppliers for r in result.rows}["CID000082"] == 40
+    assert all(r.suppliers == 40 for r in result.rejected)
+    minsur = next(r for r in result.rows if r.smelter_id == "CID001182")
+    assert minsur.country == "PERU"  # countries count rows: 80 "PERU" against 40 "Peru" (the same country)
+
+
+def test_classification_past_the_memo_limit_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = suppliers() + [SupplierSmelters(f"T{s.supplier}", s.rows, s.mines) for s in suppliers()]
+    whole = consolidate(items, today=TODAY, reference=REFERENCE, rmap=_rmap(), with_suppliers=True).to_json()
+    monkeypatch.setattr(consolidate_module, "MEMO_LIMIT", 1)
+    bounded = consolidate(items, today=TODAY, reference=REFERENCE, rmap=_rmap(), with_suppliers=True).to_json()
+    assert bounded == whole
+
+
+def test_row_reader_reads_only_what_the_consolidation_uses_and_shares_equal_rows() -> None:
+    stored = [{"row": 5 + n, "metal": "Gold", "lookup": "Asahi Pretec Corp.", "smelter_id": "CID000082",
+               "contact_email": "someone@example.com", "comments": "a long comment", "mine_countries": "Japan"}
+              for n in range(3)] + [{"row": 9, "metal": "Tin", "smelter_id": 1182, "name": ["odd"]}]  # fmt: skip
+    reader = RowReader()
+    first, second, third, odd = reader.smelters(stored)
+    assert first is second is third
+    assert first == SmelterRow(0, "Gold", "Asahi Pretec Corp.", smelter_id="CID000082", mine_countries="Japan")
+    assert odd == SmelterRow(0, "Tin", name="['odd']", smelter_id="1182")  # as rows_from_json reads it
+    assert reader.smelters(None) == () and reader.mines([{"row": 1, "metal": "Tin", "country": "Peru",
+                                                           "mine_name": "X"}]) == (MineRow(0, "Tin", country="Peru"),)
+    items = [SupplierSmelters("S1", reader.smelters(stored[:1])), SupplierSmelters("S2", rows_from_json(stored[:1]))]
+    assert consolidate(items, today=TODAY, reference=REFERENCE).rows[0].suppliers == 2
