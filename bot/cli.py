@@ -92,17 +92,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def unreachable_database(exc: BaseException) -> str | None:
-    """One line for a database that cannot be reached (server down, refused, bad credentials), else None.
-    SQLAlchemy is imported only when such an error is already in flight (commands start faster without it)."""
-    if "sqlalchemy" not in sys.modules:
-        return None
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    """One line for a database that cannot be reached (server down, refused, bad credentials, a file that cannot
+    be opened), else None: SQLAlchemy's errors and the drivers' own (the light schema probe, ``store.probe``, speaks
+    to sqlite3 and psycopg directly). A library is looked at only when it is already loaded (commands start faster
+    without it)."""
+    kinds: list[type[BaseException]] = []
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import InterfaceError, OperationalError
 
-    if not isinstance(exc, OperationalError | InterfaceError):
+        kinds += [OperationalError, InterfaceError]
+    if "psycopg" in sys.modules:
+        import psycopg
+
+        kinds += [psycopg.OperationalError, psycopg.InterfaceError]
+    if "sqlite3" in sys.modules:
+        import sqlite3
+
+        kinds.append(sqlite3.OperationalError)
+    if not isinstance(exc, tuple(kinds)):
         return None
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return f"cannot reach the database: {detail[0] if detail else type(exc).__name__}"
-
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

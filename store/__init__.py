@@ -20,9 +20,28 @@ This package never imports bot, handlers or mail (it may use the domain's vocabu
 
 from __future__ import annotations
 
-from store.engine import Database, StoreError, make_engine, normalise_url, redact_url
-from store.migrate import SchemaOutdated, check_schema_current, current_revisions, head_revisions, upgrade
-from store.types import utcnow
+import importlib
+from typing import TYPE_CHECKING
+
+from store.errors import SchemaOutdated, StoreError
+from store.probe import check_schema_current
+from store.urls import normalise_url, redact_url
+
+if TYPE_CHECKING:
+    from store.engine import Database, make_engine
+    from store.migrate import current_revisions, head_revisions, upgrade
+    from store.types import utcnow
+
+#: Loaded on first use, so that ``from store import redact_url`` (or ``store.probe``) never imports SQLAlchemy or
+#: Alembic: ``cmrt-bot config check`` and ``check`` start without them (tests/unit/test_cli_imports.py).
+_LAZY = {
+    "Database": "store.engine",
+    "make_engine": "store.engine",
+    "current_revisions": "store.migrate",
+    "head_revisions": "store.migrate",
+    "upgrade": "store.migrate",
+    "utcnow": "store.types",
+}
 
 __all__ = [
     "Database",
@@ -37,3 +56,12 @@ __all__ = [
     "upgrade",
     "utcnow",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:  # a submodule (``from store import suppliers``) is then imported by the import system
+        raise AttributeError(f"module 'store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -24,29 +24,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.errors import StoreError
+from store.urls import normalise_url, redact_url
+
 log = logging.getLogger("cmbot.store")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-class StoreError(Exception):
-    """A database problem explained for an operator (bad URL, unreachable server, outdated schema)."""
-
-
-def normalise_url(url: str) -> str:
-    """Map ``postgresql://`` and ``postgres://`` to the psycopg 3 driver; leave everything else alone."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
-    try:
-        return make_url(normalise_url(url)).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable database URL>"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

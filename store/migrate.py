@@ -1,4 +1,5 @@
-"""Schema migrations: ``upgrade(url)`` (``cmrt-bot db upgrade``) and ``check_schema_current(url)`` (``run``)."""
+"""Schema migrations: ``upgrade(url)`` (``cmrt-bot db upgrade``), the code's head revisions and a database's current
+ones through Alembic. The schema check every command makes is ``store.probe.check_schema_current`` (no Alembic)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,6 @@ from store.engine import StoreError, make_engine, redact_url
 log = logging.getLogger("cmbot.store")
 
 MIGRATIONS = pathlib.Path(__file__).resolve().parent / "migrations"
-
-
-class SchemaOutdated(StoreError):
-    """The database is older (or newer) than this version of cmrt-bot expects."""
 
 
 def alembic_config() -> Config:
@@ -72,29 +69,3 @@ def upgrade(url: str, revision: str = "head") -> tuple[tuple[str, ...], tuple[st
         engine.dispose()
     log.info("database %s upgraded from %s to %s", redact_url(url), before or "empty", after)
     return before, after
-
-
-def check_schema_current(url: str) -> None:
-    """Raise ``SchemaOutdated`` naming ``cmrt-bot db upgrade`` unless the database is at the code's head."""
-    engine = make_engine(url)
-    try:
-        current = current_revisions(engine)
-    finally:
-        engine.dispose()
-    heads = head_revisions()
-    if set(current) == set(heads):
-        return
-    if not current:
-        raise SchemaOutdated(
-            f"the database {redact_url(url)} has no cmrt-bot schema yet: run `cmrt-bot db upgrade` (or `cmrt-bot init`)"
-        )
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if not set(current) <= known:
-        raise SchemaOutdated(
-            f"the database {redact_url(url)} is at schema {', '.join(current)}, newer than this cmrt-bot "
-            f"(expects {', '.join(heads)}): upgrade cmrt-bot"
-        )
-    raise SchemaOutdated(
-        f"the database {redact_url(url)} is at schema {', '.join(current)} but this cmrt-bot needs "
-        f"{', '.join(heads)}: run `cmrt-bot db upgrade`"
-    )

@@ -71,14 +71,18 @@ def _tls_context(ca_file: str | None) -> ssl.SSLContext:
 
 
 def check_database(settings: Settings) -> tuple[str, str]:
-    from store import SchemaOutdated, check_schema_current, head_revisions, redact_url
+    """A light probe (``store.probe``: sqlite3 or psycopg, no SQLAlchemy or Alembic) of the schema revision."""
+    from store.errors import SchemaOutdated
+    from store.probe import check_schema_current
+    from store.revisions import HEADS
+    from store.urls import redact_url
 
     url = settings.store.url
     try:
         check_schema_current(url)
     except SchemaOutdated as exc:
         return "FAILED", str(exc)
-    return "OK", f"{redact_url(url)}, schema {', '.join(head_revisions())} current"
+    return "OK", f"{redact_url(url)}, schema {', '.join(HEADS)} current"
 
 
 def _password(settings: Settings, cfg: SmtpSettings | ImapSettings, section: str) -> str | None:

@@ -31,21 +31,20 @@ def do_upgrade(args: argparse.Namespace) -> int:
 
 
 def do_current(args: argparse.Namespace) -> int:
-    from store import StoreError, current_revisions, head_revisions, make_engine, redact_url
+    from store.errors import StoreError
+    from store.probe import read_revisions
+    from store.revisions import HEADS
+    from store.urls import redact_url
 
     settings = settings_from(args)
     url = settings.store.url
     try:
-        engine = make_engine(url)
-        try:
-            current = current_revisions(engine)
-        finally:
-            engine.dispose()
+        current = read_revisions(url)
     except StoreError as exc:
         raise CommandError(str(exc), 2) from None
     except Exception as exc:
         raise CommandError(f"cannot open {redact_url(url)}: {str(exc).strip().splitlines()[0]}", 2) from None
-    heads = head_revisions()
+    heads = HEADS
     state = "current" if set(current) == set(heads) else "outdated: run `cmrt-bot db upgrade`"
     print(f"database {redact_url(url)}: schema {', '.join(current) or 'none'} (code needs {', '.join(heads)}; {state})")
     return 0 if set(current) == set(heads) else 1

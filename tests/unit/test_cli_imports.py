@@ -3,7 +3,8 @@
 ``python -X importtime`` lists every module a process imports on its stderr. ``--help`` builds the whole parser
 (every ``bot.commands`` module), so one module-level import of the store or the review catalogue in any command
 shows here. ``check`` reads and reviews a workbook (the review catalogue loads, and the isolated reader process
-starts from this same interpreter) but never touches the database.
+starts from this same interpreter) but never touches the database. ``config check`` looks at the database's
+schema revision with the light probe (``store.probe``: sqlite3 or psycopg), never through SQLAlchemy or Alembic.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import pathlib
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -66,6 +68,25 @@ def test_check_of_a_real_return_imports_no_database_library() -> None:
     assert "cmrt.review.catalogue" in modules  # the review ran
     assert not top_packages(modules) & set(DATABASE_MODULES), sorted(
         m for m in modules if m.partition(".")[0] in DATABASE_MODULES
+    )[:10]
+
+
+def test_config_check_imports_neither_sqlalchemy_nor_alembic(tmp_path: pathlib.Path) -> None:
+    from store.revisions import HEADS
+
+    database = tmp_path / "cmrt-bot.db"
+    connection = sqlite3.connect(database)
+    connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+    connection.executemany("INSERT INTO alembic_version VALUES (?)", [(head,) for head in HEADS])
+    connection.commit()
+    connection.close()
+    config = tmp_path / "cmrt-bot.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{database}"\n', encoding="utf-8")
+    proc, modules = imported_modules("--config", str(config), "config", "check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert f"database: OK (sqlite:///{database}, schema {', '.join(HEADS)} current)" in proc.stdout.splitlines()
+    assert not top_packages(modules) & {"sqlalchemy", "alembic"}, sorted(
+        m for m in modules if m.partition(".")[0] in ("sqlalchemy", "alembic")
     )[:10]
 
 
