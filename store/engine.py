@@ -9,6 +9,14 @@ transactions started with ``BEGIN IMMEDIATE`` so concurrent writers wait instead
     db = Database(url)
     with db.session() as s:       # commits on success, rolls back on any exception
         store.suppliers.get_by_external_id(s, "S-1")
+    with db.read_session() as s:  # reads only: no write lock, a write fails
+        store.figures.campaign_figures(s, campaign, today)
+
+A unit of work on SQLite holds the database's write lock from its first statement (``BEGIN IMMEDIATE``), so a
+long one pauses every writer (the running bot included). The read-only commands (``report``, ``rollup``,
+``status``, ``plan``) use ``read_session``: a deferred ``BEGIN`` (WAL: the reader keeps one snapshot while writers
+commit) with ``PRAGMA query_only``, on PostgreSQL a ``REPEATABLE READ, READ ONLY`` transaction; always rolled back.
+Every query of a report reads the same snapshot.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from store.urls import normalise_url, redact_url
 log = logging.getLogger("cmbot.store")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "cmrt_read_only"  # the execution option of read sessions' connections (SQLite: a deferred BEGIN)
+_PG_READ_ONLY = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"  # one snapshot, as SQLite's WAL gives
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -70,7 +80,7 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -88,6 +98,7 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}))
 
     @property
     def dialect(self) -> str:
@@ -103,6 +114,24 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A unit of work that only reads one snapshot: no write lock on SQLite (writers commit while it reads), a
+        repeatable-read read-only transaction on PostgreSQL; any write fails; always rolled back."""
+        sqlite = self.dialect == "sqlite"
+        with self._read_sessions() as session:
+            connection = session.connection()
+            connection.exec_driver_sql("PRAGMA query_only = ON" if sqlite else _PG_READ_ONLY)
+            try:
+                yield session
+            finally:
+                if sqlite:
+                    try:
+                        connection.exec_driver_sql("PRAGMA query_only = OFF")  # the connection goes back to the pool
+                    except Exception:  # never hand a read-only connection to a writer
+                        connection.invalidate()
+                session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

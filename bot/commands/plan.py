@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     try:
         check_schema_current(settings.store.url)
-        with Database(settings.store.url) as db, db.session() as session:
+        with Database(settings.store.url) as db, db.read_session() as session:
             plans = plan_campaigns(session, config, now, year=args.campaign)
             unfinished = [
                 {"key": row.key, "kind": row.kind, "attempts": row.attempts, "last_error": row.last_error}

@@ -172,7 +172,7 @@ def do_report(args: argparse.Namespace) -> int:
     now = utcnow()
     today = args.as_of or report_options(settings).today(now)
     bar = progress("building the report", show=interactive(as_json=args.json))
-    with open_database(settings) as db, db.session() as session, bar:
+    with open_database(settings) as db, db.read_session() as session, bar:
         if args.campaign is not None:
             campaign = campaigns.get_by_year(session, args.campaign)
             if campaign is None:

@@ -180,7 +180,7 @@ def do_rollup(args: argparse.Namespace) -> int:
     order = order_for(settings, today=local_today(settings), year=args.campaign, scope=scope, products=products,
                       as_of=args.as_of, effective_date=args.effective_date)  # fmt: skip
     bar = progress(f"building {out.name}", show=interactive(as_json=args.json))
-    with open_database(settings) as db, db.session() as session, bar:
+    with open_database(settings) as db, db.read_session() as session, bar:
         try:
             rollup = build_rollup(session, order)
         except RollupInputError as exc:

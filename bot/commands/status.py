@@ -52,7 +52,7 @@ def do_status(args: argparse.Namespace) -> int:
     from store import utcnow
 
     settings = settings_from(args)
-    with open_database(settings) as db, db.session() as session:
+    with open_database(settings) as db, db.read_session() as session:
         try:
             campaign = campaign_for(session, args.campaign)
         except NoSuchCampaign as exc:
