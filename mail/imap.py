@@ -10,10 +10,11 @@
 * ``sync()`` -- fetch every message above the checkpoint's last UID (all of them if UIDVALIDITY changed), oldest
   first, hand each one's raw bytes to ``handler`` (which stores it before anything else happens and returns a
   ``Disposition``), move it to the processed or quarantine folder (created when missing; MOVE, or COPY + UID
-  EXPUNGE of that one UID where MOVE is missing -- nothing is ever deleted), then save the checkpoint. Messages
+  EXPUNGE of those UIDs where MOVE is missing -- nothing is ever deleted), then save the checkpoint. Messages
   come ``batch_size`` at a time ([imap] fetch_batch), streamed: the next batch downloads while this one is
-  handled, and a batch's moves follow its handling. A crash anywhere repeats at most the handling of one batch,
-  which the handler makes idempotent (Message-ID and digest).
+  handled, and a batch's moves (one command per target folder) and its one checkpoint follow its handling. A
+  crash anywhere repeats at most the handling of one batch, which the handler makes idempotent (Message-ID and
+  digest).
 * A handler exception is an infrastructure problem (database down): the loop reconnects and tries again. After
   ``max_handler_failures`` failures on the same UID the message is moved to quarantine unhandled and reported
   (``on_error``), so one poisonous message cannot stop the inbox. A message over ``max_message_bytes`` is not
@@ -231,7 +232,7 @@ class ImapWatcher:
             current = ahead.result()
             ahead = None
             for uid, bytes_ in current.too_large:
-                self._set_aside(client, folder, uidvalidity, uid, bytes_)
+                self._set_aside(client, uid, bytes_)
             if index + 1 < len(batches) and not (stop is not None and stop.is_set()):
                 ahead = _Download.start(client, batches[index + 1], limit)
             messages = [FetchedMessage(folder, uidvalidity, uid, current.raw.pop(uid, b"")) for uid in current.wanted]
@@ -249,20 +250,18 @@ class ImapWatcher:
             finally:
                 if ahead is not None:
                     ahead.wait()  # the connection is ours again before anything is moved
-                for message, disposition in done:
-                    self._finish(client, message, disposition)
-                    count += disposition is not None
+                count += self._finish_batch(client, folder, uidvalidity, batches[index], current, done)
             if stop is not None and stop.is_set():
                 break
         return count
 
-    def _set_aside(self, client: IMAPClient, folder: str, uidvalidity: int, uid: int, size: int) -> None:
-        """A message over ``max_message_bytes`` is not downloaded: it goes to quarantine on the server, untouched."""
+    def _set_aside(self, client: IMAPClient, uid: int, size: int) -> None:
+        """A message over ``max_message_bytes`` is not downloaded: it goes to quarantine on the server, untouched (the
+        batch's checkpoint passes it)."""
         log.warning(
             "message UID %s is %d bytes, over the limit: moved to %s", uid, size, self.mailbox.quarantine_folder
         )
-        self._move(client, uid, self.mailbox.quarantine_folder)
-        self.checkpoints.save(folder, uidvalidity, uid)
+        self._move(client, [uid], self.mailbox.quarantine_folder)
         self.on_error(
             f"An inbound e-mail of {size / 1e6:.0f} MB is over the {self.mailbox.max_message_bytes / 1e6:.0f} MB "
             f"limit; it was not read and is in the {self.mailbox.quarantine_folder} folder on the mail server."
@@ -288,29 +287,51 @@ class ImapWatcher:
         self.failures.pop(key, None)
         return disposition
 
-    def _finish(self, client: IMAPClient, message: FetchedMessage, disposition: Disposition | None) -> None:
-        """Move a handled message to its folder, then save the checkpoint (a crash between repeats the handling)."""
-        if disposition is not None:
+    def _finish_batch(
+        self,
+        client: IMAPClient,
+        folder: str,
+        uidvalidity: int,
+        uids: Sequence[int],
+        batch: _Batch,
+        done: Sequence[tuple[FetchedMessage, Disposition | None]],
+    ) -> int:
+        """Move a batch's handled messages to their folders (one MOVE per folder), then save the checkpoint once: at
+        the last UID below which every message of the batch is settled (handled, set aside, or gone). A crash between
+        the moves and the checkpoint repeats the handling of this batch, which the handler makes idempotent.
+        Returns how many messages were handled."""
+        targets: dict[str, list[int]] = {}
+        for message, disposition in done:
+            if disposition is None:
+                continue
             target = (
                 self.mailbox.processed_folder
                 if disposition is Disposition.PROCESSED
                 else self.mailbox.quarantine_folder
             )
-            self._move(client, message.uid, target)
-            self.handled += 1
-        self.checkpoints.save(message.folder, message.uidvalidity, message.uid)
+            targets.setdefault(target, []).append(message.uid)
+        for target, moved in targets.items():
+            self._move(client, moved, target)
+        handled = sum(len(moved) for moved in targets.values())
+        self.handled += handled
+        settled = {message.uid for message, _ in done} | {uid for uid, _ in batch.too_large}
+        last = None
+        for uid in uids:
+            if uid not in settled:
+                break
+            last = uid
+        if last is not None:
+            self.checkpoints.save(folder, uidvalidity, last)
+        return handled
 
-    def _handle_one(self, client: IMAPClient, message: FetchedMessage) -> None:
-        self._finish(client, message, self._dispose(message))
-
-    def _move(self, client: IMAPClient, uid: int, target: str) -> None:
+    def _move(self, client: IMAPClient, uids: list[int], target: str) -> None:
         if self._move_supported:
-            client.move([uid], target)
+            client.move(uids, target)
             return
-        client.copy([uid], target)
-        client.add_flags([uid], [b"\\Deleted"])
+        client.copy(uids, target)
+        client.add_flags(uids, [b"\\Deleted"])
         if b"UIDPLUS" in {c.upper() for c in client.capabilities()}:
-            client.uid_expunge([uid])
+            client.uid_expunge(uids)
         else:
             client.expunge()
 
