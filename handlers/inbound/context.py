@@ -187,6 +187,7 @@ class InboundContext:
     notices: list[Notice] = field(default_factory=list)  # told to the team by notify, after the commit
     problems: list[str] = field(default_factory=list)
     replayed: bool = False  # store_raw: handled before; nothing was done again
+    processed: bool = False  # settle / finish: the e-mail's state PROCESSED is recorded
 
     @property
     def work(self) -> Unit:

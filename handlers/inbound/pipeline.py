@@ -40,7 +40,7 @@ from handlers.inbound.record import (
     route,
     take_assignment,
 )
-from handlers.inbound.tell import acknowledge, finish, notify, quarantine
+from handlers.inbound.tell import acknowledge, finish, notify, quarantine, settle
 from handlers.notify import Notifier, NullNotifier
 from handlers.outreach_mail import MailOutreach
 from handlers.review_context import ContextFactory, default_context
@@ -82,12 +82,13 @@ class OneUnit:
         return None
 
 
-#: Every inbound e-mail: stored raw first (committed alone: nothing is lost), then recorded in one unit of work,
-#: then acknowledged and told; any failure after the first step quarantines it.
+#: Every inbound e-mail: stored raw first (committed alone: nothing is lost), then recorded in one unit of work
+#: (processed in the same commit when there is nothing to send), then acknowledged and told; any failure after the
+#: first step quarantines it.
 RECEIVE: tuple[Step, ...] = (
     store_raw,
     classify_message,
-    OneUnit((label, read, match, bounce, route, review_workbooks, record), then=(plan_acknowledgment,)),
+    OneUnit((label, read, match, bounce, route, review_workbooks, record), then=(plan_acknowledgment, settle)),
     acknowledge,
     notify,
     finish,

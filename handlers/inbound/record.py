@@ -334,8 +334,8 @@ def plan_acknowledgment(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     if not recipients:
         return None
     key = plan.key
-    if message_repo.get_by_message_id(s, row.message_id) is not row or _older_twin(s, row):
-        key = f"{key}#{row.raw_sha256[:12]}"  # another e-mail used this Message-ID first
+    if _twin(s, row):
+        key = f"{key}#{row.raw_sha256[:12]}"  # another e-mail used this Message-ID too
     plan = dataclasses.replace(plan, key=key, to_address=recipients[0])
     subs = [x for x in row.submissions if x.is_workbook]
     if subs and all(_seen_before(s, row, x) for x in subs):  # the same workbook again: one short answer, then silence
@@ -366,11 +366,10 @@ def _recipients(
     return answer_to(message, supplier, auth, deps.options.own_addresses)[1]
 
 
-def _older_twin(s: Session, row: Message) -> bool:
-    stmt = sa.select(sa.func.count()).select_from(Message).where(
-        Message.message_id == row.message_id, Message.id < row.id
-    )
-    return bool(s.scalar(stmt))
+def _twin(s: Session, row: Message) -> bool:
+    """Another stored e-mail (older or newer) has this one's Message-ID."""
+    stmt = sa.select(Message.id).where(Message.message_id == row.message_id, Message.id != row.id).limit(1)
+    return s.scalar(stmt) is not None
 
 
 def _seen_before(s: Session, row: Message, sub: Submission) -> bool:

@@ -1,5 +1,6 @@
-"""The steps after the commit: acknowledge the reply, tell the team, mark the e-mail processed; and quarantine, when
-a step failed."""
+"""The steps at the end: mark the e-mail processed in the unit of work when nothing is left to send (``settle``);
+after the commit acknowledge the reply, tell the team, mark the e-mail processed if ``settle`` could not; and
+quarantine, when a step failed."""
 
 from __future__ import annotations
 
@@ -81,12 +82,25 @@ def tell(notifier: Notifier, notice: Notice) -> None:
             share_workbook(notifier, request_id, submission_id)
 
 
+def settle(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Inside the unit of work, after the acknowledgment is planned: when nothing is left to send, mark the e-mail
+    processed in that same unit (one commit records it all). An e-mail with an acknowledgment to send is marked by
+    ``finish`` only after it went to the outbox, so a run that stops before that sends it on the replay."""
+    if ctx.acknowledgment is not None and deps.outreach is not None and deps.options.acknowledge:
+        return None
+    ctx.work.row.state = MessageState.PROCESSED
+    ctx.processed = True
+    return None
+
+
 def finish(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
-    """Mark the e-mail processed (the mailbox moves it to the processed folder)."""
-    with deps.db.session() as s:
-        row = _row(s, ctx)
-        if row is not None:
-            row.state = MessageState.PROCESSED
+    """Mark the e-mail processed (the mailbox moves it to the processed folder), unless ``settle`` did already."""
+    if not ctx.processed:
+        with deps.db.session() as s:
+            row = _row(s, ctx)
+            if row is not None:
+                row.state = MessageState.PROCESSED
+        ctx.processed = True
     ctx.disposition = Disposition.PROCESSED
     return None
 

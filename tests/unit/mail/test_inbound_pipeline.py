@@ -122,7 +122,7 @@ def test_the_pipeline_reads_top_to_bottom() -> None:
             names.append(getattr(step, "__name__", ""))
     assert names == [
         "store_raw", "classify_message", "label", "read", "match", "bounce", "route", "review_workbooks", "record",
-        "plan_acknowledgment", "acknowledge", "notify", "finish",
+        "plan_acknowledgment", "settle", "acknowledge", "notify", "finish",
     ]  # fmt: skip
     assert RECEIVE[0] is store_raw  # every inbound e-mail is stored before anything else happens
 
