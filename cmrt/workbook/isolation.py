@@ -7,6 +7,9 @@ process (with an address-space limit) and waits at most ``timeout_seconds``; a w
 killed and replaced, and the caller gets a typed ``WorkbookError``. The round trip costs a few milliseconds (the
 bytes and the Declaration are pickled through a socket).
 
+``call_isolated(fn, *args, ...)`` runs another task in the same workers (the inbound pipeline parses e-mails there:
+the parse then holds neither the caller's interpreter lock nor its memory).
+
 Workers form a pool of at most ``configure(workers=N)`` processes (default: the CPU count), started when first
 needed: concurrent callers (threads) read in parallel, each on a worker of its own. A worker is a fresh
 interpreter started from the lean entry point ``cmrt.workbook.worker`` (it imports the reader only, never the
@@ -229,6 +232,37 @@ def read_isolated(
         result: Declaration = reply[1]
         return result
     raise WorkbookError(reply[1], reply[2])
+
+
+class WorkerFailed(RuntimeError):
+    """A task run with ``call_isolated`` did not come back: the worker process ended (a crash, the memory cap) or
+    overran its time and was stopped."""
+
+
+def call_isolated(fn: Callable[..., Any], *args: Any, memory_bytes: int, timeout_seconds: float) -> Any:
+    """``fn(*args)`` in a reader worker (the same pool, caps and shutdown as ``read_isolated``) and its result.
+
+    ``fn`` is sent by reference (pickled as module and name): the worker imports its module on first use, so a
+    task from another package costs the worker that package's imports, never the caller's ``__main__``. What ``fn``
+    raises is raised here; ``WorkerFailed`` when the worker ended or overran ``timeout_seconds``,
+    ``ReadInterrupted`` when ``interrupt()`` stopped the pool meanwhile."""
+    worker = _pool.acquire(memory_bytes)
+    keep = False
+    try:
+        worker.conn.send(("call", fn, args))
+        if not worker.poll(timeout_seconds + _GRACE_SECONDS):
+            raise WorkerFailed(f"{getattr(fn, '__name__', fn)} took longer than {timeout_seconds:.0f} s; stopped")
+        reply: tuple[Any, ...] = worker.conn.recv()
+        keep = True
+    except (EOFError, OSError, BrokenPipeError):
+        if worker.interrupted:
+            raise ReadInterrupted("the worker was stopped") from None
+        raise WorkerFailed(f"the worker process ended while running {getattr(fn, '__name__', fn)}") from None
+    finally:
+        _pool.release(worker, keep=keep)
+    if reply[0] == "ok":
+        return reply[1]
+    raise reply[1]
 
 
 def interrupt() -> None:

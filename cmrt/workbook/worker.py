@@ -16,7 +16,8 @@ from typing import Any
 
 
 def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - runs in the worker process
-    """Answer read requests ``(data, filename, limits, passwords)`` until the parent closes its end."""
+    """Answer read requests ``(data, filename, limits, passwords)`` and task requests ``("call", fn, args)``
+    (``isolation.call_isolated``) until the parent closes its end."""
     os.environ["RUST_BACKTRACE"] = "0"
     with contextlib.suppress(OSError):  # native panics and allocation failures would print to the user's terminal
         os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
@@ -35,23 +36,35 @@ def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - ru
             request = conn.recv()
         except (EOFError, OSError):
             return
-        data, filename, limits, passwords = request
-        try:
-            reply: tuple[Any, ...] = (
-                "ok",
-                read_in_process(data, filename=filename, limits=limits, passwords=passwords),
-            )
-        except WorkbookError as exc:
-            reply = ("error", exc.code, exc.message)
-        except MemoryError:
-            reply = ("error", "too_large", "Reading the workbook needed more memory than allowed.")
-        except BaseException:  # anything else (a Rust panic included) is a damaged file, never a traceback
-            reply = ("error", "corrupt", "The workbook is damaged and cannot be read.")
-        del data, request
+        if len(request) == 3 and request[0] == "call":  # call_isolated: another task, its result or its exception
+            reply: tuple[Any, ...] = _call(request[1], request[2])
+        else:
+            data, filename, limits, passwords = request
+            try:
+                reply = ("ok", read_in_process(data, filename=filename, limits=limits, passwords=passwords))
+            except WorkbookError as exc:
+                reply = ("error", exc.code, exc.message)
+            except MemoryError:
+                reply = ("error", "too_large", "Reading the workbook needed more memory than allowed.")
+            except BaseException:  # anything else (a Rust panic included) is a damaged file, never a traceback
+                reply = ("error", "corrupt", "The workbook is damaged and cannot be read.")
+            del data
+        del request
         try:
             conn.send(reply)
         except (EOFError, OSError):
             return
+        except Exception as exc:  # the result or exception does not pickle
+            conn.send(("raised", RuntimeError(f"the worker's answer could not be sent back ({type(exc).__name__})")))
+
+
+def _call(fn: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:  # pragma: no cover - runs in the worker process
+    try:
+        return ("ok", fn(*args))
+    except MemoryError:
+        return ("raised", MemoryError("the task needed more memory than allowed"))
+    except Exception as exc:
+        return ("raised", exc)
 
 
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs in the worker process

@@ -1,14 +1,16 @@
 """Read ahead: take the e-mails of a fetched batch apart and read their workbooks in the reader pool while the
 pipeline records earlier ones.
 
-The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. One helper thread parses each e-mail
-and takes its attachments apart (the work ``store_raw`` and ``classify_message`` would do); each workbook found
-goes to ``workers`` reader threads, each waiting on a reader process of its own (``cmrt.workbook.isolation``:
-isolated, with the memory and time caps). The pipeline then takes the parsed e-mail (``take``) and each reading
-(``read``, by the workbook's sha256) instead of doing the work itself; whatever is not ready yet it waits for,
-whatever is missing (another source, a different file) it does itself. Nothing here writes to the store: the
-steps still store the raw bytes first and record everything, in order. A batch's leftovers are dropped when the
-next batch is submitted, so at most one batch is held.
+The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. ``workers`` helper threads each send
+one e-mail at a time to a reader process (``cmrt.workbook.isolation.call_isolated`` of ``mail.prepare.take_apart``:
+the MIME parse and the attachments' decoding, the work ``store_raw`` and ``classify_message`` would do, outside
+the bot's interpreter lock); each workbook found goes to ``workers`` reader threads, each waiting on a reader
+process of its own (``cmrt.workbook.isolation``: isolated, with the memory and time caps). The pipeline then takes
+the parsed e-mail (``take``) and each reading (``read``, by the workbook's sha256) instead of doing the work itself;
+whatever is not ready yet it waits for, whatever is missing (another source, a different file, a worker that
+failed) it does itself. Nothing here writes to the store: the steps still store the raw bytes first and record
+everything, in order. A batch's leftovers are dropped when the next batch is submitted, so at most one batch is
+held.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from dataclasses import dataclass
 
 from cmrt.declaration import Declaration
 from cmrt.workbook import ReadLimits, read_workbook
-from mail.attachments import AttachmentLimits, Extracted, extract_attachments
-from mail.classify import InboundMessage, parse_inbound
+from cmrt.workbook.isolation import ReadInterrupted, call_isolated
+from mail.attachments import AttachmentLimits, Extracted
+from mail.classify import InboundMessage
 from mail.imap import FetchedMessage
+from mail.prepare import take_apart, with_raw
 
 log = logging.getLogger("cmbot.mail.inbound")
 
@@ -48,7 +52,7 @@ class ReadAhead:
         self.attachment_limits = attachment_limits
         self.read_limits = read_limits
         self.passwords = tuple(passwords)
-        self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead-parse")
+        self._parsers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="read-ahead-parse")
         self._readers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="read-ahead-read")
         self._lock = threading.Lock()
         self._prepared: dict[tuple[str | None, int | None], Future[Prepared]] = {}
@@ -61,7 +65,7 @@ class ReadAhead:
         """Start on a freshly downloaded batch (what is left of the previous one is dropped)."""
         with self._lock:
             self._drop()
-            self._prepared = {(m.folder, m.uid): self._parser.submit(self._prepare, m.raw) for m in messages}
+            self._prepared = {(m.folder, m.uid): self._parsers.submit(self._prepare, m.raw) for m in messages}
 
     def close(self) -> None:
         """Drop everything not started (shutdown, or the inbox stopping); a later ``submit`` starts again."""
@@ -76,27 +80,35 @@ class ReadAhead:
         self._prepared, self._reads = {}, {}
 
     def _prepare(self, raw: bytes) -> Prepared:
-        message = parse_inbound(raw)
-        extracted = extract_attachments(message.msg, self.attachment_limits)
+        limits = self.read_limits or ReadLimits()
+        if limits.isolated:  # in a reader process: the parse holds neither our interpreter lock nor our memory
+            message, extracted = call_isolated(
+                take_apart, raw, self.attachment_limits,
+                memory_bytes=limits.max_memory_bytes, timeout_seconds=limits.timeout_seconds,
+            )  # fmt: skip
+        else:
+            message, extracted = take_apart(raw, self.attachment_limits)
         for wb in extracted.workbooks:
-            digest = hashlib.sha256(wb.content).hexdigest()
             with self._lock:
-                if digest in self._reads:
+                if wb.sha256 in self._reads:
                     continue
-                self._reads[digest] = self._readers.submit(
+                self._reads[wb.sha256] = self._readers.submit(
                     read_workbook, wb.content, filename=wb.filename, limits=self.read_limits, passwords=self.passwords
                 )
-        return Prepared(raw, message, extracted)
+        return Prepared(raw, with_raw(message, raw), extracted)
 
     # -- the pipeline's side --------------------------------------------------------------------------------
     def take(self, raw: bytes, folder: str | None, uid: int | None) -> Prepared | None:
-        """The parsed e-mail and its attachments, when this very e-mail was submitted and parsed without error."""
+        """The parsed e-mail and its attachments, when this very e-mail was submitted and parsed without error.
+        ``ReadInterrupted`` when shutdown stopped the worker parsing it (the mailbox keeps the e-mail)."""
         with self._lock:
             future = self._prepared.pop((folder, uid), None)
         if future is None or future.cancelled():
             return None
         try:
             prepared = future.result()
+        except ReadInterrupted:
+            raise
         except Exception:  # the pipeline parses it again and handles the error in its own way
             return None
         if prepared.raw is not raw:
@@ -104,9 +116,10 @@ class ReadAhead:
         self.taken += 1
         return prepared
 
-    def read(self, content: bytes, *, filename: str | None) -> Declaration:
-        """``read_workbook`` of this workbook: the reading started ahead when there is one, else read now."""
-        digest = hashlib.sha256(content).hexdigest()
+    def read(self, content: bytes, *, filename: str | None, sha256: str | None = None) -> Declaration:
+        """``read_workbook`` of this workbook (``sha256``: its digest, when known): the reading started ahead when
+        there is one, else read now."""
+        digest = sha256 or hashlib.sha256(content).hexdigest()
         with self._lock:
             future = self._reads.pop(digest, None)
         if future is not None and not future.cancelled():

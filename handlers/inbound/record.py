@@ -106,7 +106,7 @@ def read_submission(
         return None  # seen before (same file in this message)
     try:
         if deps.read_ahead is not None:
-            decl = deps.read_ahead.read(content, filename=sub.filename)
+            decl = deps.read_ahead.read(content, filename=sub.filename, sha256=sub.sha256)
         else:
             decl = read_workbook(
                 content, filename=sub.filename, limits=deps.options.read_limits, passwords=deps.options.passwords

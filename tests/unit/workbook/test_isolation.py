@@ -102,3 +102,19 @@ def test_interrupt_ends_a_read_in_progress_at_once() -> None:
     isolation._pool.release(worker, keep=True)
     assert not isolation._pool.idle  # an interrupted worker is not reused
     assert read_workbook(build_cmrt()).company.name
+
+
+def test_call_isolated_runs_a_task_in_a_worker_and_raises_what_it_raises() -> None:
+    """``call_isolated`` (the inbound pipeline parses e-mails with it): the task runs in a worker process, its
+    exception comes back as itself, and a worker that dies is a ``WorkerFailed`` after which the pool still works."""
+    import operator
+    import os
+
+    limits = ReadLimits()
+    pid = isolation.call_isolated(os.getpid, memory_bytes=limits.max_memory_bytes, timeout_seconds=10)
+    assert isinstance(pid, int) and pid != os.getpid()
+    with pytest.raises(ZeroDivisionError):
+        isolation.call_isolated(operator.truediv, 1, 0, memory_bytes=limits.max_memory_bytes, timeout_seconds=10)
+    with pytest.raises(isolation.WorkerFailed):
+        isolation.call_isolated(os._exit, 3, memory_bytes=limits.max_memory_bytes, timeout_seconds=10)
+    assert isolation.call_isolated(operator.add, 2, 3, memory_bytes=limits.max_memory_bytes, timeout_seconds=10) == 5
