@@ -1,17 +1,22 @@
 """Ingest a backlog of supplier replies from Dovecot: messages per second and peak memory.
 
     python benchmarks/ingest_backlog.py [--count 1000] [--workers N] [--batch 10] [--ack] [--keep]
+        [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--baseline CHECKOUT] [--profile PATH]
 
 Needs the mail harness (``bash tests/harness/harness.sh install`` once; the script starts it when it is not
 running and stops it again afterwards if it started it). It creates a fresh bot mailbox, APPENDs ``--count`` replies,
 each with a real returned CMRT from ``../shared/cmrt/returned`` (made byte-unique through the zip comment, so every
 file is read and reviewed rather than recognised as a duplicate; the factory workbook when the corpus is absent),
-from three suppliers with open requests in a fresh SQLite store, then times one ``ImapWatcher.run_once()`` with the
+from three suppliers with open requests in a fresh store (a SQLite file, or with ``--url`` a new schema in that
+PostgreSQL database, dropped afterwards), then times one ``ImapWatcher.run_once()`` with the
 real ``InboundProcessor``: fetch, store raw, classify, extract, match, read, review, record, move to Processed.
 ``--ack`` also sends the acknowledgment e-mails through the outbox and SMTP relay. ``--workers N`` reads ahead
 with N reader processes as ``cmrt-bot run`` does with ``[reader] workers`` (0: every step inline, the old path);
 ``--batch`` is ``[imap] fetch_batch``. Before the ingest the script times a bare ``FETCH BODY.PEEK[]`` of the same
-backlog in the same batches (the baseline), and afterwards reports the store's size against the raw mail's.
+backlog in the same batches (the baseline), and afterwards reports the store's size against the raw mail's, the
+peak RSS of the process, and the CPU time per message of the process, of its main thread and of the reader
+processes. ``--baseline CHECKOUT`` first runs CHECKOUT's own copy of this script (an earlier commit's worktree) with
+the same options, so both are measured in one run; ``--profile PATH`` writes a cProfile of the ingest.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import tempfile
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from email.message import EmailMessage
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -95,13 +101,71 @@ def bare_fetch(host: str, port: int, user: str, password: str, ctx: ssl.SSLConte
         client.logout()
 
 
+def fresh_store(url: str | None, workdir: pathlib.Path) -> tuple[str, Callable[[], float], Callable[[], None]]:
+    """The store to ingest into: a new SQLite file, or a new schema in the PostgreSQL database of ``url``; returns its
+    URL, a function giving its size in MB, and one that drops it."""
+    if url is None or url.startswith("sqlite"):
+        path = workdir / "store.sqlite"
+        return f"sqlite:///{path}", lambda: path.stat().st_size / 1e6, lambda: None
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://").split("?", 1)[0]
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+    def size() -> float:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                (schema,),
+            ).fetchone()
+        return float(row[0] if row else 0) / 1e6
+
+    def drop() -> None:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    return f"{url.split('?', 1)[0]}?options=-csearch_path%3D{schema}", size, drop
+
+
+def run_baseline(checkout: pathlib.Path, args: argparse.Namespace) -> None:
+    """The same benchmark with another checkout's code (its own script and options), printed before ours."""
+    script = checkout / "benchmarks" / "ingest_backlog.py"
+    options = ["--count", str(args.count), "--workers", str(args.workers), "--batch", str(args.batch)]
+    helptext = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, check=False)
+    if args.url and "--url" in helptext.stdout:
+        options += ["--url", args.url]
+    elif args.url and not args.url.startswith("sqlite"):
+        print(f"baseline: {checkout} cannot use --url; it ingests into SQLite", flush=True)
+    if args.ack:
+        options.append("--ack")
+    print(f"baseline: {checkout} ({' '.join(options)})", flush=True)
+    done = subprocess.run([sys.executable, str(script), *options], capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        print(f"baseline: {line}", flush=True)
+    if done.returncode != 0:
+        print(f"baseline: exit status {done.returncode}: {done.stderr.strip()[-500:]}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--count", type=int, default=1000, help="replies in the backlog (default 1000)")
     parser.add_argument("--ack", action="store_true", help="also send acknowledgments over SMTP")
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite store")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite store (its path is printed)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="reader processes (0: inline)")
     parser.add_argument("--batch", type=int, default=10, help="messages per IMAP FETCH ([imap] fetch_batch)")
+    parser.add_argument(
+        "--url", help="store: postgresql+psycopg://user@host:5432/db (a fresh schema in it, dropped afterwards); "
+        "default a fresh SQLite file",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baseline", metavar="CHECKOUT", type=pathlib.Path,
+        help="first run CHECKOUT's own benchmarks/ingest_backlog.py with the same options (e.g. a worktree of "
+        "an earlier commit), for a ratio measured in the same run",
+    )  # fmt: skip
+    parser.add_argument("--profile", metavar="PATH", help="write a cProfile of the ingest (main thread) to PATH")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -110,13 +174,16 @@ def main() -> int:
         print("cannot start the mail harness (bash tests/harness/harness.sh install; run as root)", file=sys.stderr)
         return 2
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="cmbot-bench-"))
+    drop: Callable[[], None] = lambda: None  # noqa: E731
     try:
+        if args.baseline is not None:
+            run_baseline(args.baseline.resolve(), args)
         e = env()
         host, imaps, smtp = "127.0.0.1", int(e["HARNESS_IMAPS_PORT"]), int(e["HARNESS_SMTP_PORT"])
         password = e.get("HARNESS_DYNAMIC_PASSWORD", "harness-dynamic")
         bot = f"bench-{uuid.uuid4().hex[:8]}@buyer-bench.test"
         harness("adduser", bot)
-        url = f"sqlite:///{workdir / 'store.sqlite'}"
+        url, store_size, drop = fresh_store(args.url, workdir)
         upgrade(url)
         db = Database(url)
         senders = []
@@ -155,7 +222,7 @@ def main() -> int:
             )
         bare = bare_fetch(host, imaps, bot, password, ctx, args.batch)
         print(f"bare FETCH BODY.PEEK[] of the backlog: {bare:.1f} s ({args.count / bare:.1f} messages/s)", flush=True)
-        from cmrt.workbook.isolation import configure
+        from cmrt.workbook.isolation import configure, shutdown
 
         configure(workers=max(args.workers, 1))
         options = InboundOptions(own_addresses=(bot,), acknowledge=args.ack, read_ahead_workers=args.workers)
@@ -167,23 +234,50 @@ def main() -> int:
         prefetch = processor.prefetch if args.workers > 0 else None
         watcher = ImapWatcher(settings, processor, StoreCheckpoints(db), prefetch=prefetch)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        thread_before = time.thread_time()
         t0 = time.perf_counter()
-        handled = watcher.run_once()
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            handled = profiler.runcall(watcher.run_once)
+            profiler.dump_stats(args.profile)
+        else:
+            handled = watcher.run_once()
         elapsed = time.perf_counter() - t0
+        thread_cpu = time.thread_time() - thread_before
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        shutdown()  # the reader processes end (and are waited for): their CPU time counts as the children's
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        db_size = (workdir / "store.sqlite").stat().st_size / 1e6
-        print(f"ingested {handled} messages in {elapsed:.1f} s: {handled / elapsed:.2f} messages/s")
-        print(f"peak RSS {rss_peak:.0f} MB (before ingest {rss_before:.0f} MB); SQLite store {db_size:.0f} MB")
+        db_size = store_size()
+        own_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+        workers_cpu = (children_after.ru_utime + children_after.ru_stime) - (
+            children_before.ru_utime + children_before.ru_stime
+        )
+        per = 1000 / max(handled, 1)
+        kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        print(f"ingested {handled} messages in {elapsed:.1f} s: {handled / elapsed:.2f} messages/s ({kind})")
+        print(f"peak RSS {rss_peak:.0f} MB (before ingest {rss_before:.0f} MB); {kind} store {db_size:.0f} MB")
         print(f"ratio to the bare fetch: {elapsed / bare:.1f}x; store / raw mail: {db_size * 1e6 / total_bytes:.2f}")
+        print(
+            f"CPU per message: main process {own_cpu * per:.0f} ms (its main thread {thread_cpu * per:.0f} ms), "
+            f"reader processes {workers_cpu * per:.0f} ms; wall {elapsed * per:.0f} ms"
+        )
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         db.dispose()
         subprocess.run(
             ["doveadm", "-c", e["HARNESS_DOVECOT_CONF"], "expunge", "-u", bot, "mailbox", "*", "all"],
             stdin=subprocess.DEVNULL, capture_output=True, check=False,
         )  # fmt: skip
+        if args.keep:
+            print(f"store kept: {url}")
         return 0 if handled == args.count else 1
     finally:
         if not args.keep:
+            drop()
             shutil.rmtree(workdir, ignore_errors=True)
         if started:
             harness("stop")
