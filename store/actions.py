@@ -32,7 +32,7 @@ def keys_for_campaign(session: Session, campaign_id: int) -> tuple[frozenset[str
     campaign_keys: set[str] = set()
     by_request: dict[int, set[str]] = {}
     stmt = sa.select(OutreachAction.key, OutreachAction.request_id).where(OutreachAction.campaign_id == campaign_id)
-    for key, request_id in session.connection().execute(stmt):
+    for key, request_id in session.connection().execute(stmt).all():
         if request_id is None:
             campaign_keys.add(key)
         else:

@@ -33,6 +33,7 @@ it; ``cmrt-bot plan`` prints the same result. Rules, in order of precedence:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -47,6 +48,7 @@ AWAITING_TEAM_REASON = "the supplier asked a question; waiting for the team to a
 
 # Lower runs first when the e-mail budget is short.
 _EMAIL_PRIORITY = {ActionKind.CLARIFICATION_FOLLOWUP: 0, ActionKind.REMINDER: 1, ActionKind.INITIAL_REQUEST: 2}
+_TRIGGER_VALUES = {trigger: trigger.value for trigger in EscalationTrigger}  # the enum's .value is slow per call
 _SEVERITY = {
     EscalationTrigger.DUE_DATE: 3,
     EscalationTrigger.BEFORE_DUE: 2,
@@ -55,6 +57,7 @@ _SEVERITY = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def _days(delta: dt.timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds % 86400 == 0:
@@ -88,10 +91,14 @@ class _Ctx:
             # the same for a partly returned request (``cmrt.outreach.families``): "...; waiting for EMRT"
             self.warn_partial = f"the due date {due_date.isoformat()} is {config.escalate_days_before_due} day(s) away"
             self.due_partial = f"the due date {due_date.isoformat()} has arrived"
+        self._texts: dict[dt.datetime, str] = {}  # requests sent in one batch share their instants: format each once
 
     def fmt(self, instant: dt.datetime) -> str:
-        local = self.cal.local(instant)
-        return f"{local:%Y-%m-%d %H:%M} {self.config.schedule.timezone}"
+        text = self._texts.get(instant)
+        if text is None:
+            local = self.cal.local(instant)
+            text = self._texts[instant] = f"{local:%Y-%m-%d %H:%M} {self.config.schedule.timezone}"
+        return text
 
 
 def plan(
@@ -300,8 +307,10 @@ def _escalations(ctx: _Ctx, req: RequestView, waiting: str = "") -> list[Action]
 def _merge_escalations(
     ctx: _Ctx, req: RequestView, found: list[tuple[EscalationTrigger, dt.datetime, str]]
 ) -> list[Action]:
+    named = {t: keys.escalation(ctx.campaign.id, req.id, _TRIGGER_VALUES[t]) for t, _, _ in found}  # once each
+
     def key(trigger: EscalationTrigger) -> str:
-        return keys.escalation(ctx.campaign.id, req.id, trigger.value)
+        return named[trigger]
 
     pending = [(t, at, why) for t, at, why in found if key(t) not in req.done_keys]
     now_due = [item for item in pending if item[1] <= ctx.now]
