@@ -22,11 +22,20 @@ from cmrt.declaration import Declaration
 from cmrt.review import ReviewResult, Severity
 from cmrt.review.adhoc import context_for, review_with_lists
 from cmrt.review.model import ReviewContext
-from cmrt.smelters import NO_LISTS_TEXT, ListKind, RmiImportError, RmiList, load_rmi_file, stale_warning
+from cmrt.smelters import (
+    NO_LISTS_TEXT,
+    ListKind,
+    RmiImportError,
+    RmiList,
+    SmelterReference,
+    load_rmi_file,
+    stale_warning,
+)
 
 if TYPE_CHECKING:  # `cmrt-bot check --rmap` reviews files without the store: SQLAlchemy loads for the database uses
     from sqlalchemy.orm import Session
 
+    from cmrt.workbook.sheets import LookupRows
     from store.engine import SessionSource
 
 NO_LISTS = "No smelter lists imported yet: run `cmrt-bot smelters import FILE...`."
@@ -178,19 +187,31 @@ def status_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def review_for_file(
-    path: str, declaration: Declaration | None, lists: Sequence[RmiList], today: dt.date, **options: Any
+    path: str,
+    declaration: Declaration | None,
+    lists: Sequence[RmiList],
+    today: dt.date,
+    *,
+    reference: SmelterReference | None = None,
+    **options: Any,
 ) -> ReviewResult | None:
-    """Review one read declaration against ``lists`` (reference: RMI's export if given, else the workbook's
-    own Smelter Look-up sheet, read again from ``path``); ``options``: more ``context_for`` arguments."""
+    """Review one read declaration against ``lists``; the smelter reference is ``reference`` (the workbook's own
+    look-up, ``workbook_reference``) if given, else RMI's export among ``lists``; ``options``: more
+    ``context_for`` arguments. ``path`` names the file (the caller read it)."""
     if declaration is None:
         return None
-    workbook: bytes | None = None
-    if not any(item.kind is ListKind.REFERENCE for item in lists):
-        try:
-            workbook = pathlib.Path(path).read_bytes()
-        except OSError:
-            workbook = None
-    return review_with_lists(declaration, today=today, lists=lists, workbook=workbook, **options)
+    return review_with_lists(declaration, today=today, lists=lists, reference=reference, **options)
+
+
+def workbook_reference(lookup: LookupRows | None, lists: Sequence[RmiList]) -> SmelterReference | None:
+    """The reference a review without RMI's reference export uses: the workbook's own look-up sheet, from its rows
+    as the reader returned them (``cmrt.workbook.read_workbook_and_lookup``: the workbook itself is opened only in
+    the reader's worker process); None when ``lists`` hold RMI's reference (it wins) or there is no look-up."""
+    from cmrt.smelters.workbook import reference_from_sheet
+
+    if lookup is None or any(item.kind is ListKind.REFERENCE for item in lists):
+        return None
+    return reference_from_sheet(*lookup)
 
 
 def review_summary(result: ReviewResult, limit: int = 12) -> str:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the reader and the review load when a file is checked, not 
     from bot.config import Settings
     from cmrt.declaration import Declaration
     from cmrt.workbook import ReadLimits, WorkbookError
+    from cmrt.workbook.sheets import LookupRows
 
 #: Top-level keys of each ``--json`` object, in order (the README documents them).
 JSON_KEYS = (
@@ -39,6 +40,7 @@ class FileResult:
     file: str
     declaration: Declaration | None = None
     error: WorkbookError | None = None
+    lookup: LookupRows | None = None  # the workbook's own smelter look-up sheet, when asked for (``with_lookup``)
 
     @property
     def ok(self) -> bool:
@@ -46,9 +48,16 @@ class FileResult:
 
 
 def file_result(
-    path: str | pathlib.Path, *, passwords: Sequence[str] = (), limits: ReadLimits | None = None
+    path: str | pathlib.Path,
+    *,
+    passwords: Sequence[str] = (),
+    limits: ReadLimits | None = None,
+    with_lookup: bool = False,
 ) -> FileResult:
+    """One file read (in the reader's worker process); ``with_lookup``: its smelter look-up sheet's rows too, read
+    in the same pass."""
     from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
+    from cmrt.workbook.read import read_workbook_and_lookup
 
     path = pathlib.Path(path)
     limits = limits or ReadLimits()
@@ -67,6 +76,10 @@ def file_result(
             str(path), error=WorkbookError("file_unreadable", f"The file cannot be opened: {exc.strerror}.")
         )
     try:
+        if with_lookup:
+            declaration, lookup = read_workbook_and_lookup(data, filename=path.name, limits=limits,
+                                                           passwords=passwords)  # fmt: skip
+            return FileResult(str(path), declaration=declaration, lookup=lookup)
         return FileResult(
             str(path), declaration=read_workbook(data, filename=path.name, limits=limits, passwords=passwords)
         )
@@ -152,8 +165,11 @@ def check_paths(
     review_options: dict[str, Any] | None = None,
 ) -> int:
     """``rmap``: imported RMI lists (``cmrt.smelters.RmiList``) for the ``review`` of each file;
-    ``review_options``: further ``cmrt.review.adhoc.context_for`` arguments (a campaign's overrides)."""
-    from handlers.smelters import review_for_file
+    ``review_options``: further ``cmrt.review.adhoc.context_for`` arguments (a campaign's overrides).
+
+    The files are read (and their own smelter look-ups, when the review needs them) in a thread, in the reader's
+    worker process, while this thread imports the review: the two overlap, and the reads run ahead of the reviews."""
+    from concurrent.futures import ThreadPoolExecutor
 
     out = out or sys.stdout
     today = today or dt.date.today()
@@ -161,14 +177,22 @@ def check_paths(
     results: list[FileResult] = []
     reviews = {}
     show = len(paths) > 1 and out is sys.stdout and interactive(as_json=as_json)
-    with progress("checking workbooks", len(paths), show=show) as steps:
-        for path in paths:
-            steps.update(label=f"checking {pathlib.Path(path).name}")
-            result = file_result(path, passwords=passwords, limits=limits)
-            results.append(result)
-            if result.declaration is not None:
-                reviews[result.file] = review_for_file(result.file, result.declaration, rmap, today, **options)
-            steps.advance()
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmrt-check-read")
+    try:
+        reads = [reader.submit(_read_for_review, path, passwords, limits, rmap) for path in paths]
+        from handlers.smelters import review_for_file
+
+        with progress("checking workbooks", len(paths), show=show) as steps:
+            for path, read in zip(paths, reads, strict=True):
+                steps.update(label=f"checking {pathlib.Path(path).name}")
+                result, reference = read.result()
+                results.append(result)
+                if result.declaration is not None:
+                    reviews[result.file] = review_for_file(result.file, result.declaration, rmap, today,
+                                                           reference=reference, **options)  # fmt: skip
+                steps.advance()
+    finally:
+        reader.shutdown(wait=False, cancel_futures=True)
     if as_json:
         objects = [file_json(r) for r in results]
         for obj in objects:
@@ -189,12 +213,34 @@ def check_paths(
     return 0 if all(r.ok for r in results) else 1
 
 
-def run(args: argparse.Namespace) -> int:
-    import threading
+def _read_for_review(
+    path: str | pathlib.Path, passwords: Sequence[str], limits: ReadLimits | None, rmap: Sequence[Any]
+) -> tuple[FileResult, Any]:
+    """One file read, and the smelter reference its review uses (``handlers.smelters.workbook_reference``: the
+    workbook's own look-up, read in the same pass, unless ``rmap`` holds RMI's reference)."""
+    result = file_result(path, passwords=passwords, limits=limits, with_lookup=not _has_reference(rmap))
+    if result.declaration is None:
+        return result, None
+    from handlers.smelters import workbook_reference
 
+    return result, workbook_reference(result.lookup, rmap)
+
+
+def _has_reference(rmap: Sequence[Any]) -> bool:
+    """Whether RMI's reference export is among the ``--rmap`` lists (then the workbook's own look-up is not used)."""
+    if not rmap:
+        return False  # nothing to look at: the lists' code is not loaded for it
+    from cmrt.smelters import ListKind
+
+    return any(item.kind is ListKind.REFERENCE for item in rmap)
+
+
+def run(args: argparse.Namespace) -> int:
     from cmrt.workbook import ReadLimits
     from cmrt.workbook.isolation import prestart
 
+    # the reader's worker process boots (imports the reader) while this one loads the configuration and the review
+    prestart(ReadLimits())
     settings = configured_settings(getattr(args, "config", None))
     limits = ReadLimits()
     passwords: tuple[str, ...] = ()
@@ -203,17 +249,16 @@ def run(args: argparse.Namespace) -> int:
         limits, passwords = settings.reader.read_limits(), tuple(settings.reader.passwords)
         if settings.review.overrides:
             options = {"overrides": dict(settings.review.overrides)}
-    # the reader's worker process starts while this one imports the review (both take a few hundred ms)
-    threading.Thread(target=prestart, args=(limits,), name="cmrt-reader-start", daemon=True).start()
+    rmap: list[Any] = []
+    if args.rmap:  # else the review's code loads in check_paths, while the first file is read
+        from cmrt.smelters import RmiImportError
+        from handlers.smelters import load_rmi_paths
 
-    from cmrt.smelters import RmiImportError
-    from handlers.smelters import load_rmi_paths
-
-    try:
-        rmap = load_rmi_paths(args.rmap or ())
-    except RmiImportError as exc:
-        print(f"cmrt-bot check: --rmap {exc}", file=sys.stderr)
-        return 2
+        try:
+            rmap = list(load_rmi_paths(args.rmap))
+        except RmiImportError as exc:
+            print(f"cmrt-bot check: --rmap {exc}", file=sys.stderr)
+            return 2
     passwords = (*(args.password or ()), *passwords)
     if getattr(args, "campaign", None) is not None:
         from bot.commands._common import CommandError

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import CommandError, run_command, settings_from
 
 if TYPE_CHECKING:
+    import ssl
+
     from bot.config import ImapSettings, Settings, SmtpSettings
 
 Check = Callable[["Settings"], tuple[str, str]]  # -> (status "OK" | "FAILED" | "not configured", detail)
@@ -64,6 +65,8 @@ def _why(exc: BaseException) -> str:
 
 
 def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    import ssl
+
     context = ssl.create_default_context()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)

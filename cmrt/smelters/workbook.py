@@ -11,14 +11,12 @@ import io
 import logging
 from collections.abc import Sequence
 
-from python_calamine import CalamineWorkbook
-
 from cmrt.smelters.reference import SmelterReference, from_lookup_rows
 from cmrt.smelters.text import clean, is_cid, metal_key
+from cmrt.workbook.sheets import LOOKUP_SHEETS
 
 log = logging.getLogger("cmbot.cmrt.smelters")
 
-LOOKUP_SHEETS = ("Smelter Look-up", "Smelter Reference List", "Standard Smelter Names")
 #: The English header of the template's Smelter Look-up (CMRT 5+, EMRT, CRT, AMRT 1.3), columns A-I.
 LOOKUP_HEADER = ("Metal", "Smelter Look-up", "Standard Smelter Names", "Smelter Facility Location: Country",
                  "Smelter ID", "Source of Smelter Identification Number", "Smelter Street", "Smelter City",
@@ -28,6 +26,8 @@ LOOKUP_HEADER = ("Metal", "Smelter Look-up", "Standard Smelter Names", "Smelter 
 def reference_from_workbook(data: bytes, *, source: str = "workbook Smelter Look-up") -> SmelterReference | None:
     """Read the look-up sheet of a .xlsx/.xls (decrypted with Excel's default password when needed); None when
     the workbook cannot be opened or has no look-up table."""
+    from python_calamine import CalamineWorkbook
+
     from cmrt.workbook.container import Deadline, open_container
     from cmrt.workbook.errors import ReadLimits
 

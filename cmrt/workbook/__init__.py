@@ -14,6 +14,6 @@ be read raises :class:`WorkbookError` with a stable ``code`` and an analyst-read
 from __future__ import annotations
 
 from cmrt.workbook.errors import ERROR_CODES, ReadLimits, WorkbookError
-from cmrt.workbook.reader import read_workbook
+from cmrt.workbook.read import read_workbook
 
 __all__ = ["ERROR_CODES", "ReadLimits", "WorkbookError", "read_workbook"]

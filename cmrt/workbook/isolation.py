@@ -11,10 +11,12 @@ bytes and the Declaration are pickled through a socket).
 the parse then holds neither the caller's interpreter lock nor its memory).
 
 Workers form a pool of at most ``configure(workers=N)`` processes (default: the CPU count), started when first
-needed: concurrent callers (threads) read in parallel, each on a worker of its own. A worker is a fresh
-interpreter started from the lean entry point ``cmrt.workbook.worker`` (it imports the reader only, never the
-caller's ``__main__``). ``interrupt()`` (shutdown) kills the workers; a read in progress then raises
-``ReadInterrupted`` -- not a ``WorkbookError``: the workbook was not found faulty, it was not read.
+needed (or launched ahead by ``prestart``, booting while the caller imports what it needs): concurrent callers
+(threads) read in parallel, each on a worker of its own. A worker is a fresh interpreter started from the lean
+entry point ``cmrt.workbook.worker`` (it imports the reader only, never the caller's ``__main__``); ``ask`` sends
+it any of the requests it serves (a read; a read with the workbook's smelter look-up rows). ``interrupt()``
+(shutdown) kills the workers; a read in progress then raises ``ReadInterrupted`` -- not a ``WorkbookError``: the
+workbook was not found faulty, it was not read.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, Pipe
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cmrt.declaration import Declaration
 from cmrt.workbook.errors import ReadLimits, WorkbookError
+
+if TYPE_CHECKING:  # unpickling a reply imports it; launching a worker (``prestart``) does not need it
+    from cmrt.declaration import Declaration
 
 log = logging.getLogger("cmbot.cmrt.workbook")
 
@@ -71,9 +75,20 @@ class _Worker:
         finally:
             child.close()
         self.conn: Connection = parent
-        if not self.poll(_START_SECONDS) or self.conn.recv() != ("ready",):
+        self.ready = False  # the process is booting; ``wait_ready`` waits for its "ready"
+
+    def wait_ready(self) -> None:
+        """Wait until the worker has imported the reader; stops it and raises when it does not come up."""
+        if self.ready:
+            return
+        try:
+            started = self.poll(_START_SECONDS) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            started = False
+        if not started:
             self.stop()
             raise RuntimeError("workbook reader process did not start")
+        self.ready = True
 
     def poll(self, seconds: float) -> bool:
         """Wait for a reply up to ``seconds``; raises ``ReadInterrupted`` when ``interrupt()`` stopped the pool."""
@@ -116,7 +131,17 @@ class _Pool:
         self.cond = threading.Condition()
 
     def acquire(self, memory_bytes: int) -> _Worker:
-        """An idle worker with this memory limit, or a new one while the pool has room; else wait for one."""
+        """An idle worker with this memory limit (one ``prestart`` launched may still be booting: it is waited
+        for), or a new one while the pool has room; else wait for one."""
+        worker = self._take(memory_bytes)
+        try:
+            worker.wait_ready()
+        except BaseException:
+            self.release(worker, keep=False)
+            raise
+        return worker
+
+    def _take(self, memory_bytes: int) -> _Worker:
         with self.cond:
             while True:
                 self._forget_foreign()
@@ -132,15 +157,21 @@ class _Pool:
                 self.cond.wait(_SLICE_SECONDS)
         try:
             worker = _Worker(memory_bytes)
-        except BaseException:
+        finally:
             with self.cond:
                 self.starting -= 1
                 self.cond.notify()
-            raise
         with self.cond:
-            self.starting -= 1
             self.busy.add(worker)
         return worker
+
+    def launch(self, memory_bytes: int) -> None:
+        """Start one worker without waiting for it (it boots while the caller goes on), unless one is there."""
+        with self.cond:
+            self._forget_foreign()
+            if self.idle or self.busy or self.starting:
+                return
+            self.idle.append(_Worker(memory_bytes))
 
     def release(self, worker: _Worker, *, keep: bool) -> None:
         with self.cond:
@@ -184,15 +215,13 @@ def pool_size() -> int:
 
 
 def prestart(limits: ReadLimits) -> None:
-    """Start one worker now (e.g. in a thread while the caller imports the review), so the first read does not
-    wait for it. Does nothing when the reader runs in-process or no worker can start (the read then says why)."""
+    """Launch one worker now, without waiting for it: it imports the reader while the caller imports what it
+    needs, and the first read takes it. Does nothing when the reader runs in-process, a worker is already there,
+    or none can be started (the read then says why)."""
     if not limits.isolated:
         return
-    try:
-        worker = _pool.acquire(limits.max_memory_bytes)
-    except Exception:
-        return
-    _pool.release(worker, keep=True)
+    with contextlib.suppress(Exception):
+        _pool.launch(limits.max_memory_bytes)
 
 
 def read_isolated(
@@ -205,14 +234,25 @@ def read_isolated(
 ) -> Declaration:
     """``read_in_process`` in a worker; ``fallback`` (in-process) only if no worker can be started at all."""
     inner = dataclasses.replace(limits, isolated=False)
+    result: Declaration = ask((data, filename, inner, tuple(passwords)), filename=filename, limits=limits,
+                              fallback=fallback)  # fmt: skip
+    return result
+
+
+def ask(request: tuple[Any, ...], *, filename: str | None, limits: ReadLimits, fallback: Callable[[], Any]) -> Any:
+    """One request to a worker (``cmrt.workbook.worker.serve`` names them) under ``limits``' time and memory caps:
+    its answer, or ``WorkbookError`` (the worker's own, a timeout, or a worker that died on the file);
+    ``fallback`` (in-process) only if no worker can be started at all."""
     try:
         worker = _pool.acquire(limits.max_memory_bytes)
+    except ReadInterrupted:  # stopped while the worker was starting: not read, and not in this process either
+        raise
     except Exception as exc:
         log.warning("reading workbooks in-process: no worker process (%s)", exc)
         return fallback()
     keep = False
     try:
-        worker.conn.send((data, filename, inner, tuple(passwords)))
+        worker.conn.send(request)
         if not worker.poll(limits.timeout_seconds + _GRACE_SECONDS):
             raise WorkbookError("timeout", "Reading the workbook took longer than allowed; it was stopped.")
         reply: tuple[Any, ...] = worker.conn.recv()
@@ -229,8 +269,7 @@ def read_isolated(
     finally:
         _pool.release(worker, keep=keep)
     if reply[0] == "ok":
-        result: Declaration = reply[1]
-        return result
+        return reply[1]
     raise WorkbookError(reply[1], reply[2])
 
 

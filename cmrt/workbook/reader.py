@@ -1,4 +1,5 @@
-"""``read_workbook``: bytes in, :class:`~cmrt.declaration.Declaration` out, or a typed :class:`WorkbookError`."""
+"""The reader itself (``read_in_process``): bytes in, :class:`~cmrt.declaration.Declaration` out, or a typed
+:class:`WorkbookError`. ``read_workbook`` (``cmrt.workbook.read``) decides where it runs."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cmrt.workbook.errors import ReadLimits, WorkbookError
 from cmrt.workbook.grid import Grid
 from cmrt.workbook.labels import Labels, language_name, read_labels, sheet_translations
 from cmrt.workbook.lists import LookupTable, read_lookup, read_mines, read_products, read_smelters
+from cmrt.workbook.sheets import LOOKUP_SHEETS, LookupRows
 from cmrt.workbook.values import clean_text, is_error
 
 log = logging.getLogger("cmbot.cmrt.workbook")
@@ -80,37 +82,6 @@ class _Book:
         return grid
 
 
-def read_workbook(
-    data: bytes,
-    *,
-    filename: str | None = None,
-    limits: ReadLimits | None = None,
-    passwords: Sequence[str] = (),
-) -> Declaration:
-    """Read a returned CMRT/EMRT/CRT/AMRT workbook (.xlsx, .xlsm, .xls; encrypted with the default or a given password).
-
-    Raises :class:`WorkbookError` (with a stable ``code``) for anything that is not a readable template.
-    ``filename`` is only used in log messages: the container is detected by its magic bytes.
-    """
-    limits = limits or ReadLimits()
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError("read_workbook expects the file's bytes")
-    data = bytes(data)
-    if len(data) > limits.max_file_bytes:  # refuse before copying the bytes anywhere
-        return read_in_process(data, filename=filename, limits=limits, passwords=passwords)
-    if limits.isolated:
-        from cmrt.workbook.isolation import read_isolated
-
-        return read_isolated(
-            data,
-            filename=filename,
-            limits=limits,
-            passwords=passwords,
-            fallback=lambda: read_in_process(data, filename=filename, limits=limits, passwords=passwords),
-        )
-    return read_in_process(data, filename=filename, limits=limits, passwords=passwords)
-
-
 def read_in_process(
     data: bytes,
     *,
@@ -119,12 +90,25 @@ def read_in_process(
     passwords: Sequence[str] = (),
 ) -> Declaration:
     """The reader itself, in the calling process (no protection against native-code crashes or hangs)."""
+    return read_with_lookup(data, filename=filename, limits=limits, passwords=passwords, lookup=False)[0]
+
+
+def read_with_lookup(
+    data: bytes,
+    *,
+    filename: str | None = None,
+    limits: ReadLimits | None = None,
+    passwords: Sequence[str] = (),
+    lookup: bool = True,
+) -> tuple[Declaration, LookupRows | None]:
+    """``read_in_process``, and (``lookup``) the rows of the workbook's own smelter look-up sheet from the same
+    opened workbook (None when it has none or it cannot be read), which a review without RMI's reference uses."""
     limits = limits or ReadLimits()
     deadline = Deadline(limits.timeout_seconds)
     try:
         container = open_container(data, limits, passwords, deadline)
         book = _Book(container, deadline)
-        return _parse(book, limits)
+        return _parse(book, limits), (_lookup_rows(book) if lookup else None)
     except WorkbookError as exc:
         log.info("workbook %s not read: %s", filename or "(unnamed)", exc.code)
         raise
@@ -132,6 +116,18 @@ def read_in_process(
         raise WorkbookError("corrupt", "The workbook is damaged and cannot be read.") from None
     except MemoryError:
         raise WorkbookError("too_large", "The workbook needs more memory than the reader allows.") from None
+
+
+def _lookup_rows(book: _Book) -> LookupRows | None:
+    name = next((n for n in LOOKUP_SHEETS if n in book.names), None)
+    if name is None:
+        return None
+    try:
+        grid = book.sheet(name)
+    except WorkbookError as exc:
+        log.debug("smelter look-up sheet not read: %s", exc.code)
+        return None
+    return (name, grid.rows) if grid is not None else None
 
 
 def detect_template(book: _Book, declaration: Grid, labels: Labels) -> Template:

@@ -16,8 +16,8 @@ from typing import Any
 
 
 def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - runs in the worker process
-    """Answer read requests ``(data, filename, limits, passwords)`` and task requests ``("call", fn, args)``
-    (``isolation.call_isolated``) until the parent closes its end."""
+    """Answer read requests (``_answer``) and task requests ``("call", fn, args)`` (``isolation.call_isolated``)
+    until the parent closes its end."""
     os.environ["RUST_BACKTRACE"] = "0"
     with contextlib.suppress(OSError):  # native panics and allocation failures would print to the user's terminal
         os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
@@ -28,7 +28,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - ru
     except (ImportError, ValueError, OSError):
         pass
     from cmrt.workbook.errors import WorkbookError
-    from cmrt.workbook.reader import read_in_process
+    from cmrt.workbook.reader import read_in_process  # noqa: F401 - imported before "ready": reads start at once
 
     conn.send(("ready",))
     while True:
@@ -39,16 +39,14 @@ def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - ru
         if len(request) == 3 and request[0] == "call":  # call_isolated: another task, its result or its exception
             reply: tuple[Any, ...] = _call(request[1], request[2])
         else:
-            data, filename, limits, passwords = request
             try:
-                reply = ("ok", read_in_process(data, filename=filename, limits=limits, passwords=passwords))
+                reply = ("ok", _answer(request))
             except WorkbookError as exc:
                 reply = ("error", exc.code, exc.message)
             except MemoryError:
                 reply = ("error", "too_large", "Reading the workbook needed more memory than allowed.")
             except BaseException:  # anything else (a Rust panic included) is a damaged file, never a traceback
                 reply = ("error", "corrupt", "The workbook is damaged and cannot be read.")
-            del data
         del request
         try:
             conn.send(reply)
@@ -65,6 +63,19 @@ def _call(fn: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:  # pragma: no cove
         return ("raised", MemoryError("the task needed more memory than allowed"))
     except Exception as exc:
         return ("raised", exc)
+
+
+def _answer(request: tuple[Any, ...]) -> Any:  # pragma: no cover - runs in the worker process
+    """A read ``(data, filename, limits, passwords)`` -> ``Declaration``; ``("read+lookup", data, filename, limits,
+    passwords)`` -> the ``Declaration`` and the rows of the workbook's own smelter look-up sheet
+    (``cmrt.workbook.reader.read_with_lookup``)."""
+    from cmrt.workbook.reader import read_in_process, read_with_lookup
+
+    if request[0] == "read+lookup":
+        _, data, filename, limits, passwords = request
+        return read_with_lookup(data, filename=filename, limits=limits, passwords=passwords)
+    data, filename, limits, passwords = request
+    return read_in_process(data, filename=filename, limits=limits, passwords=passwords)
 
 
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs in the worker process

@@ -118,3 +118,36 @@ def test_call_isolated_runs_a_task_in_a_worker_and_raises_what_it_raises() -> No
     with pytest.raises(isolation.WorkerFailed):
         isolation.call_isolated(os._exit, 3, memory_bytes=limits.max_memory_bytes, timeout_seconds=10)
     assert isolation.call_isolated(operator.add, 2, 3, memory_bytes=limits.max_memory_bytes, timeout_seconds=10) == 5
+
+
+def test_prestart_launches_a_worker_that_the_first_read_takes() -> None:
+    """``prestart`` does not wait for the worker (it boots while the caller imports), and the first read uses that
+    worker instead of starting a second one beside it (``check`` on two cores: one process, not two)."""
+    isolation.configure(workers=2)
+    limits = ReadLimits()
+    isolation.prestart(limits)
+    launched = list(isolation._pool.idle)
+    assert len(launched) == 1 and not launched[0].ready
+    isolation.prestart(limits)  # one is there: nothing more
+    assert isolation._pool.idle == launched
+    assert read_workbook(build_cmrt(), limits=limits).company.name
+    assert isolation._pool.idle == launched and launched[0].ready and not isolation._pool.busy
+
+
+def test_a_read_with_the_lookup_sheet_is_one_pass_in_the_worker() -> None:
+    """``check`` reviews against the workbook's own Smelter Look-up: its rows come back with the declaration from
+    the worker (the workbook is never opened in the caller's process), the same as the in-process reader's and
+    giving the same reference as reading the sheet on its own."""
+    from cmrt.smelters.workbook import reference_from_sheet, reference_from_workbook
+    from cmrt.workbook.read import read_workbook_and_lookup
+    from cmrt.workbook.reader import read_with_lookup
+
+    data = build_cmrt()
+    declaration, lookup = read_workbook_and_lookup(data)
+    assert isolation._pool.idle  # it went through a worker
+    assert (declaration, lookup) == read_with_lookup(data, limits=ReadLimits(isolated=False))
+    assert declaration == read_workbook(data)
+    assert lookup is not None and lookup[0] == "Smelter Look-up"
+    reference, alone = reference_from_sheet(*lookup), reference_from_workbook(data)
+    assert reference is not None and alone is not None
+    assert reference.entries == alone.entries and len(reference) > 0
