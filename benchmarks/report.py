@@ -40,7 +40,7 @@ from cmrt.smelters import load_rmi_file, reference_from_lists  # noqa: E402
 from store import Database, campaigns, upgrade  # noqa: E402
 from store import smelters as smelter_repo  # noqa: E402
 from store.messages import message_digest  # noqa: E402
-from store.models import Direction, Message, Request, Review, Submission, Supplier  # noqa: E402
+from store.models import Blob, Direction, Message, Request, Review, Submission, Supplier  # noqa: E402
 from store.suppliers import SupplierData, add_many  # noqa: E402
 
 CORPUS = pathlib.Path(os.environ.get("CMRT_CORPUS", ROOT.parent / "shared" / "cmrt"))
@@ -77,14 +77,17 @@ def build(folder: pathlib.Path, suppliers: int, rows: int) -> pathlib.Path:
                      "token": f"B{n:07d}", "sent_at": sent, "responded_at": sent + dt.timedelta(days=9)}
                     for n in chunk]).scalars().all()  # fmt: skip
                 raws = [f"Subject: CMRT B{n:07d}\r\n\r\nattached {n}".encode() for n in chunk]
+                s.execute(sa.insert(Blob), [{"sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw), "data": raw}
+                                            for raw in raws])  # fmt: skip
                 message_ids = s.execute(sa.insert(Message).returning(Message.id, sort_by_parameter_order=True), [
-                    {"direction": Direction.IN, "message_id": f"<B{n:07d}@bench>", "raw": raw,
+                    {"direction": Direction.IN, "message_id": f"<B{n:07d}@bench>",
+                     "raw_blob": hashlib.sha256(raw).hexdigest(),
                      "raw_sha256": message_digest(raw), "request_id": rid, "classification": "reply_workbook"}
                     for n, raw, rid in zip(chunk, raws, request_ids, strict=True)]).scalars().all()  # fmt: skip
                 add_submission = sa.insert(Submission).returning(Submission.id, sort_by_parameter_order=True)
                 submission_ids = s.execute(add_submission, [
                     {"message_id": mid, "request_id": rid, "sha256": hashlib.sha256(raw).hexdigest(),
-                     "filename": "cmrt.xlsx", "size": len(raw), "content": raw,
+                     "filename": "cmrt.xlsx", "size": len(raw),
                      "declaration": {"company": {"name": f"Supplier {n}", "scope": SCOPES[n % 4]},
                                      "smelters": smelter_rows(rnd, entries, rows), "mines": []}}
                     for n, raw, rid, mid in zip(chunk, raws, request_ids, message_ids, strict=True)

@@ -95,7 +95,8 @@ def build(url: str, suppliers: int, rows: int) -> None:
             raw = f"Subject: CMRT {request.token}\r\n\r\nattached".encode()
             message, _ = messages.add(session, direction=Direction.IN, message_id=f"<{request.token}@bench>",
                                       raw=raw, request_id=request.id)  # fmt: skip
-            submission, _ = messages.add_submission(session, message, filename="cmrt.xlsx", content=raw)
+            submission, _ = messages.add_submission(session, message, filename="cmrt.xlsx", content=raw,
+                                                        keep_bytes=True)
             submission.declaration = declaration(rng, entries, rows)
 
 

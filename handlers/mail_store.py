@@ -23,7 +23,7 @@ from store import requests as request_repo
 from store import runtime
 from store import suppliers as supplier_repo
 from store.engine import SessionSource
-from store.models import Campaign, Contact, OutboxItem, Request, Supplier
+from store.models import Blob, Campaign, Contact, OutboxItem, Request, Supplier
 from store.states import Direction, OutboxKind, OutboxState
 
 CLOSED_STATES = (RequestState.CLOSED, RequestState.EXEMPT)
@@ -44,14 +44,14 @@ class StoreOutboxRepository:
         self.db = db
         self.mail_from = mail_from
 
-    def _record(self, item: OutboxItem) -> OutboxRecord:
+    def _record(self, item: OutboxItem, raw: bytes) -> OutboxRecord:
         return OutboxRecord(
             key=item.idempotency_key,
             kind=item.kind,
             to_address=item.to_address,
             mail_from=verp_address(self.mail_from, item.envelope_token),
             message_id=item.message_id,
-            raw=item.message_bytes,
+            raw=raw,
             request_id=item.request_id,
             state=item.state,
             attempts=item.attempts,
@@ -73,12 +73,18 @@ class StoreOutboxRepository:
                 envelope_token=new_envelope_token() if "@" in self.mail_from else None,
             )
             s.flush()
-            return self._record(item), created
+            return self._record(item, record.raw if created else outbox_repo.raw_bytes(s, item)), created
 
     def get(self, key: str) -> OutboxRecord | None:
         with self.db.session() as s:
             item = outbox_repo.get_by_key(s, key)
-            return self._record(item) if item is not None else None
+            return self._record(item, outbox_repo.raw_bytes(s, item)) if item is not None else None
+
+    def _records(self, stmt: sa.Select[OutboxItem]) -> list[OutboxRecord]:
+        """The items ``stmt`` selects, with their bytes (one query)."""
+        joined = stmt.add_columns(Blob.data).join(Blob, OutboxItem.raw_blob == Blob.sha256)
+        with self.db.session() as s:
+            return [self._record(item, bytes(raw)) for item, raw in s.execute(joined)]
 
     def due(self, now: dt.datetime, limit: int) -> list[OutboxRecord]:
         stmt = (
@@ -88,13 +94,10 @@ class StoreOutboxRepository:
             .order_by(OutboxItem.id)
             .limit(limit)
         )
-        with self.db.session() as s:
-            return [self._record(i) for i in s.scalars(stmt)]
+        return self._records(stmt)
 
     def in_state(self, state: OutboxState) -> list[OutboxRecord]:
-        stmt = sa.select(OutboxItem).where(OutboxItem.state == state).order_by(OutboxItem.id)
-        with self.db.session() as s:
-            return [self._record(i) for i in s.scalars(stmt)]
+        return self._records(sa.select(OutboxItem).where(OutboxItem.state == state).order_by(OutboxItem.id))
 
     def transition(
         self, key: str, from_states: Sequence[OutboxState], to_state: OutboxState, *, attempts: int | None = None,

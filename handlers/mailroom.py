@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from cmrt.outreach import keys
 from mail.headers import domain_of
 from store import audit, runtime
+from store import messages as message_repo
 from store.engine import SessionSource
 from store.models import Message, Request
 from store.states import Direction, MessageState
@@ -224,7 +225,7 @@ def retry(db: SessionSource, processor: Retrier, ref: int, *, actor: str) -> Res
         if getattr(result, "rowcount", 0) != 1:
             return Result(False, f"E-mail {ref_text(ref)} is being retried by someone else.")
         audit.record(s, actor, "mail.retried", "message", ref, {})
-        raw, folder, uid = message.raw, message.imap_folder, message.imap_uid
+        raw, folder, uid = message_repo.raw_bytes(s, message), message.imap_folder, message.imap_uid
     outcome = processor.process(raw, folder=folder, uid=uid)
     log.info("inbound message %s retried by a person", ref)
     disposition = outcome.disposition.value

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from cmrt.review import CATALOGUE_VERSION, review
 from cmrt.smelters.rmap import list_label
 from cmrt.workbook import ReadLimits, WorkbookError, read_workbook
+from handlers.attachment_bytes import BytesMissing, attachment_bytes
 from handlers.findings import finding_key, supplier_facing
 from handlers.notify import Notifier
 from handlers.review_context import ContextFactory
@@ -223,9 +224,12 @@ class Rereviewer:
         with self.db.session() as session:
             request = session.get(Request, request_id)
             submission = message_repo.get_submission(session, submission_id)
-            if request is None or submission is None or submission.content is None:
+            if request is None or submission is None:
                 raise ValueError("the workbook is no longer stored")
-            data, filename = bytes(submission.content), submission.filename
+            try:
+                data, filename = attachment_bytes(session, submission), submission.filename
+            except BytesMissing:
+                raise ValueError("the workbook is no longer stored") from None
             previous = review_repo.latest_reviews(session, [request_id]).get(request_id)
             before_grade = previous.grade if previous is not None else None
             before = list(previous.findings or []) if previous is not None else []

@@ -216,3 +216,40 @@ def _unzip(data: bytes, outer: str, limits: AttachmentLimits, out: Extracted, se
                 out.problems.append(f"{outer}: {name} is a zip inside a zip; not unpacked")
                 continue
             _add(out, _found(content, name, None, kind, f"zip:{outer}"), seen, limits)
+
+
+def find_attachment(msg: EmailMessage | Message, sha256: str, size: int) -> bytes | None:
+    """The bytes of the attachment (or zip member) of ``msg`` whose SHA-256 is ``sha256``, as ``extract_attachments``
+    found them when the e-mail arrived; None when ``msg`` holds no such file. Only zip members of exactly ``size``
+    bytes are unpacked, so a zip bomb next to the file is never opened. Every leaf part is looked at (the digest
+    decides, not the part's headers)."""
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:
+            continue
+        if not isinstance(payload, bytes) or not payload:
+            continue
+        if len(payload) == size and hashlib.sha256(payload).hexdigest() == sha256:
+            return payload
+        if payload.startswith(ZIP_MAGIC):
+            found = _zip_member(payload, sha256, size)
+            if found is not None:
+                return found
+    return None
+
+
+def _zip_member(data: bytes, sha256: str, size: int) -> bytes | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for member in zf.infolist():
+                if member.is_dir() or member.file_size != size or member.flag_bits & 0x1:
+                    continue
+                content = zf.read(member)  # stops at file_size: a lying header fails its CRC check
+                if hashlib.sha256(content).hexdigest() == sha256:
+                    return content
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    return None

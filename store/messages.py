@@ -1,4 +1,8 @@
-"""E-mail messages (raw kept), their attachments (submissions) and the reviews of those."""
+"""E-mail messages, their attachments (submissions) and the reviews of those.
+
+A message's raw bytes are a blob (``store.blobs``), read with ``raw_bytes``; a submission holds no bytes (the
+handlers take them out of the raw e-mail again, ``handlers.attachment_bytes``) unless ``add_submission`` was told
+the e-mail does not hold them (``keep_bytes``)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store import blobs
 from store.models import Campaign, Message, Request, Review, Submission
 from store.states import Direction, MessageState
 
@@ -109,7 +114,6 @@ def add(
     msg = Message(
         direction=direction,
         message_id=mid,
-        raw=raw,
         raw_sha256=digest,
         subject=subject,
         from_address=from_address.lower() if from_address else None,
@@ -125,6 +129,7 @@ def add(
     )
     try:
         with session.begin_nested():
+            msg.raw_blob = blobs.put(session, raw)
             session.add(msg)
     except IntegrityError:
         found = get_by_key(session, mid, digest)
@@ -132,6 +137,11 @@ def add(
             raise
         return found, False
     return msg, True
+
+
+def raw_bytes(session: Session, message: Message) -> bytes:
+    """The e-mail's raw bytes, exactly as stored."""
+    return blobs.get(session, message.raw_blob)
 
 
 def add_submission(
@@ -143,16 +153,17 @@ def add_submission(
     content_type: str | None = None,
     is_workbook: bool = True,
     request_id: int | None = None,
-    store_content: bool = True,
-    content_path: str | None = None,
+    keep_bytes: bool = False,
     flush: bool = True,
 ) -> tuple[Submission, bool]:
-    """Record an attachment of ``message`` once per sha256; returns (submission, created).
+    """Record an attachment of ``message`` once per sha256; returns (submission, created). Its bytes are not
+    stored again: they are in the message's raw e-mail. ``keep_bytes``: they are not (a file that did not come
+    inside this e-mail), so they are kept as the blob of the same sha256.
 
     ``flush=False``: the row is only added to the session, so that what the caller sets on it next (the reading)
     goes into the same INSERT instead of an UPDATE that rewrites the row with its bytes; the caller flushes once
     (a later query in the session does it too)."""
-    digest = sha256(content)
+    digest = blobs.put(session, content) if keep_bytes else sha256(content)
     stmt = sa.select(Submission).where(Submission.message_id == message.id, Submission.sha256 == digest)
     existing = session.scalars(stmt).one_or_none()
     if existing is not None:
@@ -164,8 +175,6 @@ def add_submission(
         filename=filename[:255],
         content_type=content_type,
         size=len(content),
-        content=content if store_content else None,
-        content_path=content_path,
         is_workbook=is_workbook,
     )
     session.add(sub)

@@ -141,8 +141,22 @@ class Request(Base):
     supplier: Mapped[Supplier] = relationship()
 
 
+class Blob(Base):
+    """Bytes kept once under their SHA-256 (hex): raw e-mails in either direction, and an attachment's bytes when no
+    stored e-mail holds them. Inserted once (``store.blobs.put``), never updated: the rows that change state
+    (messages, outbox, submissions) name a blob and never carry the bytes themselves."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Message(Base):
-    """An e-mail in either direction, raw bytes kept. Inbound mail is stored before anything else happens."""
+    """An e-mail in either direction; its raw bytes are the blob ``raw_blob`` (``store.messages.raw_bytes``).
+    Inbound mail is stored before anything else happens."""
 
     __tablename__ = "messages"
     # keyed by Message-ID *and* the digest of the raw bytes: a different e-mail under an old Message-ID is stored
@@ -158,8 +172,8 @@ class Message(Base):
     subject: Mapped[str | None] = mapped_column(sa.Text)
     from_address: Mapped[str | None] = mapped_column(sa.String(320), index=True)
     to_addresses: Mapped[JSONList] = mapped_column(default=list)
-    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
     raw_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)  # store.messages.message_digest(raw)
+    raw_blob: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))  # sha256 of the exact bytes
     classification: Mapped[str | None] = mapped_column(sa.String(32))  # reply, auto_reply, bounce, ...
     state: Mapped[MessageState] = mapped_column(StrEnumType(MessageState, 16), default=MessageState.RECEIVED)
     error: Mapped[str | None] = mapped_column(sa.Text)
@@ -175,7 +189,9 @@ class Message(Base):
 
 
 class Submission(Base):
-    """One attachment of an inbound message (a returned workbook, or another file flagged to the team)."""
+    """One attachment of an inbound message (a returned workbook, or another file flagged to the team). Its bytes are
+    taken out of the message's raw e-mail again when needed, found by ``sha256`` (``handlers.attachment_bytes``);
+    bytes that no stored e-mail holds are the blob of the same ``sha256``."""
 
     __tablename__ = "submissions"
     __table_args__ = (sa.UniqueConstraint("message_id", "sha256"),)
@@ -187,8 +203,6 @@ class Submission(Base):
     filename: Mapped[str] = mapped_column(sa.String(255))  # sanitised
     content_type: Mapped[str | None] = mapped_column(sa.String(255))
     size: Mapped[int] = mapped_column(sa.BigInteger)
-    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # or content_path, content-addressed
-    content_path: Mapped[str | None] = mapped_column(sa.String(1024))
     is_workbook: Mapped[bool] = mapped_column(default=True)
     detected_family: Mapped[str | None] = mapped_column(sa.String(16))
     detected_version: Mapped[str | None] = mapped_column(sa.String(16))
@@ -235,7 +249,7 @@ class OutboxItem(Base):
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id", ondelete="SET NULL"), index=True)
     to_address: Mapped[str] = mapped_column(sa.String(320))
     message_id: Mapped[str] = mapped_column(sa.String(998))
-    message_bytes: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    raw_blob: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))  # the e-mail's bytes
     # the random token of this e-mail's envelope sender (VERP: bounces+<token>@domain); a bounce names it
     envelope_token: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     state: Mapped[OutboxState] = mapped_column(StrEnumType(OutboxState, 32), default=OutboxState.PENDING, index=True)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store import blobs
 from store.models import OutboxItem
 from store.states import OutboxKind, OutboxState
 from store.types import utcnow
@@ -37,7 +38,8 @@ def enqueue(
     now: dt.datetime | None = None,
     envelope_token: str | None = None,
 ) -> tuple[OutboxItem, bool]:
-    """Record an e-mail to send; a second call with the same key returns the first item and ``False``."""
+    """Record an e-mail to send (its bytes as a blob, ``raw_bytes`` reads them); a second call with the same key
+    returns the first item and ``False``."""
     existing = get_by_key(session, key)
     if existing is not None:
         return existing, False
@@ -47,7 +49,6 @@ def enqueue(
         kind=kind,
         to_address=to_address,
         message_id=message_id,
-        message_bytes=message_bytes,
         request_id=request_id,
         envelope_token=envelope_token,
         state=OutboxState.PENDING,
@@ -57,6 +58,7 @@ def enqueue(
     )
     try:
         with session.begin_nested():
+            item.raw_blob = blobs.put(session, message_bytes)
             session.add(item)
     except IntegrityError:
         found = get_by_key(session, key)
@@ -64,6 +66,11 @@ def enqueue(
             raise
         return found, False
     return item, True
+
+
+def raw_bytes(session: Session, item: OutboxItem) -> bytes:
+    """The recorded e-mail's bytes."""
+    return blobs.get(session, item.raw_blob)
 
 
 def claim_due(session: Session, now: dt.datetime, limit: int = 50) -> list[OutboxItem]:

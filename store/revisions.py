@@ -4,5 +4,5 @@ database's ``alembic_version`` with, without importing Alembic. Kept equal to ``
 
 from __future__ import annotations
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
-HEADS: tuple[str, ...] = ("0007",)
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+HEADS: tuple[str, ...] = ("0008",)

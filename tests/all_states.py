@@ -99,7 +99,8 @@ def seed(db: Any) -> dict[str, int]:
             req.responded_at = SENT_AT + dt.timedelta(days=20)
             msg = reply(key, "reply_workbook")
             data, declaration = books[key]
-            sub, _ = messages.add_submission(s, msg, filename=f"{key}.xlsx", content=data)
+            sub, _ = messages.add_submission(s, msg, filename=f"{key}.xlsx", content=data,
+                                            keep_bytes=True)  # not inside the reply's e-mail
             sub.declaration = declaration
             messages.add_review(s, sub, grade=grade, catalogue_version="test", findings=[], score=90.0)
 
@@ -114,7 +115,8 @@ def seed(db: Any) -> dict[str, int]:
         sent("S07", RequestState.REMINDED, 1)
         unreadable = sent("S09", RequestState.CLARIFICATION_REQUESTED)
         unreadable.responded_at = SENT_AT + dt.timedelta(days=5)
-        broken, _ = messages.add_submission(s, reply("S09", "reply_workbook"), filename="S09.xlsx", content=b"PK\x03")
+        broken, _ = messages.add_submission(s, reply("S09", "reply_workbook"), filename="S09.xlsx", content=b"PK\x03",
+                                         keep_bytes=True)
         broken.parse_error_code, broken.parse_error = "corrupt", "the file is damaged"
         returned("S10", RequestState.CLOSED, "rejected")
         sent("S11", RequestState.ESCALATED, 2)

@@ -22,6 +22,7 @@ from cmrt.outreach.states import InvalidTransition, RequestState
 from cmrt.review import Grade, review
 from cmrt.workbook import WorkbookError, read_workbook
 from handlers.acknowledgment import acknowledgment_plan
+from handlers.attachment_bytes import BytesMissing, attachment_bytes
 from handlers.bounces import settle_bounce
 from handlers.inbound.context import (
     Escalation,
@@ -306,14 +307,19 @@ def take_assignment(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     if request is None:
         raise ValueError("no such e-mail or request")
     ctx.work.request = request
-    ctx.message = parse_inbound(row.raw)
+    ctx.message = parse_inbound(message_repo.raw_bytes(s, row))
     ctx.message_id, ctx.row_id, ctx.kind = row.message_id, row.id, row.classification
     row.request_id = request.id
     audit.record(s, ctx.actor or audit.SYSTEM, "mail.assigned", "message", row.id, {"request_id": request.id})
     for sub in row.submissions:
         sub.request_id = request.id
-        if sub.is_workbook and sub.content is not None and not sub.reviews:
-            ctx.readings.append(Reading(sub, read_submission(ctx, deps, sub, sub.content, again=True)))
+        if sub.is_workbook and not sub.reviews:
+            try:
+                content = attachment_bytes(s, sub, parsed=ctx.message.msg)
+            except BytesMissing:
+                log.warning("submission %s of message %s: its bytes are no longer stored", sub.id, row.id)
+                continue
+            ctx.readings.append(Reading(sub, read_submission(ctx, deps, sub, content, again=True)))
             ctx.names.append(sub.filename)
     return None if ctx.readings else Flow.STOP
 

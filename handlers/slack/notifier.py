@@ -9,13 +9,13 @@ the buttons. Failures are logged, never raised: Slack being down must not stop t
 from __future__ import annotations
 
 import logging
-import pathlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk import WebClient
 
+from handlers.attachment_bytes import attachment_bytes
 from handlers.notify import NOTE_AREAS, FindingSummary, new_address_text, uncertain_text
 from handlers.rereview import RereviewResult
 from handlers.slack import blocks, mail_blocks, review_blocks
@@ -167,9 +167,7 @@ class SlackNotifier:
                 request = session.get(Request, request_id)
                 if sub is None or request is None or not request.slack_ts or not request.slack_channel:
                     return
-                content = sub.content
-                if content is None and sub.content_path:
-                    content = pathlib.Path(sub.content_path).read_bytes()
+                content = attachment_bytes(session, sub)
                 channel, ts, name = request.slack_channel, request.slack_ts, sub.filename
             if not content:
                 return

@@ -244,7 +244,7 @@ def latest_question(session: Session, request_id: int) -> QuestionView | None:
     if request is None:
         return None
     message = message_repo.latest_question(session, request_id)
-    text = question_text(parse_inbound(message.raw).text) if message is not None else ""
+    text = question_text(parse_inbound(message_repo.raw_bytes(session, message)).text) if message is not None else ""
     contact = supplier_repo.primary_contact(request.supplier)
     return QuestionView(text, contact.name if contact is not None else None)
 

@@ -253,7 +253,7 @@ def test_request_reply_review_and_acknowledgment_in_one_thread(loop: Loop) -> No
     with loop.db.session() as s:
         delivered = message_repo.get_by_message_id(s, str(corrected["Message-ID"]))
         assert delivered is not None
-        again = delivered.raw
+        again = message_repo.raw_bytes(s, delivered)
     assert loop.processor.process(again).replayed
     assert loop.processor.process(b"Received: from elsewhere by mx2; Wed, 2 Dec 2026\r\n" + again).replayed
 

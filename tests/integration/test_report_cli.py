@@ -80,10 +80,12 @@ def seed(url: str, declarations: list[dict[str, Any] | None], *, extra_sent: int
             raw = f"Subject: CMRT {req.token}\r\n\r\nattached".encode()
             msg, _ = messages.add(session, direction=Direction.IN, message_id=f"<{req.token}@test>", raw=raw,
                                   request_id=req.id)  # fmt: skip
-            older, _ = messages.add_submission(session, msg, filename="old.xlsx", content=b"old " + raw)
+            older, _ = messages.add_submission(session, msg, filename="old.xlsx", content=b"old " + raw,
+                                                keep_bytes=True)
             older.declaration = {"company": {"scope": "company"}, "smelters": [
                 {"row": 5, "metal": "Gold", "lookup": "Superseded Refinery", "smelter_id": "CID999999"}]}
-            sub, _ = messages.add_submission(session, msg, filename="cmrt.xlsx", content=raw)
+            sub, _ = messages.add_submission(session, msg, filename="cmrt.xlsx", content=raw,
+                                              keep_bytes=True)
             sub.declaration = declaration
             messages.add_review(session, sub, grade="accepted", catalogue_version="test", findings=[])
         for req in reqs[len(declarations) : len(declarations) + extra_sent]:

@@ -61,7 +61,7 @@ def test_store_raw_commits_the_bytes_before_any_other_step(mail_db: Database) ->
         run((store_raw, boom), ctx, InboundDeps(mail_db))
     with mail_db.session() as s:
         row = message_repo.get_by_message_id(s, ctx.message_id)
-        assert row is not None and row.raw == raw and row.state == MessageState.RECEIVED
+        assert row is not None and message_repo.raw_bytes(s, row) == raw and row.state == MessageState.RECEIVED
 
 
 def test_store_raw_stops_for_a_message_handled_before(mail_db: Database) -> None:

@@ -42,7 +42,7 @@ from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, OutreachResult
 from handlers.slack.notifier import SlackNotifier
-from store import Database, requests, upgrade
+from store import Database, blobs, requests, upgrade
 from store.models import Campaign, Request, Review, Submission, Supplier
 from store.models import Message as MailMessage
 from store.states import Direction
@@ -143,7 +143,7 @@ def seed(db: Database) -> Seeded:
                 message = MailMessage(
                     direction=Direction.IN,
                     message_id=f"<m{index}@supplier.test>",
-                    raw=b"raw",
+                    raw_blob=blobs.put(s, b"raw"),
                     raw_sha256=hashlib.sha256(str(index).encode()).hexdigest(),
                     request_id=request.id,
                 )

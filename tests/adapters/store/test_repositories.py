@@ -153,7 +153,7 @@ def test_messages_submissions_reviews(store_db: Database) -> None:
         msg_id = msg.id
     with store_db.session() as s:
         stored = messages.get_by_message_id(s, "<m1@example.com>")
-        assert stored is not None and stored.raw == raw and stored.from_address == "a@example.com"
+        assert stored is not None and messages.raw_bytes(s, stored) == raw and stored.from_address == "a@example.com"
         assert stored.imap_uid == 2**33
         assert stored.submissions[0].reviews[0].findings == findings
         assert [m.id for m in messages.find_by_message_ids(s, ["<m1@example.com>", "<x>"])] == [msg_id]
