@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -72,6 +72,89 @@ def list_suppliers(session: Session, tag: str | None = None) -> list[Supplier]:
 def all_by_external_id(session: Session) -> dict[str, Supplier]:
     stmt = sa.select(Supplier).options(selectinload(Supplier.contacts))
     return {s.external_id: s for s in session.scalars(stmt)}
+
+
+class ContactFields(Protocol):
+    """What comparing and updating a contact reads and writes: an ORM ``Contact`` or a plain ``ContactRow``."""
+
+    email: str
+    name: str | None
+    state: ContactState
+    cc: bool
+    position: int
+
+
+class SupplierFields(Protocol):
+    """What comparing and updating a supplier reads and writes: an ORM ``Supplier`` or a plain ``SupplierRow``."""
+
+    name: str
+    tier: Tier
+    tags: list[Any]
+    language: str | None
+    email_domains: list[Any]
+
+    @property
+    def contacts(self) -> Sequence[ContactFields]: ...
+
+
+#: Adds a new contact (email, cc, position) to the supplier being updated and returns it.
+NewContact = Callable[[str, bool, int], ContactFields]
+
+
+@dataclass
+class ContactRow:
+    email: str
+    name: str | None
+    state: ContactState
+    cc: bool
+    position: int
+
+
+@dataclass
+class SupplierRow:
+    """A stored supplier and its contacts as plain values (``known_rows``): what an import compares its rows with,
+    without building ORM objects for the suppliers that do not change."""
+
+    id: int
+    external_id: str
+    name: str
+    tier: Tier
+    tags: list[Any]
+    language: str | None
+    email_domains: list[Any]
+    contacts: list[ContactRow] = field(default_factory=list)
+
+    def add_contact(self, email: str, cc: bool, position: int) -> ContactRow:
+        contact = ContactRow(email, None, ContactState.ACTIVE, cc, position)
+        self.contacts.append(contact)
+        return contact
+
+
+def known_rows(session: Session) -> dict[str, SupplierRow]:
+    """Every supplier with its contacts (in the relationship's order), by external id: two Core queries."""
+    found: dict[int, SupplierRow] = {}
+    suppliers = sa.select(Supplier.id, Supplier.external_id, Supplier.name, Supplier.tier, Supplier.tags,
+                          Supplier.language, Supplier.email_domains)  # fmt: skip
+    for sid, external_id, name, tier, tags, language, domains in session.execute(suppliers).all():
+        found[sid] = SupplierRow(sid, external_id, name, tier, list(tags or ()), language, list(domains or ()))
+    contacts = sa.select(Contact.supplier_id, Contact.email, Contact.name, Contact.state, Contact.cc,
+                         Contact.position).order_by(Contact.supplier_id, Contact.cc, Contact.position, Contact.id)
+    for sid, email, contact_name, state, cc, position in session.execute(contacts).all():
+        if sid in found:
+            found[sid].contacts.append(ContactRow(email, contact_name, state, bool(cc), position or 0))
+    return {row.external_id: row for row in found.values()}
+
+
+def would_change(row: SupplierRow, data: SupplierData) -> bool:
+    """Whether ``upsert`` of ``data`` would change the stored supplier ``row`` (the same comparison; ``row`` is
+    changed as the supplier would be)."""
+    return _update(row, data, row.add_contact)
+
+
+def load_many(session: Session, ids: Sequence[int]) -> dict[int, Supplier]:
+    """The suppliers of ``ids`` as ORM objects with their contacts (to update them), by id."""
+    stmt = sa.select(Supplier).options(selectinload(Supplier.contacts)).where(Supplier.id.in_(ids))
+    return {s.id: s for s in session.scalars(stmt)}
 
 
 def _domain(email: str) -> str:
@@ -143,8 +226,6 @@ def upsert(
     supplier = existing
     if supplier is None and lookup:
         supplier = get_by_external_id(session, data.external_id)
-    addressed = _addressed(data)
-    tags = sorted(set(data.tags))
     if supplier is None:
         values, contacts = _new_supplier(data)
         supplier = Supplier(**values)
@@ -152,7 +233,15 @@ def upsert(
         session.add(supplier)
         return supplier, "added"
 
+    changed = _update(supplier, data, _orm_contacts(supplier))
+    return supplier, "updated" if changed else "unchanged"
+
+
+def _update(supplier: SupplierFields, data: SupplierData, new_contact: NewContact) -> bool:
+    """Bring a known supplier to ``data``; whether anything changed (``upsert`` on ORM rows, ``would_change`` on
+    plain ones: one definition of what an import changes)."""
     changed = False
+    tags = sorted(set(data.tags))
     if supplier.name != data.name:
         supplier.name = data.name
         changed = True
@@ -165,12 +254,21 @@ def upsert(
     if data.language is not None and supplier.language != (data.language or None):
         supplier.language = data.language or None
         changed = True
-    changed |= set_contacts(supplier, addressed, data.cc_emails, contact_name=data.contact_name)
+    changed |= _set_contacts(supplier, _addressed(data), data.cc_emails, data.contact_name, False, new_contact)
     extra = [d.lower() for d in data.domains if d.lower() not in supplier.email_domains]
     if extra:
         supplier.email_domains = [*supplier.email_domains, *dict.fromkeys(extra)]
         changed = True
-    return supplier, "updated" if changed else "unchanged"
+    return changed
+
+
+def _orm_contacts(supplier: Supplier) -> NewContact:
+    def add(email: str, cc: bool, position: int) -> Contact:
+        contact = Contact(email=email, state=ContactState.ACTIVE, cc=cc, position=position)
+        supplier.contacts.append(contact)
+        return contact
+
+    return add
 
 
 def set_contacts(
@@ -185,6 +283,17 @@ def set_contacts(
     ``cc`` its copied ones. Contacts no longer named become inactive; a named inactive one is active again (a
     bouncing one stays bouncing, unless ``reactivate_bouncing``: a person named it, so it was fixed).
     Returns whether anything changed. The e-mail domains of new addresses are added to the supplier's."""
+    return _set_contacts(supplier, addressed, cc, contact_name, reactivate_bouncing, _orm_contacts(supplier))
+
+
+def _set_contacts(
+    supplier: SupplierFields,
+    addressed: Sequence[str],
+    cc: Sequence[str] | None,
+    contact_name: str | None,
+    reactivate_bouncing: bool,
+    new_contact: NewContact,
+) -> bool:
     changed = False
     to_list = list(dict.fromkeys(_norm(e) for e in addressed if e.strip()))
     if not to_list:
@@ -197,9 +306,7 @@ def set_contacts(
         for position, email in enumerate(wanted):
             contact = by_email.get(email)
             if contact is None:
-                contact = Contact(email=email, state=ContactState.ACTIVE, cc=is_cc, position=position)
-                supplier.contacts.append(contact)
-                by_email[email] = contact
+                contact = by_email[email] = new_contact(email, is_cc, position)
                 changed = True
             else:
                 if contact.cc != is_cc or contact.position != position:

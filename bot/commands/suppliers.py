@@ -80,8 +80,9 @@ def do_import(args: argparse.Namespace) -> int:
     bar = progress(f"importing {path.name}", len(roster.entries),
                    show=interactive() and len(roster.entries) >= PROGRESS_ROWS)  # fmt: skip
     with open_database(settings) as db, db.session() as session, bar as steps:
-        known = suppliers.all_by_external_id(session)
+        known = suppliers.known_rows(session)  # compared as plain rows: ORM objects only for what changes
         new: list[suppliers.SupplierData] = []
+        changing: list[tuple[int, suppliers.SupplierData]] = []
         for entry in roster.entries:
             record = suppliers.SupplierData(
                 external_id=entry.supplier_id,
@@ -99,12 +100,21 @@ def do_import(args: argparse.Namespace) -> int:
             if existing is None:  # new suppliers are inserted in bulk below (the file has no repeated ids)
                 new.append(record)
                 continue
-            _, outcome = suppliers.upsert(session, record, existing, lookup=False)
-            if outcome == "updated":
-                updated.append(entry.supplier_id)
-            else:
-                unchanged += 1
+            if suppliers.would_change(existing, record):
+                changing.append((existing.id, record))
+                continue
+            unchanged += 1
             steps.advance()
+        for start in range(0, len(changing), INSERT_BATCH):
+            chunk = changing[start : start + INSERT_BATCH]
+            loaded = suppliers.load_many(session, [supplier_id for supplier_id, _ in chunk])
+            for supplier_id, record in chunk:
+                _, outcome = suppliers.upsert(session, record, loaded[supplier_id], lookup=False)
+                if outcome == "updated":
+                    updated.append(record.external_id)
+                else:
+                    unchanged += 1
+            steps.advance(len(chunk))
         for start in range(0, len(new), INSERT_BATCH):
             batch = new[start : start + INSERT_BATCH]
             suppliers.add_many(session, batch)
