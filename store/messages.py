@@ -99,15 +99,18 @@ def add(
     imap_uid: int | None = None,
     request_id: int | None = None,
     state: MessageState | None = None,
+    digest: str | None = None,
 ) -> tuple[Message, bool]:
     """Store a message unless the same one (same Message-ID *and* the same ``message_digest`` of its raw bytes)
     exists; returns (message, created). A different e-mail under an old Message-ID is a new message: nothing that
     arrives is dropped.
 
-    Runs in a savepoint, so a concurrent insert of the same message is handled as "already there".
+    ``digest``: ``message_digest(raw)``, when the caller has it already. The bytes are kept as a blob
+    (``raw_bytes`` reads them back). Runs in a savepoint, so a concurrent insert of the same message is handled as
+    "already there".
     """
     mid = message_id or synthetic_message_id(raw)
-    digest = message_digest(raw)
+    digest = digest or message_digest(raw)
     existing = get_by_key(session, mid, digest)
     if existing is not None:
         return existing, False

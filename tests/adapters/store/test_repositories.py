@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import pytest
@@ -132,6 +133,10 @@ def test_messages_submissions_reviews(store_db: Database) -> None:
         assert created
         again, created = messages.add(s, direction=Direction.IN, message_id="<m1@example.com>", raw=raw)
         assert not created and again.id == msg.id
+        digest = messages.message_digest(raw)  # given by a caller that has it already
+        assert messages.add(s, direction=Direction.IN, message_id="<m1@example.com>", raw=raw, digest=digest)[0] is msg
+        # the bytes are a blob, kept once, with their SHA-256 as the key
+        assert msg.raw_blob == hashlib.sha256(raw).hexdigest() and messages.raw_bytes(s, msg) == raw
         anon, created = messages.add(s, direction=Direction.IN, message_id=None, raw=b"no id")
         assert created and anon.message_id.endswith("@cmrt-bot.invalid>")
         # a different e-mail under an old Message-ID is stored as new (keyed by Message-ID and raw digest)

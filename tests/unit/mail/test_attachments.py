@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mail.attachments import AttachmentLimits, extract_attachments, sanitize_filename
+from mail.attachments import AttachmentLimits, extract_attachments, find_attachment, sanitize_filename
 from mail.classify import parse_inbound
 from tests.unit.mail.helpers import XLSX, inbound, small_xlsx, zip_of
 
@@ -52,6 +52,24 @@ def test_same_file_twice_is_kept_once() -> None:
     data = small_xlsx()
     got = _extract([("a.xlsx", data, XLSX), ("z.zip", zip_of({"a.xlsx": data}), "application/zip")])
     assert len(got.workbooks) == 1
+
+
+def test_every_extracted_file_is_found_again_by_its_digest() -> None:
+    """What a submission keeps (sha256, size) is enough to take the same bytes out of the stored e-mail again."""
+    bomb = b"\x00" * 5_000_000  # another zip member: never unpacked while looking for the workbook
+    archive = zip_of({"cmrt/one.xlsx": small_xlsx("1"), "zeros.bin": bomb})
+    msg = parse_inbound(inbound(attachments=[
+        ("cmrts.zip", archive, "application/zip"), ("two.xlsx", small_xlsx("2"), XLSX),
+        ("policy.pdf", b"%PDF-1.4 ...", "application/pdf"),
+    ])).msg  # fmt: skip
+    got = extract_attachments(msg)
+    found = [*got.workbooks, *got.others]
+    assert sorted(f.filename for f in found) == ["one.xlsx", "policy.pdf", "two.xlsx"]  # zeros.bin: refused
+    for item in found:
+        assert find_attachment(msg, item.sha256, item.size) == item.content
+    one = next(w for w in got.workbooks if w.filename == "one.xlsx")
+    assert find_attachment(msg, one.sha256, one.size + 1) is None  # the size must match too
+    assert find_attachment(msg, "0" * 64, one.size) is None
 
 
 @pytest.mark.parametrize(
