@@ -50,7 +50,8 @@ def supplier_points(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     """The points of a supplier e-mail (``mail.compose`` ``points``), from stored findings: information and team
     findings left out; each under its heading (``section``: *correct* or *explain*, ``cmrt.review.supplier_texts``);
     the same finding for several minerals collapsed into one point ("question 2 is not answered for Tin, Tantalum
-    and Tungsten") listing every cell. A finding without a check id (an older caller) is a *correct* point as is.
+    and Tungsten") listing every cell, with the detail as a key and parameters (``phrase``, for the supplier's
+    language). A finding without a check id (an older caller) is a *correct* point as is.
     """
     points: dict[tuple[Any, ...], dict[str, Any]] = {}
     for f in findings:
@@ -66,7 +67,8 @@ def supplier_points(findings: Sequence[Finding]) -> list[dict[str, Any]]:
         point = points.get(key)
         if point is None:
             point = points[key] = {"section": where, "check": check, "pattern": pattern, "minerals": [],
-                                   "cells": [], "sheet": f.get("sheet"), "location": f.get("location")}  # fmt: skip
+                                   "cells": [], "sheet": f.get("sheet"), "location": f.get("location"),
+                                   "phrase": f.get("phrase")}  # fmt: skip
         if (mineral and mineral not in point["minerals"] and "\x00" in pattern) or (mineral and not point["minerals"]):
             point["minerals"].append(mineral)
         cell = f.get("cell") or (f"row {f['row']}" if f.get("row") else None)
@@ -85,7 +87,7 @@ def supplier_points(findings: Sequence[Finding]) -> list[dict[str, Any]]:
         else:
             locations = []
         out.append({"section": point["section"], "check": point["check"], "message": message, "minerals": minerals,
-                    "locations": locations})  # fmt: skip
+                    "locations": locations} | ({"phrase": point["phrase"]} if point["phrase"] else {}))  # fmt: skip
     return out
 
 

@@ -218,9 +218,13 @@ def _sentence(text: object) -> str:
 
 def point_text(point: Mapping[str, Any], language: str) -> str:
     """One point of a supplier e-mail, without its location: English, the finding's own message (its minerals
-    already collapsed into one list); other languages, the check's supplier sentence and the minerals concerned."""
+    already collapsed into one list); other languages, the same detail in that language (its ``phrase``), or for a
+    finding stored without one (an older review), the check's supplier sentence and the minerals concerned."""
     if language == ENGLISH:
         return _sentence(point.get("message", ""))
+    phrase = point.get("phrase")
+    if isinstance(phrase, Mapping):  # the finding's own detail, as a key and parameters (cmrt.review.texts)
+        return _sentence(i18n.review_text(language, phrase, [str(m) for m in point.get("minerals") or () if m]))
     check = str(point.get("check") or "")
     english = supplier_text(check)
     if english is None:  # an unknown check (a newer catalogue): the English message, it is all we have
@@ -330,4 +334,6 @@ def catalogue_messages() -> list[tuple[str | None, str]]:
         found[("mineral", name)] = None
     for check, text in SUPPLIER_TEXTS.items():
         found[(check, text)] = None
+    for key in sorted(i18n.review_keys()):
+        found[(i18n.REVIEW_CONTEXT, key)] = None
     return list(found)

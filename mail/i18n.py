@@ -19,7 +19,8 @@ import io
 import pathlib
 import re
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
@@ -29,6 +30,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from cmrt.languages import ENGLISH, LANGUAGES, babel_locale, normalise
+from cmrt.review.texts import CONTEXT as REVIEW_CONTEXT
 
 LOCALE_DIR = pathlib.Path(__file__).resolve().parent / "locale"
 DOMAIN = "cmrt-bot"
@@ -84,6 +86,43 @@ def mineral(name: str, tag: str) -> str:
     known = {m.casefold(): m for m in MINERALS}
     key = known.get(name.strip().casefold())
     return gettext(tag, key, "mineral") if key else name
+
+
+def review_text(tag: str, phrase: Mapping[str, Any], minerals: Sequence[str] = ()) -> str:
+    """A finding's detail (its stored ``phrase``: a key and parameters, ``cmrt.review.texts``) in the language: the
+    key and every ``term`` translated (context ``review``), each mineral named in the language, and a mineral of
+    ``minerals`` (the point's, when findings for several were collapsed into one) replaced by all of them."""
+
+    def render(value: Any) -> str:
+        if isinstance(value, Mapping):
+            if "metal" in value:
+                name = str(value["metal"])
+                names = list(minerals) if name in minerals else [name]
+                return join_list([mineral(n, tag) for n in names], tag)
+            params = {name: render(v) for name, v in (value.get("params") or {}).items()}
+            text = gettext(tag, str(value.get("key", "")), REVIEW_CONTEXT)
+            return text % params if params else text
+        return str(value)
+
+    return render(phrase)
+
+
+@functools.cache
+def review_keys() -> frozenset[str]:
+    """Every detail key and term the review checks can write: the literal first argument of each ``txt``/``term``
+    call in ``cmrt/review`` (Babel's Python extractor, as ``xgettext`` would find them)."""
+    from babel.messages.extract import extract_python
+
+    import cmrt.review
+
+    found: set[str] = set()
+    for path in sorted(pathlib.Path(cmrt.review.__file__).resolve().parent.glob("*.py")):
+        with path.open("rb") as handle:
+            for _line, function, message, _comments in extract_python(handle, {"txt": None, "term": None}, [], {}):
+                first = message[0] if isinstance(message, tuple) else message
+                if function in ("txt", "term") and isinstance(first, str):
+                    found.add(first)
+    return frozenset(found)
 
 
 def language_name(tag: str) -> str:

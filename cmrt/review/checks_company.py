@@ -18,18 +18,19 @@ from cmrt.review.registry import (
     norm,
     quote,
 )
+from cmrt.review.texts import Param, Text, term, txt
 
 # ---------------------------------------------------------------- company block (Checker parity)
 
 _REQUIRED = (  # (path, label, value getter) as the template's own Checker (CMRT 3.01+/6.x) requires them
-    ("company.name", "company name"),
-    ("company.scope", "declaration scope"),
-    ("company.contact.name", "contact name"),
-    ("company.contact.email", "contact e-mail"),
-    ("company.contact.phone", "contact phone"),
-    ("company.authorizer.name", "authorizer"),
-    ("company.authorizer.email", "authorizer e-mail"),
-    ("company.effective_date", "effective date"),
+    ("company.name", term("company name")),
+    ("company.scope", term("declaration scope")),
+    ("company.contact.name", term("contact name")),
+    ("company.contact.email", term("contact e-mail")),
+    ("company.contact.phone", term("contact phone")),
+    ("company.authorizer.name", term("authorizer")),
+    ("company.authorizer.email", term("authorizer e-mail")),
+    ("company.effective_date", term("effective date")),
 )
 
 
@@ -50,11 +51,11 @@ def _value(d: Declaration, path: str) -> object:
     }[path]
 
 
-def _required_fields(d: Declaration) -> list[tuple[str, str]]:
+def _required_fields(d: Declaration) -> list[tuple[str, Text]]:
     fields = list(_REQUIRED)
     version = d.template.version_tuple
     if d.template.family is Family.CMRT and version and version[0] == 3:
-        fields.insert(7, ("company.authorizer.phone", "authorizer phone"))  # mandatory in 3.01 only
+        fields.insert(7, ("company.authorizer.phone", term("authorizer phone")))  # mandatory in 3.01 only
     if d.template.family is Family.CMRT and version and version[0] < 3:
         fields = [f for f in fields if not f[0].startswith("company.contact.")]  # 2.x: one representative
     return fields
@@ -77,17 +78,16 @@ def required_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         d.template.family is Family.EMRT and bool(version) and version[0] >= 2
     )
     if selects_minerals and not d.minerals:
-        out.append(finding("company.required_missing", "no minerals or metals are selected in scope",
+        out.append(finding("company.required_missing", txt("no minerals or metals are selected in scope"),
                            DECLARATION, "D12"))
     for path, name in _required_fields(d):
         value = _value(d, path)
         sheet, cell = field_cell(d, path)
         if blank(value):
-            out.append(finding("company.required_missing", f"the {name} is missing", sheet, cell))
+            out.append(finding("company.required_missing", txt("the %(field)s is missing", field=name), sheet, cell))
         elif path.endswith(".email") and "@" not in str(value):
-            out.append(
-                finding("company.required_missing", f"the {name} {quote(value)} is not an e-mail address", sheet, cell)
-            )
+            out.append(finding("company.required_missing", txt("the %(field)s %(value)s is not an e-mail address",
+                                                               field=name, value=quote(value)), sheet, cell))
     return out
 
 
@@ -106,19 +106,19 @@ def is_placeholder(value: object) -> bool:
     return text in PLACEHOLDERS or text.startswith("same as")
 
 
-def email_problem(value: str) -> str | None:
+def email_problem(value: str) -> Text | None:
     """Why ``value`` is not one valid address (None when it is)."""
     text = value.strip()
     if _EMAIL.match(text):
         return None
     local = text.split("@", 1)[0]
     if text.count("@") > 1 or ";" in text or " " in text:
-        return "give one address per field"
+        return term("give one address per field")
     if "," in local or "," in text:
-        return "it contains a comma; did you mean a dot?"
+        return term("it contains a comma; did you mean a dot?")
     if ".." in text:
-        return "it contains two dots in a row"
-    return "please check the spelling"
+        return term("it contains two dots in a row")
+    return term("please check the spelling")
 
 
 @check(
@@ -133,7 +133,8 @@ def email_problem(value: str) -> str | None:
 )
 def email_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
-    for path, name in (("company.contact.email", "contact e-mail"), ("company.authorizer.email", "authorizer e-mail")):
+    for path, name in (("company.contact.email", term("contact e-mail")),
+                       ("company.authorizer.email", term("authorizer e-mail"))):
         value = _value(d, path)
         if blank(value) or is_placeholder(value) or "@" not in str(value):
             continue
@@ -141,8 +142,8 @@ def email_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if problem:
             sheet, cell = field_cell(d, path)
             out.append(
-                finding("company.email_invalid", f"the {name} {quote(value)} is not a valid address ({problem})",
-                        sheet, cell)
+                finding("company.email_invalid", txt("the %(field)s %(value)s is not a valid address (%(problem)s)",
+                                                     field=name, value=quote(value), problem=problem), sheet, cell)
             )
     return out
 
@@ -158,15 +159,15 @@ def email_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
 )
 def placeholder(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
-    fields = [*_required_fields(d), ("company.authorizer.title", "authorizer title")]
+    fields = [*_required_fields(d), ("company.authorizer.title", term("authorizer title"))]
     for path, name in fields:
         if path in ("company.scope", "company.effective_date"):
             continue
         value = _value(d, path)
         if not blank(value) and is_placeholder(value):
             sheet, cell = field_cell(d, path)
-            out.append(finding("company.placeholder", f"the {name} says {quote(value)}; please give the real "
-                               f"{name}", sheet, cell))
+            out.append(finding("company.placeholder", txt("the %(field)s says %(value)s; please give the real "
+                                                          "%(field)s", field=name, value=quote(value)), sheet, cell))
     return out
 
 
@@ -183,8 +184,9 @@ def effective_date_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     raw = d.company.effective_date_raw
     if d.company.effective_date is None and not blank(raw) and effective_date(d) is None:
         sheet, cell = field_cell(d, "company.effective_date")
-        return [finding("company.effective_date_invalid", f"the effective date {quote(raw)} is not a date "
-                        "(use DD-MMM-YYYY, e.g. 31-Mar-2025)", sheet, cell)]
+        return [finding("company.effective_date_invalid", txt(
+            "the effective date %(value)s is not a date (use DD-MMM-YYYY, e.g. 31-Mar-2025)", value=quote(raw)),
+            sheet, cell)]
     return []
 
 
@@ -201,8 +203,8 @@ def effective_date_future(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     date = effective_date(d)
     if date is not None and date > ctx.today:
         sheet, cell = field_cell(d, "company.effective_date")
-        return [finding("company.effective_date_future", f"the effective date {date:%d-%b-%Y} is in the future",
-                        sheet, cell)]
+        return [finding("company.effective_date_future", txt("the effective date %(date)s is in the future",
+                                                             date=date.strftime("%d-%b-%Y")), sheet, cell)]
     return []
 
 
@@ -225,12 +227,13 @@ def effective_date_before_period(d: Declaration, ctx: ReviewContext) -> list[Fin
         return []
     sheet, cell = field_cell(d, "company.effective_date")
     if date < EARLIEST:
-        return [finding("company.effective_date_before_period",
-                        f"the effective date {date:%d-%b-%Y} cannot be right (before 31-Dec-2006)", sheet, cell)]
+        return [finding("company.effective_date_before_period", txt(
+            "the effective date %(date)s cannot be right (before 31-Dec-2006)", date=date.strftime("%d-%b-%Y")),
+            sheet, cell)]
     if ctx.reporting_year and date < dt.date(ctx.reporting_year, 1, 1):
-        return [finding("company.effective_date_before_period",
-                        f"the effective date {date:%d-%b-%Y} is before the reporting year {ctx.reporting_year}; "
-                        f"please send a declaration covering {ctx.reporting_year}", sheet, cell)]
+        return [finding("company.effective_date_before_period", txt(
+            "the effective date %(date)s is before the reporting year %(year)s; please send a declaration covering "
+            "%(year)s", date=date.strftime("%d-%b-%Y"), year=ctx.reporting_year), sheet, cell)]
     return []
 
 
@@ -251,9 +254,9 @@ def description_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if d.company.scope is Scope.USER_DEFINED and blank(d.company.scope_description):
         sheet, cell = field_cell(d, "company.scope_description")
         printed = _PRINTED_LEVELS.get(d.company.scope_level or "", "User defined")
-        return [finding("scope.description_missing",
-                        f"the scope is '{printed}' but the description of scope is empty; please say what the "
-                        "declaration covers", sheet, cell)]
+        return [finding("scope.description_missing", txt(
+            "the scope is '%(scope)s' but the description of scope is empty; please say what the declaration covers",
+            scope=printed), sheet, cell)]
     return []
 
 
@@ -275,17 +278,19 @@ def product_list_empty(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     listed = [p for p in d.products if not blank(p.number) or not blank(p.name)]
     unnumbered = [p for p in listed if blank(p.number)]
     if not listed:
-        text = ("the scope is 'Product (or List of Products)' but the Product List is empty; please list the "
-                "products this declaration covers, each with its product number")
+        text = txt("the scope is 'Product (or List of Products)' but the Product List is empty; please list the "
+                   "products this declaration covers, each with its product number")
         return [finding("scope.product_list_empty", text, PRODUCT_LIST, f"{column}6")]
     if unnumbered:
         rows = ", ".join(str(p.row) for p in unnumbered[:10]) + (", ..." if len(unnumbered) > 10 else "")
-        text = (f"the Product List names products without a product number (row{'s' if len(unnumbered) > 1 else ''} "
-                f"{rows}); the product number is required")
+        text = txt("the Product List names products without a product number (rows %(rows)s); the product number "
+                   "is required", rows=rows) if len(unnumbered) > 1 else txt(
+            "the Product List names products without a product number (row %(rows)s); the product number is "
+            "required", rows=rows)
         return [finding("scope.product_list_empty", text, PRODUCT_LIST, f"{column}{unnumbered[0].row}")]
     if all(p.row != 6 for p in listed):
-        text = (f"the Product List starts in row {listed[0].row}; the template expects the first product number in "
-                "row 6 (its Checker counts the list as empty)")
+        text = txt("the Product List starts in row %(row)s; the template expects the first product number in row 6 "
+                   "(its Checker counts the list as empty)", row=listed[0].row)
         return [finding("scope.product_list_empty", text, PRODUCT_LIST, f"{column}6")]
     return []
 
@@ -293,6 +298,9 @@ def product_list_empty(d: Declaration, ctx: ReviewContext) -> list[Finding]:
 _SCOPE_NAMES = {Scope.COMPANY: "company", Scope.PRODUCT: "product", Scope.USER_DEFINED: "user-defined"}
 _LEVEL_NAMES = {"division": "division", "product_category": "product-category"}  # CMRT 2.x levels
 _PRINTED_LEVELS = {"division": "Division Level", "product_category": "Product Category Level"}
+_LEVEL_TERMS: dict[str, Param] = {"company": term("company"), "product": term("product"),
+                                  "user-defined": term("user-defined"), "division": term("division"),
+                                  "product-category": term("product-category")}  # fmt: skip
 
 
 @check(
@@ -313,9 +321,14 @@ def differs_from_request(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         return []
     level = _LEVEL_NAMES.get(d.company.scope_level or "", _SCOPE_NAMES[scope])
     sheet, cell = field_cell(d, "company.scope")
-    extra = (" covering the parts you supply to us (Product List tab)" if requested == "product"
-             else " covering your whole company")
-    return [finding("scope.differs_from_request",
-                    f"we asked for a {requested}-level declaration but this one is {level}-level; "
-                    f"please send a {requested}-level declaration{extra}, or confirm that this one covers them",
+    requested_name, level_name = _LEVEL_TERMS.get(requested, requested), _LEVEL_TERMS.get(level, level)
+    if requested == "product":
+        text = txt("we asked for a %(requested)s-level declaration but this one is %(level)s-level; please send a "
+                   "%(requested)s-level declaration covering the parts you supply to us (Product List tab), or "
+                   "confirm that this one covers them", requested=requested_name, level=level_name)
+    else:
+        text = txt("we asked for a %(requested)s-level declaration but this one is %(level)s-level; please send a "
+                   "%(requested)s-level declaration covering your whole company, or confirm that this one covers "
+                   "them", requested=requested_name, level=level_name)
+    return [finding("scope.differs_from_request", text,
                     sheet, cell)]

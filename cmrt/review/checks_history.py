@@ -11,9 +11,11 @@ from cmrt.changes import DeclarationChanges, compare
 from cmrt.declaration import Declaration
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import DECLARATION, SMELTER_LIST, answer_cell, check, finding, label, quote
+from cmrt.review.texts import Param, Text, english, term, txt
+from cmrt.review.texts import metal as metal_name
 from cmrt.smelters.text import metal_key
 
-_TOPIC_NAMES = {"covered_countries": "covered countries", "cahra": "conflict-affected and high-risk areas"}
+_TOPIC_NAMES = {"covered_countries": term("covered countries"), "cahra": term("conflict-affected and high-risk areas")}
 
 
 _LAST: list[tuple[Declaration, Declaration, DeclarationChanges]] = []
@@ -30,12 +32,12 @@ def _changes(d: Declaration, ctx: ReviewContext) -> DeclarationChanges | None:
     return changes
 
 
-def _previous(ctx: ReviewContext) -> str:
+def _previous(ctx: ReviewContext) -> Text:
     """"the 2024 declaration" (a campaign year), "the previous declaration (FILE)" or "the previous declaration"."""
     label = (ctx.previous_label or "").strip()
     if label.isdigit():
-        return f"the {label} declaration"
-    return f"the previous declaration ({label})" if label else "the previous declaration"
+        return txt("the %(year)s declaration", year=label)
+    return txt("the previous declaration (%(file)s)", file=label) if label else txt("the previous declaration")
 
 
 def _names(keys: tuple[object, ...], limit: int = 5) -> str:
@@ -70,7 +72,7 @@ def smelters_changed(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         column = d.smelter_columns.get("metal")
         cell = f"{column}{first.row}" if first is not None and column and added else None
         out.append(finding("history.smelters_changed",
-                           f"{metal} smelters since {_previous(ctx)}: {'; '.join(parts)}", SMELTER_LIST, cell,
+                           f"{metal} smelters since {english(_previous(ctx))}: {'; '.join(parts)}", SMELTER_LIST, cell,
                            mineral=metal, detail={"added": [str(k) for k in added],
                                                   "dropped": [str(k) for k in dropped]}))  # fmt: skip
     return out
@@ -97,12 +99,21 @@ def origin_flipped(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         assert flip.mineral is not None
         sheet, cell = answer_cell(d, flip.key, flip.mineral)
         dropped = changes.dropped.get(flip.mineral, ())
-        context = (f"; {len(dropped)} {flip.mineral} smelter{'s were' if len(dropped) > 1 else ' was'} dropped"
-                   if dropped else f"; no {flip.mineral} smelter was added")
-        out.append(finding("history.origin_flipped",
-                           f"{label(d, flip.key)} ({_TOPIC_NAMES.get(flip.topic, flip.topic)}) for {flip.mineral} "
-                           f"said {quote(flip.before)} in {_previous(ctx)} and says No now{context}; please explain "
-                           "what changed in your supply chain", sheet, cell, mineral=flip.mineral,
+        said: dict[str, Param] = {"question": label(d, flip.key), "topic": _TOPIC_NAMES.get(flip.topic, flip.topic),
+                                  "mineral": metal_name(flip.mineral), "before": quote(flip.before),
+                                  "previous": _previous(ctx), "count": len(dropped)}  # fmt: skip
+        if len(dropped) > 1:
+            text = txt("%(question)s (%(topic)s) for %(mineral)s said %(before)s in %(previous)s and says No now; "
+                       "%(count)s %(mineral)s smelters were dropped; please explain what changed in your supply "
+                       "chain", **said)
+        elif dropped:
+            text = txt("%(question)s (%(topic)s) for %(mineral)s said %(before)s in %(previous)s and says No now; "
+                       "%(count)s %(mineral)s smelter was dropped; please explain what changed in your supply chain",
+                       **said)
+        else:
+            text = txt("%(question)s (%(topic)s) for %(mineral)s said %(before)s in %(previous)s and says No now; "
+                       "no %(mineral)s smelter was added; please explain what changed in your supply chain", **said)
+        out.append(finding("history.origin_flipped", text, sheet, cell, mineral=flip.mineral,
                            detail={"before": flip.before, "after": flip.after}))  # fmt: skip
     return out
 
@@ -138,8 +149,9 @@ def answer_changed(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         else:
             mineral = next(f.mineral for f in changes.flips if f.key == key and f.mineral)
             sheet, cell = answer_cell(d, key, mineral)
-            name = label(d, key)
-        out.append(finding("history.answer_changed", f"{name} changed since {_previous(ctx)}: {'; '.join(items)}",
+            name = english(label(d, key))
+        out.append(finding("history.answer_changed", f"{name} changed since {english(_previous(ctx))}: "
+                           f"{'; '.join(items)}",
                            sheet or DECLARATION, cell))
     return out
 
@@ -160,7 +172,8 @@ def scope_changed(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if changes is None or not changes.scope_changed:
         return []
     sheet, cell = d.cell("company.scope")
-    return [finding("history.scope_changed", f"the scope was {quote(changes.scope_before, 90)} in {_previous(ctx)} "
+    return [finding("history.scope_changed", f"the scope was {quote(changes.scope_before, 90)} in "
+                    f"{english(_previous(ctx))} "
                     f"and is {quote(changes.scope_after, 90)} now", sheet or DECLARATION, cell)]
 
 
@@ -181,5 +194,5 @@ def policy_url_gone(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         return []
     letter = next((k for k, v in d.company_question_topics.items() if v.value == "policy_public"), None)
     sheet, cell = d.cell(f"company_questions.{letter}.comment") if letter else (None, None)
-    return [finding("history.policy_url_gone", f"{_previous(ctx)} gave the policy address "
+    return [finding("history.policy_url_gone", f"{english(_previous(ctx))} gave the policy address "
                     f"{quote(changes.policy_url_gone, 90)}; this one gives none", sheet or DECLARATION, cell)]

@@ -16,6 +16,7 @@ from cmrt.review.registry import (
     is_no,
     is_yes,
     label,
+    labels,
     minerals_open,
     norm,
     question_keys,
@@ -23,6 +24,7 @@ from cmrt.review.registry import (
     quote,
     rows_with_data,
 )
+from cmrt.review.texts import Text, metal, txt
 from cmrt.smelters.text import metal_key
 
 # ---------------------------------------------------------------- values
@@ -98,15 +100,18 @@ def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
                 continue  # not asked for this mineral (EMRT 1.x question 4 is about cobalt only)
             value = d.answers.get(key, {}).get(mineral)
             later = held.get((key, mineral), [])
+            text: Text
             if key in required[mineral] and blank(value):
-                text = f"{label(d, key)} is not answered for {mineral}"
+                text = txt("%(question)s is not answered for %(mineral)s", question=label(d, key),
+                           mineral=metal(mineral))
             elif later:  # answered, but neither Yes nor No
-                text = f"{label(d, key)} for {mineral} says {quote(value)}, not Yes or No"
+                text = txt("%(question)s for %(mineral)s says %(value)s, not Yes or No", question=label(d, key),
+                           mineral=metal(mineral), value=quote(value))
             else:
                 continue
             if later:
-                text += (f" (until it says Yes or No, the template's Checker also counts {mineral}'s "
-                         f"{', '.join(label(d, k) for k in later)} as missing)")
+                text = txt("%(text)s (until it says Yes or No, the template's Checker also counts %(mineral)s's "
+                           "%(questions)s as missing)", text=text, mineral=metal(mineral), questions=labels(d, later))
             sheet, cell = answer_cell(d, key, mineral)
             out.append(finding("mineral.answer_missing", text, sheet, cell, mineral=mineral,
                                detail={"checker_rows": (1 if blank(value) else 0) + len(later)} if later else None))
@@ -156,8 +161,9 @@ def answer_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             if blank(value) or text.startswith(_ALLOWED_STARTS) or text in _ALLOWED_EXTRA:
                 continue
             sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding("mineral.answer_invalid", f"{label(d, key)} for {mineral} says {quote(value)}, "
-                               "which is not one of the template's answers", sheet, cell, mineral=mineral))
+            out.append(finding("mineral.answer_invalid", txt(
+                "%(question)s for %(mineral)s says %(value)s, which is not one of the template's answers",
+                question=label(d, key), mineral=metal(mineral), value=quote(value)), sheet, cell, mineral=mineral))
     return out
 
 
@@ -182,11 +188,10 @@ def gating_ignored(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         answered = [k for k in after if not blank(d.answers.get(k, {}).get(mineral))]
         if answered:
             sheet, cell = answer_cell(d, answered[0], mineral)
-            questions = ", ".join(label(d, k) for k in answered)
-            out.append(finding("mineral.gating_ignored",
-                               f"{questions} answered for {mineral} although {label(d, closing)} says No; "
-                               "please confirm whether "
-                               f"{mineral} is used", sheet, cell, mineral=mineral))
+            out.append(finding("mineral.gating_ignored", txt(
+                "%(questions)s answered for %(mineral)s although %(gate)s says No; please confirm whether "
+                "%(mineral)s is used", questions=labels(d, answered), mineral=metal(mineral),
+                gate=label(d, closing)), sheet, cell, mineral=mineral))
     return out
 
 
@@ -210,9 +215,9 @@ def _per_topic(d: Declaration, topic: QuestionTopic) -> list[tuple[str, str, obj
     sources="ddm 'High Risk'; OECD step 2; review notes §3 D15",
 )
 def covered_countries(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    return _sourced_from(d, QuestionTopic.COVERED_COUNTRIES, "mineral.covered_countries",
-                         "the DRC or an adjoining country",
-                         "please send the smelters concerned and your due-diligence evidence")  # fmt: skip
+    return _sourced_from(d, QuestionTopic.COVERED_COUNTRIES, "mineral.covered_countries", txt(
+        "%(question)s says %(mineral)s is sourced from the DRC or an adjoining country; please send the smelters "
+        "concerned and your due-diligence evidence"))
 
 
 @check(
@@ -225,17 +230,19 @@ def covered_countries(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     sources="CMRT 6.0 Q4; ddm logic; review notes §3 D15, H39",
 )
 def cahra(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    return _sourced_from(d, QuestionTopic.CAHRA, "mineral.cahra", "conflict-affected and high-risk areas",
-                         "please describe the areas and your risk-mitigation measures")  # fmt: skip
+    return _sourced_from(d, QuestionTopic.CAHRA, "mineral.cahra", txt(
+        "%(question)s says %(mineral)s is sourced from conflict-affected and high-risk areas; please describe the "
+        "areas and your risk-mitigation measures"))
 
 
-def _sourced_from(d: Declaration, topic: QuestionTopic, check_id: str, where: str, ask: str) -> list[Finding]:
-    """A finding per in-scope mineral whose ``topic`` answer is Yes (or "... only", e.g. "DRC only")."""
+def _sourced_from(d: Declaration, topic: QuestionTopic, check_id: str, says: Text) -> list[Finding]:
+    """A finding per in-scope mineral whose ``topic`` answer is Yes (or "... only", e.g. "DRC only"); ``says``: the
+    detail's key (its parameters ``question`` and ``mineral`` filled here)."""
     out: list[Finding] = []
     for key, mineral, value in _per_topic(d, topic):
         if is_yes(value) or norm(value).endswith("only"):
             sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding(check_id, f"{label(d, key)} says {mineral} is sourced from {where}; {ask}",
+            out.append(finding(check_id, txt(says.key, question=label(d, key), mineral=metal(mineral)),
                                sheet, cell, mineral=mineral))  # fmt: skip
     return out
 
@@ -260,9 +267,10 @@ def no_origin_unsupported(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         ident = d.answers.get(ident_key, {}).get(mineral) if ident_key else None
         if full is False or (ident_key and is_no(ident)):
             sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding("mineral.no_origin_unsupported",
-                               f"{label(d, key)} says No for {mineral}, but not all suppliers responded or not all "
-                               "smelters are identified; please explain how you know", sheet, cell, mineral=mineral))
+            out.append(finding("mineral.no_origin_unsupported", txt(
+                "%(question)s says No for %(mineral)s, but not all suppliers responded or not all smelters are "
+                "identified; please explain how you know", question=label(d, key), mineral=metal(mineral)),
+                sheet, cell, mineral=mineral))
     return out
 
 
@@ -280,9 +288,10 @@ def response_low_check(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     for key, mineral, value in _per_topic(d, QuestionTopic.SUPPLIER_RESPONSE):
         if response_low(value):
             sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding("mineral.response_low",
-                               f"{label(d, key)} says {quote(value)} of relevant suppliers responded for {mineral}; "
-                               "please tell us how you follow up the others", sheet, cell, mineral=mineral))
+            out.append(finding("mineral.response_low", txt(
+                "%(question)s says %(value)s of relevant suppliers responded for %(mineral)s; please tell us how "
+                "you follow up the others", question=label(d, key), value=quote(value), mineral=metal(mineral)),
+                sheet, cell, mineral=mineral))
     return out
 
 
@@ -304,10 +313,10 @@ def identified_without_full_response(d: Declaration, ctx: ReviewContext) -> list
         response = d.answers.get(resp_key, {}).get(mineral)
         if is_yes(value) and response_full(response) is False:
             sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding("mineral.identified_without_full_response",
-                               f"{label(d, key)} says all {mineral} smelters are identified, but "
-                               f"{label(d, resp_key)} gives a response rate of {quote(response)}; please correct one "
-                               "of the two", sheet, cell, mineral=mineral))
+            out.append(finding("mineral.identified_without_full_response", txt(
+                "%(question)s says all %(mineral)s smelters are identified, but %(other)s gives a response rate of "
+                "%(value)s; please correct one of the two", question=label(d, key), mineral=metal(mineral),
+                other=label(d, resp_key), value=quote(response)), sheet, cell, mineral=mineral))
     return out
 
 
@@ -325,10 +334,10 @@ def smelter_info_not_reported(d: Declaration, ctx: ReviewContext) -> list[Findin
     for key, mineral, value in _per_topic(d, QuestionTopic.SMELTER_INFO_REPORTED):
         if is_no(value):
             sheet, cell = answer_cell(d, key, mineral)
-            out.append(finding("mineral.smelter_info_not_reported",
-                               f"{label(d, key)} says not all {mineral} smelter information you received is "
-                               "reported; please add the missing smelters to the Smelter List", sheet, cell,
-                               mineral=mineral))
+            out.append(finding("mineral.smelter_info_not_reported", txt(
+                "%(question)s says not all %(mineral)s smelter information you received is reported; please add "
+                "the missing smelters to the Smelter List", question=label(d, key), mineral=metal(mineral)),
+                sheet, cell, mineral=mineral))
     return out
 
 
@@ -353,11 +362,12 @@ def no_smelter_rows(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             continue
         sheet, cell = answer_cell(d, gates[0], mineral) if gates else ("Smelter List", None)
         if in_scope(d, mineral):
-            text = (f"{mineral} is declared in scope but the Smelter List has no {mineral} smelter; please add them "
-                    "(or 'Smelter not yet identified')")
+            text = txt("%(mineral)s is declared in scope but the Smelter List has no %(mineral)s smelter; please add "
+                       "them (or 'Smelter not yet identified')", mineral=metal(mineral))
         else:  # undecided: the Checker still asks for smelters until Q1/Q2 say No
-            text = (f"{label(d, gates[0]) if gates else 'the declaration'} does not say whether {mineral} is used, "
-                    f"and the Smelter List has no {mineral} smelter")
+            text = txt("%(question)s does not say whether %(mineral)s is used, and the Smelter List has no "
+                       "%(mineral)s smelter", question=label(d, gates[0]) if gates else txt("the declaration"),
+                       mineral=metal(mineral))
         out.append(finding("mineral.no_smelter_rows", text, sheet, cell, mineral=mineral))
     return out
 
@@ -384,8 +394,9 @@ def rows_not_declared(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if mineral is None or not in_scope(d, mineral):
             name = mineral or key.capitalize()
             column = d.smelter_columns.get("metal")
-            out.append(finding("mineral.rows_not_declared",
-                               f"the Smelter List has {name} smelters but {name} is not declared in scope on the "
-                               "Declaration tab; please correct the Declaration or remove the rows", "Smelter List",
+            out.append(finding("mineral.rows_not_declared", txt(
+                "the Smelter List has %(mineral)s smelters but %(mineral)s is not declared in scope on the "
+                "Declaration tab; please correct the Declaration or remove the rows", mineral=metal(name)),
+                               "Smelter List",
                                f"{column}{row_number}" if column else None, row=row_number, mineral=name))
     return out

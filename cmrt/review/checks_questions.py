@@ -18,6 +18,7 @@ from cmrt.review.registry import (
     norm,
     quote,
 )
+from cmrt.review.texts import metal, term, txt
 
 
 def _cell(d: Declaration, letter: str, part: str = "answer") -> tuple[str, str | None]:
@@ -58,27 +59,28 @@ def answer_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
                 if blank(value):
                     sheet, cell = d.cell(f"company_questions.{letter}.{mineral}")
                     out.append(finding("company_questions.answer_missing",
-                                       f"company question {letter} is not answered for {mineral}",
+                                       txt("company question %(letter)s is not answered for %(mineral)s",
+                                           letter=letter, mineral=metal(mineral)),
                                        sheet or DECLARATION, cell, mineral=mineral))
             continue
         if item is None or blank(item.answer):
             if item is not None and item.per_mineral and all(not blank(v) for v in item.per_mineral.values()):
                 continue
             sheet, cell = _cell(d, letter)
-            out.append(finding("company_questions.answer_missing", f"company question {letter} is not answered",
-                               sheet, cell))
+            out.append(finding("company_questions.answer_missing",
+                               txt("company question %(letter)s is not answered", letter=letter), sheet, cell))
     return out
 
 
 
 
 _NO_TEXT = {
-    CompanyTopic.POLICY: "you have no responsible minerals sourcing policy",
-    CompanyTopic.DUE_DILIGENCE: "you have not implemented due-diligence measures",
-    CompanyTopic.REVIEW: "you do not review your suppliers' due-diligence information",
-    CompanyTopic.CORRECTIVE_ACTION: "your review process has no corrective-action management",
-    CompanyTopic.REQUIRE_VALIDATED_SMELTERS: "you do not require validated (audited) smelters",
-    CompanyTopic.SURVEY: "you do not survey your suppliers",
+    CompanyTopic.POLICY: term("you have no responsible minerals sourcing policy"),
+    CompanyTopic.DUE_DILIGENCE: term("you have not implemented due-diligence measures"),
+    CompanyTopic.REVIEW: term("you do not review your suppliers' due-diligence information"),
+    CompanyTopic.CORRECTIVE_ACTION: term("your review process has no corrective-action management"),
+    CompanyTopic.REQUIRE_VALIDATED_SMELTERS: term("you do not require validated (audited) smelters"),
+    CompanyTopic.SURVEY: term("you do not survey your suppliers"),
 }
 
 
@@ -88,8 +90,8 @@ def _said_no(check_id: str, d: Declaration, topic: CompanyTopic) -> list[Finding
     letter, answer, _ = _answer(d, topic)
     if letter and is_no(answer):
         sheet, cell = _cell(d, letter)
-        return [finding(check_id, f"company question {letter} says {_NO_TEXT[topic]}; please tell us your plan "
-                        "and timeline", sheet, cell)]
+        return [finding(check_id, txt("company question %(letter)s says %(what)s; please tell us your plan and "
+                                      "timeline", letter=letter, what=_NO_TEXT[topic]), sheet, cell)]
     return []
 
 
@@ -103,8 +105,8 @@ def _register_no(check_id: str, topic: CompanyTopic, title: str, severity: Sever
         title=title,
         severity=severity,
         area="company_questions",
-        rationale=f"A No here means {_NO_TEXT[topic]}: an OECD due-diligence gap to follow up.",
-        message=f"company question {{letter}} says {_NO_TEXT[topic]}",
+        rationale=f"A No here means {_NO_TEXT[topic].english()}: an OECD due-diligence gap to follow up.",
+        message=f"company question {{letter}} says {_NO_TEXT[topic].english()}",
         sources=sources,
     )(run)
 
@@ -146,17 +148,17 @@ def policy_url_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     sheet, cell = _cell(d, letter, "comment")
     text = "" if blank(comment) else str(comment).strip()
     if len(text) <= 1:
-        return [finding("company_questions.policy_url_missing",
-                        f"company question {letter} says your sourcing policy is public but the comment gives no "
-                        "URL; please add the web address", sheet, cell)]
+        return [finding("company_questions.policy_url_missing", txt(
+            "company question %(letter)s says your sourcing policy is public but the comment gives no URL; please "
+            "add the web address", letter=letter), sheet, cell)]
     version = d.template.version_tuple
     link = d.company_questions[letter].link
     if d.template.family is Family.CMRT and version and version[0] == 3 and "www" not in text.casefold() \
             and not link:  # fmt: skip
-        return [finding("company_questions.policy_url_missing",
-                        f"company question {letter}: the comment {quote(text)} is not an address in the form "
-                        "www.companyname.com, which the template's Checker asks for; please give the URL of your "
-                        "policy", sheet, cell)]
+        return [finding("company_questions.policy_url_missing", txt(
+            "company question %(letter)s: the comment %(value)s is not an address in the form www.companyname.com, "
+            "which the template's Checker asks for; please give the URL of your policy", letter=letter,
+            value=quote(text)), sheet, cell)]
     return []
 
 
@@ -176,9 +178,9 @@ def policy_url_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         return []  # the comment is a hyperlink ("Our policy" -> https://...): the address is behind the text
     if letter and is_yes(answer) and not blank(comment) and not _URL.search(str(comment)):
         sheet, cell = _cell(d, letter, "comment")
-        return [finding("company_questions.policy_url_invalid",
-                        f"company question {letter}: the comment {quote(comment)} is not a web address; please give "
-                        "the URL of your policy (e.g. www.example.com/policy)", sheet, cell)]
+        return [finding("company_questions.policy_url_invalid", txt(
+            "company question %(letter)s: the comment %(value)s is not a web address; please give the URL of your "
+            "policy (e.g. www.example.com/policy)", letter=letter, value=quote(comment)), sheet, cell)]
     return []
 
 
@@ -197,8 +199,9 @@ def policy_not_public(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     letter, answer, _ = _answer(d, CompanyTopic.POLICY_PUBLIC)
     if letter and is_no(answer):
         sheet, cell = _cell(d, letter)
-        return [finding("company_questions.policy_not_public",
-                        f"company question {letter} says your sourcing policy is not publicly available", sheet, cell)]
+        return [finding("company_questions.policy_not_public", txt(
+            "company question %(letter)s says your sourcing policy is not publicly available", letter=letter),
+            sheet, cell)]
     return []
 
 
@@ -215,7 +218,7 @@ def other_format_undescribed(d: Declaration, ctx: ReviewContext) -> list[Finding
     letter, answer, comment = _answer(d, CompanyTopic.SURVEY)
     if letter and "other format" in norm(answer) and blank(comment):
         sheet, cell = _cell(d, letter, "comment")
-        return [finding("company_questions.other_format_undescribed",
-                        f"company question {letter} says you survey suppliers in another format; please describe it "
-                        "in the comment", sheet, cell)]
+        return [finding("company_questions.other_format_undescribed", txt(
+            "company question %(letter)s says you survey suppliers in another format; please describe it in the "
+            "comment", letter=letter), sheet, cell)]
     return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -9,7 +10,9 @@ from cmrt.declaration import Declaration, SmelterRow
 from cmrt.review.checks_smelters import _f, _id, _kind
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import blank, check, quote, rows_with_data
-from cmrt.smelters.rmap import RmapState, SmelterStatus, list_label
+from cmrt.review.texts import Param, term, txt
+from cmrt.review.texts import metal as metal_name
+from cmrt.smelters.rmap import RmapState, SmelterStatus, list_age_days, list_label
 from cmrt.smelters.text import is_cid, metal_key
 
 
@@ -29,6 +32,22 @@ def _statuses(
             continue
         seen.add(cid)
         yield r, cid, ctx.rmap.status(cid)
+
+
+def _list_date(date: dt.date | None, today: dt.date, max_age_days: int) -> Param:
+    """``2026-08-22`` or ``2026-08-22, 104 days old`` (``undated list``): ``list_label`` as a ``txt`` parameter."""
+    if date is None:
+        return term("undated list")
+    age = list_age_days(date, today) or 0
+    return txt("%(date)s, %(age)s days old", date=date.isoformat(), age=age) if age > max_age_days else (
+        date.isoformat())
+
+
+def _list(date: dt.date | None, today: dt.date, max_age_days: int) -> Param:
+    """``list_label`` (``list of 2026-08-22``) as a ``txt`` parameter."""
+    if date is None:
+        return term("undated list")
+    return txt("list of %(date)s", date=_list_date(date, today, max_age_days))
 
 
 def _name(r: SmelterRow, fallback: str) -> str:
@@ -52,13 +71,18 @@ def not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     for r, cid, status in _statuses(d, ctx, cid_only=True):
         if status.state in (RmapState.NOT_LISTED, RmapState.REMOVED):
             date = status.list_date
-            lists = list_label(date, ctx.today, ctx.max_list_age_days).removeprefix("list of ")
-            removed = "" if status.removed is None else (
-                f" and RMI has removed it from the smelter list ({status.removed.revision_date or 'date unknown'}: "
-                f"{status.removed.details or 'no reason given'})")
-            out.append(_f("smelter.not_conformant", d, r, "smelter_id",
-                          f"{quote(_name(r, cid))} ({cid}) is neither RMAP Conformant nor Active on RMI's lists of "
-                          f"{lists}{removed}; please tell us how you manage this smelter's risk",
+            lists = _list_date(date, ctx.today, ctx.max_list_age_days)
+            if status.removed is None:
+                text = txt("%(name)s (%(cid)s) is neither RMAP Conformant nor Active on RMI's lists of %(lists)s; "
+                           "please tell us how you manage this smelter's risk", name=quote(_name(r, cid)), cid=cid,
+                           lists=lists)
+            else:
+                text = txt("%(name)s (%(cid)s) is neither RMAP Conformant nor Active on RMI's lists of %(lists)s and "
+                           "RMI has removed it from the smelter list (%(date)s: %(reason)s); please tell us how you "
+                           "manage this smelter's risk", name=quote(_name(r, cid)), cid=cid, lists=lists,
+                           date=status.removed.revision_date or term("date unknown"),
+                           reason=status.removed.details or term("no reason given"))
+            out.append(_f("smelter.not_conformant", d, r, "smelter_id", text,
                           {"smelter_id": cid, "status": status.state.value,
                            "list_date": date.isoformat() if date else None}))
     return out
@@ -78,9 +102,9 @@ def active_not_conformant(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     out: list[Finding] = []
     for r, cid, status in _statuses(d, ctx):
         if status.state is RmapState.ACTIVE:
-            out.append(_f("smelter.active_not_conformant", d, r, "smelter_id",
-                          f"{cid} is RMAP Active (assessment under way), not yet Conformant "
-                          f"({list_label(status.list_date, ctx.today, ctx.max_list_age_days)})"))
+            out.append(_f("smelter.active_not_conformant", d, r, "smelter_id", txt(
+                "%(cid)s is RMAP Active (assessment under way), not yet Conformant (%(list)s)", cid=cid,
+                list=_list(status.list_date, ctx.today, ctx.max_list_age_days))))
     return out
 
 
@@ -168,7 +192,8 @@ def whole_list(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         total = len(ctx.reference.ids_for_metal(metal))
         if total and len(ids) >= WHOLE_LIST_MIN and len(ids) >= WHOLE_LIST_SHARE * total:
             row = first[metal]
-            out.append(_f("smelter.whole_list", d, row, "metal",
-                          f"{len(ids)} of RMI's {total} {row.metal} smelters are listed; please confirm they are all "
-                          "in your supply chain for the declared scope", {"listed": len(ids), "reference": total}))
+            out.append(_f("smelter.whole_list", d, row, "metal", txt(
+                "%(count)s of RMI's %(total)s %(metal)s smelters are listed; please confirm they are all in your "
+                "supply chain for the declared scope", count=len(ids), total=total, metal=metal_name(row.metal or "")),
+                {"listed": len(ids), "reference": total}))
     return out

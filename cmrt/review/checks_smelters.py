@@ -16,6 +16,7 @@ from cmrt.review.registry import (
     rows_with_data,
     smelter_cell,
 )
+from cmrt.review.texts import Param, Text, metal, term, txt
 from cmrt.smelters.reference import MATCH_THRESHOLD, NOT_LISTED, NOT_YET_IDENTIFIED
 from cmrt.smelters.text import country_key, is_cid, metal_key, normalise_cid
 
@@ -36,11 +37,33 @@ def _id(row: SmelterRow) -> str | None:
 
 
 
-def _f(check_id: str, d: Declaration, row: SmelterRow, field: str, message: str,
+def _f(check_id: str, d: Declaration, row: SmelterRow, field: str, message: Text | str,
        detail: dict[str, Any] | None = None) -> Finding:
+    """A finding on a smelter row (``message``: ``txt`` for the supplier, plain text for a check the team sees)."""
     sheet, cell = smelter_cell(d, row, field)
-    prefix = "" if cell else f"row {row.row}: "
-    return finding(check_id, prefix + message, sheet, cell, row=row.row, mineral=row.metal, detail=detail)
+    text: Text | str = message
+    if not cell:
+        text = txt("row %(row)s: %(text)s", row=row.row, text=message) if isinstance(message, Text) else (
+            f"row {row.row}: {message}")
+    return finding(check_id, text, sheet, cell, row=row.row, mineral=row.metal, detail=detail)
+
+
+def percent(share: float) -> str:
+    """``0.92`` -> ``92%`` (a confidence or a similarity in a message)."""
+    return format(share, ".0%")
+
+
+def _metal(row: SmelterRow) -> Param:
+    """The row's metal as a parameter (in the supplier's language), "smelter" when the row has none."""
+    return metal(row.metal) if row.metal else term("smelter")
+
+
+def _and(items: list[Text]) -> Param:
+    """ "smelter name and country" (terms joined)."""
+    out: Param = items[0]
+    for item in items[1:]:
+        out = txt("%(first)s and %(next)s", first=out, next=item)
+    return out
 
 
 @check(
@@ -54,7 +77,7 @@ def _f(check_id: str, d: Declaration, row: SmelterRow, field: str, message: str,
     supersedes=("smelter.few_key_fields",),
 )
 def metal_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    return [_f("smelter.metal_missing", d, r, "metal", "the smelter row has no metal; please select one")
+    return [_f("smelter.metal_missing", d, r, "metal", txt("the smelter row has no metal; please select one"))
             for r in rows_with_data(d) if blank(r.metal)]
 
 
@@ -73,17 +96,19 @@ def lookup_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     for r in rows_with_data(d):
         if blank(r.metal) or not blank(r.lookup):
             continue
-        hint, detail = "", None
+        text, detail = txt("the %(metal)s row has no Smelter Look-up value; please select the smelter, 'Smelter not "
+                           "listed' or 'Smelter not yet identified'", metal=metal(r.metal or "")), None
         if ctx.reference is not None and not _id(r) and not blank(r.name):
             match = ctx.reference.match(r.metal, r.name, r.country)
             if match is not None and match.confidence >= MATCH_THRESHOLD:
-                hint = (f" ({quote(r.name)} looks like RMI's {quote(match.entry.alias)}, {match.entry.smelter_id}, "
-                        f"match confidence {match.confidence:.0%})")
+                text = txt("the %(metal)s row has no Smelter Look-up value (%(name)s looks like RMI's %(alias)s, "
+                           "%(cid)s, match confidence %(confidence)s); please select the smelter, 'Smelter not "
+                           "listed' or 'Smelter not yet identified'", metal=metal(r.metal or ""), name=quote(r.name),
+                           alias=quote(match.entry.alias), cid=match.entry.smelter_id,
+                           confidence=percent(match.confidence))
                 detail = {"candidate_id": match.entry.smelter_id, "candidate_name": match.entry.standard_name,
                           "confidence": match.confidence, "method": match.method}
-        out.append(_f("smelter.lookup_missing", d, r, "lookup",
-                      f"the {r.metal} row has no Smelter Look-up value{hint}; please select the smelter, "
-                      "'Smelter not listed' or 'Smelter not yet identified'", detail))
+        out.append(_f("smelter.lookup_missing", d, r, "lookup", text, detail))
     return out
 
 
@@ -98,8 +123,9 @@ def lookup_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     supersedes=("smelter.few_key_fields",),
 )
 def not_yet_identified(d: Declaration, ctx: ReviewContext) -> list[Finding]:
-    return [_f("smelter.not_yet_identified", d, r, "lookup", f"the {r.metal} smelter is 'not yet identified'; "
-               "please identify it with your supplier")
+    return [_f("smelter.not_yet_identified", d, r, "lookup", txt(
+        "the %(metal)s smelter is 'not yet identified'; please identify it with your supplier",
+        metal=metal(r.metal or "")))
             for r in rows_with_data(d) if _kind(r) == "not_yet"]
 
 
@@ -119,19 +145,21 @@ def not_listed_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     for r in rows_with_data(d):
         if _kind(r) != "not_listed":
             continue
-        missing = [label for label, value in (("name", r.name), ("country", r.country)) if blank(value)]
+        missing = [label for label, value in ((term("name"), r.name), (term("country"), r.country)) if blank(value)]
         if missing:
             field = "name" if blank(r.name) else "country"
-            out.append(_f("smelter.not_listed_incomplete", d, r, field,
-                          f"'Smelter not listed' is selected but the smelter {' and '.join(missing)} "
-                          f"{'is' if len(missing) == 1 else 'are'} empty"))
+            text = txt("'Smelter not listed' is selected but the smelter %(fields)s is empty", fields=missing[0]) if (
+                len(missing) == 1) else txt("'Smelter not listed' is selected but the smelter %(fields)s are empty",
+                                            fields=_and(missing))  # fmt: skip
+            out.append(_f("smelter.not_listed_incomplete", d, r, field, text))
     return out
 
 
-_PLACEHOLDER_FIELDS = (("name", "smelter name"), ("country", "country"), ("lookup", "Smelter Look-up value"),
-                       ("smelter_id", "smelter id"), ("id_source", "id source"), ("street", "street"),
-                       ("city", "city"), ("state", "state or province"), ("contact_name", "contact name"),
-                       ("contact_email", "contact e-mail"))  # fmt: skip
+_PLACEHOLDER_FIELDS = (("name", term("smelter name")), ("country", term("country")),
+                       ("lookup", term("Smelter Look-up value")), ("smelter_id", term("smelter id")),
+                       ("id_source", term("id source")), ("street", term("street")), ("city", term("city")),
+                       ("state", term("state or province")), ("contact_name", term("contact name")),
+                       ("contact_email", term("contact e-mail")))  # fmt: skip
 ENTER_DETAILS = "enter smelter details"
 
 
@@ -169,11 +197,14 @@ def placeholder_left(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if not left:
             continue
         field, _, value = left[0]
-        names = " and ".join(text for _, text, _ in left)
-        out.append(_f("smelter.placeholder_left", d, r, field,
-                      f"the {names} of the {r.metal or 'smelter'} row still say{'s' if len(left) == 1 else ''} "
-                      f"{quote(value)}, a template placeholder; please enter the smelter's real "
-                      f"{names}", {"fields": [f for f, _, _ in left]}))  # fmt: skip
+        names = _and([text for _, text, _ in left])
+        if len(left) == 1:
+            text = txt("the %(fields)s of the %(metal)s row still says %(value)s, a template placeholder; please "
+                       "enter the smelter's real %(fields)s", fields=names, metal=_metal(r), value=quote(value))
+        else:
+            text = txt("the %(fields)s of the %(metal)s row still say %(value)s, a template placeholder; please "
+                       "enter the smelter's real %(fields)s", fields=names, metal=_metal(r), value=quote(value))
+        out.append(_f("smelter.placeholder_left", d, r, field, text, {"fields": [f for f, _, _ in left]}))
     return out
 
 
@@ -202,12 +233,13 @@ def not_listed(d: Declaration, ctx: ReviewContext) -> list[Finding]:
                       "candidate_country": match.entry.country, "confidence": match.confidence,
                       "method": match.method}
         if match is not None and match.confidence >= MATCH_THRESHOLD:
-            text = (f"{quote(r.name)} is marked 'Smelter not listed' but looks like RMI's "
-                    f"{quote(match.entry.standard_name)} ({match.entry.smelter_id}, match confidence "
-                    f"{match.confidence:.0%}); please confirm and use the listed smelter")
+            text = txt("%(name)s is marked 'Smelter not listed' but looks like RMI's %(standard)s (%(cid)s, match "
+                       "confidence %(confidence)s); please confirm and use the listed smelter", name=quote(r.name),
+                       standard=quote(match.entry.standard_name), cid=match.entry.smelter_id,
+                       confidence=percent(match.confidence))
         else:
-            text = (f"{quote(r.name)} is not on the RMI smelter list; please confirm it is a smelter or refiner "
-                    "(not a trader) and give its address")
+            text = txt("%(name)s is not on the RMI smelter list; please confirm it is a smelter or refiner (not a "
+                       "trader) and give its address", name=quote(r.name))
         out.append(_f("smelter.not_listed", d, r, "name", text, detail))
     return out
 
@@ -227,10 +259,11 @@ def id_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if _kind(r) != "listed" or blank(r.lookup) or _id(r):
             continue
         entry = ctx.reference.lookup(r.metal, r.lookup) if ctx.reference is not None else None
-        hint = f" (the look-up value matches {entry.smelter_id})" if entry is not None else ""
+        text = txt("%(lookup)s has no smelter identification number (the look-up value matches %(cid)s)",
+                   lookup=quote(r.lookup), cid=entry.smelter_id) if entry is not None else txt(
+            "%(lookup)s has no smelter identification number", lookup=quote(r.lookup))
         detail = {"candidate_id": entry.smelter_id, "confidence": 1.0, "method": "lookup"} if entry else None
-        out.append(_f("smelter.id_missing", d, r, "smelter_id",
-                      f"{quote(r.lookup)} has no smelter identification number{hint}", detail))
+        out.append(_f("smelter.id_missing", d, r, "smelter_id", text, detail))
     return out
 
 
@@ -245,7 +278,7 @@ def id_missing(d: Declaration, ctx: ReviewContext) -> list[Finding]:
 )
 def id_invalid(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     return [_f("smelter.id_invalid", d, r, "smelter_id",
-               f"the smelter id {quote(r.smelter_id)} is not a CID (CID plus six digits)")
+               txt("the smelter id %(value)s is not a CID (CID plus six digits)", value=quote(r.smelter_id)))
             for r in rows_with_data(d) if _id(r) and not is_cid(r.smelter_id)]
 
 
@@ -265,8 +298,9 @@ def id_input_mismatch(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     for r in rows_with_data(d):
         typed, cid = normalise_cid(r.id_input), _id(r)
         if typed and cid and typed != cid:
-            out.append(_f("smelter.id_input_mismatch", d, r, "id_input",
-                          f"the id typed in column A ({typed}) differs from the smelter id {cid} of the row"))
+            out.append(_f("smelter.id_input_mismatch", d, r, "id_input", txt(
+                "the id typed in column A (%(typed)s) differs from the smelter id %(cid)s of the row", typed=typed,
+                cid=cid)))
     return out
 
 
@@ -294,11 +328,14 @@ def id_not_in_reference(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         removed = ctx.rmap.removals.get(cid) if ctx.rmap is not None else None
         if removed is not None and ctx.rmap is not None and ctx.rmap.has_status_lists:
             continue  # smelter.not_conformant says RMI removed it (a sourcing risk, not a typo)
-        why = ""
         if removed is not None:
-            why = f" (RMI removed it on {removed.revision_date or 'an unknown date'}: {removed.details or 'no reason'})"
-        out.append(_f("smelter.id_not_in_reference", d, r, "smelter_id",
-                      f"the smelter id {cid} is not in RMI's smelter reference{why}; please check the id"))
+            text = txt("the smelter id %(cid)s is not in RMI's smelter reference (RMI removed it on %(date)s: "
+                       "%(reason)s); please check the id", cid=cid,
+                       date=removed.revision_date or term("an unknown date"),
+                       reason=removed.details or term("no reason"))  # fmt: skip
+        else:
+            text = txt("the smelter id %(cid)s is not in RMI's smelter reference; please check the id", cid=cid)
+        out.append(_f("smelter.id_not_in_reference", d, r, "smelter_id", text))
     return out
 
 
@@ -322,16 +359,17 @@ def lookup_inconsistent(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if not entries or _kind(r) != "listed":
             continue
         if r.metal and metal_key(r.metal) not in {metal_key(e.metal) for e in entries}:
-            out.append(_f("smelter.lookup_inconsistent", d, r, "metal",
-                          f"the metal {quote(r.metal)} does not match {cid}, which RMI lists for {entries[0].metal}"))
+            out.append(_f("smelter.lookup_inconsistent", d, r, "metal", txt(
+                "the metal %(value)s does not match %(cid)s, which RMI lists for %(metal)s", value=quote(r.metal),
+                cid=cid, metal=metal(entries[0].metal))))
             continue
         if blank(r.lookup):
             continue
         aliases = {norm(e.alias) for e in entries} | {norm(e.standard_name) for e in entries}
         if norm(r.lookup) not in aliases and ctx.reference.name_score(cid, r.lookup) < NAME_THRESHOLD:
-            out.append(_f("smelter.lookup_inconsistent", d, r, "lookup",
-                          f"the look-up value {quote(r.lookup)} does not belong to {cid} "
-                          f"({quote(entries[0].standard_name)})"))
+            out.append(_f("smelter.lookup_inconsistent", d, r, "lookup", txt(
+                "the look-up value %(lookup)s does not belong to %(cid)s (%(standard)s)", lookup=quote(r.lookup),
+                cid=cid, standard=quote(entries[0].standard_name))))
     return out
 
 
@@ -356,9 +394,9 @@ def name_inconsistent(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         score = ctx.reference.name_score(cid, r.name)
         if score < NAME_THRESHOLD:
             standard = ctx.reference.by_id(cid)[0].standard_name
-            out.append(_f("smelter.name_inconsistent", d, r, "name",
-                          f"the smelter name {quote(r.name)} does not match {cid} ({quote(standard)}, similarity "
-                          f"{score:.0%}); please check the name or the id"))
+            out.append(_f("smelter.name_inconsistent", d, r, "name", txt(
+                "the smelter name %(name)s does not match %(cid)s (%(standard)s, similarity %(score)s); please check "
+                "the name or the id", name=quote(r.name), cid=cid, standard=quote(standard), score=percent(score))))
     return out
 
 
@@ -383,11 +421,12 @@ def country_inconsistent(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if entry is None or not entry.country or _kind(r) == "not_yet":
             continue
         if blank(r.country):
-            out.append(_f("smelter.country_inconsistent", d, r, "country",
-                          f"the smelter country is empty; RMI lists {cid} in {entry.country}"))
+            out.append(_f("smelter.country_inconsistent", d, r, "country", txt(
+                "the smelter country is empty; RMI lists %(cid)s in %(country)s", cid=cid, country=entry.country)))
         elif country_key(r.country) != country_key(entry.country):
-            out.append(_f("smelter.country_inconsistent", d, r, "country",
-                          f"the country {quote(r.country)} does not match {cid}, which RMI lists in {entry.country}"))
+            out.append(_f("smelter.country_inconsistent", d, r, "country", txt(
+                "the country %(value)s does not match %(cid)s, which RMI lists in %(country)s",
+                value=quote(r.country), cid=cid, country=entry.country)))
     return out
 
 
@@ -418,9 +457,9 @@ def duplicate(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         first = rows[0]
         name = first.lookup or first.name or ident
         numbers = ", ".join(str(r.row) for r in rows)
-        out.append(_f("smelter.duplicate", d, rows[1], "smelter_id" if _id(first) else "lookup",
-                      f"{quote(name)} ({ident.upper() if _id(first) else first.metal}) is listed "
-                      f"{len(rows)} times (rows {numbers})"))
+        out.append(_f("smelter.duplicate", d, rows[1], "smelter_id" if _id(first) else "lookup", txt(
+            "%(name)s (%(what)s) is listed %(count)s times (rows %(rows)s)", name=quote(name),
+            what=ident.upper() if _id(first) else metal(first.metal or ""), count=len(rows), rows=numbers)))
     return out
 
 
@@ -440,9 +479,9 @@ def few_key_fields(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         fields = (r.metal, r.lookup, r.name or r.standard_name, r.country, r.smelter_id)
         count = sum(1 for v in fields if not blank(v))
         if count < 3:
-            out.append(_f("smelter.few_key_fields", d, r, "metal",
-                          f"the row has only {count} of the 5 key fields (metal, look-up, name, country, id); "
-                          "please complete or remove it"))
+            out.append(_f("smelter.few_key_fields", d, r, "metal", txt(
+                "the row has only %(count)s of the 5 key fields (metal, look-up, name, country, id); please "
+                "complete or remove it", count=count)))
     return out
 
 
@@ -462,13 +501,16 @@ def mine_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if blank(m.metal):
             continue
         missing = [(field, text) for field, text, value in (
-            ("smelter_name", "smelter it supplies", m.smelter_name),
-            ("mine_name", "mine name", m.mine_name),
-            ("country", "mine country", m.country),
+            ("smelter_name", term("smelter it supplies"), m.smelter_name),
+            ("mine_name", term("mine name"), m.mine_name),
+            ("country", term("mine country"), m.country),
         ) if blank(value)]
         if missing:
             column = d.mine_columns.get(missing[0][0])
-            what = " or the ".join(text for _, text in missing)
-            out.append(finding("mine.incomplete", f"the Mine List row names {m.metal} but not the {what}",
+            what: Param = missing[0][1]
+            for _, text in missing[1:]:
+                what = txt("%(first)s or the %(next)s", first=what, next=text)
+            out.append(finding("mine.incomplete", txt("the Mine List row names %(metal)s but not the %(what)s",
+                                                      metal=metal(m.metal or ""), what=what),
                                "Mine List", f"{column}{m.row}" if column else None, row=m.row, mineral=m.metal))
     return out

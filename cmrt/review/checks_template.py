@@ -8,6 +8,7 @@ from decimal import Decimal
 from cmrt.declaration import Declaration, split_families
 from cmrt.review.model import Finding, ReviewContext, Severity
 from cmrt.review.registry import check, finding, norm, quote
+from cmrt.review.texts import Param, txt
 
 # ---------------------------------------------------------------- template
 
@@ -23,7 +24,8 @@ from cmrt.review.registry import check, finding, norm, quote
 )
 def not_reporting_template(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if d.template.family is None:
-        return [finding("template.not_reporting_template", "the file is not an RMI reporting template", "Declaration")]
+        return [finding("template.not_reporting_template", txt("the file is not an RMI reporting template"),
+                        "Declaration")]
     return []
 
 
@@ -43,11 +45,14 @@ def wrong_family(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     families = split_families(ctx.required_family)  # a campaign may ask for several ("CMRT,EMRT")
     if d.template.family.value in families:
         return []
-    required = " or ".join(families)
+    required: Param = families[0]
+    for name in families[1:]:
+        required = txt("%(first)s or %(next)s", first=required, next=name)
     return [
         finding(
             "template.wrong_family",
-            f"we asked for the {required} but received the {d.template.family.value}; please send the {required}",
+            txt("we asked for the %(required)s but received the %(family)s; please send the %(required)s",
+                required=required, family=d.template.family.value),
             "Declaration",
             "D2",
         )
@@ -84,7 +89,8 @@ def version_too_old(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         return [
             finding(
                 "template.version_too_old",
-                f"the template version could not be read; please use {family} {ctx.min_version} or later",
+                txt("the template version could not be read; please use %(family)s %(version)s or later",
+                    family=family, version=ctx.min_version),
                 "Declaration",
                 "J3",
             )
@@ -93,8 +99,9 @@ def version_too_old(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         return [
             finding(
                 "template.version_too_old",
-                f"the template version {d.template.version} is older than the required {family} "
-                f"{ctx.min_version}; please copy your answers into the current template",
+                txt("the template version %(version)s is older than the required %(family)s %(required)s; please copy "
+                    "your answers into the current template", version=str(d.template.version), family=family,
+                    required=ctx.min_version),
                 "Declaration",
                 "J3",
             )
@@ -113,6 +120,6 @@ def version_too_old(d: Declaration, ctx: ReviewContext) -> list[Finding]:
 )
 def not_english(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if d.language and norm(d.language) not in ("english", "en"):
-        return [finding("template.not_english", f"the template language is set to {quote(d.language)}",
-                        "Declaration", "D3")]
+        return [finding("template.not_english", txt("the template language is set to %(language)s",
+                                                    language=quote(d.language)), "Declaration", "D3")]
     return []

@@ -21,6 +21,7 @@ from cmrt.review.registry import (
     quote,
     rows_with_data,
 )
+from cmrt.review.texts import Param, Text, metal, term, txt
 from cmrt.smelters.text import metal_key
 
 MAX_CELL = 255
@@ -28,18 +29,19 @@ MAX_CELL = 255
 # Fields that name or identify something: over 255 characters they hold a pasted list or text, not the value.
 # Comments, scope descriptions and the mine lists may be long by nature and are not checked.
 _COMPANY_FIELDS = (
-    ("company.name", "company name"), ("company.unique_id", "company unique id"),
-    ("company.unique_id_authority", "unique id authority"), ("company.address", "address"),
-    ("company.contact.name", "contact name"), ("company.contact.email", "contact e-mail"),
-    ("company.contact.phone", "contact phone"), ("company.authorizer.name", "authorizer"),
-    ("company.authorizer.title", "authorizer title"), ("company.authorizer.email", "authorizer e-mail"),
-    ("company.authorizer.phone", "authorizer phone"),
+    ("company.name", term("company name")), ("company.unique_id", term("company unique id")),
+    ("company.unique_id_authority", term("unique id authority")), ("company.address", term("address")),
+    ("company.contact.name", term("contact name")), ("company.contact.email", term("contact e-mail")),
+    ("company.contact.phone", term("contact phone")), ("company.authorizer.name", term("authorizer")),
+    ("company.authorizer.title", term("authorizer title")), ("company.authorizer.email", term("authorizer e-mail")),
+    ("company.authorizer.phone", term("authorizer phone")),
 )  # fmt: skip
-_SMELTER_FIELDS = (("lookup", "Smelter Look-up value"), ("name", "smelter name"), ("country", "country"),
-                   ("smelter_id", "smelter id"), ("id_source", "id source"), ("street", "street"), ("city", "city"),
-                   ("state", "state or province"), ("contact_name", "contact name"),
-                   ("contact_email", "contact e-mail"))  # fmt: skip
-_PRODUCT_FIELDS = (("number", "product number"), ("name", "product name"), ("requester_number", "requester number"))
+_SMELTER_FIELDS = (("lookup", term("Smelter Look-up value")), ("name", term("smelter name")),
+                   ("country", term("country")), ("smelter_id", term("smelter id")), ("id_source", term("id source")),
+                   ("street", term("street")), ("city", term("city")), ("state", term("state or province")),
+                   ("contact_name", term("contact name")), ("contact_email", term("contact e-mail")))  # fmt: skip
+_PRODUCT_FIELDS = (("number", term("product number")), ("name", term("product name")),
+                   ("requester_number", term("requester number")))
 
 
 def _company_value(d: Declaration, path: str) -> object:
@@ -67,11 +69,12 @@ def cell_too_long(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         value = _company_value(d, path)
         if isinstance(value, str) and len(value) > MAX_CELL:
             sheet, cell = d.cell(path)
-            out.append(finding("text.cell_too_long", f"the {name} is {len(value)} characters long; a cell keeps "
-                               f"{MAX_CELL} in many tools, please shorten it", sheet or DECLARATION, cell))
+            out.append(finding("text.cell_too_long", txt(
+                "the %(field)s is %(length)s characters long; a cell keeps %(max)s in many tools, please shorten it",
+                field=name, length=len(value), max=MAX_CELL), sheet or DECLARATION, cell))
     for kind, rows, fields, columns, sheet in (
-        ("smelter", rows_with_data(d), _SMELTER_FIELDS, d.smelter_columns, SMELTER_LIST),
-        ("product", d.products, _PRODUCT_FIELDS, d.product_columns, PRODUCT_LIST),
+        (term("smelter"), rows_with_data(d), _SMELTER_FIELDS, d.smelter_columns, SMELTER_LIST),
+        (term("product"), d.products, _PRODUCT_FIELDS, d.product_columns, PRODUCT_LIST),
     ):
         for row in rows:
             long = [(field, name, value) for field, name in fields
@@ -79,11 +82,18 @@ def cell_too_long(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             if not long:
                 continue
             field, _, value = long[0]
-            names = " and ".join(name for _, name, _ in long)
+            names: Param = long[0][1]
+            for _, name, _ in long[1:]:
+                names = txt("%(first)s and %(next)s", first=names, next=name)
             column = columns.get(field)
-            verb = "is" if len(long) == 1 else "are"
-            text = (f"the {names} of the {kind} row {verb} over {MAX_CELL} characters ({len(value)}); a cell keeps "
-                    f"{MAX_CELL} in many tools, please shorten it")
+            if len(long) == 1:
+                text = txt("the %(fields)s of the %(kind)s row is over %(max)s characters (%(length)s); a cell keeps "
+                           "%(max)s in many tools, please shorten it", fields=names, kind=kind, max=MAX_CELL,
+                           length=len(value))
+            else:
+                text = txt("the %(fields)s of the %(kind)s row are over %(max)s characters (%(length)s); a cell "
+                           "keeps %(max)s in many tools, please shorten it", fields=names, kind=kind, max=MAX_CELL,
+                           length=len(value))
             out.append(finding("text.cell_too_long", text, sheet, f"{column}{row.row}" if column else None,
                                row=row.row))
     return out
@@ -114,23 +124,24 @@ def _free_text(d: Declaration) -> Iterator[tuple[str, str | None, str]]:
             yield PRODUCT_LIST, f"{column}{product.row}" if column else None, product.comment
 
 
-def unsupported_because(d: Declaration, ctx: ReviewContext) -> str | None:
+def unsupported_because(d: Declaration, ctx: ReviewContext) -> Text | None:
     """Why the declaration does not back a 'conflict-free' claim, or None when it does: every mineral in scope has
     all smelters identified, a 100 % supplier response and only smelters on RMI's Conformant list."""
     if ctx.rmap is None or not ctx.rmap.has_status_lists:
-        return "there is no RMI Conformant list here to check it against"
+        return txt("there is no RMI Conformant list here to check it against")
     for mineral in minerals_in_scope(d):
         if not is_yes(d.answer(QuestionTopic.SMELTERS_IDENTIFIED, mineral)):
-            return f"the declaration does not say all {mineral} smelters are identified"
+            return txt("the declaration does not say all %(mineral)s smelters are identified", mineral=metal(mineral))
         if response_full(d.answer(QuestionTopic.SUPPLIER_RESPONSE, mineral)) is not True:
-            return f"not all relevant suppliers answered for {mineral}"
+            return txt("not all relevant suppliers answered for %(mineral)s", mineral=metal(mineral))
         rows = [r for r in rows_with_data(d) if metal_key(r.metal) == metal_key(mineral)]
         if not rows:
-            return f"no {mineral} smelter is listed"
+            return txt("no %(mineral)s smelter is listed", mineral=metal(mineral))
         outside = sorted({_id(r) or (r.lookup or r.name or "?") for r in rows
                           if not _id(r) or _id(r) not in ctx.rmap.conformant})  # fmt: skip
         if outside:
-            return f"{mineral} smelters not on RMI's Conformant list: {', '.join(outside[:5])}"
+            return txt("%(mineral)s smelters not on RMI's Conformant list: %(smelters)s", mineral=metal(mineral),
+                       smelters=", ".join(outside[:5]))
     return None
 
 
@@ -153,8 +164,16 @@ def conflict_free_claim(d: Declaration, ctx: ReviewContext) -> list[Finding]:
     if why is None:
         return []
     sheet, cell, text = claims[0]
-    more = f" (and in {len(claims) - 1} more cell{'s' if len(claims) > 2 else ''})" if len(claims) > 1 else ""
-    return [finding("text.conflict_free_claim",
-                    f"the comment {quote(text, 80)}{more} claims the material is conflict-free, but {why}; please "
-                    "send the evidence for the claim (e.g. every smelter RMAP Conformant) or withdraw it", sheet,
-                    cell, detail={"places": len(claims)})]  # fmt: skip
+    if len(claims) > 2:
+        said = txt("the comment %(value)s (and in %(more)s more cells) claims the material is conflict-free, but "
+                   "%(why)s; please send the evidence for the claim (e.g. every smelter RMAP Conformant) or withdraw "
+                   "it", value=quote(text, 80), more=len(claims) - 1, why=why)
+    elif len(claims) == 2:
+        said = txt("the comment %(value)s (and in %(more)s more cell) claims the material is conflict-free, but "
+                   "%(why)s; please send the evidence for the claim (e.g. every smelter RMAP Conformant) or withdraw "
+                   "it", value=quote(text, 80), more=1, why=why)
+    else:
+        said = txt("the comment %(value)s claims the material is conflict-free, but %(why)s; please send the "
+                   "evidence for the claim (e.g. every smelter RMAP Conformant) or withdraw it", value=quote(text, 80),
+                   why=why)
+    return [finding("text.conflict_free_claim", said, sheet, cell, detail={"places": len(claims)})]

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from cmrt.declaration import Declaration
+from cmrt.review.texts import Text
 from cmrt.smelters.reference import SmelterReference
 from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmapStatus
 
@@ -69,6 +70,8 @@ class Finding:
     # machine-readable facts behind the message, e.g. {"candidate_id": "CID002082", "confidence": 0.92}
     detail: Mapping[str, Any] | None = field(default=None, compare=False)
     audience: str = SUPPLIER  # TEAM: information for the compliance team, never sent to a supplier
+    # the message as a key and parameters (``cmrt.review.texts``): what a supplier reads in their language
+    phrase: Text | None = field(default=None, compare=False)
 
     @property
     def location(self) -> str:
@@ -96,7 +99,7 @@ class Finding:
             "mineral": self.mineral,
         } | ({"detail": dict(self.detail)} if self.detail else {}) | (
             {"audience": self.audience} if self.audience != SUPPLIER else {}
-        )
+        ) | ({"phrase": self.phrase.to_json()} if self.phrase is not None else {})
 
 
 CheckFunc = Callable[[Declaration, ReviewContext], list[Finding]]

@@ -17,6 +17,7 @@ from typing import Any
 
 from cmrt.declaration import Declaration, Family, QuestionTopic, SmelterRow
 from cmrt.review.model import SUPPLIER, TEAM, Check, CheckFunc, Finding, Severity
+from cmrt.review.texts import Text, txt
 
 REGISTRY: dict[str, Check] = {}
 
@@ -55,7 +56,7 @@ def check(
 
 def finding(
     check_id: str,
-    message: str,
+    message: str | Text,
     sheet: str | None = None,
     cell: str | None = None,
     *,
@@ -63,8 +64,12 @@ def finding(
     mineral: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Finding:
+    """``message``: the detail as ``txt(KEY, **params)`` (``cmrt.review.texts``: the supplier reads it in their
+    language), or plain English text (a check only the team sees)."""
     spec = REGISTRY[check_id]
-    return Finding(check_id, spec.severity, message, sheet, cell, row, mineral, spec.title, detail, spec.audience)
+    text = message if isinstance(message, Text) else None
+    return Finding(check_id, spec.severity, text.english() if text else str(message), sheet, cell, row, mineral,
+                   spec.title, detail, spec.audience, text)  # fmt: skip
 
 
 def checker_rows(findings: Iterable[Finding]) -> Counter[str]:
@@ -225,9 +230,20 @@ def answer_cell(d: Declaration, key: str, mineral: str, comment: bool = False) -
     return sheet or DECLARATION, cell
 
 
-def label(d: Declaration, key: str) -> str:
-    """How a question is named to the supplier: "question 3" (printed number)."""
-    return f"question {question_number(key)}" if question_number(key) else key
+def label(d: Declaration, key: str) -> Text | str:
+    """How a question is named to the supplier: "question 3" (printed number; a ``txt`` parameter)."""
+    return txt("question %(number)s", number=question_number(key)) if question_number(key) else key
+
+
+def labels(d: Declaration, keys: Iterable[str]) -> Text | str:
+    """Several questions: "question 3, question 4" (a ``txt`` parameter)."""
+    names = [label(d, k) for k in keys]
+    if len(names) == 1:
+        return names[0]
+    out: Text | str = names[0]
+    for name in names[1:]:
+        out = txt("%(first)s, %(next)s", first=out, next=name)
+    return out
 
 
 # ---------------------------------------------------------------- company block cells

@@ -1,9 +1,10 @@
 """What a supplier reads about each check, and under which heading (the acknowledgment and clarification e-mails).
 
 Each check that may reach a supplier has one short sentence here (English; the translations live in the mail
-catalogues, ``mail/locale/<language>.po``, with the check id as message context). A finding is shown to the supplier
-as that sentence, the minerals it concerns and its cells, in the supplier's language, with the finding's own
-precise English message in the English part below. ``tests/unit/review/test_supplier_texts.py`` fails when a
+catalogues, ``mail/locale/<language>.po``, with the check id as message context). A finding's own detail reaches the
+supplier in both languages when the check wrote it as a key and parameters (``cmrt.review.texts``, the finding's
+``phrase``); a finding stored without one is shown in the supplier's language as this sentence, the minerals it
+concerns and its cells. ``tests/unit/review/test_supplier_texts.py`` fails when a
 check of the catalogue has no sentence here.
 
 Headings (``section``): *correct* holds defects (invalid values, required fields missing, inconsistencies); *explain*

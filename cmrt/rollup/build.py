@@ -94,8 +94,9 @@ class _Planner:
             if is_placeholder(value):
                 self.problems.append((key, f"{value!r} is a placeholder; give the real value"))
                 continue
-            if name.endswith("_email") and email_problem(value):
-                self.problems.append((key, f"{value!r} is not an e-mail address ({email_problem(value)})"))
+            problem = email_problem(value) if name.endswith("_email") else None
+            if problem is not None:
+                self.problems.append((key, f"{value!r} is not an e-mail address ({problem.english()})"))
                 continue
             cell = self.put(path, Value(value))
             if cell:

@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 
+import cmrt.review.catalogue  # noqa: F401  (registers the checks ``finding`` looks up)
 from cmrt.languages import LANGUAGES
+from cmrt.review.registry import finding
+from cmrt.review.texts import metal, term, txt
+from handlers.findings import supplier_points
 from mail.compose import MailTemplates
 
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
@@ -27,19 +31,31 @@ BASE: dict[str, Any] = {
     "sender_name": "Pat Doe",
     "sender_company": "Example Corp",
 }
-POINTS = [
-    {"section": "correct", "check": "mineral.answer_missing", "minerals": ["Tin", "Tantalum", "Tungsten"],
-     "message": "question 2 is not answered for Tin, Tantalum and Tungsten",
-     "locations": ["Declaration E24, F24, G24"]},
-    {"section": "correct", "check": "company.email_invalid", "minerals": [],
-     "message": "the contact e-mail 'anna@' is not a valid address (no domain)", "locations": ["Declaration D16"]},
-    {"section": "explain", "check": "mineral.covered_countries", "minerals": ["Tungsten"],
-     "message": "question 3 says Tungsten is sourced from the DRC or an adjoining country; please send the smelters "
-                "concerned and your due-diligence evidence", "locations": ["Declaration G25"]},
-    {"section": "explain", "check": "smelter.not_listed", "minerals": ["Gold"],
-     "message": "'Heraeus Precious Metals GmbH & Co. KG Hanau Refinery Division' is not on the RMI smelter list; "
-                "please confirm it is a smelter or refiner", "locations": ["Smelter List D14"]},
-]  # fmt: skip
+def _points() -> list[dict[str, Any]]:
+    """The points of an acknowledgment as the review writes them: real findings (``txt`` keys and parameters, so
+    the supplier's language carries the same detail) through ``handlers.findings.supplier_points``."""
+    question = txt("question %(number)s", number=2)
+    findings = [
+        finding("mineral.answer_missing", txt("%(question)s is not answered for %(mineral)s", question=question,
+                                              mineral=metal(m)), "Declaration", cell, mineral=m)
+        for m, cell in (("Tin", "E24"), ("Tantalum", "F24"), ("Tungsten", "G24"))
+    ] + [
+        finding("company.email_invalid", txt("the %(field)s %(value)s is not a valid address (%(problem)s)",
+                                             field=term("contact e-mail"), value="'anna@'",
+                                             problem=term("please check the spelling")), "Declaration", "D16"),
+        finding("mineral.covered_countries", txt(
+            "%(question)s says %(mineral)s is sourced from the DRC or an adjoining country; please send the smelters "
+            "concerned and your due-diligence evidence", question=txt("question %(number)s", number=3),
+            mineral=metal("Tungsten")), "Declaration", "G25", mineral="Tungsten"),
+        finding("smelter.not_listed", txt(
+            "%(name)s is not on the RMI smelter list; please confirm it is a smelter or refiner (not a trader) and "
+            "give its address", name="'Heraeus Precious Metals GmbH & Co. KG Hanau Refinery Division'"),
+            "Smelter List", "D14", mineral="Gold"),
+    ]
+    return supplier_points([f.to_json() for f in findings])
+
+
+POINTS = _points()
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "request": ("request", {"min_version": "6.4", "attachment_names": ["CMRT_blank.xlsx"]}),
     "request_emrt": ("request", {"families": ("EMRT",), "attachment_names": ["EMRT_blank.xlsx"],
