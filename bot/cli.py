@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from bot import commands as commands_pkg
+from bot.commands._common import unreachable_database
 from bot.logs import configure_logging
 from cmrt.textsafe import terminal
 
@@ -90,29 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = stdout
     return int(result or 0)
 
-
-def unreachable_database(exc: BaseException) -> str | None:
-    """One line for a database that cannot be reached (server down, refused, bad credentials, a file that cannot
-    be opened), else None: SQLAlchemy's errors and the drivers' own (the light schema probe, ``store.probe``, speaks
-    to sqlite3 and psycopg directly). A library is looked at only when it is already loaded (commands start faster
-    without it)."""
-    kinds: list[type[BaseException]] = []
-    if "sqlalchemy" in sys.modules:
-        from sqlalchemy.exc import InterfaceError, OperationalError
-
-        kinds += [OperationalError, InterfaceError]
-    if "psycopg" in sys.modules:
-        import psycopg
-
-        kinds += [psycopg.OperationalError, psycopg.InterfaceError]
-    if "sqlite3" in sys.modules:
-        import sqlite3
-
-        kinds.append(sqlite3.OperationalError)
-    if not isinstance(exc, tuple(kinds)):
-        return None
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return f"cannot reach the database: {detail[0] if detail else type(exc).__name__}"
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -44,20 +44,33 @@ def settings_from(args: argparse.Namespace) -> Settings:
 @contextmanager
 def open_database(settings: Settings, *, check_schema: bool = True) -> Iterator[Database]:
     """The configured database, refused (naming ``cmrt-bot db upgrade``) when its schema is not current."""
-    from store import Database, StoreError, check_schema_current
+    from store import Database, StoreError
 
+    if check_schema:
+        require_schema(settings.store.url)
     try:
-        if check_schema:
-            check_schema_current(settings.store.url)
         db = Database(settings.store.url)
     except StoreError as exc:
         raise CommandError(str(exc), 2) from None
     except Exception as exc:  # driver errors: unreachable server, bad credentials, unreadable file
-        raise CommandError(f"cannot open the database: {_first_line(exc)}", 2) from None
+        raise database_error(exc, "cannot open the database:") from None
     try:
         yield db
     finally:
         db.dispose()
+
+
+def require_schema(url: str) -> None:
+    """``CommandError`` unless the database at ``url`` is at the code's schema (``store.probe``, no SQLAlchemy): an
+    outdated or missing schema names ``cmrt-bot db upgrade`` (status 2), an unreachable database is one line."""
+    from store import StoreError, check_schema_current
+
+    try:
+        check_schema_current(url)
+    except StoreError as exc:
+        raise CommandError(str(exc), 2) from None
+    except Exception as exc:  # driver errors: unreachable server, bad credentials, not a database file
+        raise database_error(exc, "cannot open the database:") from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -74,8 +87,43 @@ def upgrade_database(url: str, *, failure: str) -> tuple[list[str], list[str]]:
     except StoreError as exc:
         raise CommandError(str(exc), 2) from None
     except Exception as exc:
-        raise CommandError(f"{failure} {redact_url(url)}: {_first_line(exc)}", 2) from None
+        raise database_error(exc, f"{failure} {redact_url(url)}:") from None
     return list(before), list(after)
+
+
+def database_error(exc: BaseException, failure: str) -> CommandError:
+    """The one line (and exit status) for a database error a command cannot go on from: a database that cannot be
+    reached is ``cannot reach the database: ...`` with status 1 for every command (``run`` included: a service
+    manager restarts it, and the server may be back by then); anything else (not a database file, a broken
+    schema) is ``failure`` and the driver's first line, status 2."""
+    line = unreachable_database(exc)
+    if line is not None:
+        return CommandError(line, 1)
+    return CommandError(f"{failure} {_first_line(exc)}", 2)
+
+
+def unreachable_database(exc: BaseException) -> str | None:
+    """One line for a database that cannot be reached (server down, refused, bad credentials, a file that cannot
+    be opened), else None: SQLAlchemy's errors and the drivers' own (the light schema probe, ``store.probe``, speaks
+    to sqlite3 and psycopg directly). A library is looked at only when it is already loaded (commands start faster
+    without it)."""
+    kinds: list[type[BaseException]] = []
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        kinds += [OperationalError, InterfaceError]
+    if "psycopg" in sys.modules:
+        import psycopg
+
+        kinds += [psycopg.OperationalError, psycopg.InterfaceError]
+    if "sqlite3" in sys.modules:
+        import sqlite3
+
+        kinds.append(sqlite3.OperationalError)
+    if not isinstance(exc, tuple(kinds)):
+        return None
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"cannot reach the database: {detail[0] if detail else type(exc).__name__}"
 
 
 def report_options(settings: Settings) -> ReportOptions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.commands._common import CommandError, run_command, settings_from, upgrade_database
+from bot.commands._common import CommandError, database_error, run_command, settings_from, upgrade_database
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -43,7 +43,7 @@ def do_current(args: argparse.Namespace) -> int:
     except StoreError as exc:
         raise CommandError(str(exc), 2) from None
     except Exception as exc:
-        raise CommandError(f"cannot open {redact_url(url)}: {str(exc).strip().splitlines()[0]}", 2) from None
+        raise database_error(exc, f"cannot open {redact_url(url)}:") from None
     heads = HEADS
     state = "current" if set(current) == set(heads) else "outdated: run `cmrt-bot db upgrade`"
     print(f"database {redact_url(url)}: schema {', '.join(current) or 'none'} (code needs {', '.join(heads)}; {state})")

@@ -49,10 +49,11 @@ def parse_now(text: str | None, timezone: str) -> dt.datetime:
 
 
 def main(args: argparse.Namespace) -> int:
+    from bot.commands._common import CommandError, require_schema
     from bot.config import ConfigError, load_config
     from bot.scheduling import ScheduleSettingsError, outreach_config
     from handlers.outreach_state import plan_campaigns
-    from store import Database, StoreError, actions, check_schema_current
+    from store import Database, StoreError, actions
 
     try:
         settings = load_config(args.config)
@@ -62,7 +63,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"cmrt-bot plan: {exc}", file=sys.stderr)
         return 2
     try:
-        check_schema_current(settings.store.url)
+        require_schema(settings.store.url)
+    except CommandError as exc:
+        print(f"cmrt-bot plan: {exc}", file=sys.stderr)
+        return exc.code
+    try:
         with Database(settings.store.url) as db, db.read_session() as session:
             plans = plan_campaigns(session, config, now, year=args.campaign)
             unfinished = [

@@ -21,17 +21,20 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 
-def _settings(args: argparse.Namespace, command: str) -> Settings | None:
-    """The settings of a database whose schema is current; None (the reason printed) otherwise."""
+def _settings(args: argparse.Namespace, command: str) -> Settings | int:
+    """The settings of a database whose schema is current; else the exit status (the reason printed)."""
+    from bot.commands._common import CommandError, require_schema
     from bot.config import ConfigError, load_config
-    from store import StoreError, check_schema_current
 
     try:
         settings = load_config(args.config)
-        check_schema_current(settings.store.url)
-    except (ConfigError, StoreError) as exc:
+        require_schema(settings.store.url)
+    except ConfigError as exc:
         print(f"cmrt-bot smelters {command}: {exc}", file=sys.stderr)
-        return None
+        return 2
+    except CommandError as exc:
+        print(f"cmrt-bot smelters {command}: {exc}", file=sys.stderr)
+        return exc.code
     return settings
 
 
@@ -49,8 +52,8 @@ def import_files(args: argparse.Namespace) -> int:
     from store import Database, StoreError
 
     settings = _settings(args, "import")
-    if settings is None:
-        return 2
+    if isinstance(settings, int):
+        return settings
     report: list[dict[str, Any]] = []
     bar = progress("importing RMI lists", len(args.files), show=interactive(as_json=args.json))
     try:
@@ -71,8 +74,8 @@ def list_lists(args: argparse.Namespace) -> int:
     from store import Database, StoreError
 
     settings = _settings(args, "list")
-    if settings is None:
-        return 2
+    if isinstance(settings, int):
+        return settings
     try:
         with Database(settings.store.url) as db, db.session() as session:
             rows = smelters.list_rows(session)
@@ -89,8 +92,8 @@ def show_status(args: argparse.Namespace) -> int:
     from store import Database, StoreError, utcnow
 
     settings = _settings(args, "show")
-    if settings is None:
-        return 2
+    if isinstance(settings, int):
+        return settings
     today = utcnow().astimezone(zoneinfo.ZoneInfo(settings.schedule.timezone)).date()
     try:
         with Database(settings.store.url) as db, db.session() as session:
@@ -112,18 +115,21 @@ def fetch(args: argparse.Namespace) -> int:
     on any problem, none: the previous lists are kept)."""
     import zoneinfo
 
-    from bot.commands._common import os_actor
+    from bot.commands._common import CommandError, os_actor, require_schema
     from bot.config import ConfigError, load_config
     from bot.downloads import HttpDownloader
     from handlers.smelter_lists import Download, fetch_lists
-    from store import Database, StoreError, check_schema_current, utcnow
+    from store import Database, StoreError, utcnow
 
     try:
         settings = load_config(args.config)
-        check_schema_current(settings.store.url)
-    except (ConfigError, StoreError) as exc:
+        require_schema(settings.store.url)
+    except ConfigError as exc:
         print(f"cmrt-bot smelters fetch: {exc}", file=sys.stderr)
         return 2
+    except CommandError as exc:
+        print(f"cmrt-bot smelters fetch: {exc}", file=sys.stderr)
+        return exc.code
     urls = settings.smelters.urls()
     for override in args.url or ():
         kind, _, url = override.partition("=")

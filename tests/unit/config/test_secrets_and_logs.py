@@ -5,6 +5,7 @@ in the store URL is warned about (naming PGPASSWORD / .pgpass, not the password)
 from __future__ import annotations
 
 import logging
+import os
 import pathlib
 import subprocess
 import sys
@@ -92,17 +93,29 @@ def test_protocol_records_are_cut_short() -> None:
     assert own.getMessage() == "kept " * 100
 
 
+#: Commands that need the database (``run`` and the rest): each says so in one line when it cannot reach it.
+DATABASE_COMMANDS = (["run"], ["status"], ["plan"], ["report"], ["suppliers", "list"], ["campaign", "list"],
+                     ["smelters", "list"], ["db", "current"], ["db", "upgrade"], ["mail", "unmatched"], ["init"],
+                     ["check", "--campaign", "2025", "missing.xlsx"])  # fmt: skip
+
+
 def test_an_unreachable_database_is_one_line_and_exit_status_1(tmp_path: pathlib.Path) -> None:
     config = tmp_path / "cmrt-bot.toml"
     config.write_text('[store]\nurl = "postgresql+psycopg://cmrt:pw-not-shown@127.0.0.1:1/cmrt"\n', encoding="utf-8")
-    for command in ("run", "status"):
-        done = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), command], cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
-        assert done.returncode in (1, 2), (command, done.stderr)
+    for command in DATABASE_COMMANDS:
+        done = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), *command], cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+        assert done.returncode == 1, (command, done.stderr)
         lines = [line for line in done.stderr.splitlines() if "WARNING cmbot.config" not in line]
         assert len(lines) == 1, done.stderr
         assert "Traceback" not in done.stderr and "pw-not-shown" not in done.stderr
-        assert "database" in lines[0]
-    run = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "run"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert run.returncode == 1 and run.stderr.strip().splitlines()[-1].startswith("cmrt-bot run: cannot reach")
+        assert f"cmrt-bot {command[0]}" in lines[0] and "cannot reach the database: " in lines[0], lines[0]
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database" * 100)
+    config.write_text(f'[store]\nurl = "sqlite:///{garbage}"\n', encoding="utf-8")
+    for command in (["status"], ["plan"], ["smelters", "list"]):  # not a database at all: the file is the problem
+        done = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), *command], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, (command, done.stderr)
+        assert "cannot open the database: file is not a database" in done.stderr
