@@ -23,9 +23,10 @@ def key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def put(session: Session, data: bytes) -> str:
-    """Keep ``data`` (once) and return its key."""
-    digest = key(data)
+def put(session: Session, data: bytes, *, sha256: str | None = None) -> str:
+    """Keep ``data`` (once) and return its key. ``sha256``: ``key(data)``, when the caller computed it already (in
+    a reader process, off the main thread)."""
+    digest = sha256 or key(data)
     values = {"sha256": digest, "size": len(data), "data": data, "created_at": utcnow()}
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(Blob).values(values).on_conflict_do_nothing(index_elements=["sha256"]))

@@ -100,14 +100,15 @@ def add(
     request_id: int | None = None,
     state: MessageState | None = None,
     digest: str | None = None,
+    blob_key: str | None = None,
 ) -> tuple[Message, bool]:
     """Store a message unless the same one (same Message-ID *and* the same ``message_digest`` of its raw bytes)
     exists; returns (message, created). A different e-mail under an old Message-ID is a new message: nothing that
     arrives is dropped.
 
-    ``digest``: ``message_digest(raw)``, when the caller has it already. The bytes are kept as a blob
-    (``raw_bytes`` reads them back). Runs in a savepoint, so a concurrent insert of the same message is handled as
-    "already there".
+    ``digest`` (``message_digest(raw)``) and ``blob_key`` (``store.blobs.key(raw)``, the plain SHA-256): when the
+    caller computed them already, off the main thread. The bytes are kept as a blob (``raw_bytes`` reads them
+    back). Runs in a savepoint, so a concurrent insert of the same message is handled as "already there".
     """
     mid = message_id or synthetic_message_id(raw)
     digest = digest or message_digest(raw)
@@ -132,7 +133,7 @@ def add(
     )
     try:
         with session.begin_nested():
-            msg.raw_blob = blobs.put(session, raw)
+            msg.raw_blob = blobs.put(session, raw, sha256=blob_key)
             session.add(msg)
     except IntegrityError:
         found = get_by_key(session, mid, digest)

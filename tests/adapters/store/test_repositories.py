@@ -135,6 +135,9 @@ def test_messages_submissions_reviews(store_db: Database) -> None:
         assert not created and again.id == msg.id
         digest = messages.message_digest(raw)  # given by a caller that has it already
         assert messages.add(s, direction=Direction.IN, message_id="<m1@example.com>", raw=raw, digest=digest)[0] is msg
+        given, _ = messages.add(s, direction=Direction.IN, message_id="<m2@example.com>", raw=raw + b"2",
+                                blob_key=hashlib.sha256(raw + b"2").hexdigest())  # fmt: skip
+        assert messages.raw_bytes(s, given) == raw + b"2"
         # the bytes are a blob, kept once, with their SHA-256 as the key
         assert msg.raw_blob == hashlib.sha256(raw).hexdigest() and messages.raw_bytes(s, msg) == raw
         anon, created = messages.add(s, direction=Direction.IN, message_id=None, raw=b"no id")
