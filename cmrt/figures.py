@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmrt.outreach.families import still_missing
 from cmrt.outreach.states import CONTACTED_STATES, DECIDED_STATES, RequestState
 
 STATES = tuple(state.value for state in RequestState)
@@ -55,8 +56,10 @@ DEFINITIONS: dict[str, str] = {
     "awaiting": "Surveyed requests without a response yet (overdue ones included).",
     "families": "Per template family (CMRT, EMRT, CRT, AMRT): `asked` = requests (exempt ones left out) whose "
     "campaign asks for that template, `surveyed` = those of them surveyed, `responded` = those of them whose read "
-    "workbook of that family arrived, `response_rate` = responded divided by surveyed; a family a supplier returned "
-    "without being asked for it is listed with `asked` 0 and its returns under `unasked`.",
+    "workbook of that family arrived, `response_rate` = responded divided by surveyed, `overdue` = surveyed "
+    "requests still without that template after the due date that the bot still chases for it (overdue as above, "
+    "or partly returned: another asked template came back, the request is neither closed nor exempt); a family a "
+    "supplier returned without being asked for it is listed with `asked` 0 and its returns under `unasked`.",
 }
 
 
@@ -187,7 +190,8 @@ class CampaignFigures:
         parts = []
         for name, c in self.families.items():
             text = f"{name} {c['responded']} of {c['surveyed']} ({percent(c['response_rate'])})"
-            parts.append(text + (f", {c['unasked']} not asked for" if c["unasked"] else ""))
+            text += f", {c['unasked']} not asked for" if c["unasked"] else ""
+            parts.append(text + (f", {c['overdue']} overdue" if c.get("overdue") else ""))
         return [f"Responded per template: {'; '.join(parts)}."]
 
 
@@ -195,18 +199,26 @@ def percent(share: float | None, digits: int = 1) -> str:
     return "unknown" if share is None else f"{share * 100:.{digits}f} %"
 
 
-def family_figures(items: Iterable[RequestFacts]) -> dict[str, dict[str, Any]]:
-    """The per-family counts (DEFINITIONS["families"]) of the requests, families in FAMILIES order."""
+def family_figures(
+    items: Iterable[RequestFacts], due_date: dt.date | None = None, today: dt.date | None = None
+) -> dict[str, dict[str, Any]]:
+    """The per-family counts (DEFINITIONS["families"]) of the requests, families in FAMILIES order; ``overdue``
+    needs ``due_date`` and ``today``."""
+    late = (due_date, today) if due_date is not None and today is not None and today > due_date else None
     counts: dict[str, Counter[str]] = {}
     for f in items:
         if f.state == "exempt":
             continue
+        missing = still_missing(f.asked, f.returned) if late else ()
         for name in f.asked:
             c = counts.setdefault(name, Counter())
             c["asked"] += 1
             if group(f) == "surveyed":
                 c["surveyed"] += 1
                 c["responded"] += name in f.returned
+                if late and name not in f.returned and (  # still chased for it: partly returned, or no response
+                        (name in missing and f.state != "closed") or overdue(f, *late)):
+                    c["overdue"] += 1
         for name in f.returned - set(f.asked):
             counts.setdefault(name, Counter())["unasked"] += 1
     order = sorted(counts, key=lambda n: (FAMILIES.index(n) if n in FAMILIES else len(FAMILIES), n))
@@ -215,7 +227,7 @@ def family_figures(items: Iterable[RequestFacts]) -> dict[str, dict[str, Any]]:
         c = counts[name]
         rate = c["responded"] / c["surveyed"] if c["surveyed"] else 0.0
         out[name] = {"asked": c["asked"], "surveyed": c["surveyed"], "responded": c["responded"],
-                     "response_rate": round(rate, 4), "unasked": c["unasked"]}  # fmt: skip
+                     "response_rate": round(rate, 4), "unasked": c["unasked"], "overdue": c["overdue"]}  # fmt: skip
     return out
 
 
@@ -250,7 +262,7 @@ def campaign_figures(
         ),
         escalated_ids=tuple(f.request_id for f in items if f.state == "escalated"),
         surveyed_ids=tuple(f.request_id for f in items if group(f) == "surveyed"),
-        families=family_figures(items),
+        families=family_figures(items, due_date, today),
     )
 
 

@@ -15,7 +15,8 @@ JSON output (stable keys; new keys may be added, none renamed or removed)::
       "components": [{"component": "inbox", "state": "running", "host": "...", "pid": 123,
                       "beat_at": "2026-01-15T09:30:00+00:00", "age_seconds": 12, "alive": true}],
       "figures": {...} | null,               # the campaign figures, as `report --json` prints them
-      "families": {"CMRT": {"asked": 990, "surveyed": 0, "responded": 0, "response_rate": 0.0, "unasked": 0}},
+      "families": {"CMRT": {"asked": 990, "surveyed": 0, "responded": 0, "response_rate": 0.0, "unasked": 0,
+                            "overdue": 0}},
                                              # = figures.families: per template family (docs/figures.md)
       "rmap_list_date": "2026-08-22" | null, "rmap_list_age_days": 102 | null, "rmap_lists_stale": true,
       "warnings": ["The RMAP status lists are of 2026-08-22, 102 days old ..."],

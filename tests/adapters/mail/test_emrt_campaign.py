@@ -21,7 +21,7 @@ from handlers.inbound import InboundProcessor
 from handlers.mail_store import StoreOutboxRepository
 from handlers.outreach_mail import MailOutreach, SenderIdentity
 from handlers.outreach_state import plan_campaigns
-from handlers.status import status_report
+from handlers.status import report_lines, status_report
 from handlers.ticks import Ticker
 from mail.compose import MailTemplates
 from mail.headers import token_tag
@@ -110,7 +110,7 @@ def test_an_emrt_campaign_asks_receives_reviews_and_counts_the_emrt(
         figures = figure_repo.campaign_figures(s, campaign, NOW.date())
         status = status_report(s, campaign, timezone="UTC", tick=dt.timedelta(minutes=5), now=NOW)
     assert figures.responded == 1
-    emrt = {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0}
+    emrt = {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0, "overdue": 0}
     assert figures.families == {"EMRT": emrt}
     assert status.data["families"] == {"EMRT": emrt} and status.data["figures"]["families"] == {"EMRT": emrt}
     assert "Responded per template: EMRT 1 of 1 (100.0 %)." in figures.lines()
@@ -146,8 +146,8 @@ def test_a_campaign_asking_for_cmrt_and_emrt_tracks_each_family(mail_db: Databas
         assert campaign is not None and campaign.template_family == "CMRT,EMRT"
         figures = figure_repo.campaign_figures(s, campaign, NOW.date())
     assert figures.families == {
-        "CMRT": {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0},
-        "EMRT": {"asked": 1, "surveyed": 1, "responded": 0, "response_rate": 0.0, "unasked": 0},
+        "CMRT": {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0, "overdue": 0},
+        "EMRT": {"asked": 1, "surveyed": 1, "responded": 0, "response_rate": 0.0, "unasked": 0, "overdue": 0},
     }
     assert "Responded per template: CMRT 1 of 1 (100.0 %); EMRT 0 of 1 (0.0 %)." in figures.lines()
 
@@ -226,6 +226,8 @@ def test_a_partly_returned_request_is_reminded_of_the_missing_template_only(
         assert campaign is not None
         figures = figure_repo.campaign_figures(s, campaign, now[0].date())
         status = status_report(s, campaign, timezone="UTC", tick=dt.timedelta(minutes=5), now=now[0])
-    both = {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0}
-    assert figures.families == status.data["families"] == {"CMRT": both, "EMRT": both}
+    both = {"asked": 1, "surveyed": 1, "responded": 1, "response_rate": 1.0, "unasked": 0, "overdue": 0}
+    assert figures.families == status.data["families"] == status.data["figures"]["families"] == {
+        "CMRT": both, "EMRT": both}
     assert "Responded per template: CMRT 1 of 1 (100.0 %); EMRT 1 of 1 (100.0 %)." in figures.lines()
+    assert "Responded per template: CMRT 1 of 1 (100.0 %); EMRT 1 of 1 (100.0 %)." in report_lines(status)

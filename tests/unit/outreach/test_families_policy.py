@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from cmrt.figures import RequestFacts, campaign_figures
 from cmrt.outreach import (
     ActionKind,
     CampaignView,
@@ -111,3 +112,27 @@ def test_a_question_holds_the_missing_template_reminder() -> None:
     assert result.actions == ()
     (reminder,) = [h for h in result.held if h.kind == ActionKind.REMINDER]
     assert "waiting for EMRT" in reminder.reason and "waiting for the team" in reminder.reason
+
+
+def test_the_figures_count_a_missing_template_overdue_as_long_as_it_is_chased() -> None:
+    due, after = dt.date(2026, 3, 31), dt.date(2026, 4, 2)
+
+    def facts(rid: int, state: str, returned: set[str]) -> RequestFacts:
+        return RequestFacts(rid, state, sent=True, workbook_read=bool(returned), asked=("CMRT", "EMRT"),
+                            returned=frozenset(returned))  # fmt: skip
+
+    items = [
+        facts(1, "accepted", {"CMRT"}),  # partly returned: the EMRT is still chased, so overdue
+        facts(2, "closed", {"CMRT"}),  # the team closed it: nothing is chased
+        facts(3, "reminded", set()),  # silent: both overdue
+        facts(4, "accepted", {"CMRT", "EMRT"}),  # complete
+    ]
+    before = campaign_figures(2025, due, due, items).families
+    assert before["EMRT"]["overdue"] == 0 and before["CMRT"]["overdue"] == 0
+    figures = campaign_figures(2025, due, after, items)
+    assert figures.families["CMRT"] == {"asked": 4, "surveyed": 4, "responded": 3, "response_rate": 0.75,
+                                        "unasked": 0, "overdue": 1}  # fmt: skip
+    assert figures.families["EMRT"]["overdue"] == 2 and figures.families["EMRT"]["responded"] == 1
+    assert figures.overdue == 1  # the request-level figure: no workbook at all
+    assert "Responded per template: CMRT 3 of 4 (75.0 %), 1 overdue; EMRT 1 of 4 (25.0 %), 2 overdue." in (
+        figures.lines())
