@@ -157,11 +157,13 @@ class _Pool:
                 self.cond.wait(_SLICE_SECONDS)
         try:
             worker = _Worker(memory_bytes)
-        finally:
+        except BaseException:
             with self.cond:
                 self.starting -= 1
                 self.cond.notify()
-        with self.cond:
+            raise
+        with self.cond:  # one step: the pool never counts this worker neither starting nor busy
+            self.starting -= 1
             self.busy.add(worker)
         return worker
 
