@@ -23,7 +23,7 @@ from store import (
     suppliers,
 )
 from store.audit import AuditLogIsAppendOnly
-from store.models import AuditEvent, Request
+from store.models import AuditEvent, Blob, OutboxItem, Request
 from store.states import ContactState, Direction, OutboxKind, OutboxState, SmelterListKind, Tier
 
 NOW = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.UTC)
@@ -194,6 +194,11 @@ def test_outbox_enqueue_once_and_claim(store_db: Database) -> None:
         outbox.mark_sent(item, NOW + dt.timedelta(minutes=5))
     with store_db.session() as s:
         assert outbox.counts(s)[OutboxState.SENT] == 1
+        (item,) = s.scalars(sa.select(OutboxItem))
+        assert outbox.raw_bytes(s, item) == b"raw"  # the first enqueue's bytes, through every state change
+        # the e-mail kept as sent is the same bytes: one blob for both rows
+        sent, _ = messages.add(s, direction=Direction.OUT, message_id="<o1@cmrt-bot>", raw=b"raw")
+        assert sent.raw_blob == item.raw_blob and s.scalar(sa.select(sa.func.count()).select_from(Blob)) == 1
 
 
 def test_runtime_bookkeeping(store_db: Database) -> None:
