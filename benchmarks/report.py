@@ -4,12 +4,16 @@ whole command under 5 s).
 Builds a SQLite store in a temporary folder: RMI's five exports of 2026-08-22 imported (Conformant, Active,
 revisions, CMRT and EMRT references), 1,000 suppliers in campaign 2025, each with a returned declaration of 20
 smelter rows drawn from the CMRT reference (19 in 20 by smelter id, 1 in 20 "Smelter not listed" with a name to
-match fuzzily) and a review. Then runs the real command line as a user would (a new process each time, start-up
-included): the text report, ``--format md``, ``--json`` and ``--smelters report.xlsx``.
+match fuzzily), answers to questions 1-8 (for ``benchmarks/rollup.py``, which uses the same store) and a review.
+Then runs the real command line as a user would (a new process each time, start-up included): the text report,
+``--format md``, ``--json`` and ``--smelters report.xlsx``.
 
-    .venv/bin/python benchmarks/report.py [--suppliers 1000] [--rows 20] [--keep DIR [--reuse]] [--variants N]
+    .venv/bin/python benchmarks/report.py [--suppliers 1000] [--rows 20] [--keep DIR] [--variants N]
         [--baseline OTHER_CHECKOUT]
 
+``--keep DIR`` keeps the store in DIR and reuses it next time when it was built there with the same sizes at the
+current schema (the 100,000-supplier store takes about a minute to build; ``rollup.py --keep DIR`` reuses it too).
+``--baseline`` runs each variant with another checkout's code on the same store (its schema must be the same).
 With more than 1,000 suppliers the target is issue 16's: under 30 s and under 500 MB peak RSS (100,000 suppliers).
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import os
 import pathlib
 import random
@@ -37,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from cmrt.outreach.states import RequestState  # noqa: E402
 from cmrt.smelters import load_rmi_file, reference_from_lists  # noqa: E402
-from store import Database, campaigns, upgrade  # noqa: E402
+from store import Database, StoreError, campaigns, check_schema_current, upgrade  # noqa: E402
 from store import smelters as smelter_repo  # noqa: E402
 from store.messages import message_digest  # noqa: E402
 from store.models import Blob, Direction, Message, Request, Review, Submission, Supplier  # noqa: E402
@@ -50,6 +55,38 @@ MEMORY_MB = 500
 BATCH = 5000
 SCOPES = ("company", "company", "product", "user_defined")
 GRADES = ("accepted", "accepted", "needs_clarification", "high_risk")
+STORE_VERSION = 2  # what build() writes: 2 added the answers to questions 1-8
+METALS = ("Tantalum", "Tin", "Gold", "Tungsten")
+TOPICS = {"Q1": "intentionally_added", "Q2": "remains_in_product", "Q3": "covered_countries", "Q4": "cahra",
+          "Q5": "recycled_scrap", "Q6": "supplier_response", "Q7": "smelters_identified",
+          "Q8": "smelter_info_reported"}  # fmt: skip
+
+
+def store_in(folder: pathlib.Path, suppliers: int, rows: int) -> tuple[pathlib.Path, bool]:
+    """(the config of the store in ``folder``, whether it was reused): a store built there before with the same sizes
+    and at the current schema is reused; otherwise it is built afresh."""
+    config, marker = folder / "cmrt-bot.toml", folder / "store.json"
+    wanted = {"suppliers": suppliers, "rows": rows, "version": STORE_VERSION}
+    if config.exists() and marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == wanted:
+        try:
+            check_schema_current(f"sqlite:///{folder / 'bench.db'}")
+            return config, True
+        except StoreError:
+            pass
+    for stale in folder.glob("bench.db*"):
+        stale.unlink()
+    config = build(folder, suppliers, rows)
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    return config, False
+
+
+def answers(rnd: random.Random) -> dict[str, dict[str, str]]:
+    """Answers to questions 1-8 by metal: Q3-Q5 vary by supplier, the rest say Yes (Q6: 100%)."""
+    given = {key: dict.fromkeys(METALS, "Yes") for key in TOPICS}
+    for key in ("Q3", "Q4", "Q5"):
+        given[key] = {m: rnd.choice(("Yes", "No", "Unknown")) for m in METALS}
+    given["Q6"] = dict.fromkeys(METALS, "100%")
+    return given
 
 
 def build(folder: pathlib.Path, suppliers: int, rows: int) -> pathlib.Path:
@@ -89,7 +126,8 @@ def build(folder: pathlib.Path, suppliers: int, rows: int) -> pathlib.Path:
                     {"message_id": mid, "request_id": rid, "sha256": hashlib.sha256(raw).hexdigest(),
                      "filename": "cmrt.xlsx", "size": len(raw),
                      "declaration": {"company": {"name": f"Supplier {n}", "scope": SCOPES[n % 4]},
-                                     "smelters": smelter_rows(rnd, entries, rows), "mines": []}}
+                                     "smelters": smelter_rows(rnd, entries, rows), "mines": [],
+                                     "answers": answers(rnd), "question_topics": TOPICS}}
                     for n, raw, rid, mid in zip(chunk, raws, request_ids, message_ids, strict=True)
                 ]).scalars().all()  # fmt: skip
                 s.execute(sa.insert(Review), [
@@ -134,11 +172,12 @@ def timed(config: pathlib.Path, *args: str, tree: pathlib.Path = ROOT) -> tuple[
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suppliers", type=int, default=1000)
     parser.add_argument("--rows", type=int, default=20)
-    parser.add_argument("--keep", metavar="DIR", help="build the store in DIR and keep it")
-    parser.add_argument("--reuse", action="store_true", help="with --keep: use the store already built there")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep the store in DIR; reuse the one built there with the same sizes")
+    parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)  # kept for old command lines
     parser.add_argument("--variants", type=int, default=4, help="how many of text, md, json, xlsx to run")
     parser.add_argument("--baseline", metavar="TREE", help="also run each variant with the code of this checkout")
     args = parser.parse_args()
@@ -150,12 +189,9 @@ def main() -> int:
     try:
         target = TARGET if args.suppliers <= 1000 else TARGET_100K
         start = time.perf_counter()
-        if args.reuse and (folder / "cmrt-bot.toml").exists():
-            config = folder / "cmrt-bot.toml"
-        else:
-            config = build(folder, args.suppliers, args.rows)
-        print(f"store with {args.suppliers} suppliers x {args.rows} rows and RMI's lists built in "
-              f"{time.perf_counter() - start:.1f} s (not counted)")
+        config, reused = store_in(folder, args.suppliers, args.rows)
+        print(f"store with {args.suppliers} suppliers x {args.rows} rows and RMI's lists "
+              + (f"reused from {folder}" if reused else f"built in {time.perf_counter() - start:.1f} s (not counted)"))
         worst, biggest = 0.0, 0
         runs: list[tuple[str, tuple[str, ...]]] = [
             ("text report", ()), ("--format md", ("--format", "md")), ("--json", ("--json",)),

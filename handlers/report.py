@@ -86,21 +86,27 @@ def latest_declarations(
 ) -> dict[int, dict[str, Any]]:
     """request id -> the JSON declaration of its latest read submission. With ``keys``, only those top-level keys
     are read (a JSON path per key: the rest of each declaration stays in the database; a missing key is None)."""
+    return dict(stream_declarations(session, campaign_id, keys))
+
+
+def stream_declarations(
+    session: Session, campaign_id: int, keys: Sequence[str] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``latest_declarations`` one at a time (``STREAM_BATCH`` a round trip), for callers that keep only what they
+    make of each."""
     if keys is None:
         columns: list[Any] = [Submission.declaration]
     else:
         columns = [Submission.declaration[key] for key in keys]
     stmt = sa.select(Submission.request_id, *columns).where(Submission.id.in_(_latest_ids(campaign_id)))
-    latest: dict[int, dict[str, Any]] = {}
     for request_id, *values in session.execute(stmt.execution_options(yield_per=STREAM_BATCH)):
         if request_id is None:
             continue
         if keys is None:
             if isinstance(values[0], dict):
-                latest[request_id] = values[0]
+                yield request_id, values[0]
         else:
-            latest[request_id] = dict(zip(keys, values, strict=True))
-    return latest
+            yield request_id, dict(zip(keys, values, strict=True))
 
 
 def stream_smelters(session: Session, campaign_id: int) -> Iterator[SupplierSmelters]:

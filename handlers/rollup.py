@@ -25,14 +25,15 @@ from cmrt.rollup.form import TemplateFormError, load_form
 from cmrt.rollup.model import CompanyInfo, PolicyAnswer, Product, RollupInput, RollupPlan
 from cmrt.rollup.rules import SupplierAnswers
 from cmrt.workbook import ReadLimits, read_workbook
-from handlers.report import build_report, latest_declarations
+from handlers.report import build_report, stream_declarations
 from store import campaigns
 from store import smelters as smelter_repo
 from store.models import Campaign
 
-#: What the roll-up reads of each supplier's declaration: the smelters and mines to consolidate, the answers (and
-#: their topics) for questions 1-8. Nothing else of the stored declarations leaves the database.
-DECLARATION_KEYS = ("smelters", "mines", "answers", "question_topics")
+#: What the roll-up reads of each supplier's declaration besides the smelters and mines the report's consolidation
+#: streams: the answers (and their topics) for questions 1-8. Nothing else of the stored declarations leaves the
+#: database.
+DECLARATION_KEYS = ("answers", "question_topics")
 
 
 class RollupError(Exception):
@@ -102,11 +103,15 @@ def build_rollup(session: Session, order: RollupOrder) -> Rollup:
     except TemplateFormError as exc:
         raise RollupError(f"the roll-up template cannot be used: {exc}") from None
     lists = smelter_repo.latest_rmi_lists(session)
-    declarations = latest_declarations(session, campaign.id, keys=DECLARATION_KEYS)
-    report = build_report(session, campaign, today=order.as_of, lists=lists, declarations=declarations)
+    report = build_report(session, campaign, today=order.as_of, lists=lists)  # the smelters streamed
     figures, consolidation = report.figures, report.smelters
+    # answers streamed too, kept as SupplierAnswers sharing equal answer sets (memory stays flat at 100,000)
+    shared: dict[tuple[tuple[str, str | None], ...], Mapping[str, str | None]] = {}
+    answers = {rid: SupplierAnswers.from_declaration(data, shared)
+               for rid, data in stream_declarations(session, campaign.id, keys=DECLARATION_KEYS)}  # fmt: skip
     # the surveyed requests as the campaign figures count them (cmrt.figures: one definition)
-    suppliers = [SupplierAnswers.from_declaration(declarations.get(rid)) for rid in figures.surveyed_ids]
+    silent = SupplierAnswers(None)
+    suppliers = [answers.get(rid, silent) for rid in figures.surveyed_ids]
     given = RollupInput(
         company=order.company,
         scope=order.scope or campaign.scope or "company",

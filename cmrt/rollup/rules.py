@@ -52,8 +52,13 @@ class SupplierAnswers:
         return self.answers is not None
 
     @classmethod
-    def from_declaration(cls, data: Mapping[str, Any] | None) -> SupplierAnswers:
-        """From ``Declaration.to_json()`` (the stored declaration); None: no workbook was read."""
+    def from_declaration(
+        cls,
+        data: Mapping[str, Any] | None,
+        shared: dict[tuple[tuple[str, str | None], ...], Mapping[str, str | None]] | None = None,
+    ) -> SupplierAnswers:
+        """From ``Declaration.to_json()`` (the stored declaration); None: no workbook was read. ``shared``: one
+        mapping per distinct set of answers to a question, for many suppliers answering alike (read-only)."""
         if data is None:
             return cls(None)
         topics = data.get("question_topics") or {}
@@ -64,7 +69,8 @@ class SupplierAnswers:
             except ValueError:
                 continue
             if isinstance(values, Mapping) and topic not in by_topic:
-                by_topic[topic] = {str(m): (None if v is None else str(v)) for m, v in values.items()}
+                given = {str(m): (None if v is None else str(v)) for m, v in values.items()}
+                by_topic[topic] = given if shared is None else shared.setdefault(tuple(given.items()), given)
         return cls(by_topic)
 
     def answer(self, topic: QuestionTopic, metal: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 import pytest
 
@@ -141,3 +142,17 @@ def test_supplier_answers_come_from_the_stored_declaration_by_topic() -> None:
     answers = SupplierAnswers.from_declaration(stored)
     assert answers.uses(GOLD) and answers.answer(Q.COVERED_COUNTRIES, GOLD) == "Unknown"
     assert not SupplierAnswers.from_declaration(None).responded
+
+
+def test_suppliers_answering_alike_share_their_answers() -> None:
+    def stored(q3: str) -> dict[str, Any]:
+        return {"answers": {"Q1": {"Gold": "Yes", "Tin": "No"}, "Q3": {"Gold": q3}},
+                "question_topics": {"Q1": "intentionally_added", "Q3": "covered_countries"}}  # fmt: skip
+
+    shared: dict[Any, Any] = {}
+    one, two, three = (SupplierAnswers.from_declaration(stored(q3), shared) for q3 in ("Yes", "Yes", "No"))
+    assert one == two == SupplierAnswers.from_declaration(stored("Yes")) and three != one
+    assert one.answers and two.answers and three.answers
+    assert one.answers[Q.INTENTIONALLY_ADDED] is two.answers[Q.INTENTIONALLY_ADDED] is three.answers[
+        Q.INTENTIONALLY_ADDED]  # fmt: skip
+    assert len(shared) == 3  # Q1 once, Q3 "Yes" and "No"
