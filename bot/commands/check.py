@@ -8,6 +8,7 @@ are the building blocks other commands reuse (``demo``; later ``--rmap`` and the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import pathlib
@@ -23,6 +24,9 @@ if TYPE_CHECKING:  # the reader and the review load when a file is checked, not 
     from cmrt.declaration import Declaration
     from cmrt.workbook import ReadLimits, WorkbookError
     from cmrt.workbook.sheets import LookupRows
+
+#: How many files ``check`` reads ahead of the one being reviewed.
+READ_AHEAD = 2
 
 #: Top-level keys of each ``--json`` object, in order (the README documents them).
 JSON_KEYS = (
@@ -169,7 +173,8 @@ def check_paths(
 
     The files are read (and their own smelter look-ups, when the review needs them) in a thread, in the reader's
     worker process, while this thread imports the review: the two overlap, and the reads run ahead of the reviews."""
-    from concurrent.futures import ThreadPoolExecutor
+    import collections
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     out = out or sys.stdout
     today = today or dt.date.today()
@@ -179,13 +184,21 @@ def check_paths(
     show = len(paths) > 1 and out is sys.stdout and interactive(as_json=as_json)
     reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmrt-check-read")
     try:
-        reads = [reader.submit(_read_for_review, path, passwords, limits, rmap) for path in paths]
+        waiting = iter(paths)
+        reads: collections.deque[Future[tuple[FileResult, Any]]] = collections.deque()
+
+        def read_ahead() -> None:  # at most READ_AHEAD files read and not yet reviewed (their references held)
+            while len(reads) < READ_AHEAD and (ahead := next(waiting, None)) is not None:
+                reads.append(reader.submit(_read_for_review, ahead, passwords, limits, rmap))
+
+        read_ahead()
         from handlers.smelters import review_for_file
 
         with progress("checking workbooks", len(paths), show=show) as steps:
-            for path, read in zip(paths, reads, strict=True):
+            for path in paths:
                 steps.update(label=f"checking {pathlib.Path(path).name}")
-                result, reference = read.result()
+                result, reference = reads.popleft().result()
+                read_ahead()
                 results.append(result)
                 if result.declaration is not None:
                     reviews[result.file] = review_for_file(result.file, result.declaration, rmap, today,
@@ -223,7 +236,7 @@ def _read_for_review(
         return result, None
     from handlers.smelters import workbook_reference
 
-    return result, workbook_reference(result.lookup, rmap)
+    return dataclasses.replace(result, lookup=None), workbook_reference(result.lookup, rmap)  # rows: not kept
 
 
 def _has_reference(rmap: Sequence[Any]) -> bool:
