@@ -1,16 +1,17 @@
 """Read ahead: take the e-mails of a fetched batch apart and read their workbooks in the reader pool while the
 pipeline records earlier ones.
 
-The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. ``workers`` helper threads each send
-one e-mail at a time to a reader process (``cmrt.workbook.isolation.call_isolated`` of ``mail.prepare.take_apart``:
-the MIME parse and the attachments' decoding, the work ``store_raw`` and ``classify_message`` would do, outside
-the bot's interpreter lock); each workbook found goes to ``workers`` reader threads, each waiting on a reader
-process of its own (``cmrt.workbook.isolation``: isolated, with the memory and time caps). The pipeline then takes
-the parsed e-mail (``take``) and each reading (``read``, by the workbook's sha256) instead of doing the work itself;
-whatever is not ready yet it waits for, whatever is missing (another source, a different file, a worker that
-failed) it does itself. Nothing here writes to the store: the steps still store the raw bytes first and record
-everything, in order. A batch's leftovers are dropped when the next batch is submitted, so at most one batch is
-held.
+The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. At most ``window`` e-mails (twice the
+workers) are taken apart ahead of the pipeline, the next one starting as the pipeline takes one, so memory stays
+flat whatever the batch size. ``workers`` helper threads each send one e-mail at a time to a reader process
+(``cmrt.workbook.isolation.call_isolated`` of ``mail.prepare.take_apart``: the MIME parse and the attachments'
+decoding, the work ``store_raw`` and ``classify_message`` would do, outside the bot's interpreter lock); each
+workbook found goes to ``workers`` reader threads, each waiting on a reader process of its own
+(``cmrt.workbook.isolation``: isolated, with the memory and time caps). The pipeline then takes the parsed e-mail
+(``take``) and each reading (``read``, by the workbook's sha256) instead of doing the work itself; whatever is not
+ready yet it waits for, whatever is missing (another source, a different file, a worker that failed) it does
+itself. Nothing here writes to the store: the steps still store the raw bytes first and record everything, in
+order. A batch's leftovers are dropped when the next batch is submitted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,7 +56,9 @@ class ReadAhead:
         self.passwords = tuple(passwords)
         self._parsers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="read-ahead-parse")
         self._readers = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="read-ahead-read")
+        self.window = max(1, workers)  # e-mails taken apart ahead of the pipeline at most (memory stays flat)
         self._lock = threading.Lock()
+        self._waiting: deque[FetchedMessage] = deque()  # submitted, not started yet
         self._prepared: dict[tuple[str | None, int | None], Future[Prepared]] = {}
         self._reads: dict[str, Future[Declaration]] = {}
         self.taken = 0  # e-mails the pipeline took parsed from here
@@ -62,10 +66,18 @@ class ReadAhead:
 
     # -- the watcher's side ---------------------------------------------------------------------------------
     def submit(self, messages: Sequence[FetchedMessage]) -> None:
-        """Start on a freshly downloaded batch (what is left of the previous one is dropped)."""
+        """Start on a freshly downloaded batch (what is left of the previous one is dropped): the first ``window``
+        e-mails now, each further one when the pipeline takes one."""
         with self._lock:
             self._drop()
-            self._prepared = {(m.folder, m.uid): self._parsers.submit(self._prepare, m.raw) for m in messages}
+            self._waiting = deque(messages)
+            for _ in range(self.window):
+                self._start_next()
+
+    def _start_next(self) -> None:
+        if self._waiting:
+            message = self._waiting.popleft()
+            self._prepared[(message.folder, message.uid)] = self._parsers.submit(self._prepare, message.raw)
 
     def close(self) -> None:
         """Drop everything not started (shutdown, or the inbox stopping); a later ``submit`` starts again."""
@@ -77,7 +89,7 @@ class ReadAhead:
             prepared.cancel()
         for reading in self._reads.values():
             reading.cancel()
-        self._prepared, self._reads = {}, {}
+        self._prepared, self._reads, self._waiting = {}, {}, deque()
 
     def _prepare(self, raw: bytes) -> Prepared:
         limits = self.read_limits or ReadLimits()
@@ -103,6 +115,9 @@ class ReadAhead:
         ``ReadInterrupted`` when shutdown stopped the worker parsing it (the mailbox keeps the e-mail)."""
         with self._lock:
             future = self._prepared.pop((folder, uid), None)
+            if future is None:  # not started (the pipeline went past the window): it is parsed by the pipeline
+                self._waiting = deque(m for m in self._waiting if (m.folder, m.uid) != (folder, uid))
+            self._start_next()
         if future is None or future.cancelled():
             return None
         try:
