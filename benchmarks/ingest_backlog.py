@@ -1,7 +1,8 @@
 """Ingest a backlog of supplier replies from Dovecot: messages per second and peak memory.
 
     python benchmarks/ingest_backlog.py [--count 1000] [--workers N] [--batch 10] [--ack] [--keep]
-        [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--baseline CHECKOUT] [--profile PATH]
+        [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--baseline CHECKOUT] [--code CHECKOUT]
+        [--profile PATH]
 
 Needs the mail harness (``bash tests/harness/harness.sh install`` once; the script starts it when it is not
 running and stops it again afterwards if it started it). It creates a fresh bot mailbox, APPENDs ``--count`` replies,
@@ -15,8 +16,9 @@ with N reader processes as ``cmrt-bot run`` does with ``[reader] workers`` (0: e
 ``--batch`` is ``[imap] fetch_batch``. Before the ingest the script times a bare ``FETCH BODY.PEEK[]`` of the same
 backlog in the same batches (the baseline), and afterwards reports the store's size against the raw mail's, the
 peak RSS of the process, and the CPU time per message of the process, of its main thread and of the reader
-processes. ``--baseline CHECKOUT`` first runs CHECKOUT's own copy of this script (an earlier commit's worktree) with
-the same options, so both are measured in one run; ``--profile PATH`` writes a cProfile of the ingest.
+processes. ``--baseline CHECKOUT`` first runs this script over CHECKOUT's code (an earlier commit's worktree,
+``--code CHECKOUT``) with the same options, so both are measured the same way in one run; ``--profile PATH``
+writes a cProfile of the ingest.
 """
 
 from __future__ import annotations
@@ -39,7 +41,16 @@ from collections.abc import Callable
 from email.message import EmailMessage
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+
+
+def code_root() -> pathlib.Path:
+    """Where the bot's code is imported from: this checkout, or ``--code CHECKOUT`` (what ``--baseline`` runs)."""
+    if "--code" in sys.argv[:-1]:
+        return pathlib.Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
+    return ROOT
+
+
+sys.path.insert(0, str(code_root()))
 
 from imapclient import IMAPClient  # noqa: E402
 
@@ -131,18 +142,13 @@ def fresh_store(url: str | None, workdir: pathlib.Path) -> tuple[str, Callable[[
 
 
 def run_baseline(checkout: pathlib.Path, args: argparse.Namespace) -> None:
-    """The same benchmark with another checkout's code (its own script and options), printed before ours."""
-    script = checkout / "benchmarks" / "ingest_backlog.py"
-    options = ["--count", str(args.count), "--workers", str(args.workers), "--batch", str(args.batch)]
-    helptext = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, check=False)
-    if args.url and "--url" in helptext.stdout:
-        options += ["--url", args.url]
-    elif args.url and not args.url.startswith("sqlite"):
-        print(f"baseline: {checkout} cannot use --url; it ingests into SQLite", flush=True)
-    if args.ack:
-        options.append("--ack")
-    print(f"baseline: {checkout} ({' '.join(options)})", flush=True)
-    done = subprocess.run([sys.executable, str(script), *options], capture_output=True, text=True, check=False)
+    """This script over another checkout's code (``--code CHECKOUT``) with the same options, printed before ours: the
+    same measurements, on the same machine, in the same run."""
+    options = ["--code", str(checkout), "--count", str(args.count), "--workers", str(args.workers)]
+    options += ["--batch", str(args.batch), *(["--url", args.url] if args.url else [])]
+    options += ["--ack"] if args.ack else []
+    print(f"baseline: the code of {checkout}", flush=True)
+    done = subprocess.run([sys.executable, __file__, *options], capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         print(f"baseline: {line}", flush=True)
     if done.returncode != 0:
@@ -162,9 +168,12 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument(
         "--baseline", metavar="CHECKOUT", type=pathlib.Path,
-        help="first run CHECKOUT's own benchmarks/ingest_backlog.py with the same options (e.g. a worktree of "
-        "an earlier commit), for a ratio measured in the same run",
+        help="first run this script over CHECKOUT's code (e.g. a worktree of an earlier commit: git worktree add "
+        "--detach ../base COMMIT) with the same options, for ratios measured in the same run",
     )  # fmt: skip
+    parser.add_argument(
+        "--code", metavar="CHECKOUT", type=pathlib.Path, help="import the bot's code from CHECKOUT (--baseline uses it)"
+    )
     parser.add_argument("--profile", metavar="PATH", help="write a cProfile of the ingest (main thread) to PATH")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -225,6 +234,13 @@ def main() -> int:
         from cmrt.workbook.isolation import configure, shutdown
 
         configure(workers=max(args.workers, 1))
+        if args.workers > 0:
+            try:  # as cmrt-bot run does for the IMAP inbox (bot.mail_wiring.inbound_processor)
+                from bot.memory import limit_malloc_arenas
+
+                limit_malloc_arenas()
+            except ImportError:  # --code of a checkout without it
+                pass
         options = InboundOptions(own_addresses=(bot,), acknowledge=args.ack, read_ahead_workers=args.workers)
         processor = InboundProcessor(db, outreach=outreach, options=options)
         settings = ImapMailbox(

@@ -148,12 +148,15 @@ def inbound_processor(
 ) -> InboundProcessor:
     """The inbound handler (``handlers.inbound.InboundProcessor``): fed by the inbox, and used by the team to assign
     an unmatched e-mail (Slack, ``cmrt-bot mail assign``)."""
+    from bot.memory import limit_malloc_arenas
     from cmrt.workbook.isolation import configure
     from handlers.inbound import InboundOptions, InboundProcessor
     from handlers.review_context import make_context_factory
     from mail.attachments import AttachmentLimits
 
     configure(workers=settings.reader.pool_size())
+    if settings.mail.inbound == "imap":  # the read-ahead's threads move e-mails of several MB: keep the peak flat
+        limit_malloc_arenas()
     own = tuple(a for a in (settings.outreach.from_address, settings.outreach.reply_to) if a)
     options = InboundOptions(
         own_addresses=own,
