@@ -27,6 +27,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from bot.app import App
+    from bot.commands._common import CommandError, require_schema
     from bot.config import ConfigError, load_config
     from bot.scheduling import ScheduleSettingsError, outreach_config, tick_interval
     from store import StoreError
@@ -42,6 +43,11 @@ def main(args: argparse.Namespace) -> int:
     from bot.logs import apply_log_settings
 
     apply_log_settings(settings.log.level, settings.log.protocol, getattr(args, "verbose", 0))
+    try:  # the same one line as every command for a database that cannot be used (App.run checks it again)
+        require_schema(settings.store.url)
+    except CommandError as exc:
+        print(f"cmrt-bot run: {exc}", file=sys.stderr)
+        return exc.code
     app = App(settings)
     app.install_signal_handlers()
     try:

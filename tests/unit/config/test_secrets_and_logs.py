@@ -114,7 +114,7 @@ def test_an_unreachable_database_is_one_line_and_exit_status_1(tmp_path: pathlib
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"not a database" * 100)
     config.write_text(f'[store]\nurl = "sqlite:///{garbage}"\n', encoding="utf-8")
-    for command in (["status"], ["plan"], ["smelters", "list"]):  # not a database at all: the file is the problem
+    for command in (["run"], ["status"], ["plan"], ["smelters", "list"]):  # not a database: the file is the problem
         done = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), *command], cwd=ROOT,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
         assert done.returncode == 2 and done.stderr.count("\n") == 1, (command, done.stderr)
