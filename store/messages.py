@@ -159,15 +159,18 @@ def add_submission(
     request_id: int | None = None,
     keep_bytes: bool = False,
     flush: bool = True,
+    digest: str | None = None,
 ) -> tuple[Submission, bool]:
     """Record an attachment of ``message`` once per sha256; returns (submission, created). Its bytes are not
     stored again: they are in the message's raw e-mail. ``keep_bytes``: they are not (a file that did not come
     inside this e-mail), so they are kept as the blob of the same sha256.
 
     ``flush=False``: the row is only added to the session, so that what the caller sets on it next (the reading)
-    goes into the same INSERT instead of an UPDATE that rewrites the row with its bytes; the caller flushes once
-    (a later query in the session does it too)."""
-    digest = blobs.put(session, content) if keep_bytes else sha256(content)
+    goes into the same INSERT instead of an UPDATE; the caller flushes once (a later query in the session does it
+    too). ``digest``: the SHA-256 of ``content``, when the caller has it already (``FoundAttachment.sha256``)."""
+    digest = digest or sha256(content)
+    if keep_bytes:
+        blobs.put(session, content, sha256=digest)
     stmt = sa.select(Submission).where(Submission.message_id == message.id, Submission.sha256 == digest)
     existing = session.scalars(stmt).one_or_none()
     if existing is not None:

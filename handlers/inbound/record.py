@@ -85,14 +85,14 @@ def read(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     for wb in ctx.extracted.workbooks:
         sub, _ = message_repo.add_submission(
             s, row, filename=wb.filename, content=wb.content, content_type=wb.content_type, is_workbook=True,
-            flush=False,
+            flush=False, digest=wb.sha256,
         )  # fmt: skip
         ctx.readings.append(Reading(sub, read_submission(ctx, deps, sub, wb.content)))
         ctx.names.append(wb.filename)
     for other in ctx.extracted.others:
         message_repo.add_submission(
             s, row, filename=other.filename, content=other.content, content_type=other.content_type, is_workbook=False,
-            flush=False,
+            flush=False, digest=other.sha256,
         )  # fmt: skip
     s.flush()
     return None
