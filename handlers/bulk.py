@@ -1,4 +1,4 @@
-"""Building many long-lived objects at once (100,000 request views and their action keys, a plan's actions).
+"""Building many objects at once (100,000 request views and their action keys, a plan's actions, a report's facts).
 
 CPython's cyclic garbage collector runs a pass every few hundred new container objects, and its older generations
 walk every object built so far: loading and planning 100,000 requests spent a third of its time there, finding

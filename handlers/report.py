@@ -21,6 +21,7 @@ from cmrt.reporting import Report
 from cmrt.review.adhoc import context_for
 from cmrt.smelters.consolidate import RowReader, SupplierSmelters, consolidate
 from cmrt.smelters.rmap import DEFAULT_MAX_LIST_AGE_DAYS, RmiList, list_age_days, stale_warning
+from handlers.bulk import no_cyclic_gc
 from store import figures as figure_repo
 from store import smelters as smelter_repo
 from store.models import Campaign, Request, Submission, Supplier
@@ -166,19 +167,20 @@ def build_report(
     lists) and ``declarations`` (``latest_declarations``, with at least the ``smelters`` and ``mines`` keys) when the
     caller has loaded them already; otherwise the declarations are streamed (``stream_smelters``)."""
     options = options or ReportOptions()
-    figures = figure_repo.campaign_figures(session, campaign, today)
-    if lists is None:
-        lists = smelter_repo.latest_rmi_lists(session)
-    items: Iterable[SupplierSmelters]
-    if declarations is None:
-        items = stream_smelters(session, campaign.id)
-    else:
-        items = _given_smelters(session, campaign.id, declarations)
-    context = context_for(today=today, lists=lists)
-    result = consolidate(
-        items, today=today, reference=context.reference, rmap=context.rmap, with_suppliers=with_suppliers,
-        max_list_age_days=options.max_list_age_days,
-    )  # fmt: skip
+    with no_cyclic_gc():  # one fact per request, two million rows streamed: about a tenth faster
+        figures = figure_repo.campaign_figures(session, campaign, today)
+        if lists is None:
+            lists = smelter_repo.latest_rmi_lists(session)
+        items: Iterable[SupplierSmelters]
+        if declarations is None:
+            items = stream_smelters(session, campaign.id)
+        else:
+            items = _given_smelters(session, campaign.id, declarations)
+        context = context_for(today=today, lists=lists)
+        result = consolidate(
+            items, today=today, reference=context.reference, rmap=context.rmap, with_suppliers=with_suppliers,
+            max_list_age_days=options.max_list_age_days,
+        )  # fmt: skip
     return Report(
         campaign=campaign_info(campaign),
         figures=figures,
