@@ -86,9 +86,12 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
 
 
 class SessionSource(Protocol):
-    """``Database`` or anything with the same ``session()`` unit of work (what handlers and adapters take)."""
+    """``Database`` or anything with the same ``session()`` unit of work (what handlers and adapters take), and
+    ``read_session()`` for work that only reads."""
 
     def session(self) -> AbstractContextManager[Session]: ...
+
+    def read_session(self) -> AbstractContextManager[Session]: ...
 
 
 class Database:

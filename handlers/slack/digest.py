@@ -54,7 +54,7 @@ def post_report(
     client: WebClient, ops: ChatOps, *, channel: str, now: dt.datetime, period: str, actor: str = "system"
 ) -> str:
     """Post the numbers and the chart to ``channel``; returns a sentence for the user who asked."""
-    with ops.db.session() as session:
+    with ops.db.read_session() as session:  # no write lock while a large campaign's report is built
         campaign = find_campaign(session)
         if campaign is None:
             return "There is no campaign yet; nothing to report."
@@ -66,6 +66,7 @@ def post_report(
         since = now - dt.timedelta(days=7 if period == "weekly" else 1)
         new_answers = sum(1 for at in first_read_at(session, campaign.id).values() if at >= since)
         report = build_report(session, campaign, today=today, now=now, options=ops.report)
+    with ops.db.session() as session:
         audit(session, actor=actor, action="slack_digest_posted", details={"period": period}, at=now)
     message = blocks.digest_blocks(stats, period, new_answers) + blocks.report_blocks(report)
     client.chat_postMessage(channel=channel, text=f"CMRT campaign {stats.year}: {period} digest", blocks=message)

@@ -185,7 +185,7 @@ def deliver(ops: ChatOps, client: WebClient, user_id: str, *, year: int | None, 
     now = ops.clock()
     try:
         order = ops.rollup(today=ops.report.today(now), year=year, scope=scope, products=products)
-        with ops.db.session() as session:
+        with ops.db.read_session() as session:
             rollup = build_rollup(session, order)
     except RollupInputError as exc:
         lines = "\n".join(f"• `{code(key)}`: {esc(message)}" for key, message in exc.problems)
