@@ -121,7 +121,8 @@ class Database:
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A unit of work that only reads one snapshot: no write lock on SQLite (writers commit while it reads), a
-        repeatable-read read-only transaction on PostgreSQL; any write fails; always rolled back."""
+        repeatable-read read-only transaction on PostgreSQL; any write fails; always rolled back. What it loaded
+        stays readable after the block (the session is closed, not rolled back: a rollback would expire it)."""
         sqlite = self.dialect == "sqlite"
         with self._read_sessions() as session:
             connection = session.connection()
@@ -134,7 +135,7 @@ class Database:
                         connection.exec_driver_sql("PRAGMA query_only = OFF")  # the connection goes back to the pool
                     except Exception:  # never hand a read-only connection to a writer
                         connection.invalidate()
-                session.rollback()
+                session.close()  # the connection's transaction is rolled back as it returns to the pool
 
     def dispose(self) -> None:
         self.engine.dispose()

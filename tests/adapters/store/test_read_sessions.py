@@ -42,6 +42,17 @@ def test_a_writer_commits_while_a_report_reads(store_db: Any) -> None:
     assert name != "Renamed Ltd"  # the read session sees one snapshot, taken before the write
     with store_db.read_session() as s:
         assert s.execute(sa.select(Supplier.name).where(Supplier.external_id == "S07")).scalar_one() == "Renamed Ltd"
+    assert campaign.year == all_states.YEAR and campaign.due_date == all_states.DUE  # still readable after it
+
+
+def test_what_a_read_session_loaded_stays_readable_after_it(store_db: Any) -> None:
+    all_states.seed(store_db)
+    with store_db.read_session() as s:
+        campaign = campaigns.get_by_year(s, all_states.YEAR)
+        supplier = s.execute(sa.select(Supplier).where(Supplier.external_id == "S01")).scalar_one()
+    assert campaign is not None and campaign.year == all_states.YEAR and supplier.name
+    with store_db.session() as s:  # and the pooled connection writes again
+        s.execute(sa.update(Supplier).where(Supplier.external_id == "S01").values(name="Written"))
 
 
 def test_a_read_session_refuses_writes_and_leaves_its_connection_writable(store_db: Any) -> None:
