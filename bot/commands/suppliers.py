@@ -60,6 +60,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def do_import(args: argparse.Namespace) -> int:
     from cmrt.roster import RosterError, parse_roster
+    from handlers.bulk import no_cyclic_gc
     from store import audit, suppliers
     from store.states import Tier
 
@@ -79,7 +80,7 @@ def do_import(args: argparse.Namespace) -> int:
     unchanged = 0
     bar = progress(f"importing {path.name}", len(roster.entries),
                    show=interactive() and len(roster.entries) >= PROGRESS_ROWS)  # fmt: skip
-    with open_database(settings) as db, db.session() as session, bar as steps:
+    with open_database(settings) as db, db.session() as session, bar as steps, no_cyclic_gc():
         known = suppliers.known_rows(session)  # compared as plain rows: ORM objects only for what changes
         new: list[suppliers.SupplierData] = []
         changing: list[tuple[int, suppliers.SupplierData]] = []
