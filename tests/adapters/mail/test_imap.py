@@ -239,6 +239,37 @@ def test_oversized_message_is_set_aside_without_download(mail_harness: MailHarne
     assert errors and "limit" in errors[0]
 
 
+def test_a_batch_checkpoint_never_passes_a_message_not_yet_handled(
+    mail_harness: MailHarness, mail_user: tuple[str, str]
+) -> None:
+    """One batch: a small message whose handler fails, an oversized one set aside, another small one. The failure
+    ends the pass; the checkpoint stays below the failed message (the set-aside one above it does not move it on),
+    so the next pass handles it and the last one, with one checkpoint at the end of the batch."""
+    user, password = mail_user
+    mail_harness.append(user, inbound(subject="first", to=user))
+    mail_harness.append(user, inbound(subject="huge", to=user, body="x" * 50_000))
+    mail_harness.append(user, inbound(subject="last", to=user))
+    failing = [True]
+
+    def decide(message: FetchedMessage) -> Disposition:
+        if failing[0]:
+            failing[0] = False
+            raise RuntimeError("the store is down")
+        return Disposition.PROCESSED
+
+    recorder = Recorder(decide)
+    checkpoints = MemoryCheckpoints()
+    settings = _settings(mail_harness, user, password, max_message_bytes=20_000, batch_size=10)
+    with pytest.raises(RuntimeError):
+        ImapWatcher(settings, recorder, checkpoints).run_once()
+    assert "INBOX" not in checkpoints.data  # nothing below "first" was settled
+    assert ImapWatcher(settings, recorder, checkpoints).run_once() == 2
+    assert recorder.subjects() == ["first", "first", "last"]
+    assert checkpoints.data["INBOX"][1] == recorder.seen[-1].uid
+    assert len(mail_harness.folder_uids(user, "Processed")) == 2
+    assert len(mail_harness.folder_uids(user, "Quarantine")) == 1
+
+
 def test_polling_fallback_without_idle(mail_harness: MailHarness, mail_user: tuple[str, str]) -> None:
     user, password = mail_user
     recorder = Recorder()
