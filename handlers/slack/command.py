@@ -64,7 +64,7 @@ def run(ops: ChatOps, user_id: str, text: str, body: dict[str, Any], respond: Re
                 )
                 return
             year = int(arg)
-        with ops.db.session() as session:
+        with ops.db.read_session() as session:
             campaign = find_campaign(session, year)
             if campaign is None:
                 which = f"for {year}" if year else "yet"

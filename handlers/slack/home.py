@@ -48,7 +48,7 @@ class PublishCache:
 
 def build_home(ops: ChatOps, user_id: str, client: WebClient | None = None) -> dict[str, Any]:
     now = ops.clock()
-    with ops.db.session() as session:
+    with ops.db.read_session() as session:
         campaign = find_campaign(session)
         if campaign is None:
             return blocks.home_view(None, [], user_id, now)
