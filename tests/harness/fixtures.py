@@ -1,10 +1,11 @@
 """pytest plugin for the mail harness (Dovecot + aiosmtpd relay), registered in tests/conftest.py.
 
-``mail_harness`` (session scope) starts the harness when it is not running and stops it at the end only if this
-session started it and no other live test session still uses it (each session registers its PID under
-``$HARNESS_DIR/clients``). Other helpers' test runs share the same servers, so tests must be independent: use
-``mail_harness.new_user()`` for a fresh mailbox, or unique subjects. ``private_mail_harness()`` starts a separate
-instance on free ports for tests that restart Dovecot.
+``mail_harness`` (session scope) starts the harness when it is not running and registers this session's PID under
+``$HARNESS_DIR/clients`` (``harness.sh acquire``); at the end it unregisters, and the last live session stops a
+harness that test sessions started (``harness.sh release``). Both happen under the harness's lock, so one session
+stopping never races another starting (parallel runs, pytest-xdist workers). Other helpers' test runs share the same
+servers, so tests must be independent: use ``mail_harness.new_user()`` for a fresh mailbox, or unique subjects.
+``private_mail_harness()`` starts a separate instance on free ports for tests that restart Dovecot.
 
 Tests using it are marked ``mailserver``. Without Dovecot (not installed, not root) they skip visibly, and fail
 in CI (``CI=true``).
@@ -194,36 +195,18 @@ def _python() -> str:
     return str(venv) if venv.exists() else "python3"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @pytest.fixture(scope="session")
 def mail_harness() -> Iterator[MailHarness]:
     _check_possible()
     env = _harness_env(DEFAULT_DIR)
-    started = _run([str(SCRIPT), "status"], env, check=False).returncode != 0
-    if started:
-        result = _run([str(SCRIPT), "start"], env, check=False)
-        if result.returncode != 0:
-            _unavailable(f"harness start failed: {result.stderr.strip()[-500:]}")
-    clients = pathlib.Path(DEFAULT_DIR) / "clients"
-    clients.mkdir(parents=True, exist_ok=True)
-    me = clients / str(os.getpid())
-    me.touch()
+    me = str(os.getpid())  # one registration per test session (each pytest-xdist worker is one)
+    result = _run([str(SCRIPT), "acquire", me], env, check=False)
+    if result.returncode != 0:
+        _unavailable(f"harness start failed: {result.stderr.strip()[-500:]}")
     try:
         yield _load(pathlib.Path(DEFAULT_DIR) / "harness.env", env)
     finally:
-        me.unlink(missing_ok=True)
-        others = [p for p in clients.iterdir() if p.name.isdigit() and _alive(int(p.name))]
-        if started and not others:
-            _run([str(SCRIPT), "stop"], env, check=False)
+        _run([str(SCRIPT), "release", me], env, check=False)
 
 
 def _free_port() -> int:

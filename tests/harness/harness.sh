@@ -9,6 +9,11 @@
 #   bash tests/harness/harness.sh adduser a@example.test   # password: harness-dynamic
 #   bash tests/harness/harness.sh stop      # SIGTERM by pidfile (SIGKILL after 10 s)
 #   bash tests/harness/harness.sh clean     # stop + rm -rf $HARNESS_DIR
+#   bash tests/harness/harness.sh acquire ID   # a test session (ID: its PID) starts it if needed and registers
+#   bash tests/harness/harness.sh release ID   # unregisters; the last live session stops what sessions started
+#
+# start, stop, acquire, release, restart-dovecot and clean hold one lock ($HARNESS_DIR/.lock), so a session
+# stopping the harness never races another one starting or registering (parallel runs and pytest-xdist workers).
 #
 # Environment: HARNESS_DIR (default /tmp/cmbot-harness; must be short: unix socket paths < 107 bytes),
 # HARNESS_PYTHON (a python with aiosmtpd; default: the project's .venv), HARNESS_USERS ("a@x:pw b@x:pw",
@@ -79,6 +84,10 @@ pid_alive() {  # pidfile, expected command substring
     pid="$(tr -d ' \n' <"$f")"
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
     { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$want"
+}
+
+find_daemon() {  # pattern on the full command line: the PID of the oldest match, if any
+    pgrep -o -f -- "$1" 2>/dev/null || true
 }
 
 port_open() {
@@ -212,8 +221,20 @@ start_dovecot() {
         fi
         return 0
     fi
+    local running
+    running="$(find_daemon "^(/usr/sbin/)?dovecot -c $CONF\$")"
+    if [ -n "$running" ]; then  # our master runs but its pidfile was lost: adopt it
+        echo "$running" >"$DOVECOT_PID"
+        log "adopted the running dovecot ($running)"
+        [ "$changed" -eq 1 ] && kill -HUP "$running"
+        return 0
+    fi
     rm -f "$DOVECOT_PID"
-    dovecot -c "$CONF" </dev/null >>"$LOG/dovecot.stderr" 2>&1 9>&-  # the daemon must not keep the start lock
+    if ! dovecot -c "$CONF" </dev/null >>"$LOG/dovecot.stderr" 2>&1 9>&-; then  # the daemon must not keep the lock
+        log "dovecot did not start; see $LOG/dovecot.log"
+        tail -n 5 "$LOG/dovecot.stderr" >&2 || true
+        return 1
+    fi
     if ! wait_port "$IMAP_PORT" 10 || ! wait_port "$LMTP_PORT" 10; then
         log "dovecot did not come up; see $LOG/dovecot.log"
         tail -n 20 "$LOG/dovecot.log" "$LOG/dovecot.stderr" >&2 || true
@@ -223,6 +244,13 @@ start_dovecot() {
 
 start_relay() {
     pid_alive "$RELAY_PID" smtp_relay.py && return 0
+    local running
+    running="$(find_daemon "smtp_relay.py .*--users $USERS ")"
+    if [ -n "$running" ]; then  # our relay runs but its pidfile was lost: adopt it
+        echo "$running" >"$RELAY_PID"
+        log "adopted the running smtp relay ($running)"
+        return 0
+    fi
     rm -f "$RELAY_PID"
     if port_open "$SMTP_PORT"; then
         log "port $SMTP_PORT is taken by something else"
@@ -239,7 +267,18 @@ start_relay() {
     fi
 }
 
-cmd_start() {
+lock() {  # the harness's one lock on fd 9 (daemons are started with 9>&- so they never hold it)
+    mkdir -p "$HARNESS_DIR"
+    exec 9>"$HARNESS_DIR/.lock"
+    flock 9
+}
+
+unlock() {
+    flock -u 9
+    exec 9>&-
+}
+
+start_locked() {
     need_root
     if ! command -v dovecot >/dev/null 2>&1; then
         log "dovecot is not installed: run '$0 install' first"
@@ -254,17 +293,61 @@ cmd_start() {
     mkdir -p "$HARNESS_DIR" "$RUN" "$LOG" "$HARNESS_DIR/state" "$MAIL"
     chmod 755 "$HARNESS_DIR"
     chown vmail:vmail "$MAIL"
-    # serialise concurrent starts from parallel test runs
-    exec 9>"$HARNESS_DIR/.lock"
-    flock 9
     write_users
     write_certs
     start_dovecot
     start_relay
     write_env
-    flock -u 9
     printf 'dovecot pid %s, relay pid %s, env %s\n' "$(cat "$DOVECOT_PID")" "$(cat "$RELAY_PID")" \
         "$HARNESS_DIR/harness.env"
+}
+
+cmd_start() {
+    lock
+    start_locked
+    unlock
+}
+
+running() {
+    pid_alive "$DOVECOT_PID" dovecot && pid_alive "$RELAY_PID" smtp_relay.py
+}
+
+live_clients() {  # registered test sessions whose process still runs; removes the others' entries
+    local entry pid n=0
+    mkdir -p "$HARNESS_DIR/clients"
+    for entry in "$HARNESS_DIR"/clients/*; do
+        [ -e "$entry" ] || continue
+        pid="${entry##*/}"
+        if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+            n=$((n + 1))
+        else
+            rm -f "$entry"
+        fi
+    done
+    echo "$n"
+}
+
+cmd_acquire() {  # client id (a PID): start when needed, then register, in one locked step
+    local id="$1"
+    lock
+    if ! running; then
+        start_locked >/dev/null
+        touch "$HARNESS_DIR/started-by-tests"  # so the last session out stops it (one started by hand stays)
+    fi
+    mkdir -p "$HARNESS_DIR/clients"
+    touch "$HARNESS_DIR/clients/$id"
+    unlock
+}
+
+cmd_release() {  # client id: unregister; the last live client stops a harness that test sessions started
+    local id="$1"
+    lock
+    rm -f "$HARNESS_DIR/clients/$id"
+    if [ -e "$HARNESS_DIR/started-by-tests" ] && [ "$(live_clients)" -eq 0 ]; then
+        stop_locked
+        rm -f "$HARNESS_DIR/started-by-tests"
+    fi
+    unlock
 }
 
 cmd_status() {
@@ -318,9 +401,17 @@ stop_children() {  # "pid pid ...": the former children of a stopped master, che
     for child in $alive; do kill -KILL "$child" 2>/dev/null || true; done
 }
 
-cmd_stop() {
+stop_locked() {
     stop_pid "$RELAY_PID" smtp_relay.py
     stop_pid "$DOVECOT_PID" dovecot
+}
+
+cmd_stop() {
+    [ -d "$HARNESS_DIR" ] || return 0
+    lock
+    stop_locked
+    rm -f "$HARNESS_DIR/started-by-tests"
+    unlock
 }
 
 cmd_wipe() {
@@ -347,8 +438,19 @@ cmd_adduser() {  # address [password]; Dovecot accepts the dynamic password at o
 }
 
 cmd_clean() {
-    cmd_stop
+    [ -d "$HARNESS_DIR" ] || return 0
+    lock
+    stop_locked
     rm -rf "$HARNESS_DIR"
+    unlock
+}
+
+cmd_restart_dovecot() {
+    need_root
+    lock
+    stop_pid "$DOVECOT_PID" dovecot
+    start_dovecot
+    unlock
 }
 
 case "${1:-}" in
@@ -359,6 +461,9 @@ case "${1:-}" in
     wipe) cmd_wipe ;;
     adduser) shift; cmd_adduser "$@" ;;
     clean) cmd_clean ;;
-    restart-dovecot) need_root; stop_pid "$DOVECOT_PID" dovecot; start_dovecot ;;
-    *) echo "usage: $0 install|start|stop|status|wipe|adduser ADDR [PW]|restart-dovecot|clean" >&2; exit 2 ;;
+    acquire) shift; cmd_acquire "$1" ;;
+    release) shift; cmd_release "$1" ;;
+    restart-dovecot) cmd_restart_dovecot ;;
+    *) echo "usage: $0 install|start|stop|status|wipe|adduser ADDR [PW]|acquire ID|release ID|restart-dovecot|clean" >&2
+       exit 2 ;;
 esac
