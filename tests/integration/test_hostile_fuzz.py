@@ -27,10 +27,9 @@ from store import Database
 from store import messages as message_repo
 from store.models import Contact, Message, OutboxItem
 from store.states import Direction
-from tests.adapters.mail.support import Seeded, _migrated_sqlite, mail_db, seed_request
+from tests.adapters.mail.support import Seeded, seed_request
 from tests.unit.mail.helpers import XLSX
 
-__all__ = ["_migrated_sqlite", "mail_db"]
 log = logging.getLogger("cmbot.test.fuzz")
 
 BOT = "bot@buyer.test"

@@ -33,14 +33,13 @@ from store import requests as request_repo
 from store import suppliers as supplier_repo
 from store.models import Contact, Message, OutboxItem
 from store.states import ContactState, Direction, MessageState, OutboxKind
-from tests.adapters.mail.support import Seeded, _migrated_sqlite, mail_db, seed_request
+from tests.adapters.mail.support import Seeded, seed_request
 from tests.fixtures_store import new_pg_schema_url
 from tests.harness.fixtures import MailHarness
 from tests.integration.test_mail_loop import Loop, RecordingNotifier, _reply, _send_request, _state
 from tests.unit.mail.helpers import XLSX
 
 pytestmark = pytest.mark.mailserver
-__all__ = ["_migrated_sqlite", "mail_db"]
 
 AUTHSERV = "mx.buyer.test"
 

@@ -42,13 +42,12 @@ from store import requests as request_repo
 from store import suppliers as supplier_repo
 from store.models import Message, OutboxItem, Review
 from store.states import ContactState, Direction, OutboxKind
-from tests.adapters.mail.support import Seeded, _migrated_sqlite, mail_db, seed_request
+from tests.adapters.mail.support import Seeded, seed_request
 from tests.conftest import corpus_path
 from tests.harness.fixtures import MailHarness
 from tests.unit.mail.helpers import XLSX, zip_of
 
 pytestmark = pytest.mark.mailserver
-__all__ = ["_migrated_sqlite", "mail_db"]
 
 
 class RecordingNotifier:

@@ -1,38 +1,14 @@
-"""Fixtures and helpers for the mail adapter and integration tests: a migrated SQLite store, a seeded request."""
+"""Helpers for the mail adapter and integration tests: a seeded request (the store: ``mail_db`` in fixtures_store)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import pathlib
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
-
-from store import Database, upgrade
+from store import Database
 from store import campaigns as campaign_repo
 from store import suppliers as supplier_repo
 from store.suppliers import SupplierData
-
-
-@pytest.fixture(scope="session")
-def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
-    path = tmp_path_factory.mktemp("maildb") / "template.sqlite"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def mail_db(tmp_path: pathlib.Path, _migrated_sqlite: pathlib.Path) -> Iterator[Database]:
-    """A fresh, migrated SQLite store (a copy of one migrated per session)."""
-    target = tmp_path / "store.sqlite"
-    shutil.copyfile(_migrated_sqlite, target)
-    db = Database(f"sqlite:///{target}")
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,13 @@ Mode tests put a runner (``bot.slack_app.HttpRunner`` / ``SocketModeRunner``) in
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
 import pathlib
-import shutil
 import socket
-import tempfile
 import threading
 import time
 import urllib.error
@@ -42,11 +39,12 @@ from handlers.slack import register_all
 from handlers.slack.access import AccessPolicy
 from handlers.slack.deps import ChatOps, OutreachResult
 from handlers.slack.notifier import SlackNotifier
-from store import Database, blobs, requests, upgrade
+from store import Database, blobs, requests
 from store.models import Campaign, Request, Review, Submission, Supplier
 from store.models import Message as MailMessage
 from store.states import Direction
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.fixtures_store import migrated_sqlite
 
 CHANNEL = "CTEAM"
 MEMBER = "UMEMBER"
@@ -184,22 +182,9 @@ def seed(db: Database) -> Seeded:
     return out
 
 
-_TEMPLATE: dict[str, pathlib.Path] = {}
-_TEMPLATE_LOCK = threading.Lock()
-
-
 def fresh_db(tmp_path: pathlib.Path) -> Database:
     """A migrated SQLite store: the migrations run once per test session, each test gets a copy of the file."""
-    with _TEMPLATE_LOCK:
-        if "path" not in _TEMPLATE:
-            folder = tempfile.mkdtemp(prefix="cmbot-slack-")
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            template = pathlib.Path(folder) / "template.db"
-            upgrade(f"sqlite:///{template}")
-            _TEMPLATE["path"] = template
-    target = tmp_path / "slack.db"
-    shutil.copyfile(_TEMPLATE["path"], target)
-    return Database(f"sqlite:///{target}")
+    return Database(migrated_sqlite(tmp_path / "slack.db"))
 
 
 @dataclass
