@@ -2,7 +2,8 @@
 
 ``mail/`` defines small protocols (``OutboxRepository``, ``Checkpoints``, ``RequestDirectory``) so it stays free of
 the database; these classes implement them over ``store``. Each outbox/checkpoint call is its own committed unit of
-work -- the outbox protocol depends on "recorded" and "sending" being durable before the next step.
+work -- the outbox protocol depends on "recorded" and "sending" being durable before the next step -- except
+``StoreOutboxRepository.add_in``/``get_in``, which record in the caller's unit of work (sent only after it commits).
 """
 
 from __future__ import annotations
@@ -62,23 +63,32 @@ class StoreOutboxRepository:
 
     def add(self, record: OutboxRecord) -> tuple[OutboxRecord, bool]:
         with self.db.session() as s:
-            item, created = outbox_repo.enqueue(
-                s,
-                key=record.key,
-                kind=OutboxKind(record.kind),
-                to_address=record.to_address,
-                message_id=record.message_id,
-                message_bytes=record.raw,
-                request_id=record.request_id,
-                envelope_token=new_envelope_token() if "@" in self.mail_from else None,
-            )
-            s.flush()
-            return self._record(item, record.raw if created else outbox_repo.raw_bytes(s, item)), created
+            return self.add_in(s, record)
+
+    def add_in(self, s: Session, record: OutboxRecord) -> tuple[OutboxRecord, bool]:
+        """``add`` inside the caller's unit of work (the transactional outbox: the e-mail is recorded in the same
+        commit as the state change that causes it); committed when the caller commits."""
+        item, created = outbox_repo.enqueue(
+            s,
+            key=record.key,
+            kind=OutboxKind(record.kind),
+            to_address=record.to_address,
+            message_id=record.message_id,
+            message_bytes=record.raw,
+            request_id=record.request_id,
+            envelope_token=new_envelope_token() if "@" in self.mail_from else None,
+        )
+        s.flush()
+        return self._record(item, record.raw if created else outbox_repo.raw_bytes(s, item)), created
 
     def get(self, key: str) -> OutboxRecord | None:
         with self.db.session() as s:
-            item = outbox_repo.get_by_key(s, key)
-            return self._record(item, outbox_repo.raw_bytes(s, item)) if item is not None else None
+            return self.get_in(s, key)
+
+    def get_in(self, s: Session, key: str) -> OutboxRecord | None:
+        """``get`` inside the caller's unit of work."""
+        item = outbox_repo.get_by_key(s, key)
+        return self._record(item, outbox_repo.raw_bytes(s, item)) if item is not None else None
 
     def _records(self, stmt: sa.Select[OutboxItem]) -> list[OutboxRecord]:
         """The items ``stmt`` selects, with their bytes (one query)."""

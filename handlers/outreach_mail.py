@@ -14,7 +14,9 @@ Slack (``SlackOutreach(mail)`` implements ``handlers.slack.deps.Outreach``; it a
     SlackOutreach(mail).send_answer(request_id, body=text, actor="U123")   # in the question's mail thread
     SlackOutreach(mail).send_request(request_id, actor="U123")             # *Send now*
 
-Inbound handler: ``mail.send_acknowledgment(request_id, key=..., reply_to_message_id=..., ...)``.
+Inbound handler: ``mail.queue_acknowledgment(session, ack)`` inside the unit of work that records the reply (the
+transactional outbox: the acknowledgment is recorded in the same commit), ``mail.deliver(queued)`` after the commit;
+``mail.send_acknowledgment(request_id, key=..., reply_to_message_id=..., ...)`` does both in a unit of its own.
 
 Every call renders the e-mail (templates, token in the subject, stable Message-ID from ``key``, threaded under the
 request's first e-mail), records it in the outbox under ``key`` (a repeat with the same key is a no-op) and then
@@ -38,10 +40,14 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from cmrt.declaration import split_families
 from cmrt.outreach import keys
 from cmrt.outreach.states import RequestState
+from handlers.acknowledgment import Acknowledgment
 from handlers.findings import still_standing, supplier_points
+from handlers.mail_store import StoreOutboxRepository
 from handlers.notify import Notifier, NullNotifier, alert_uncertain
 from handlers.outreach_state import missing_families, record_reminder
 from handlers.slack.deps import OutreachResult
@@ -175,24 +181,27 @@ class MailOutreach:
     ) -> MailResult:
         """The acknowledgment of a reply; ``already_received_at``: the same workbook came before, so the supplier
         is told it need not send it again (kind ``already_received``) instead of getting the review once more."""
-        context = {
-            "filenames": list(filenames),
-            "grade": grade.replace("_", " ") if grade else None,
-            "score": score,
-            "points": supplier_points(findings),
-            "accepted": accepted,
-            "problems": list(problems),
-            "received_at": already_received_at.date() if already_received_at else None,
-        }
+        kind, extra = _acknowledgment_mail(
+            filenames, grade, score, findings, accepted=accepted, problems=problems,
+            already_received_at=already_received_at,
+        )  # fmt: skip
         return self._send(
-            OutboxKind.ALREADY_RECEIVED if already_received_at else OutboxKind.ACKNOWLEDGMENT,
-            request_id,
-            key,
-            context,
-            parent=reply_to_message_id,
-            parent_refs=list(reply_references),
+            kind, request_id, key, extra, parent=reply_to_message_id, parent_refs=list(reply_references),
             to_address=to_address,
-        )
+        )  # fmt: skip
+
+    def queue_acknowledgment(self, session: Session, ack: Acknowledgment) -> Queued:
+        """``send_acknowledgment`` in two halves, for the inbound handler: record the acknowledgment in the outbox
+        inside ``session`` (the unit of work that records the reply: one commit, the transactional outbox), then,
+        once the caller committed, ``deliver(queued)``."""
+        kind, extra = _acknowledgment_mail(
+            ack.filenames, ack.grade, ack.score, ack.findings, accepted=ack.accepted, problems=ack.problems,
+            already_received_at=ack.already_received_at,
+        )  # fmt: skip
+        return self._queue(
+            session, kind, ack.request_id, ack.key, extra, parent=ack.reply_to_message_id,
+            parent_refs=list(ack.reply_references), to_address=ack.to_address,
+        )  # fmt: skip
 
     # -- internals ------------------------------------------------------------------------------------------
     def _last_points(self, request_id: int) -> list[dict[str, Any]]:
@@ -217,20 +226,53 @@ class MailOutreach:
         parent_refs: Sequence[str] = (),
         to_address: str | None = None,
     ) -> MailResult:
-        existing = self.outbox.repo.get(key)
+        """Record the e-mail in the outbox in a unit of work of its own, then ``deliver`` it."""
+        with self.db.session() as s:
+            queued = self._queue(
+                s, kind, request_id, key, extra, attach_blank=attach_blank, parent=parent, parent_refs=parent_refs,
+                to_address=to_address,
+            )  # fmt: skip
+        return self.deliver(queued)
+
+    def _queue(
+        self,
+        s: Session,
+        kind: OutboxKind,
+        request_id: int,
+        key: str,
+        extra: Mapping[str, Any],
+        *,
+        attach_blank: bool = False,
+        parent: str | None = None,
+        parent_refs: Sequence[str] = (),
+        to_address: str | None = None,
+    ) -> Queued:
+        """Render the e-mail and record it in the outbox under ``key`` inside ``s`` (a key recorded before: that
+        record, nothing rendered); nothing is sent until the caller commits and calls ``deliver``."""
+        repo = self._repo()
+        existing = repo.get_in(s, key)
+        if existing is not None:
+            return Queued(key, existing)
+        try:
+            built = self._build(s, kind, request_id, key, extra, attach_blank, parent, parent_refs, to_address)
+        except _Refused as exc:
+            return Queued(key, refused=str(exc))
+        except HeaderInjectionError as exc:
+            return Queued(key, refused=f"the e-mail could not be built safely: {exc}")
+        stored, created = repo.add_in(s, built.record)
+        if kind is OutboxKind.REQUEST and built.thread_root is None:
+            req = request_repo.get(s, request_id)
+            if req is not None and req.thread_message_id is None:
+                req.thread_message_id = built.record.message_id
+        return Queued(key, stored, created=created)
+
+    def deliver(self, queued: Queued) -> MailResult:
+        """After the unit of work that recorded ``queued`` committed: try to send it now (unless the rate limit is
+        used up, or ``send_immediately`` is off: then ``run_outbox`` sends it)."""
+        existing = queued.record
         if existing is None:
-            try:
-                built = self._build(kind, request_id, key, extra, attach_blank, parent, parent_refs, to_address)
-            except _Refused as exc:
-                return MailResult(False, str(exc), permanent=True)
-            except HeaderInjectionError as exc:
-                return MailResult(False, f"the e-mail could not be built safely: {exc}", permanent=True)
-            existing = self.outbox.enqueue(built.record)
-            if kind is OutboxKind.REQUEST and built.thread_root is None:
-                with self.db.session() as s:
-                    req = request_repo.get(s, request_id)
-                    if req is not None and req.thread_message_id is None:
-                        req.thread_message_id = built.record.message_id
+            return MailResult(False, queued.refused or "not recorded", permanent=True)
+        self.outbox.recorded(existing, queued.created)
         if existing.state is OutboxState.SENT:
             return MailResult(True, "already sent")
         if existing.state is OutboxState.FAILED_PERMANENT:
@@ -239,7 +281,7 @@ class MailOutreach:
             return MailResult(True, "delivery uncertain after a restart; the team decides")
         if not self.send_immediately:
             return MailResult(True, "queued")
-        delivery = self.outbox.send_now(key, block=False)
+        delivery = self.outbox.send_record(existing, block=False)
         if delivery is None:
             return MailResult(True, "queued")
         if delivery.result.status is SendStatus.PERMANENT:
@@ -248,8 +290,15 @@ class MailOutreach:
             return MailResult(True, f"queued; the mail server said {delivery.result.code} {delivery.result.detail}")
         return MailResult(True, "sent")
 
+    def _repo(self) -> StoreOutboxRepository:
+        repo = self.outbox.repo
+        if not isinstance(repo, StoreOutboxRepository):
+            raise TypeError("MailOutreach records in the store's outbox (handlers.mail_store.StoreOutboxRepository)")
+        return repo
+
     def _build(
         self,
+        s: Session,
         kind: OutboxKind,
         request_id: int,
         key: str,
@@ -259,57 +308,56 @@ class MailOutreach:
         parent_refs: Sequence[str],
         to_address: str | None,
     ) -> _Built:
-        with self.db.session() as s:
-            req = request_repo.get(s, request_id)
-            if req is None:
-                raise _Refused(f"request {request_id} does not exist")
-            supplier = req.supplier
-            contact = supplier_repo.primary_contact(supplier)
-            if to_address is None:
-                recipients = supplier_repo.request_recipients(supplier)
-                if not recipients.to:
-                    if contact is None:
-                        raise _Refused(f"{supplier.name} has no contact address")
-                    raise _Refused(f"the contact of {supplier.name} is {contact.state} (fix the address first)")
-            else:  # an answer to whom the caller chose (the inbound policy: the sender, or the known contacts when
-                # the sender is not known, ``store.suppliers.reply_recipients``): the other known contacts in CC
-                chosen = to_address.strip().lower()
-                known = supplier_repo.request_recipients(supplier).all
-                recipients = supplier_repo.Recipients((chosen,), tuple(a for a in known if a != chosen))
-            to_address = recipients.to[0]
-            campaign = req.campaign
-            families = campaign_families(campaign.template_family)
-            # partly returned (several templates asked for, not all came back): the acknowledgment says which are
-            # still expected; a reminder names and attaches only those
-            missing = list(missing_families(s, req)) if kind in _NAMES_MISSING else []
-            received = [f for f in families if f not in missing] if missing else []
-            if missing:  # a reminder is about the missing templates, an acknowledgment about those received
-                families = missing if kind is OutboxKind.REMINDER else received
-            blanks = [self._blanks[f] for f in families if f in self._blanks] if attach_blank else []
-            context: dict[str, Any] = {
-                "supplier_name": supplier.name,
-                "contact_name": contact.name if contact is not None and contact.email == to_address else None,
-                "campaign_year": campaign.year,
-                "due_date": campaign.due_date.isoformat() if campaign.due_date else None,
-                "token": req.token,
-                "sender_name": self.sender.sender_name,
-                "sender_company": self.sender.sender_company,
-                "min_version": campaign.min_template_version,
-                "families": families,
-                "received_families": received,
-                "still_expected": missing,
-                "attachment_name": blanks[0].filename if blanks else None,
-                "attachment_names": [b.filename for b in blanks],
-                **extra,
-            }
-            language = supplier.language or self.language
-            root = req.thread_message_id
-            in_reply_to = parent or root
-            refs = references_for_reply(
-                in_reply_to, ([root] if root and root != in_reply_to else []) + list(parent_refs)
-            )
-            if root and refs and refs[0] != root:
-                refs = [root, *[r for r in refs if r != root]]
+        req = request_repo.get(s, request_id)
+        if req is None:
+            raise _Refused(f"request {request_id} does not exist")
+        supplier = req.supplier
+        contact = supplier_repo.primary_contact(supplier)
+        if to_address is None:
+            recipients = supplier_repo.request_recipients(supplier)
+            if not recipients.to:
+                if contact is None:
+                    raise _Refused(f"{supplier.name} has no contact address")
+                raise _Refused(f"the contact of {supplier.name} is {contact.state} (fix the address first)")
+        else:  # an answer to whom the caller chose (the inbound policy: the sender, or the known contacts when
+            # the sender is not known, ``store.suppliers.reply_recipients``): the other known contacts in CC
+            chosen = to_address.strip().lower()
+            known = supplier_repo.request_recipients(supplier).all
+            recipients = supplier_repo.Recipients((chosen,), tuple(a for a in known if a != chosen))
+        to_address = recipients.to[0]
+        campaign = req.campaign
+        families = campaign_families(campaign.template_family)
+        # partly returned (several templates asked for, not all came back): the acknowledgment says which are
+        # still expected; a reminder names and attaches only those
+        missing = list(missing_families(s, req)) if kind in _NAMES_MISSING else []
+        received = [f for f in families if f not in missing] if missing else []
+        if missing:  # a reminder is about the missing templates, an acknowledgment about those received
+            families = missing if kind is OutboxKind.REMINDER else received
+        blanks = [self._blanks[f] for f in families if f in self._blanks] if attach_blank else []
+        context: dict[str, Any] = {
+            "supplier_name": supplier.name,
+            "contact_name": contact.name if contact is not None and contact.email == to_address else None,
+            "campaign_year": campaign.year,
+            "due_date": campaign.due_date.isoformat() if campaign.due_date else None,
+            "token": req.token,
+            "sender_name": self.sender.sender_name,
+            "sender_company": self.sender.sender_company,
+            "min_version": campaign.min_template_version,
+            "families": families,
+            "received_families": received,
+            "still_expected": missing,
+            "attachment_name": blanks[0].filename if blanks else None,
+            "attachment_names": [b.filename for b in blanks],
+            **extra,
+        }
+        language = supplier.language or self.language
+        root = req.thread_message_id
+        in_reply_to = parent or root
+        refs = references_for_reply(
+            in_reply_to, ([root] if root and root != in_reply_to else []) + list(parent_refs)
+        )
+        if root and refs and refs[0] != root:
+            refs = [root, *[r for r in refs if r != root]]
         rendered = self.templates.render(kind.value, context, language)
         message_id = stable_message_id(key, self.domain, req.token)
         mail = OutgoingEmail(
@@ -343,6 +391,41 @@ class MailOutreach:
 
 class _Refused(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An e-mail recorded in the outbox in the caller's unit of work (``MailOutreach.queue_acknowledgment``):
+    ``record`` as stored (one recorded before under the same key: as it is), or ``refused`` (nothing recorded)."""
+
+    key: str
+    record: OutboxRecord | None = None
+    created: bool = False
+    refused: str | None = None
+
+
+def _acknowledgment_mail(
+    filenames: Sequence[str],
+    grade: str | None,
+    score: int | float | None,
+    findings: Sequence[Mapping[str, Any]],
+    *,
+    accepted: bool,
+    problems: Sequence[str],
+    already_received_at: dt.datetime | None,
+) -> tuple[OutboxKind, dict[str, Any]]:
+    """The kind and the template context of an acknowledgment (``already_received`` when the same workbook came
+    before)."""
+    context = {
+        "filenames": list(filenames),
+        "grade": grade.replace("_", " ") if grade else None,
+        "score": score,
+        "points": supplier_points(findings),
+        "accepted": accepted,
+        "problems": list(problems),
+        "received_at": already_received_at.date() if already_received_at else None,
+    }
+    return (OutboxKind.ALREADY_RECEIVED if already_received_at else OutboxKind.ACKNOWLEDGMENT), context
 
 
 _NAMES_MISSING = frozenset({OutboxKind.REMINDER, OutboxKind.ACKNOWLEDGMENT})

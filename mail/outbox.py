@@ -139,11 +139,16 @@ class Outbox:
 
     def enqueue(self, record: OutboxRecord) -> OutboxRecord:
         stored, created = self.repo.add(record)
+        self.recorded(stored, created)
+        return stored
+
+    def recorded(self, stored: OutboxRecord, created: bool) -> None:
+        """``stored`` is committed (by ``enqueue``, or by the caller's unit of work that recorded it with the
+        state change causing it: ``handlers.outreach_mail``)."""
         if created:
             self.step("recorded", stored)
         else:
-            log.debug("outbox key %s already recorded (state %s)", record.key, stored.state)
-        return stored
+            log.debug("outbox key %s already recorded (state %s)", stored.key, stored.state)
 
     def recover(self) -> list[OutboxRecord]:
         """Settle records left ``sending`` by a crash; returns those marked ``uncertain`` (tell the team)."""
@@ -192,7 +197,11 @@ class Outbox:
         """Send one record now. With ``block=False`` it is left to ``deliver_due`` when the rate limit is used up
         (returns None), so an interactive caller never waits for the limiter."""
         record = self.repo.get(key)
-        if record is None or record.state not in READY:
+        return self.send_record(record, block=block) if record is not None else None
+
+    def send_record(self, record: OutboxRecord, *, block: bool = True) -> Delivery | None:
+        """``send_now`` of a record the caller just read or recorded (committed): no second read."""
+        if record.state not in READY:
             return None
         limiter = self.limiter_for(record.kind)
         if not block and limiter is not None and not limiter.try_acquire():

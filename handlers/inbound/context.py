@@ -21,7 +21,7 @@ from cmrt.workbook.errors import ReadLimits
 from handlers.acknowledgment import Acknowledgment
 from handlers.inbound.readahead import Prepared, ReadAhead
 from handlers.notify import FindingSummary, Notifier, NullNotifier
-from handlers.outreach_mail import MailOutreach
+from handlers.outreach_mail import MailOutreach, Queued
 from handlers.review_context import ContextFactory, default_context
 from mail.attachments import AttachmentLimits, Extracted
 from mail.classify import Classification, InboundMessage
@@ -60,7 +60,7 @@ class InboundDeps:
     """What the steps may use; nothing else reaches them."""
 
     db: SessionSource
-    outreach: MailOutreach | None = None  # sends the acknowledgment (None: nothing is sent)
+    outreach: MailOutreach | None = None  # records and sends the acknowledgment (None: nothing is sent)
     notifier: Notifier = field(default_factory=NullNotifier)
     options: InboundOptions = field(default_factory=InboundOptions)
     review_context: ContextFactory = default_context
@@ -184,6 +184,7 @@ class InboundContext:
     score: int | None = None  # review: the lowest score of the new reviews
     summaries: list[FindingSummary] = field(default_factory=list)  # review: findings for the team's note
     acknowledgment: Acknowledgment | None = None  # plan_acknowledgment
+    queued: Queued | None = None  # enqueue_acknowledgment: recorded in the outbox, sent by acknowledge after the commit
     notices: list[Notice] = field(default_factory=list)  # told to the team by notify, after the commit
     problems: list[str] = field(default_factory=list)
     replayed: bool = False  # store_raw: handled before; nothing was done again

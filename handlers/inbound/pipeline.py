@@ -40,7 +40,7 @@ from handlers.inbound.record import (
     route,
     take_assignment,
 )
-from handlers.inbound.tell import acknowledge, finish, notify, quarantine, settle
+from handlers.inbound.tell import acknowledge, enqueue_acknowledgment, finish, notify, quarantine, settle
 from handlers.notify import Notifier, NullNotifier
 from handlers.outreach_mail import MailOutreach
 from handlers.review_context import ContextFactory, default_context
@@ -82,13 +82,16 @@ class OneUnit:
         return None
 
 
-#: Every inbound e-mail: stored raw first (committed alone: nothing is lost), then recorded in one unit of work
-#: (processed in the same commit when there is nothing to send), then acknowledged and told; any failure after the
-#: first step quarantines it.
+#: Every inbound e-mail: stored raw first (committed alone: nothing is lost), then recorded in one unit of work with
+#: its acknowledgment in the outbox and its processed state (the second and last commit), then the acknowledgment is
+#: sent and the team told; any failure after the first step quarantines it.
 RECEIVE: tuple[Step, ...] = (
     store_raw,
     classify_message,
-    OneUnit((label, read, match, bounce, route, review_workbooks, record), then=(plan_acknowledgment, settle)),
+    OneUnit(
+        (label, read, match, bounce, route, review_workbooks, record),
+        then=(plan_acknowledgment, enqueue_acknowledgment, settle),
+    ),
     acknowledge,
     notify,
     finish,
@@ -96,7 +99,7 @@ RECEIVE: tuple[Step, ...] = (
 
 #: The team assigned a stored, unmatched e-mail to a request: review its workbooks, acknowledge, tell.
 ASSIGN: tuple[Step, ...] = (
-    OneUnit((take_assignment, review_workbooks, record), then=(plan_acknowledgment,)),
+    OneUnit((take_assignment, review_workbooks, record), then=(plan_acknowledgment, enqueue_acknowledgment)),
     acknowledge,
     notify,
 )

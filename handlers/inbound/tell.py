@@ -1,6 +1,6 @@
-"""The steps at the end: mark the e-mail processed in the unit of work when nothing is left to send (``settle``);
-after the commit acknowledge the reply, tell the team, mark the e-mail processed if ``settle`` could not; and
-quarantine, when a step failed."""
+"""The steps at the end: inside the unit of work record the acknowledgment in the outbox (``enqueue_acknowledgment``)
+and mark the e-mail processed (``settle``); after the commit send the acknowledgment, tell the team, mark the e-mail
+processed where no ``settle`` ran (``finish``); and quarantine, when a step failed."""
 
 from __future__ import annotations
 
@@ -38,18 +38,32 @@ from store.states import MessageState
 log = logging.getLogger("cmbot.mail.inbound")
 
 
-def acknowledge(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
-    """Send the planned acknowledgment in the supplier's thread, through the outbox under ``ack:<Message-ID>`` (a
-    replay never sends it twice); a failure is a ``problem``, not an error."""
+def enqueue_acknowledgment(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """Inside the unit of work: record the planned acknowledgment in the outbox under ``ack:<Message-ID>`` (a
+    replay never sends it twice), so the reply, its review, the acknowledgment and the processed state are one
+    commit (the transactional outbox); ``acknowledge`` sends it after the commit. A refusal (nobody to write to, an
+    unsafe header) is a ``problem``, not an error."""
     ack = ctx.acknowledgment
     if ack is None or deps.outreach is None or not deps.options.acknowledge:
         return None
-    sent = deps.outreach.send_acknowledgment(
-        ack.request_id, key=ack.key, reply_to_message_id=ack.reply_to_message_id,
-        reply_references=ack.reply_references, to_address=ack.to_address, filenames=ack.filenames,
-        grade=ack.grade, score=ack.score, findings=ack.findings, accepted=ack.accepted, problems=ack.problems,
-        already_received_at=ack.already_received_at,
-    )  # fmt: skip
+    ctx.queued = deps.outreach.queue_acknowledgment(ctx.work.session, ack)
+    if ctx.queued.refused is not None:
+        ctx.problems.append(f"acknowledgment not sent: {ctx.queued.refused}")
+        ctx.queued = None
+    return None
+
+
+def acknowledge(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
+    """After the commit: send the acknowledgment recorded in the outbox (or leave it to the outbox loop: rate limit,
+    a passing error); a failure is a ``problem``, not an error (the outbox keeps it)."""
+    if ctx.queued is None or deps.outreach is None:
+        return None
+    try:
+        sent = deps.outreach.deliver(ctx.queued)
+    except Exception as exc:  # recorded and committed: the outbox loop sends it (or settles it after a crash)
+        log.warning("acknowledgment %s: not sent now (%s); the outbox sends it", ctx.queued.key, type(exc).__name__)
+        ctx.problems.append(f"acknowledgment queued, not sent yet: {type(exc).__name__}")
+        return None
     if not sent.accepted:
         ctx.problems.append(f"acknowledgment not sent: {sent.detail}")
     return None
@@ -83,11 +97,8 @@ def tell(notifier: Notifier, notice: Notice) -> None:
 
 
 def settle(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
-    """Inside the unit of work, after the acknowledgment is planned: when nothing is left to send, mark the e-mail
-    processed in that same unit (one commit records it all). An e-mail with an acknowledgment to send is marked by
-    ``finish`` only after it went to the outbox, so a run that stops before that sends it on the replay."""
-    if ctx.acknowledgment is not None and deps.outreach is not None and deps.options.acknowledge:
-        return None
+    """Last in the unit of work, after the acknowledgment went to the outbox: mark the e-mail processed in that same
+    unit (one commit records it all; a run that stops after it finds the acknowledgment in the outbox)."""
     ctx.work.row.state = MessageState.PROCESSED
     ctx.processed = True
     return None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from sqlalchemy.orm import Session
 
 from handlers.acknowledgment import Acknowledgment
 from handlers.inbound import RECEIVE, InboundContext, InboundDeps, InboundOptions
@@ -14,14 +15,19 @@ from handlers.inbound.context import (
     ReplyReceived,
     ReviewResult,
     TeamAlert,
+    Unit,
     UnmatchedMail,
 )
 from handlers.inbound.pipeline import OneUnit, run
 from handlers.inbound.receive import classify_message, store_raw
-from handlers.inbound.tell import acknowledge, notify
+from handlers.inbound.tell import acknowledge, enqueue_acknowledgment, notify
 from handlers.notify import FindingSummary
+from handlers.outreach_mail import Queued
 from mail.attachments import AttachmentLimits
 from mail.classify import Kind, parse_inbound
+from mail.outbox import OutboxRecord
+from store.models import Message
+from store.states import OutboxKind
 from tests.unit.mail.helpers import XLSX, inbound, small_xlsx
 
 
@@ -122,32 +128,69 @@ def test_the_pipeline_reads_top_to_bottom() -> None:
             names.append(getattr(step, "__name__", ""))
     assert names == [
         "store_raw", "classify_message", "label", "read", "match", "bounce", "route", "review_workbooks", "record",
-        "plan_acknowledgment", "settle", "acknowledge", "notify", "finish",
+        "plan_acknowledgment", "enqueue_acknowledgment", "settle", "acknowledge", "notify", "finish",
     ]  # fmt: skip
     assert RECEIVE[0] is store_raw  # every inbound e-mail is stored before anything else happens
 
 
 class Outreach:
-    def __init__(self, accepted: bool) -> None:
-        self.accepted = accepted
-        self.sent: list[Any] = []
+    """Records the queued acknowledgments and what it was asked to send; ``refuse``: nothing is recorded."""
 
-    def send_acknowledgment(self, request_id: int, **kwargs: Any) -> Any:
-        self.sent.append((request_id, kwargs))
+    def __init__(self, accepted: bool, refuse: str | None = None) -> None:
+        self.accepted = accepted
+        self.refuse = refuse
+        self.queued: list[tuple[Any, Acknowledgment]] = []
+        self.sent: list[str] = []
+
+    def queue_acknowledgment(self, session: Any, ack: Acknowledgment) -> Queued:
+        self.queued.append((session, ack))
+        if self.refuse:
+            return Queued(ack.key, refused=self.refuse)
+        record = OutboxRecord(ack.key, OutboxKind.ACKNOWLEDGMENT, ack.to_address, "bot@b.test", "<a@b>", b"")
+        return Queued(ack.key, record, created=True)
+
+    def deliver(self, queued: Queued) -> Any:
+        self.sent.append(queued.key)
         return type("Sent", (), {"accepted": self.accepted, "detail": "rate limit"})()
 
 
-def test_acknowledge_sends_the_plan_and_names_a_refusal_as_a_problem() -> None:
+def _in_unit(plan: Acknowledgment | None) -> InboundContext:
+    ctx = InboundContext(acknowledgment=plan)
+    ctx.unit = Unit(session=cast(Session, "the unit's session"), row=cast(Message, None))
+    return ctx
+
+
+def test_the_plan_goes_to_the_outbox_in_the_unit_and_is_sent_after_it() -> None:
     plan = Acknowledgment(request_id=3, key="ack:<m@x>", reply_to_message_id="<m@x>", to_address="a@b.test",
                           grade="accepted", accepted=True)  # fmt: skip
     refused = Outreach(accepted=False)
-    ctx = InboundContext(acknowledgment=plan)
-    assert acknowledge(ctx, InboundDeps(NoDatabase(), outreach=refused)) is None  # type: ignore[arg-type]
-    ((rid, kwargs),) = refused.sent
-    assert rid == 3 and kwargs["key"] == "ack:<m@x>" and kwargs["to_address"] == "a@b.test" and kwargs["accepted"]
+    deps = InboundDeps(NoDatabase(), outreach=refused)  # type: ignore[arg-type]
+    ctx = _in_unit(plan)
+    assert enqueue_acknowledgment(ctx, deps) is None
+    assert refused.queued == [("the unit's session", plan)] and refused.sent == []  # recorded, not sent
+    ctx.unit = None
+    assert acknowledge(ctx, deps) is None
+    assert refused.sent == ["ack:<m@x>"]
     assert ctx.problems == ["acknowledgment not sent: rate limit"]
+
+
+def test_a_refused_acknowledgment_is_a_problem_and_nothing_is_sent() -> None:
+    plan = Acknowledgment(request_id=3, key="ack:<m@x>", reply_to_message_id="<m@x>", to_address="a@b.test")
+    outreach = Outreach(accepted=True, refuse="Acme has no contact address")
+    deps = InboundDeps(NoDatabase(), outreach=outreach)  # type: ignore[arg-type]
+    ctx = _in_unit(plan)
+    enqueue_acknowledgment(ctx, deps)
+    acknowledge(ctx, deps)
+    assert ctx.queued is None and outreach.sent == []
+    assert ctx.problems == ["acknowledgment not sent: Acme has no contact address"]
+
+
+def test_nothing_is_queued_when_switched_off_or_not_planned() -> None:
+    plan = Acknowledgment(request_id=3, key="ack:<m@x>", reply_to_message_id="<m@x>", to_address="a@b.test")
     quiet = Outreach(accepted=True)
     off = InboundDeps(NoDatabase(), outreach=quiet, options=InboundOptions(acknowledge=False))  # type: ignore[arg-type]
-    acknowledge(InboundContext(acknowledgment=plan), off)
-    acknowledge(InboundContext(), InboundDeps(NoDatabase(), outreach=quiet))  # type: ignore[arg-type]
-    assert quiet.sent == []  # switched off, or nothing planned
+    on = InboundDeps(NoDatabase(), outreach=quiet)  # type: ignore[arg-type]
+    for ctx, deps in ((_in_unit(plan), off), (_in_unit(None), on)):
+        enqueue_acknowledgment(ctx, deps)
+        acknowledge(ctx, deps)
+    assert quiet.queued == [] and quiet.sent == []  # switched off, or nothing planned
