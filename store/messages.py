@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cmrt.email_identity import message_digest
 from store import blobs
 from store.models import Campaign, Message, Request, Review, Submission
 from store.states import Direction, MessageState
@@ -23,35 +23,6 @@ from store.states import Direction, MessageState
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# header fields the servers on the way add (or rewrite) when they deliver a message: the same e-mail delivered twice
-# (two routes, a copy moved back) differs only in these
-_TRACE = re.compile(
-    rb"^(received|return-path|delivered-to|x-original-to|envelope-to|x-envelope-to|authentication-results|"
-    rb"received-spf|arc-[a-z-]+|x-spam[a-z-]*|x-virus[a-z-]*|x-rspamd[a-z-]*|x-ms-exchange-[a-z-]*|x-uid|status|"
-    rb"x-status|x-keywords|content-length|lines)\s*:",
-    re.IGNORECASE,
-)
-
-
-def message_digest(raw: bytes) -> str:
-    """The digest that, with the Message-ID, names one e-mail (``messages.raw_sha256``): SHA-256 of the raw bytes
-    with line endings made LF, without the trace fields delivering servers add (Received, Return-Path, ...) and
-    without trailing empty lines."""
-    data = raw.replace(b"\r\n", b"\n")
-    head, sep, body = data.partition(b"\n\n")
-    kept: list[bytes] = []
-    dropping = False
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if not dropping:
-                kept.append(line)
-            continue
-        dropping = bool(_TRACE.match(line))
-        if not dropping:
-            kept.append(line)
-    return hashlib.sha256(b"\n".join(kept) + sep + body.rstrip(b"\n")).hexdigest()
 
 
 def synthetic_message_id(raw: bytes) -> str:

@@ -2,16 +2,16 @@
 pipeline records earlier ones.
 
 The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. At most ``window`` e-mails (twice the
-workers) are taken apart ahead of the pipeline, the next one starting as the pipeline takes one, so memory stays
-flat whatever the batch size. ``workers`` helper threads each send one e-mail at a time to a reader process
-(``cmrt.workbook.isolation.call_isolated`` of ``mail.prepare.take_apart``: the MIME parse and the attachments'
-decoding, the work ``store_raw`` and ``classify_message`` would do, outside the bot's interpreter lock); each
-workbook found goes to ``workers`` reader threads, each waiting on a reader process of its own
+workers) are taken apart ahead of the pipeline, the next one starting as the pipeline takes one, so memory stays flat
+whatever the batch size. ``workers`` helper threads each send one e-mail at a time to a reader process
+(``cmrt.workbook.isolation.call_isolated`` of ``mail.prepare.take_apart``: the MIME parse, the attachments' decoding
+and the raw bytes' digests, the work ``store_raw`` and ``classify_message`` would do, outside the bot's interpreter
+lock); each workbook found goes to ``workers`` reader threads, each waiting on a reader process of its own
 (``cmrt.workbook.isolation``: isolated, with the memory and time caps). The pipeline then takes the parsed e-mail
 (``take``) and each reading (``read``, by the workbook's sha256) instead of doing the work itself; whatever is not
-ready yet it waits for, whatever is missing (another source, a different file, a worker that failed) it does
-itself. Nothing here writes to the store: the steps still store the raw bytes first and record everything, in
-order. A batch's leftovers are dropped when the next batch is submitted.
+ready yet it waits for, whatever is missing (another source, a different file, a worker that failed) it does itself.
+Nothing here writes to the store: the steps still store the raw bytes first and record everything, in order. A
+batch's leftovers are dropped when the next batch is submitted.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from cmrt.workbook.isolation import ReadInterrupted, call_isolated
 from mail.attachments import AttachmentLimits, Extracted
 from mail.classify import InboundMessage
 from mail.imap import FetchedMessage
-from mail.prepare import take_apart, with_raw
+from mail.prepare import RawKeys, take_apart, with_raw
 
 log = logging.getLogger("cmbot.mail.inbound")
 
@@ -40,6 +40,7 @@ class Prepared:
     raw: bytes
     message: InboundMessage
     extracted: Extracted
+    keys: RawKeys | None = None  # the digests ``store_raw`` keys the raw bytes by (None: it computes them)
 
 
 class ReadAhead:
@@ -94,12 +95,12 @@ class ReadAhead:
     def _prepare(self, raw: bytes) -> Prepared:
         limits = self.read_limits or ReadLimits()
         if limits.isolated:  # in a reader process: the parse holds neither our interpreter lock nor our memory
-            message, extracted = call_isolated(
+            message, extracted, keys = call_isolated(
                 take_apart, raw, self.attachment_limits,
                 memory_bytes=limits.max_memory_bytes, timeout_seconds=limits.timeout_seconds,
             )  # fmt: skip
         else:
-            message, extracted = take_apart(raw, self.attachment_limits)
+            message, extracted, keys = take_apart(raw, self.attachment_limits)
         for wb in extracted.workbooks:
             with self._lock:
                 if wb.sha256 in self._reads:
@@ -107,7 +108,7 @@ class ReadAhead:
                 self._reads[wb.sha256] = self._readers.submit(
                     read_workbook, wb.content, filename=wb.filename, limits=self.read_limits, passwords=self.passwords
                 )
-        return Prepared(raw, with_raw(message, raw), extracted)
+        return Prepared(raw, with_raw(message, raw), extracted, keys)
 
     # -- the pipeline's side --------------------------------------------------------------------------------
     def take(self, raw: bytes, folder: str | None, uid: int | None) -> Prepared | None:

@@ -28,9 +28,12 @@ def store_raw(ctx: InboundContext, deps: InboundDeps) -> Flow | None:
     except Exception:  # unparseable bytes are still stored, then quarantined
         log.exception("inbound message could not be parsed")
         message = None
+    keys = ctx.prepared.keys if ctx.prepared is not None else None  # hashed ahead, in the reader process
     with deps.db.session() as s:
         stored, created = message_repo.add(
             s,
+            digest=keys.digest if keys is not None else None,
+            blob_key=keys.sha256 if keys is not None else None,
             direction=Direction.IN,
             message_id=message.message_id if message else None,
             raw=ctx.raw,

@@ -1,12 +1,14 @@
 """Issue 16: one unit of work per inbound reply. A returned workbook with an acknowledgment is two commits: the raw
 e-mail alone (nothing is lost), then its recording with the acknowledgment in the outbox and the processed state
 (the transactional outbox); the SMTP send comes after both. A crash between the two commits leaves the raw e-mail
-and nothing else, and the replay acknowledges it exactly once."""
+and nothing else, and the replay acknowledges it exactly once. Read ahead, the raw e-mail's digests come from the
+reader that took it apart."""
 
 from __future__ import annotations
 
+import hashlib
 import pathlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,17 +16,18 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from cmrt.workbook.errors import ReadLimits
 from cmrt.workbook.factory import build_cmrt
 from handlers.acknowledgment import Acknowledgment
-from handlers.inbound import InboundProcessor
+from handlers.inbound import InboundOptions, InboundProcessor
 from handlers.mail_store import StoreOutboxRepository
 from handlers.outreach_mail import MailOutreach, Queued, SenderIdentity, record_sent
 from mail.compose import MailTemplates
 from mail.headers import token_tag
-from mail.imap import Disposition
+from mail.imap import Disposition, FetchedMessage
 from mail.maildir_out import MaildirSender
 from mail.outbox import Outbox
-from store import Database
+from store import Database, blobs
 from store import messages as message_repo
 from store.models import Message, OutboxItem
 from store.states import Direction, MessageState, OutboxState
@@ -163,3 +166,40 @@ def test_an_error_in_the_unit_quarantines_without_an_acknowledgment_and_a_retry_
     mail = _outreach(mail_db, out)
     assert InboundProcessor(mail_db, outreach=mail).process(raw).disposition is Disposition.PROCESSED  # mail retry
     assert len(_sent(out)) == 1 and len(_outbox_rows(mail_db)) == 1
+
+
+@pytest.mark.parametrize("isolated", [True, False], ids=["reader-process", "thread"])
+def test_the_raw_email_is_keyed_by_the_digests_taken_ahead(
+    mail_db: Database, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, isolated: bool
+) -> None:
+    """Read ahead, the bot's main thread hashes nothing: store_raw passes the digests the reader computed."""
+    seeded = seed_request(mail_db, CONTACT)
+    raw = _reply(seeded.token)
+    options = InboundOptions(read_ahead_workers=1, read_limits=ReadLimits(isolated=isolated))
+    processor = InboundProcessor(mail_db, outreach=_outreach(mail_db, tmp_path / "outbox"), options=options)
+    try:
+        processor.prefetch([FetchedMessage("INBOX", 1, 7, raw)])
+        with monkeypatch.context() as m:
+            m.setattr(message_repo, "message_digest", _not_on_the_main_thread(raw, message_repo.message_digest))
+            m.setattr(blobs, "key", _not_on_the_main_thread(raw, blobs.key))
+            outcome = processor.process(raw, folder="INBOX", uid=7)
+    finally:
+        processor.close()
+    assert outcome.disposition is Disposition.PROCESSED and not outcome.problems
+    with mail_db.session() as s:
+        row = s.scalars(sa.select(Message).where(Message.direction == Direction.IN)).one()
+        assert row.raw_sha256 == message_repo.message_digest(raw) and row.raw_blob == hashlib.sha256(raw).hexdigest()
+    # without the read-ahead (another source, a worker that failed) store_raw hashes the bytes itself
+    other = _reply(seeded.token).replace(b"reply-1@", b"reply-2@")
+    InboundProcessor(mail_db, outreach=_outreach(mail_db, tmp_path / "outbox")).process(other)
+    with mail_db.session() as s:
+        assert message_repo.get_by_key(s, "<reply-2@acme-metals.test>", message_repo.message_digest(other)) is not None
+
+
+def _not_on_the_main_thread(inbound_raw: bytes, digest: Callable[[bytes], str]) -> Callable[[bytes], str]:
+    def guarded(data: bytes) -> str:
+        if data == inbound_raw:
+            raise AssertionError("the inbound e-mail was hashed on the bot's main thread: the reader had done it")
+        return digest(data)  # the acknowledgment's own bytes
+
+    return guarded

@@ -10,6 +10,8 @@ from cmrt.workbook.factory import build_cmrt
 from mail.attachments import AttachmentLimits, extract_attachments
 from mail.classify import classify, parse_inbound
 from mail.prepare import take_apart, with_raw
+from store import blobs
+from store import messages as message_repo
 
 XLSX = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,7 +33,7 @@ def _reply() -> bytes:
 
 def test_take_apart_after_pickling_gives_what_the_pipeline_makes_itself() -> None:
     raw = _reply()
-    message, extracted = pickle.loads(pickle.dumps(take_apart(raw, AttachmentLimits()), protocol=5))
+    message, extracted, keys = pickle.loads(pickle.dumps(take_apart(raw, AttachmentLimits()), protocol=5))
     assert message.raw == b""
     message = with_raw(message, raw)
     direct = parse_inbound(raw)
@@ -41,3 +43,4 @@ def test_take_apart_after_pickling_gives_what_the_pipeline_makes_itself() -> Non
     assert message.msg.as_bytes() == direct.msg.as_bytes()
     assert extracted == own and [w.filename for w in extracted.workbooks] == ["CMRT 6.5.xlsx"]
     assert classify(message, has_workbook=True) == classify(direct, has_workbook=True)
+    assert keys.digest == message_repo.message_digest(raw) and keys.sha256 == blobs.key(raw)  # what the store keys by
