@@ -5,7 +5,11 @@
 harness that test sessions started (``harness.sh release``). Both happen under the harness's lock, so one session
 stopping never races another starting (parallel runs, pytest-xdist workers). Other helpers' test runs share the same
 servers, so tests must be independent: use ``mail_harness.new_user()`` for a fresh mailbox, or unique subjects.
-``private_mail_harness()`` starts a separate instance on free ports for tests that restart Dovecot.
+
+``own_mail_harness`` (session scope) is a separate instance on free ports for this session alone, for the tests
+that run the bot as a process or restart Dovecot (nobody else can stop, wipe or restart it under them); it is
+started once per session (per xdist worker) and removed at the end. ``private_mail_harness()`` starts one for a
+single block.
 
 Tests using it are marked ``mailserver``. Without Dovecot (not installed, not root) they skip visibly, and fail
 in CI (``CI=true``).
@@ -209,7 +213,7 @@ def mail_harness() -> Iterator[MailHarness]:
         _run([str(SCRIPT), "release", me], env, check=False)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with contextlib.closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -222,11 +226,11 @@ def private_mail_harness() -> Iterator[MailHarness]:
     directory = f"/tmp/cmbot-h{uuid.uuid4().hex[:8]}"
     env = _harness_env(
         directory,
-        imap_port=_free_port(),
-        imaps_port=_free_port(),
-        lmtp_port=_free_port(),
-        smtp_port=_free_port(),
-        smtps_port=_free_port(),
+        imap_port=free_port(),
+        imaps_port=free_port(),
+        lmtp_port=free_port(),
+        smtp_port=free_port(),
+        smtps_port=free_port(),
     )
     result = _run([str(SCRIPT), "start"], env, check=False)
     if result.returncode != 0:
@@ -235,6 +239,13 @@ def private_mail_harness() -> Iterator[MailHarness]:
         yield _load(pathlib.Path(directory) / "harness.env", env)
     finally:
         _run([str(SCRIPT), "clean"], env, check=False)
+
+
+@pytest.fixture(scope="session")
+def own_mail_harness() -> Iterator[MailHarness]:
+    """This session's own harness instance (free ports): other test runs cannot stop, wipe or restart it."""
+    with private_mail_harness() as h:
+        yield h
 
 
 @pytest.fixture

@@ -11,13 +11,10 @@ from __future__ import annotations
 import contextlib
 import email.policy
 import email.utils
-import os
 import pathlib
 import secrets
-import signal
 import sqlite3
-import subprocess
-import sys
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import pytest
@@ -25,17 +22,16 @@ import pytest
 from cmrt.workbook.factory import build_cmrt
 from mail.smtp import Security, SmtpSender, SmtpServer
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.harness.fixtures import MailHarness
-from tests.integration.test_run_process import (  # the process rig of the run test
-    CONFIG,
-    ROOT,
+from tests.harness.fixtures import MailHarness, free_port
+from tests.integration.bot_process import (
+    MAIL_SECRETS,
+    RUN_CONFIG,
+    BotRun,
     Mailboxes,
-    _free_port,
-    _seed,
-    _states,
-    _wait,
-    harness,  # noqa: F401  (fixture)
-    slack,  # noqa: F401  (fixture)
+    bot_env,
+    request_states,
+    seed_campaign,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.mailserver, pytest.mark.slow]
@@ -72,54 +68,44 @@ def _inbound(db_path: pathlib.Path) -> list[tuple[str | None, str]]:
 
 @pytest.mark.parametrize("protocol", [False, True], ids=["default", "log-protocol"])
 def test_a_debug_run_never_logs_message_or_workbook_content(
-    harness: MailHarness,  # noqa: F811
-    slack: FakeSlackAPI,  # noqa: F811
+    own_mail_harness: MailHarness,
+    slack_api: FakeSlackAPI,
+    bot_run: Callable[..., BotRun],
     tmp_path: pathlib.Path,
     protocol: bool,
 ) -> None:
-    h = harness
+    h, slack = own_mail_harness, slack_api
     canary = "CANARY" + secrets.token_hex(6)
     bot, bot_password = h.new_user("bot")
     supplier = h.new_user("sup")[0]
     stranger = h.new_user("stranger")[0]
     db_path = tmp_path / "bot.db"
     db_url = f"sqlite:///{db_path}"
-    _seed(db_url, [supplier])
+    seed_campaign(db_url, [supplier])
     config = tmp_path / "cmrt-bot.toml"
     config.write_text(
-        CONFIG.format(db_url=db_url, smtp_port=h.smtp_port, imaps_port=h.imaps_port, ca=h.ca_path, bot=bot,
-                      slack_port=_free_port(), slack_api=slack.base_url)
+        RUN_CONFIG.format(db_url=db_url, smtp_port=h.smtp_port, imaps_port=h.imaps_port, ca=h.ca_path, bot=bot,
+                          slack_port=free_port(), slack_api=slack.base_url)
         + f"\n[log]\nprotocol = {'true' if protocol else 'false'}\n",
         encoding="utf-8",
     )  # fmt: skip
-    env = {**os.environ, "CMRT_TEST_SMTP_PASSWORD": "botpass", "CMRT_TEST_IMAP_PASSWORD": bot_password,
-           "CMRT_TEST_SLACK_BOT_TOKEN": "xoxb-test", "CMRT_TEST_SLACK_SIGNING_SECRET": "s3cret",
-           "CMRT_HEARTBEAT_SECONDS": "1"}  # fmt: skip
-    env.pop("CMRT_STORE_URL", None)
-    env.pop("CMRT_CONFIG", None)
-    log_path = tmp_path / "bot.log"
+    run = bot_run(config, env=bot_env(**MAIL_SECRETS, CMRT_TEST_IMAP_PASSWORD=bot_password), verbosity=("-vv",),
+                  tail=0)  # the log holds the canary only if the test fails: the assertions show where  # fmt: skip
     boxes = Mailboxes(h)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "-vv", "run"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        _wait("the request", lambda: boxes.count(supplier) >= 1, 30, proc)
-        (request,) = boxes.messages(supplier)
-        _send(h, supplier, bot, "Re: " + str(request["Subject"]), canary, reply_to=str(request["Message-ID"]))
-        _send(h, stranger, bot, "Our conflict minerals declaration", canary)
-        _wait("the reply to be reviewed",
-              lambda: _states(db_path)["SUP-0"][0] in ("accepted", "clarification_requested", "escalated"), 40, proc)
-        _wait("both e-mails handled", lambda: sum(1 for _, state in _inbound(db_path) if state == "processed") >= 2,
-              40, proc)  # fmt: skip
-        _wait("the acknowledgment", lambda: boxes.count(supplier) >= 2, 30, proc)
-        _wait("the team told in Slack", lambda: len(slack.calls_to("chat.postMessage")) >= 2, 30, proc)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)
-    text = log_path.read_text(encoding="utf-8", errors="replace")
+    proc = run.start()
+    wait_for("the request", lambda: boxes.count(supplier) >= 1, 30, proc)
+    (request,) = boxes.messages(supplier)
+    _send(h, supplier, bot, "Re: " + str(request["Subject"]), canary, reply_to=str(request["Message-ID"]))
+    _send(h, stranger, bot, "Our conflict minerals declaration", canary)
+    wait_for("the reply to be reviewed",
+             lambda: request_states(db_path)["SUP-0"][0] in ("accepted", "clarification_requested", "escalated"), 40,
+             proc)  # fmt: skip
+    wait_for("both e-mails handled", lambda: sum(1 for _, state in _inbound(db_path) if state == "processed") >= 2,
+             40, proc)  # fmt: skip
+    wait_for("the acknowledgment", lambda: boxes.count(supplier) >= 2, 30, proc)
+    wait_for("the team told in Slack", lambda: len(slack.calls_to("chat.postMessage")) >= 2, 30, proc)
+    run.stop(proc)
+    text = run.text()
     assert " INFO cmbot." in text
     if protocol:  # the protocol libraries did log at DEBUG, cut short
         assert " DEBUG imapclient" in text and " DEBUG slack_sdk" in text, text[-3000:]

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import pathlib
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +19,8 @@ from store.models import Review, SmelterList
 from tests import all_states
 from tests.conftest import corpus_path
 from tests.fakes.rmi_server import rmi_server
+from tests.integration.bot_process import BotRun, wait_for
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFORMANT = "/facilities-lists/export-all-conformant/"
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]
 
@@ -53,37 +49,15 @@ reference_urls = ["{reference}"]
 """
 
 
-def _wait(what: str, check: Callable[[], Any], proc: subprocess.Popen[bytes], timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        assert proc.poll() is None, f"the bot exited ({proc.returncode}) while waiting for {what}"
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _start(config: pathlib.Path, log: pathlib.Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CMRT_CONFIG", "CMRT_STORE_URL")}
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "-v", "run"], cwd=ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=15) == 0
-
-
-def test_run_fetches_rmis_lists_and_reviews_open_requests_again(tmp_path: pathlib.Path) -> None:
+def test_run_fetches_rmis_lists_and_reviews_open_requests_again(
+    bot_run: Callable[..., BotRun], tmp_path: pathlib.Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     upgrade(url)
     with Database(url) as db:
         all_states.seed(db)
     files = {kind: corpus_path("rmap", f"RMI_{kind}_export_2026-08-22.xml").read_bytes()
              for kind in ("conformant", "active", "smelter_reference_CMRT")}  # fmt: skip
-    log = tmp_path / "bot.log"
     with rmi_server() as rmi:
         conformant = rmi.fail(CONFORMANT, 500)
         active = rmi.serve("/facilities-lists/export-all-active/", files["active"])
@@ -93,38 +67,34 @@ def test_run_fetches_rmis_lists_and_reviews_open_requests_again(tmp_path: pathli
         config.write_text(CONFIG.format(url=url, outbox=tmp_path / "outbox", conformant=conformant, active=active,
                                         reference=reference), encoding="utf-8")  # fmt: skip
 
+        run = bot_run(config)
+
         # 1. RMI answers 500: nothing is imported, the bot keeps running, the failure is recorded with a back-off
-        proc = _start(config, log)
-        try:
-            state = _wait("the failed fetch", lambda: _fetch_state(url), proc)
-            assert state["failures"] == 1 and "HTTP 500" in state["last_problem"] and rmi.hits[CONFORMANT] == 1
-            next_try = dt.datetime.fromisoformat(state["next_try"])
-            assert dt.timedelta(minutes=50) < next_try - dt.datetime.fromisoformat(state["last_try"])
-            assert _count(url, SmelterList) == 0
-            time.sleep(2)  # more ticks: no retry before the back-off
-            assert rmi.hits[CONFORMANT] == 1 and proc.poll() is None
-        finally:
-            _stop(proc)
-        assert "could not be fetched" in log.read_text(encoding="utf-8")
+        proc = run.start()
+        state = wait_for("the failed fetch", lambda: _fetch_state(url), 90, proc, interval=0.3)
+        assert state["failures"] == 1 and "HTTP 500" in state["last_problem"] and rmi.hits[CONFORMANT] == 1
+        next_try = dt.datetime.fromisoformat(state["next_try"])
+        assert dt.timedelta(minutes=50) < next_try - dt.datetime.fromisoformat(state["last_try"])
+        assert _count(url, SmelterList) == 0
+        time.sleep(2)  # more ticks: no retry before the back-off
+        assert rmi.hits[CONFORMANT] == 1 and proc.poll() is None
+        run.stop(proc)
+        assert "could not be fetched" in run.text()
 
         # 2. later (the back-off has passed) RMI answers: every list at once, then the reviews follow the lists
         rmi.serve(CONFORMANT, files["conformant"])
         with Database(url) as db, db.session() as s:
             state = runtime.get_value(s, "smelter_lists_fetch") or {}
             runtime.set_value(s, "smelter_lists_fetch", {**state, "next_try": dt.datetime.now(dt.UTC).isoformat()})
-        proc = _start(config, log)
-        try:
-            _wait("the re-reviews", lambda: _count(url, Review, Review.origin == "lists") == 3, proc, timeout=120)
-            assert _count(url, SmelterList) == 3
-            done = subprocess.run([sys.executable, "-m", "bot", "--config", str(config), "status", "--json"],
-                                  cwd=ROOT, capture_output=True, text=True, check=True)  # fmt: skip
-            status = json.loads(done.stdout)
-            assert status["lists_fetch"]["failures"] == 0 and status["rmap_list_date"] == "2026-08-22"
-            assert status["figures"]["responded"] == all_states.EXPECTED["responded"]
-            age = (dt.date.today() - dt.date(2026, 8, 22)).days
-            assert status["rmap_lists_stale"] is (age > 45)
-        finally:
-            _stop(proc)
+        proc = run.start()
+        wait_for("the re-reviews", lambda: _count(url, Review, Review.origin == "lists") == 3, 120, proc, interval=0.3)
+        assert _count(url, SmelterList) == 3
+        status = json.loads(run.cli("status", "--json").stdout)
+        assert status["lists_fetch"]["failures"] == 0 and status["rmap_list_date"] == "2026-08-22"
+        assert status["figures"]["responded"] == all_states.EXPECTED["responded"]
+        age = (dt.date.today() - dt.date(2026, 8, 22)).days
+        assert status["rmap_lists_stale"] is (age > 45)
+        run.stop(proc)
     # nothing was e-mailed because the lists changed: the outbox holds only the outreach's own e-mails
     sent = list((tmp_path / "outbox" / "new").glob("*")) if (tmp_path / "outbox" / "new").exists() else []
     assert not any(b"reviewed your declaration again" in p.read_bytes() for p in sent)

@@ -7,18 +7,10 @@ and sends the reminders. Every supplier gets each e-mail exactly once.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import email
-import email.policy
-import os
 import pathlib
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,9 +18,9 @@ import sqlalchemy as sa
 from store import Database, campaigns, suppliers, upgrade
 from store.models import Heartbeat, OutreachAction
 from tests.fixtures_store import new_pg_schema_url
-from tests.harness.fixtures import MailHarness, private_mail_harness
+from tests.harness.fixtures import MailHarness
+from tests.integration.bot_process import BotRun, Mailboxes, bot_env, wait_for
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.mailserver, pytest.mark.postgres, pytest.mark.slow]
 
 CONFIG = """
@@ -71,47 +63,15 @@ refresh = "off"                       # no download from RMI in tests (test_run_
 """
 
 
-def _wait(what: str, check: Callable[[], Any], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.25)
-
-
-def _message_ids(h: MailHarness, address: str) -> list[str]:
-    client = h.imap(address)
-    try:
-        client.select_folder("INBOX", readonly=True)
-        uids = client.search(["ALL"])
-        ids = []
-        for _uid, data in client.fetch(uids, ["BODY.PEEK[HEADER]"]).items():
-            parsed = email.message_from_bytes(data[b"BODY[HEADER]"], policy=email.policy.default)
-            ids.append(str(parsed["Message-ID"]))
-        return ids
-    finally:
-        client.logout()
-
-
 @pytest.fixture
 def pg_url(pg_admin_url: str) -> Iterator[str]:
     yield new_pg_schema_url(pg_admin_url)
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[MailHarness]:
-    """A harness instance of this module's own (free ports): other test runs cannot stop or wipe it mid-test."""
-    with private_mail_harness() as h:
-        yield h
-
-
 def test_only_one_instance_sends_and_the_standby_takes_over(
-    harness: MailHarness, pg_url: str, tmp_path: pathlib.Path
+    own_mail_harness: MailHarness, pg_url: str, bot_run: Callable[..., BotRun], tmp_path: pathlib.Path
 ) -> None:
-    h = harness
+    h = own_mail_harness
     addresses = [h.new_user(f"two{n}")[0] for n in range(3)]
     upgrade(pg_url)
     db = Database(pg_url)
@@ -124,46 +84,35 @@ def test_only_one_instance_sends_and_the_standby_takes_over(
         campaigns.create(s, year=2025, due_date=dt.date.today() + dt.timedelta(days=200), suppliers=made)
     config = tmp_path / "cmrt-bot.toml"
     config.write_text(CONFIG.format(db_url=pg_url, smtp_port=h.smtp_port, ca=h.ca_path), encoding="utf-8")
-    env = {**os.environ, "CMRT_TEST_SMTP_PASSWORD": "botpass"}
-    env.pop("CMRT_STORE_URL", None)
-    env.pop("CMRT_CONFIG", None)
-    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    env = bot_env(CMRT_TEST_SMTP_PASSWORD="botpass")
+    runs = [bot_run(config, env=env, log_name=name, tail=3000) for name in ("a.log", "b.log")]
+    boxes = Mailboxes(h)
 
-    def start(log: pathlib.Path) -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "bot", "--config", str(config), "-v", "run"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+    def ids(address: str) -> list[str]:
+        return [str(m["Message-ID"]) for m in boxes.messages(address)]
 
     def beats() -> dict[str, tuple[int | None, str]]:
         with db.session() as s:
             return {hb.component: (hb.pid, hb.state) for hb in s.scalars(sa.select(Heartbeat))}
 
-    first = start(logs[0])
-    second: subprocess.Popen[bytes] | None = None
     try:
-        _wait("the first instance to run", lambda: beats().get("scheduler", (None, ""))[0] == first.pid, 20)
-        second = start(logs[1])
-        _wait("the second instance to stand by", lambda: f"standby:{second.pid}" in beats(), 20)
+        first = runs[0].start()
+        wait_for("the first instance to run", lambda: beats().get("scheduler", (None, ""))[0] == first.pid, 20)
+        second = runs[1].start()
+        wait_for("the second instance to stand by", lambda: f"standby:{second.pid}" in beats(), 20)
         for address in addresses:
-            _wait(f"the request to {address}", lambda a=address: len(_message_ids(h, a)) >= 1, 20)  # type: ignore[misc]
+            wait_for(f"the request to {address}", lambda a=address: len(ids(a)) >= 1, 20)  # type: ignore[misc]
         assert beats()["scheduler"][0] == first.pid  # the standby did not start its components
 
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=5)
-        _wait(
-            "the standby to take over",
-            lambda: beats().get("scheduler") == (second.pid, "running") if second else False,
-            20,
-        )
+        runs[0].kill(first)
+        wait_for("the standby to take over", lambda: beats().get("scheduler") == (second.pid, "running"), 20)
         assert f"standby:{second.pid}" not in beats()
         for address in addresses:
-            _wait(f"the reminder to {address}", lambda a=address: len(_message_ids(h, a)) >= 2, 30)  # type: ignore[misc]
+            wait_for(f"the reminder to {address}", lambda a=address: len(ids(a)) >= 2, 30)  # type: ignore[misc]
         time.sleep(3)  # a few more ticks: nothing else may go out
         for address in addresses:
-            ids = _message_ids(h, address)
-            assert len(ids) == 2 and len(set(ids)) == 2, ids
+            got = ids(address)
+            assert len(got) == 2 and len(set(got)) == 2, got
         with db.session() as s:
             states = {key: state for key, state in s.execute(sa.select(OutreachAction.key, OutreachAction.state))}
         assert sorted(states) == sorted(
@@ -171,14 +120,6 @@ def test_only_one_instance_sends_and_the_standby_takes_over(
         )
         assert set(states.values()) == {"done"}
 
-        second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=12) == 0
+        runs[1].stop(second)
     finally:
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=5)
         db.dispose()
-        for log in logs:
-            with contextlib.suppress(FileNotFoundError):
-                sys.stderr.write(f"--- {log.name}\n" + log.read_text(encoding="utf-8", errors="replace")[-3000:])

@@ -13,7 +13,7 @@ import pytest
 
 from mail.imap import Disposition, FetchedMessage, ImapMailbox, ImapWatcher, MemoryCheckpoints, connect
 from mail.smtp import Backoff, Security
-from tests.harness.fixtures import MailHarness, private_mail_harness
+from tests.harness.fixtures import MailHarness
 from tests.unit.mail.helpers import inbound
 
 pytestmark = pytest.mark.mailserver
@@ -145,36 +145,36 @@ def test_failing_handler_is_retried_then_quarantined(mail_harness: MailHarness, 
     assert errors and "Quarantine" in errors[-1]
 
 
-def test_dovecot_restart_during_idle_loses_nothing() -> None:
-    with private_mail_harness() as h:
-        user, password = h.new_user()
-        recorder = Recorder()
-        watcher = ImapWatcher(_settings(h, user, password), recorder, MemoryCheckpoints())
-        stop = threading.Event()
-        thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
-        thread.start()
-        try:
-            assert _wait(lambda: watcher.client is not None, 30)
-            h.append(user, inbound(subject="before", to=user))
-            assert _wait(lambda: "before" in recorder.subjects(), 30)
-            h.append(user, inbound(subject="just before the restart", to=user))
-            h.restart_dovecot()
-            h.append(user, inbound(subject="after the restart", to=user))
-            tag = uuid.uuid4().hex[:6]
-            import smtplib
+def test_dovecot_restart_during_idle_loses_nothing(own_mail_harness: MailHarness) -> None:
+    h = own_mail_harness  # this session's own instance: restarting it disturbs no other test run
+    user, password = h.new_user()
+    recorder = Recorder()
+    watcher = ImapWatcher(_settings(h, user, password), recorder, MemoryCheckpoints())
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert _wait(lambda: watcher.client is not None, 30)
+        h.append(user, inbound(subject="before", to=user))
+        assert _wait(lambda: "before" in recorder.subjects(), 30)
+        h.append(user, inbound(subject="just before the restart", to=user))
+        h.restart_dovecot()
+        h.append(user, inbound(subject="after the restart", to=user))
+        tag = uuid.uuid4().hex[:6]
+        import smtplib
 
-            with smtplib.SMTP(h.host, h.smtp_port, timeout=10) as smtp:
-                smtp.sendmail("bot@example.test", [user], inbound(subject=f"via smtp {tag}", to=user))
-            expected = {"before", "just before the restart", "after the restart", f"via smtp {tag}"}
-            # a message handled just before the restart cut the connection is handed over again after it (the
-            # handler is idempotent by Message-ID): wait for every message, not for a count of calls
-            assert _wait(lambda: set(recorder.subjects()) >= expected, 90), recorder.subjects()
-        finally:
-            stop.set()
-            thread.join(10)
-        assert set(recorder.subjects()) == expected
-        assert watcher.reconnects >= 1
-        assert h.folder_uids(user, "INBOX") == []
+        with smtplib.SMTP(h.host, h.smtp_port, timeout=10) as smtp:
+            smtp.sendmail("bot@example.test", [user], inbound(subject=f"via smtp {tag}", to=user))
+        expected = {"before", "just before the restart", "after the restart", f"via smtp {tag}"}
+        # a message handled just before the restart cut the connection is handed over again after it (the
+        # handler is idempotent by Message-ID): wait for every message, not for a count of calls
+        assert _wait(lambda: set(recorder.subjects()) >= expected, 90), recorder.subjects()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert set(recorder.subjects()) == expected
+    assert watcher.reconnects >= 1
+    assert h.folder_uids(user, "INBOX") == []
 
 
 def test_mail_landing_during_a_quiet_pass_does_not_wait_for_the_idle_renewal(
