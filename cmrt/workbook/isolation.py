@@ -62,7 +62,9 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH", "")) if p)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _ENTRY, str(child.fileno()), str(memory_bytes)],
+                # -P: the working directory is not put first on sys.path (``-c`` would), so the worker imports the
+                # bot's code from _ROOT, never a same-named package where the bot was started (another checkout)
+                [sys.executable, "-P", "-c", _ENTRY, str(child.fileno()), str(memory_bytes)],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

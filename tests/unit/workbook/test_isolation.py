@@ -104,6 +104,26 @@ def test_interrupt_ends_a_read_in_progress_at_once() -> None:
     assert read_workbook(build_cmrt()).company.name
 
 
+def _origin_of(name: str) -> str | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    return spec.origin if spec is not None else None
+
+
+def test_a_worker_imports_the_bots_code_not_the_working_directorys(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started in another checkout (a benchmark's --baseline, a shell in a different worktree), the workers still run
+    the code the bot was imported from: ``python -c`` would put the working directory first on sys.path."""
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    limits = ReadLimits()
+    origin = isolation.call_isolated(_origin_of, "mail", memory_bytes=limits.max_memory_bytes, timeout_seconds=30)
+    assert origin == str(ROOT / "mail" / "__init__.py")
+
+
 def test_call_isolated_runs_a_task_in_a_worker_and_raises_what_it_raises() -> None:
     """``call_isolated`` (the inbound pipeline parses e-mails with it): the task runs in a worker process, its
     exception comes back as itself, and a worker that dies is a ``WorkerFailed`` after which the pool still works."""
