@@ -82,8 +82,15 @@ pid_alive() {  # pidfile, expected command substring
     local f="$1" want="$2" pid
     [ -s "$f" ] || return 1
     pid="$(tr -d ' \n' <"$f")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    [ -n "$pid" ] && running_pid "$pid" || return 1
     { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$want"
+}
+
+running_pid() {  # a process that runs: exists and is not a zombie (a daemon's parent, PID 1, may reap it late)
+    local state
+    kill -0 "$1" 2>/dev/null || return 1
+    state="$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" || return 1
+    [ -n "$state" ] && [ "$state" != "Z" ]
 }
 
 find_daemon() {  # pattern on the full command line: the PID of the oldest match, if any
@@ -318,7 +325,7 @@ live_clients() {  # registered test sessions whose process still runs; removes t
     for entry in "$HARNESS_DIR"/clients/*; do
         [ -e "$entry" ] || continue
         pid="${entry##*/}"
-        if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+        if [[ "$pid" =~ ^[0-9]+$ ]] && running_pid "$pid"; then
             n=$((n + 1))
         else
             rm -f "$entry"
@@ -373,10 +380,10 @@ stop_pid() {  # pidfile, expected command substring
     stop_children "$children" &  # in parallel with the master's own shutdown
     local reaper=$!
     for i in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || break
+        running_pid "$pid" || break
         sleep 0.05
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if running_pid "$pid"; then
         log "$want ($pid) ignored SIGTERM: SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -394,7 +401,7 @@ stop_children() {  # "pid pid ...": the former children of a stopped master, che
     [ -n "$alive" ] || return 0
     for i in $(seq 1 40); do
         local left=""
-        for child in $alive; do kill -0 "$child" 2>/dev/null && left="$left $child"; done
+        for child in $alive; do running_pid "$child" && left="$left $child"; done
         [ -n "$left" ] || return 0
         sleep 0.05
     done
