@@ -92,20 +92,28 @@ def test_sigkill_during_a_parallel_backlog_then_restart_handles_each_reply_once(
 
     reviewed = "SELECT count(DISTINCT request_id) FROM reviews"
     wait_for("every reply to be reviewed", lambda: sqlite_count(db_path, reviewed) == REPLIES, 120, proc)
+    # each acknowledgment is sent, or left 'uncertain' when the kill landed inside its SMTP DATA (mail/outbox.py:
+    # never resent blindly, a person decides; at most one, the one in flight)
+    acks = "SELECT count(*) FROM outbox WHERE kind = 'acknowledgment'"
+    settled = acks + " AND state IN ('sent', 'uncertain')"
+    wait_for("every acknowledgment to be settled", lambda: sqlite_count(db_path, settled) == REPLIES, 60, proc)
+    uncertain = sqlite_count(db_path, acks + " AND state = 'uncertain'")
+    assert uncertain <= 1
     for address in suppliers:
-        wait_for(f"the acknowledgment to {address}", lambda a=address: boxes.count(a) >= 2, 60, proc)  # type: ignore[misc]
+        wait_for(f"the acknowledgment to {address}", lambda a=address: boxes.count(a) >= 2 - uncertain, 60, proc)  # type: ignore[misc]
     time.sleep(3)  # a few more ticks: nothing may come twice
 
     assert sqlite_count(db_path, inbound) == REPLIES  # each stored once (the kill left some stored, some not)
     assert stored_at_kill <= REPLIES
     assert sqlite_count(db_path, "SELECT count(*) FROM reviews") == REPLIES  # each workbook reviewed once
-    acks = "SELECT count(*) FROM outbox WHERE kind = 'acknowledgment'"
     assert sqlite_count(db_path, acks) == REPLIES
-    sent = "SELECT count(*) FROM outbox WHERE kind = 'acknowledgment' AND state = 'sent'"
-    assert sqlite_count(db_path, sent) == REPLIES
+    assert sqlite_count(db_path, settled) == REPLIES
+    delivered = 0
     for address in suppliers:
         ids = [str(m["Message-ID"]) for m in boxes.messages(address)]
-        assert len(ids) == 2 == len(set(ids)), f"{address}: {ids}"  # the request and one acknowledgment
+        assert len(ids) == len(set(ids)) and len(ids) in (1, 2), f"{address}: {ids}"  # the request, one acknowledgment
+        delivered += len(ids) - 1
+    assert delivered >= REPLIES - uncertain
     assert h.folder_uids(bot, "INBOX") == []
     assert len(h.folder_uids(bot, "Processed")) == REPLIES
 
