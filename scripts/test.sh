@@ -21,8 +21,12 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
+# Four worker processes (pytest-xdist) on two cores: most of the suite waits (bot processes, the mail harness,
+# PostgreSQL), so four overlap the waits. --dist loadscope keeps each module on one worker (its module fixtures
+# are built once). Each worker is a test session of its own: its own PostgreSQL database and private mail harness;
+# the shared harness counts it as a client. Later arguments win: `bash scripts/test.sh -n 0` runs in one process.
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n 4 --dist loadscope "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

@@ -36,3 +36,12 @@ def corpus() -> pathlib.Path:
             pytest.fail(f"shared corpus missing in CI: {CORPUS}")
         pytest.skip(f"shared corpus not available at {CORPUS} (set CMRT_CORPUS)")
     return CORPUS
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With pytest-xdist (``-n``), the modules holding ``slow`` tests are handed out first, so that the longest do
+    not start last and end the run alone; the order inside a module stays as written."""
+    if not getattr(config.option, "numprocesses", None):
+        return
+    slow = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow)  # stable: False (slow) first

@@ -112,6 +112,7 @@ def check_outputs(outputs: dict[str, str]) -> None:
     assert len(json.loads(outputs["list"])) == 331
 
 
+@pytest.mark.slow
 def test_fresh_machine_flow_in_subprocesses(tmp_path: pathlib.Path, supplier_csv: pathlib.Path) -> None:
     """The real console entry point: init in an empty directory, then the operator's commands."""
     env = {k: v for k, v in os.environ.items() if k not in ("CMRT_CONFIG", "CMRT_STORE_URL")}

@@ -13,6 +13,7 @@ import time
 import zipfile
 from email.message import EmailMessage
 
+import pytest
 import sqlalchemy as sa
 
 from cmrt.workbook.factory import build_cmrt
@@ -136,6 +137,7 @@ class Generator:
         return raw
 
 
+@pytest.mark.slow
 def test_a_thousand_hostile_emails(mail_db: Database, tmp_path: pathlib.Path) -> None:
     rnd = random.Random(20261202)
     seeded = [

@@ -224,6 +224,7 @@ def test_a_forged_dsn_marks_no_contact(hostile: Loop) -> None:
     _assert_only_contacts_were_written_to(hostile)
 
 
+@pytest.mark.slow
 def test_a_60_message_responder_loop_gets_at_most_the_configured_acknowledgments(hostile: Loop) -> None:
     """A naive responder re-sends the same workbook 60 times without Auto-Submitted."""
     seeded, password = hostile.supplier()

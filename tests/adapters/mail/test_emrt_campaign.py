@@ -33,7 +33,7 @@ from store.models import Request, Review, Submission
 from tests.conftest import corpus_path
 from tests.unit.mail.helpers import XLSX, inbound
 
-pytestmark = [pytest.mark.corpus]
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 BOT = "bot@buyer.test"
 CONTACT = "li@mica-works.test"

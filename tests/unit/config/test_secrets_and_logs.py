@@ -99,6 +99,7 @@ DATABASE_COMMANDS = (["run"], ["status"], ["plan"], ["report"], ["suppliers", "l
                      ["check", "--campaign", "2025", "missing.xlsx"])  # fmt: skip
 
 
+@pytest.mark.slow
 def test_an_unreachable_database_is_one_line_and_exit_status_1(tmp_path: pathlib.Path) -> None:
     config = tmp_path / "cmrt-bot.toml"
     config.write_text('[store]\nurl = "postgresql+psycopg://cmrt:pw-not-shown@127.0.0.1:1/cmrt"\n', encoding="utf-8")
