@@ -44,6 +44,7 @@ log = logging.getLogger("cmbot.cmrt.workbook")
 _GRACE_SECONDS = 2.0  # the worker's own cooperative timeout normally fires first
 _START_SECONDS = 30.0  # a fresh worker imports calamine, openpyxl is not needed
 _SLICE_SECONDS = 0.2  # waits are cut in slices so that interrupt() is noticed at once
+_REAP_SECONDS = 2.0  # at most this long to collect killed workers (in all, not each)
 _ENTRY = "from cmrt.workbook.worker import main; main()"
 _ROOT = str(pathlib.Path(__file__).resolve().parents[2])  # the directory holding the cmrt package
 
@@ -114,14 +115,22 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self) -> None:
+    def kill(self) -> None:
+        """Close the socket and kill the process, without waiting for it (a killed worker ends at once)."""
         with contextlib.suppress(OSError):
             self.conn.close()
         if self.process.poll() is None:
             with contextlib.suppress(OSError):
                 self.process.kill()
+
+    def reap(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for the killed process to end (collecting it, so no zombie is left)."""
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=max(0.0, seconds))
+
+    def stop(self) -> None:
+        self.kill()
+        self.reap(_REAP_SECONDS)
 
 
 class _Pool:
@@ -130,6 +139,7 @@ class _Pool:
         self.idle: list[_Worker] = []
         self.busy: set[_Worker] = set()
         self.starting = 0
+        self.generation = 0  # one more at each interrupt(): a caller waiting since before it is interrupted too
         self.cond = threading.Condition()
 
     def acquire(self, memory_bytes: int) -> _Worker:
@@ -137,7 +147,7 @@ class _Pool:
         for), or a new one while the pool has room; else wait for one."""
         worker = self._take(memory_bytes)
         try:
-            worker.wait_ready()
+            worker.wait_ready()  # ReadInterrupted when interrupt() came meanwhile
         except BaseException:
             self.release(worker, keep=False)
             raise
@@ -145,7 +155,10 @@ class _Pool:
 
     def _take(self, memory_bytes: int) -> _Worker:
         with self.cond:
+            generation = self.generation
             while True:
+                if self.generation != generation:  # interrupt() while waiting for a worker: this task stops too
+                    raise ReadInterrupted("the workbook reader was stopped")
                 self._forget_foreign()
                 while self.idle:
                     worker = self.idle.pop()
@@ -167,6 +180,8 @@ class _Pool:
         with self.cond:  # one step: the pool never counts this worker neither starting nor busy
             self.starting -= 1
             self.busy.add(worker)
+            # started while interrupt() ran: it was not among the workers stopped, so it is stopped as it comes up
+            worker.interrupted = self.generation != generation
         return worker
 
     def launch(self, memory_bytes: int) -> None:
@@ -192,15 +207,21 @@ class _Pool:
         self.busy = {w for w in self.busy if w.owner == os.getpid()}
 
     def stop_all(self, *, interrupt: bool) -> None:
+        """Kill the idle workers (and with ``interrupt`` the busy ones, and end every wait for a worker), then
+        collect them within ``_REAP_SECONDS`` in all: never a wait per worker, none while holding the lock."""
         with self.cond:
             workers = [*self.idle, *self.busy] if interrupt else list(self.idle)
+            workers = [w for w in workers if w.owner == os.getpid()]
             self.idle = []
+            if interrupt:
+                self.generation += 1
             for worker in workers:
-                if worker.owner != os.getpid():
-                    continue
                 worker.interrupted = interrupt or worker.interrupted
-                worker.stop()
+                worker.kill()
             self.cond.notify_all()
+        end = time.monotonic() + _REAP_SECONDS
+        for worker in workers:
+            worker.reap(end - time.monotonic())
 
 
 _pool = _Pool(max(1, os.cpu_count() or 1))

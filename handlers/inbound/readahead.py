@@ -62,6 +62,7 @@ class ReadAhead:
         self._waiting: deque[FetchedMessage] = deque()  # submitted, not started yet
         self._prepared: dict[tuple[str | None, int | None], Future[Prepared]] = {}
         self._reads: dict[str, Future[Declaration]] = {}
+        self._closed = False  # close() until the next submit: an e-mail parsed meanwhile starts no reading
         self.taken = 0  # e-mails the pipeline took parsed from here
         self.read_ahead = 0  # workbooks whose reading the pipeline took from here
 
@@ -71,6 +72,7 @@ class ReadAhead:
         e-mails now, each further one when the pipeline takes one."""
         with self._lock:
             self._drop()
+            self._closed = False
             self._waiting = deque(messages)
             for _ in range(self.window):
                 self._start_next()
@@ -84,6 +86,7 @@ class ReadAhead:
         """Drop everything not started (shutdown, or the inbox stopping); a later ``submit`` starts again."""
         with self._lock:
             self._drop()
+            self._closed = True
 
     def _drop(self) -> None:
         for prepared in self._prepared.values():
@@ -103,7 +106,7 @@ class ReadAhead:
             message, extracted, keys = take_apart(raw, self.attachment_limits)
         for wb in extracted.workbooks:
             with self._lock:
-                if wb.sha256 in self._reads:
+                if self._closed or wb.sha256 in self._reads:  # closed: the pipeline reads it, if it ever asks
                     continue
                 self._reads[wb.sha256] = self._readers.submit(
                     read_workbook, wb.content, filename=wb.filename, limits=self.read_limits, passwords=self.passwords

@@ -104,6 +104,42 @@ def test_interrupt_ends_a_read_in_progress_at_once() -> None:
     assert read_workbook(build_cmrt()).company.name
 
 
+def test_interrupt_ends_the_tasks_waiting_for_a_worker_too() -> None:
+    """Shutdown while a worker is busy with a long task and another task waits for a worker (the pool is full): both
+    raise ReadInterrupted at once. The waiting one used to take a fresh worker after the interrupt and run its whole
+    task, holding the shutdown (the bot's read-ahead threads are joined when the process exits)."""
+    isolation.configure(workers=1)
+    limits = ReadLimits()
+    outcomes: dict[str, BaseException | None] = {}
+
+    def task(name: str) -> None:
+        try:
+            isolation.call_isolated(time.sleep, 60, memory_bytes=limits.max_memory_bytes, timeout_seconds=60)
+            outcomes[name] = None
+        except BaseException as exc:
+            outcomes[name] = exc
+
+    busy = threading.Thread(target=task, args=("busy",))
+    busy.start()
+    deadline = time.monotonic() + 60
+    while not (isolation._pool.busy and all(w.ready for w in isolation._pool.busy)):  # the long task is running
+        assert time.monotonic() < deadline and busy.is_alive()
+        time.sleep(0.05)
+    waiting = threading.Thread(target=task, args=("waiting",))
+    waiting.start()
+    time.sleep(0.5)  # it waits for the one worker
+    began = time.monotonic()
+    isolation.interrupt()
+    busy.join(5)
+    waiting.join(5)
+    assert not busy.is_alive() and not waiting.is_alive(), "a task outlived the interrupt"
+    assert time.monotonic() - began < 3.0
+    assert isinstance(outcomes["busy"], isolation.ReadInterrupted)
+    assert isinstance(outcomes["waiting"], isolation.ReadInterrupted)
+    assert not isolation._pool.busy and not isolation._pool.starting
+    assert isolation.call_isolated(abs, -2, memory_bytes=limits.max_memory_bytes, timeout_seconds=30) == 2  # afresh
+
+
 def _origin_of(name: str) -> str | None:
     import importlib.util
 
