@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.leader import LeaderLock
 from bot.mail_wiring import Clock, utc_now
 from bot.scheduling import build_scheduler, outreach_config, tick_interval
-from bot.supervisor import Component, Supervisor, restart_backoff
+from bot.supervisor import Component, Supervisor, bounded_call, restart_backoff
 from handlers.notify import Notifier, NullNotifier
 from handlers.ticks import OutboundMail, Ticker
 from store import Database, check_schema_current, runtime
@@ -144,6 +144,7 @@ class App:
         self.build = build or build_parts
         self.stop = threading.Event()
         self.supervisor: Supervisor | None = None
+        self.stop_began: float | None = None  # time.monotonic() when the shutdown began
 
     # -- signals ----------------------------------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -221,22 +222,30 @@ class App:
             log.debug("could not remove the standby heartbeat", exc_info=True)
 
     def _shutdown(self, parts: Parts, lock: LeaderLock) -> None:
-        started = time.monotonic()
+        started = self.stop_began = time.monotonic()
         watchdog = threading.Timer(SHUTDOWN_SECONDS, _hard_exit)
         watchdog.daemon = True
         watchdog.start()
+        end = started + SHUTDOWN_SECONDS - 0.5  # each step below is bounded by what is left (watchdog: last resort)
         try:
             if self.supervisor is not None:
-                self.supervisor.stop_all(SHUTDOWN_SECONDS - 1.5)
-            for close in parts.closers:
-                try:
-                    close()
-                except Exception:
-                    log.warning("error while closing", exc_info=True)
-            lock.release()
+                self.supervisor.stop_all(SHUTDOWN_SECONDS - 2.0)
+            for close in [*parts.closers, lock.release]:
+                what = f"closing {getattr(close, '__qualname__', close)}"
+                bounded_call(close, max(end - time.monotonic(), 0.1), what)
         finally:
             watchdog.cancel()
         log.info("stopped cleanly in %.1f s", time.monotonic() - started)
+
+    def guard_exit(self) -> None:
+        """For the process that ran ``run`` and is about to exit: the interpreter's exit joins the threads still
+        running (thread pools' workers) without a limit, so it too is held to the stop budget; past it the process
+        ends hard. Does nothing when no shutdown ran (an in-process caller, a run that never started)."""
+        if self.stop_began is None:
+            return
+        timer = threading.Timer(max(self.stop_began + SHUTDOWN_SECONDS - time.monotonic(), 0.5), _hard_exit)
+        timer.daemon = True  # it runs while the exit joins the other threads, and never holds the exit itself
+        timer.start()
 
 
 def _hard_exit() -> None:

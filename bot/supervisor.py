@@ -11,6 +11,7 @@ loop ``target(stop_event)`` into a component.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 import threading
@@ -40,6 +41,29 @@ class Component(Protocol):
 def restart_backoff(cap: float = 300.0) -> Backoff:
     """Restarts: 1 s doubling up to ``cap``, plus up to 30 % jitter."""
     return Backoff(base=1.0, factor=2.0, cap=cap, jitter=(1.0, 1.3))
+
+
+def bounded_call(fn: Callable[[], object], seconds: float, what: str) -> bool:
+    """``fn()`` in a daemon thread, waited for at most ``seconds``: True when it returned (or raised: logged) in time.
+
+    The shutdown path's steps (a component's stop, a closer, the last heartbeat) run through it, so none of them
+    can hold the process past its stop budget, whatever it waits on inside (a socket, a lock, a database busy
+    timeout, a join). One that overruns is logged and left behind; being a daemon thread it never holds the exit."""
+    done = threading.Event()
+
+    def _run() -> None:
+        try:
+            fn()
+        except Exception:
+            log.warning("%s failed", what, exc_info=True)
+        finally:
+            done.set()
+
+    threading.Thread(target=_run, name=f"bounded: {what}", daemon=True).start()
+    if done.wait(max(0.0, seconds)):
+        return True
+    log.warning("%s did not finish within %.1f s: going on without it", what, seconds)
+    return False
 
 
 class ThreadComponent:
@@ -80,14 +104,14 @@ class ThreadComponent:
         return self._describe() if self._describe is not None else None
 
     def stop(self, timeout: float) -> None:
+        """Set the stop event, ask ``on_stop`` to cut the loop's waits short, join the thread: all within
+        ``timeout`` seconds (``on_stop`` included: it may close a connection the loop is blocked on)."""
+        end = time.monotonic() + timeout
         self._stop.set()
         if self.on_stop is not None:
-            try:
-                self.on_stop()
-            except Exception:
-                log.warning("component %s: error while asking it to stop", self.name, exc_info=True)
+            bounded_call(self.on_stop, timeout, f"component {self.name}: asking it to stop")
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(max(0.0, end - time.monotonic()))
             if self._thread.is_alive():
                 log.warning("component %s did not stop within %.1f s", self.name, timeout)
 
@@ -157,16 +181,18 @@ class Supervisor:
         self.beat()
 
     def stop_all(self, deadline: float) -> None:
-        """Stop every component (in reverse order) within ``deadline`` seconds in total."""
-        end = self.monotonic() + deadline
+        """Stop every component (in reverse order), then write the last heartbeats, within ``deadline`` seconds in
+        total: each step gets what is left of it (``bounded_call``), so one that blocks (past the timeout it was
+        given, or on something it does not bound) costs its share, never the process's stop."""
+        end = time.monotonic() + deadline
         for slot in reversed(self.slots):
-            left = max(end - self.monotonic(), 0.1)
-            try:
-                slot.component.stop(left)
-            except Exception:
-                log.warning("component %s: error while stopping", slot.component.name, exc_info=True)
+            name = slot.component.name
+            left = max(end - time.monotonic(), 0.1)
+            began = time.monotonic()
+            bounded_call(functools.partial(slot.component.stop, left), left, f"stopping component {name}")
+            log.debug("component %s stopped in %.2f s", name, time.monotonic() - began)
             slot.state = "stopped"
-        self.beat(force=True)
+        bounded_call(lambda: self.beat(force=True), max(end - time.monotonic(), 0.1), "the last heartbeat")
 
     # -- internals --------------------------------------------------------------------------------------------
     def _start(self, slot: _Slot) -> None:

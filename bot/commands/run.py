@@ -57,3 +57,5 @@ def main(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
+    finally:
+        app.guard_exit()  # the exit that follows stays within the stop budget too

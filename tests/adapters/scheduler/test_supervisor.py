@@ -122,3 +122,28 @@ def test_liveness_for_status(store_db: Database) -> None:
     with store_db.session() as s:
         text = "\n".join(component_lines(components(s, now, tick=dt.timedelta(seconds=1))))
     assert "ConnectionError" in text and "stale" in text and "NOT RESPONDING" in text
+
+
+def test_stop_all_keeps_to_its_deadline_when_a_component_blocks(store_db: Database) -> None:
+    """Issue 16: every component stops within the stop budget. A component whose stop blocks past the time it was
+    given (here a ThreadComponent whose ``on_stop`` hangs, as a close on a stuck socket would) costs its share of
+    the deadline, not the process's stop: the others are still stopped and the last heartbeats written."""
+    import threading
+    import time
+
+    from bot.supervisor import ThreadComponent
+
+    release = threading.Event()
+    stuck = ThreadComponent("inbox", lambda stop: stop.wait(), on_stop=lambda: release.wait(60))
+    later = Flaky("slack")
+    sup = Supervisor([later, stuck], store_db, heartbeat_every=0.0)
+    sup.start_all()
+    try:
+        began = time.monotonic()
+        sup.stop_all(1.0)
+        assert time.monotonic() - began < 2.0
+        assert later.stops == 1 and sup.states() == {"slack": "stopped", "inbox": "stopped"}
+        with store_db.session() as s:
+            assert {hb.component: hb.state for hb in runtime.heartbeats(s)} == {"slack": "stopped", "inbox": "stopped"}
+    finally:
+        release.set()
