@@ -14,6 +14,7 @@ component stays down this long), ``restart_backoff_cap`` (5m: the longest back-o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import signal
@@ -188,8 +189,12 @@ class App:
             self._shutdown(parts, lock)
             return 0
         finally:
-            lock.release()
-            db.dispose()
+            if self.stop_began is None:  # no shutdown ran (standby stopped, a failure while starting)
+                lock.release()
+                db.dispose()
+            else:  # within what is left of the stop budget, like every step of the shutdown
+                left = max(self.stop_began + SHUTDOWN_SECONDS - time.monotonic(), 0.1)
+                bounded_call(functools.partial(_release, lock, db), left, "releasing the database")
 
     def _wait_for_lock(self, db: Database, lock: LeaderLock) -> bool:
         announced = False
@@ -246,6 +251,11 @@ class App:
         timer = threading.Timer(max(self.stop_began + SHUTDOWN_SECONDS - time.monotonic(), 0.5), _hard_exit)
         timer.daemon = True  # it runs while the exit joins the other threads, and never holds the exit itself
         timer.start()
+
+
+def _release(lock: LeaderLock, db: Database) -> None:
+    lock.release()
+    db.dispose()
 
 
 def _hard_exit() -> None:
