@@ -115,21 +115,14 @@ def fetch(args: argparse.Namespace) -> int:
     on any problem, none: the previous lists are kept)."""
     import zoneinfo
 
-    from bot.commands._common import CommandError, os_actor, require_schema
-    from bot.config import ConfigError, load_config
+    from bot.commands._common import os_actor
     from bot.downloads import HttpDownloader
     from handlers.smelter_lists import Download, fetch_lists
     from store import Database, StoreError, utcnow
 
-    try:
-        settings = load_config(args.config)
-        require_schema(settings.store.url)
-    except ConfigError as exc:
-        print(f"cmrt-bot smelters fetch: {exc}", file=sys.stderr)
-        return 2
-    except CommandError as exc:
-        print(f"cmrt-bot smelters fetch: {exc}", file=sys.stderr)
-        return exc.code
+    settings = _settings(args, "fetch")
+    if isinstance(settings, int):
+        return settings
     urls = settings.smelters.urls()
     for override in args.url or ():
         kind, _, url = override.partition("=")
