@@ -190,8 +190,7 @@ class App:
             return 0
         finally:
             if self.stop_began is None:  # no shutdown ran (standby stopped, a failure while starting)
-                lock.release()
-                db.dispose()
+                _release(lock, db)
             else:  # within what is left of the stop budget, like every step of the shutdown
                 left = max(self.stop_began + SHUTDOWN_SECONDS - time.monotonic(), 0.1)
                 bounded_call(functools.partial(_release, lock, db), left, "releasing the database")
