@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,19 +82,12 @@ def _latest_ids(campaign_id: int) -> sa.Select[Any]:
     )
 
 
-def latest_declarations(
-    session: Session, campaign_id: int, keys: Sequence[str] | None = None
-) -> dict[int, dict[str, Any]]:
-    """request id -> the JSON declaration of its latest read submission. With ``keys``, only those top-level keys
-    are read (a JSON path per key: the rest of each declaration stays in the database; a missing key is None)."""
-    return dict(stream_declarations(session, campaign_id, keys))
-
-
 def stream_declarations(
     session: Session, campaign_id: int, keys: Sequence[str] | None = None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``latest_declarations`` one at a time (``STREAM_BATCH`` a round trip), for callers that keep only what they
-    make of each."""
+    """(request id, the JSON declaration of its latest read submission), ``STREAM_BATCH`` a round trip, for callers
+    that keep only what they make of each. With ``keys``, only those top-level keys are read (a JSON path per key:
+    the rest of each declaration stays in the database; a missing key is None)."""
     if keys is None:
         columns: list[Any] = [Submission.declaration]
     else:
@@ -131,27 +124,6 @@ def campaign_info(campaign: Campaign) -> dict[str, Any]:
     return figure_repo.campaign_json(campaign) | {"template_family": campaign.template_family}
 
 
-def _given_smelters(
-    session: Session, campaign_id: int, declarations: Mapping[int, dict[str, Any]]
-) -> list[SupplierSmelters]:
-    suppliers = session.execute(
-        sa.select(Request.id, Supplier.external_id)
-        .join(Supplier, Request.supplier_id == Supplier.id)
-        .where(Request.campaign_id == campaign_id, Request.state != RequestState.EXEMPT)
-        .order_by(Supplier.external_id)
-    ).all()
-    reader = RowReader()
-    return [
-        SupplierSmelters(
-            external_id,
-            reader.smelters(declarations[request_id].get("smelters")),
-            reader.mines(declarations[request_id].get("mines")),
-        )
-        for request_id, external_id in suppliers
-        if request_id in declarations
-    ]
-
-
 def build_report(
     session: Session,
     campaign: Campaign,
@@ -161,21 +133,15 @@ def build_report(
     with_suppliers: bool = False,
     options: ReportOptions | None = None,
     lists: Sequence[RmiList] | None = None,
-    declarations: Mapping[int, dict[str, Any]] | None = None,
 ) -> Report:
     """The whole report on ``today`` (the local date in the configured time zone, or ``--as-of``). ``lists`` (RMI's
-    lists) and ``declarations`` (``latest_declarations``, with at least the ``smelters`` and ``mines`` keys) when the
-    caller has loaded them already; otherwise the declarations are streamed (``stream_smelters``)."""
+    lists) when the caller has loaded them already; the declarations are streamed (``stream_smelters``)."""
     options = options or ReportOptions()
     with no_cyclic_gc():  # one fact per request, two million rows streamed: about a tenth faster
         figures = figure_repo.campaign_figures(session, campaign, today)
         if lists is None:
             lists = smelter_repo.latest_rmi_lists(session)
-        items: Iterable[SupplierSmelters]
-        if declarations is None:
-            items = stream_smelters(session, campaign.id)
-        else:
-            items = _given_smelters(session, campaign.id, declarations)
+        items = stream_smelters(session, campaign.id)
         context = context_for(today=today, lists=lists)
         result = consolidate(
             items, today=today, reference=context.reference, rmap=context.rmap, with_suppliers=with_suppliers,

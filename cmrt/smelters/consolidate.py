@@ -94,11 +94,6 @@ def rows_from_json(smelters: Iterable[Mapping[str, Any]]) -> tuple[SmelterRow, .
     return tuple(_records(SmelterRow, smelters))
 
 
-def mines_from_json(mines: Iterable[Mapping[str, Any]]) -> tuple[MineRow, ...]:
-    """``MineRow``s from the ``mines`` list of ``Declaration.to_json()`` (unknown keys ignored)."""
-    return tuple(_records(MineRow, mines))
-
-
 def _records(kind: Any, items: Iterable[Mapping[str, Any]]) -> list[Any]:
     names = {f.name for f in fields(kind)}
     out: list[Any] = []
