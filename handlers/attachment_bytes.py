@@ -9,7 +9,6 @@ handed back match the submission's ``sha256``.
 
 from __future__ import annotations
 
-import hashlib
 from email.message import Message as MimeMessage
 
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ class BytesMissing(LookupError):
 def attachment_bytes(session: Session, sub: Submission, *, parsed: MimeMessage | None = None) -> bytes:
     """The bytes of ``sub``, checked against its sha256. ``parsed``: its e-mail, already parsed by the caller."""
     kept = blobs.find(session, sub.sha256)
-    if kept is not None and hashlib.sha256(kept).hexdigest() == sub.sha256:
+    if kept is not None and blobs.key(kept) == sub.sha256:
         return kept
     if parsed is None:
         parsed = parse_inbound(message_repo.raw_bytes(session, sub.message)).msg

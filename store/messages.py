@@ -7,7 +7,6 @@ the e-mail does not hold them (``keep_bytes``)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,9 +19,7 @@ from store import blobs
 from store.models import Campaign, Message, Request, Review, Submission
 from store.states import Direction, MessageState
 
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+sha256 = blobs.key  # the SHA-256 (hex) of bytes: what a submission and the blob of the same bytes are keyed by
 
 
 def synthetic_message_id(raw: bytes) -> str:
