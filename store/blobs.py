@@ -45,7 +45,3 @@ def get(session: Session, digest: str) -> bytes:
     if data is None:
         raise LookupError(f"the stored bytes {digest} are missing")
     return data
-
-
-def exists(session: Session, digest: str) -> bool:
-    return session.scalar(sa.select(Blob.sha256).where(Blob.sha256 == digest)) is not None
