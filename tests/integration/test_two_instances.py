@@ -7,7 +7,6 @@ and sends the reminders. Every supplier gets each e-mail exactly once.
 
 from __future__ import annotations
 
-import datetime as dt
 import pathlib
 import time
 from collections.abc import Callable, Iterator
@@ -15,11 +14,11 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 
-from store import Database, campaigns, suppliers, upgrade
+from store import Database
 from store.models import Heartbeat, OutreachAction
 from tests.fixtures_store import new_pg_schema_url
 from tests.harness.fixtures import MailHarness
-from tests.integration.bot_process import BotRun, Mailboxes, bot_env, wait_for
+from tests.integration.bot_process import BotRun, Mailboxes, bot_env, seed_campaign, wait_for
 
 pytestmark = [pytest.mark.mailserver, pytest.mark.postgres, pytest.mark.slow]
 
@@ -73,15 +72,8 @@ def test_only_one_instance_sends_and_the_standby_takes_over(
 ) -> None:
     h = own_mail_harness
     addresses = [h.new_user(f"two{n}")[0] for n in range(3)]
-    upgrade(pg_url)
+    seed_campaign(pg_url, addresses)
     db = Database(pg_url)
-    with db.session() as s:
-        made = []
-        for n, address in enumerate(addresses):
-            sup, _ = suppliers.upsert(s, suppliers.SupplierData(f"TWO-{n}", f"Two {n} Ltd", address))
-            made.append(sup)
-        s.flush()
-        campaigns.create(s, year=2025, due_date=dt.date.today() + dt.timedelta(days=200), suppliers=made)
     config = tmp_path / "cmrt-bot.toml"
     config.write_text(CONFIG.format(db_url=pg_url, smtp_port=h.smtp_port, ca=h.ca_path), encoding="utf-8")
     env = bot_env(CMRT_TEST_SMTP_PASSWORD="botpass")
