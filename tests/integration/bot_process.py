@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store import Database, campaigns, suppliers, upgrade
-from tests.harness.fixtures import MailHarness
+from tests.harness.fixtures import MailHarness, free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 STOP_WITHIN = 10.0  # seconds: SIGTERM must end the bot in this time (the bot's own limit, then it exits 1)
@@ -98,6 +98,13 @@ MAIL_SECRETS = {
     "CMRT_TEST_SLACK_BOT_TOKEN": "xoxb-test",
     "CMRT_TEST_SLACK_SIGNING_SECRET": "s3cret",
 }
+
+
+def run_config(h: MailHarness, db_url: str, bot: str, slack_api: str, **over: Any) -> str:
+    """``RUN_CONFIG`` filled in for harness ``h`` (a free port for the Slack app); ``over`` replaces placeholders."""
+    values = dict(db_url=db_url, smtp_port=h.smtp_port, imaps_port=h.imaps_port, ca=h.ca_path, bot=bot,
+                  slack_port=free_port(), slack_api=slack_api)  # fmt: skip
+    return RUN_CONFIG.format(**{**values, **over})
 
 
 def bot_env(**extra: str) -> dict[str, str]:

@@ -22,14 +22,14 @@ import pytest
 from cmrt.workbook.factory import build_cmrt
 from mail.smtp import Security, SmtpSender, SmtpServer
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.harness.fixtures import MailHarness, free_port
+from tests.harness.fixtures import MailHarness
 from tests.integration.bot_process import (
     MAIL_SECRETS,
-    RUN_CONFIG,
     BotRun,
     Mailboxes,
     bot_env,
     request_states,
+    run_config,
     seed_campaign,
     wait_for,
 )
@@ -84,8 +84,7 @@ def test_a_debug_run_never_logs_message_or_workbook_content(
     seed_campaign(db_url, [supplier])
     config = tmp_path / "cmrt-bot.toml"
     config.write_text(
-        RUN_CONFIG.format(db_url=db_url, smtp_port=h.smtp_port, imaps_port=h.imaps_port, ca=h.ca_path, bot=bot,
-                          slack_port=free_port(), slack_api=slack.base_url)
+        run_config(h, db_url, bot, slack.base_url)
         + f"\n[log]\nprotocol = {'true' if protocol else 'false'}\n",
         encoding="utf-8",
     )  # fmt: skip

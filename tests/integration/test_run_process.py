@@ -31,11 +31,11 @@ from tests.fakes.slack_api import FakeSlackAPI
 from tests.harness.fixtures import MailHarness, free_port
 from tests.integration.bot_process import (
     MAIL_SECRETS,
-    RUN_CONFIG,
     BotRun,
     Mailboxes,
     bot_env,
     request_states,
+    run_config,
     seed_campaign,
     wait_for,
 )
@@ -68,12 +68,6 @@ def _reply_with_workbook(h: MailHarness, supplier: str, bot: str, request: email
     assert result.ok, result
 
 
-def _write_config(path: pathlib.Path, h: MailHarness, db_url: str, bot: str, slack: FakeSlackAPI, **over: Any) -> None:
-    values = dict(db_url=db_url, smtp_port=h.smtp_port, imaps_port=h.imaps_port, ca=h.ca_path, bot=bot,
-                  slack_port=free_port(), slack_api=slack.base_url)  # fmt: skip
-    path.write_text(RUN_CONFIG.format(**{**values, **over}), encoding="utf-8")
-
-
 def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
     own_mail_harness: MailHarness, slack_api: FakeSlackAPI, bot_run: Callable[..., BotRun], tmp_path: pathlib.Path
 ) -> None:
@@ -84,7 +78,7 @@ def test_run_sends_reminds_stops_on_reply_escalates_and_survives_sigkill(
     db_url = f"sqlite:///{db_path}"
     seed_campaign(db_url, supplier_addresses)
     config = tmp_path / "cmrt-bot.toml"
-    _write_config(config, h, db_url, bot, slack)
+    config.write_text(run_config(h, db_url, bot, slack.base_url), encoding="utf-8")
     run = bot_run(config, env=bot_env(**MAIL_SECRETS, CMRT_TEST_IMAP_PASSWORD=bot_password), tail=6000)
     boxes = Mailboxes(h)
 
@@ -158,7 +152,8 @@ def test_failing_components_do_not_stop_the_rest_and_the_team_is_told(
     db_url = f"sqlite:///{db_path}"
     seed_campaign(db_url, [supplier])
     config = tmp_path / "cmrt-bot.toml"
-    _write_config(config, h, db_url, bot, slack, imaps_port=free_port())  # nothing listens there: no inbox
+    text = run_config(h, db_url, bot, slack.base_url, imaps_port=free_port())  # nothing listens there: no inbox
+    config.write_text(text, encoding="utf-8")
     run = bot_run(config, env=bot_env(**MAIL_SECRETS, CMRT_TEST_IMAP_PASSWORD="unused"), verbosity=(), tail=3000)
     slack.fail_next("auth.test", status=500, retry_after=None, times=2)  # Slack is down when the bot starts
     proc = run.start()
