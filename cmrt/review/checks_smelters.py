@@ -16,7 +16,7 @@ from cmrt.review.registry import (
     rows_with_data,
     smelter_cell,
 )
-from cmrt.review.texts import Param, Text, metal, term, txt
+from cmrt.review.texts import Param, Text, and_joined, metal, term, txt
 from cmrt.smelters.reference import MATCH_THRESHOLD, NOT_LISTED, NOT_YET_IDENTIFIED
 from cmrt.smelters.text import country_key, is_cid, metal_key, normalise_cid
 
@@ -56,14 +56,6 @@ def percent(share: float) -> str:
 def _metal(row: SmelterRow) -> Param:
     """The row's metal as a parameter (in the supplier's language), "smelter" when the row has none."""
     return metal(row.metal) if row.metal else term("smelter")
-
-
-def _and(items: list[Text]) -> Param:
-    """ "smelter name and country" (terms joined)."""
-    out: Param = items[0]
-    for item in items[1:]:
-        out = txt("%(first)s and %(next)s", first=out, next=item)
-    return out
 
 
 @check(
@@ -150,7 +142,7 @@ def not_listed_incomplete(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             field = "name" if blank(r.name) else "country"
             text = txt("'Smelter not listed' is selected but the smelter %(fields)s is empty", fields=missing[0]) if (
                 len(missing) == 1) else txt("'Smelter not listed' is selected but the smelter %(fields)s are empty",
-                                            fields=_and(missing))  # fmt: skip
+                                            fields=and_joined(missing))  # fmt: skip
             out.append(_f("smelter.not_listed_incomplete", d, r, field, text))
     return out
 
@@ -197,7 +189,7 @@ def placeholder_left(d: Declaration, ctx: ReviewContext) -> list[Finding]:
         if not left:
             continue
         field, _, value = left[0]
-        names = _and([text for _, text, _ in left])
+        names = and_joined([text for _, text, _ in left])
         if len(left) == 1:
             text = txt("the %(fields)s of the %(metal)s row still says %(value)s, a template placeholder; please "
                        "enter the smelter's real %(fields)s", fields=names, metal=_metal(r), value=quote(value))

@@ -21,7 +21,7 @@ from cmrt.review.registry import (
     quote,
     rows_with_data,
 )
-from cmrt.review.texts import Param, Text, metal, term, txt
+from cmrt.review.texts import Text, and_joined, metal, term, txt
 from cmrt.smelters.text import metal_key
 
 MAX_CELL = 255
@@ -82,9 +82,7 @@ def cell_too_long(d: Declaration, ctx: ReviewContext) -> list[Finding]:
             if not long:
                 continue
             field, _, value = long[0]
-            names: Param = long[0][1]
-            for _, name, _ in long[1:]:
-                names = txt("%(first)s and %(next)s", first=names, next=name)
+            names = and_joined([name for _, name, _ in long])
             column = columns.get(field)
             if len(long) == 1:
                 text = txt("the %(fields)s of the %(kind)s row is over %(max)s characters (%(length)s); a cell keeps "

@@ -19,7 +19,7 @@ translation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -59,6 +59,14 @@ def term(key: str) -> Text:
 
 def metal(name: str) -> Metal:
     return Metal(name)
+
+
+def and_joined(items: Sequence[Param]) -> Param:
+    """Several parameters as one: "smelter name and country" (the first alone when there is one)."""
+    out = items[0]
+    for item in items[1:]:
+        out = txt("%(first)s and %(next)s", first=out, next=item)
+    return out
 
 
 def english(value: Param) -> str:
