@@ -1,7 +1,7 @@
 """Read ahead: take the e-mails of a fetched batch apart and read their workbooks in the reader pool while the
 pipeline records earlier ones.
 
-The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. At most ``window`` e-mails (twice the
+The IMAP watcher hands each batch to ``submit`` as soon as it is downloaded. At most ``window`` e-mails (as many as the
 workers) are taken apart ahead of the pipeline, the next one starting as the pipeline takes one, so memory stays flat
 whatever the batch size. ``workers`` helper threads each send one e-mail at a time to a reader process
 (``cmrt.workbook.isolation.call_isolated`` of ``mail.prepare.take_apart``: the MIME parse, the attachments' decoding
