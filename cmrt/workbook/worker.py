@@ -36,7 +36,8 @@ def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - ru
             request = conn.recv()
         except (EOFError, OSError):
             return
-        if len(request) == 3 and request[0] == "call":  # call_isolated: another task, its result or its exception
+        is_call = len(request) == 3 and request[0] == "call"
+        if is_call:  # call_isolated: another task, its result or its exception
             reply: tuple[Any, ...] = _call(request[1], request[2])
         else:
             try:
@@ -52,8 +53,10 @@ def serve(conn: Connection, memory_bytes: int) -> None:  # pragma: no cover - ru
             conn.send(reply)
         except (EOFError, OSError):
             return
-        except Exception as exc:  # the result or exception does not pickle
-            conn.send(("raised", RuntimeError(f"the worker's answer could not be sent back ({type(exc).__name__})")))
+        except Exception as exc:  # the result or exception does not pickle: an answer of the shape the caller reads
+            why = f"the worker's answer could not be sent back ({type(exc).__name__})"
+            unsent = "The reading of the workbook could not be passed back; it was not read."
+            conn.send(("raised", RuntimeError(why)) if is_call else ("error", "corrupt", unsent))
 
 
 def _call(fn: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:  # pragma: no cover - runs in the worker process
